@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VB_ERROR (vb_error_quark ())
+
+/* Every failure the driver core reports carries one of these codes.  The
+ * service sends each as org.libvirt.Error on the bus; the code is what the
+ * client library recovers so applications can react without string
+ * matching. */
+typedef enum {
+  VB_ERROR_FAILED,          /* anything not covered below */
+  VB_ERROR_INVALID_XML,     /* not well-formed, or not the document asked for */
+  VB_ERROR_INVALID_CONFIG,  /* well-formed but violates a rule (names the element) */
+  VB_ERROR_INVALID_ARG,     /* a flag, name, size or value the call cannot take */
+  VB_ERROR_NOT_FOUND,       /* no such domain, network, portgroup, … */
+  VB_ERROR_EXISTS,          /* name or UUID already taken */
+  VB_ERROR_INVALID_STATE,   /* e.g. starting a running domain */
+  VB_ERROR_NOT_SUPPORTED,   /* the driver cannot do this */
+  VB_ERROR_PERMISSION_DENIED,
+  VB_ERROR_BUSY,            /* exclusive resource in use, pool exhausted */
+  VB_ERROR_IO,              /* config store, /run, processes */
+} VbErrorCode;
+
+GQuark vb_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* $VB_CONFORMANCE_DIR/<parts…>; the test is skipped (returns NULL) when the
+ * corpus is not there. */
+char *vb_test_conformance_path (const char *first_part, ...) G_GNUC_NULL_TERMINATED;
+
+char *vb_test_read_file (const char *path);
+
+/* Validates a formatted document against one of libvirt's RelaxNG schemas
+ * in the corpus (@schema: "network.rng", "domain.rng").  Compiled schemas
+ * are cached per name. */
+gboolean vb_test_relaxng_validate (const char *xml, const char *schema, GError **error);
+
+/* Normalisations the corpus README asks for: ' />' → '/>' and a missing
+ * final newline added. */
+char *vb_test_normalize (const char *xml);
+
+/* Rows of a tab-separated expectations file, comment lines skipped; each row
+ * is a NULL-terminated strv. */
+GPtrArray *vb_test_read_tsv (const char *path);
+
+/* Prints a unified diff of @expected and @actual to stderr (via diff -u)
+ * when they differ; returns whether they are equal. */
+gboolean vb_test_compare (const char *name, const char *expected, const char *actual);
+
+G_END_DECLS
