@@ -151,17 +151,20 @@ vb_xml_prop_uint (xmlNode *node, const char *name, guint base, guint64 max,
     *present = v != NULL;
   if (v == NULL)
     return TRUE;
-  if (!g_ascii_string_to_unsigned (v, base, 0, max, &value, NULL)) {
-    /* libvirt also accepts 0x-prefixed values wherever it parses base 0 */
-    if (base == 0 && (g_str_has_prefix (v, "0x") || g_str_has_prefix (v, "0X")) &&
-        g_ascii_string_to_unsigned (v + 2, 16, 0, max, &value, NULL)) {
-      *out = value;
-      return TRUE;
+  /* base 0 reads like strtoul: 0x… hex, 0… octal, else decimal (g_ascii_
+   * string_to_unsigned itself only takes 2..36) */
+  if (base == 0) {
+    if (g_str_has_prefix (v, "0x") || g_str_has_prefix (v, "0X")) {
+      if (v[2] != '\0' && g_ascii_string_to_unsigned (v + 2, 16, 0, max, &value, NULL)) {
+        *out = value;
+        return TRUE;
+      }
+      return bad_attr (node, name, v, "expected an unsigned integer in range", error);
     }
-    return bad_attr (node, name, v, max == G_MAXUINT64 ? "expected an unsigned integer"
-                                                      : "expected an unsigned integer in range",
-                     error);
+    base = v[0] == '0' && v[1] != '\0' ? 8 : 10;
   }
+  if (!g_ascii_string_to_unsigned (v, base, 0, max, &value, NULL))
+    return bad_attr (node, name, v, "expected an unsigned integer in range", error);
   *out = value;
   return TRUE;
 }
@@ -606,20 +609,17 @@ vb_xml_write_node_dump (VbXmlWriter *w, xmlNode *node)
   g_autoptr(xmlDoc) doc = xmlNewDoc ((const xmlChar *) "1.0");
   xmlNode *copy = xmlDocCopyNode (node, doc, 1);
   xmlBuffer *buf = xmlBufferCreate ();
-  g_auto(GStrv) lines = NULL;
 
   xmlDocSetRootElement (doc, copy);
   /* xmlReconciliateNs gives the copy the declarations its names need */
   xmlReconciliateNs (doc, copy);
-  xmlNodeDump (buf, doc, copy, 0, 1);
-  lines = g_strsplit ((const char *) xmlBufferContent (buf), "\n", -1);
-  for (guint i = 0; lines[i]; i++) {
-    if (*lines[i] == '\0' && lines[i + 1] == NULL)
-      break;
-    indent (w);
-    g_string_append (w->buf, lines[i]);
-    g_string_append_c (w->buf, '\n');
-  }
+  /* libxml2 indents the children itself from the level we give it (as
+   * libvirt does); re-indenting the dumped lines afterwards would also
+   * shift the continuation lines of multi-line text and change it */
+  xmlNodeDump (buf, doc, copy, (int) w->stack->len, 1);
+  indent (w);
+  g_string_append (w->buf, (const char *) xmlBufferContent (buf));
+  g_string_append_c (w->buf, '\n');
   xmlBufferFree (buf);
 }
 
