@@ -1,3 +1,356 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
+
+/* The <domain> document: parse (libxml2) → validate → format, copy, free.
+ *
+ * What the drivers act on is typed.  Elements the schema allows but no
+ * driver interprets yet (cachetune, launchSecurity, sysinfo, hostdev, …)
+ * are kept as opaque element copies and re-emitted canonically at their
+ * place in libvirt's fixed element order, so a definition survives a
+ * round trip through virtbus unchanged. */
+
 #include <glib.h>
+#include <libxml/tree.h>
+
+#include "vb-netdev.h"
+#include "vb-types.h"
+#include "vb-util.h"
+#include "vb-xml.h"
+
+G_BEGIN_DECLS
+
+/* format flags */
+#define VB_DOMAIN_FORMAT_INACTIVE (1u << 0) /* no id, no live-only state */
+#define VB_DOMAIN_FORMAT_SECURE   (1u << 1) /* include passwords */
+
+/* metadata types: VB_DOMAIN_METADATA_* in vb-types.h */
+
+/* Device kinds in the order libvirt writes them inside <devices>. */
+typedef enum {
+  VB_DOMAIN_DEVICE_DISK,
+  VB_DOMAIN_DEVICE_CONTROLLER,
+  VB_DOMAIN_DEVICE_LEASE,
+  VB_DOMAIN_DEVICE_FILESYSTEM,
+  VB_DOMAIN_DEVICE_INTERFACE,
+  VB_DOMAIN_DEVICE_SMARTCARD,
+  VB_DOMAIN_DEVICE_SERIAL,
+  VB_DOMAIN_DEVICE_PARALLEL,
+  VB_DOMAIN_DEVICE_CONSOLE,
+  VB_DOMAIN_DEVICE_CHANNEL,
+  VB_DOMAIN_DEVICE_INPUT,
+  VB_DOMAIN_DEVICE_TPM,
+  VB_DOMAIN_DEVICE_GRAPHICS,
+  VB_DOMAIN_DEVICE_SOUND,
+  VB_DOMAIN_DEVICE_AUDIO,
+  VB_DOMAIN_DEVICE_VIDEO,
+  VB_DOMAIN_DEVICE_HOSTDEV,
+  VB_DOMAIN_DEVICE_REDIRDEV,
+  VB_DOMAIN_DEVICE_REDIRFILTER,
+  VB_DOMAIN_DEVICE_HUB,
+  VB_DOMAIN_DEVICE_WATCHDOG,
+  VB_DOMAIN_DEVICE_MEMBALLOON,
+  VB_DOMAIN_DEVICE_RNG,
+  VB_DOMAIN_DEVICE_NVRAM,
+  VB_DOMAIN_DEVICE_PANIC,
+  VB_DOMAIN_DEVICE_SHMEM,
+  VB_DOMAIN_DEVICE_MEMORY,
+  VB_DOMAIN_DEVICE_IOMMU,
+  VB_DOMAIN_DEVICE_VSOCK,
+  VB_DOMAIN_DEVICE_CRYPTO,
+  VB_DOMAIN_DEVICE_PSTORE,
+  VB_DOMAIN_DEVICE_LAST,
+} VbDomainDeviceKind;
+
+const char *vb_domain_device_kind_to_string (VbDomainDeviceKind kind);
+
+/* <address>, <alias>, <boot order>: every typed device carries these. */
+typedef struct {
+  guint boot_order;   /* 0 = none */
+  xmlNode *boot;      /* opaque <boot> (loadparm etc.), NULL when absent */
+  xmlNode *alias;     /* opaque <alias>, NULL when absent */
+  xmlNode *address;   /* opaque <address>, NULL when absent */
+  GPtrArray *extra;   /* xmlNode* children the model does not type, kept */
+} VbDomainDeviceInfo;
+
+typedef struct {
+  char *type;          /* file, block, dir, network, volume, nvme, vhostuser */
+  char *device;        /* disk (default), cdrom, floppy, lun */
+  char *model;
+  char *snapshot;
+  char *rawio;
+  char *sgio;
+  /* <driver> */
+  char *driver_name;
+  char *driver_type;
+  xmlNode *driver;     /* the whole <driver> kept for the other attributes */
+  /* <source> */
+  char *source;        /* file path, block device, directory, network name, pool */
+  char *source_protocol; /* network */
+  char *source_volume;   /* volume */
+  xmlNode *source_node;  /* the whole <source>, written back as is */
+  xmlNode *backenddomain;
+  char *target_dev;
+  char *target_bus;
+  xmlNode *target;     /* whole <target> (tray, removable, rotation_rate) */
+  gboolean readonly;
+  gboolean shareable;
+  gboolean transient;
+  char *serial;
+  char *wwn;
+  char *vendor;
+  char *product;
+  GPtrArray *pre_target;  /* other children before <target> (auth, geometry, blockio) */
+  GPtrArray *post_target; /* iotune, encryption … */
+  VbDomainDeviceInfo info;
+} VbDomainDiskDef;
+
+typedef struct {
+  char *type;          /* usb, ide, pci, scsi, sata, virtio-serial, ccid, fdc, nvme, … */
+  int index;           /* -1 until assigned */
+  char *model;
+  xmlNode *attrs;      /* the start tag's other attributes (ports, vectors, …) kept */
+  char *serial;        /* nvme */
+  VbDomainDeviceInfo info; /* children other than <serial>, <address>, <alias> in info.extra */
+} VbDomainControllerDef;
+
+typedef struct {
+  char *type;          /* network, bridge, direct, user, ethernet, … */
+  VbMac mac;
+  gboolean mac_set;
+  char *mac_type;      /* generated / static */
+  char *mac_check;
+  char *network;
+  char *portgroup;
+  char *portid;
+  char *bridge;
+  char *dev;
+  char *mode;
+  xmlNode *source_node; /* source for types not typed here (hostdev, udp, …) */
+  char *model;
+  char *target;
+  char *target_managed;
+  char *script;
+  char *downscript;
+  char *backenddomain;
+  char *trust_guest_rx_filters;
+  VbVirtualPort *virtualport;
+  VbBandwidth *bandwidth;
+  VbVlan *vlan;
+  GPtrArray *extra_pre_target;  /* ip, route */
+  VbDomainDeviceInfo info;      /* driver, link, mtu, … kept in info.extra */
+} VbDomainInterfaceDef;
+
+typedef struct {
+  char *type;          /* pty, file, dev, pipe, unix, tcp, udp, null, vc, stdio, … */
+  char *path;          /* file/dev/pipe/unix/pty */
+  char *mode;          /* unix, tcp: bind/connect */
+  char *append;        /* file: on/off */
+  char *host;          /* tcp, udp connect */
+  char *service;
+  char *bind_host;     /* udp bind */
+  char *bind_service;
+  char *tls;
+  char *protocol;      /* tcp: raw/telnet/telnets/tls */
+  VbTristate reconnect;
+  guint reconnect_timeout;
+  char *channel;       /* spiceport */
+  char *log_file;
+  char *log_append;
+  GPtrArray *source_extra; /* seclabel children of <source> */
+} VbDomainChardevSource;
+
+typedef struct {
+  VbDomainDeviceKind kind; /* SERIAL, PARALLEL, CONSOLE, CHANNEL */
+  VbDomainChardevSource source;
+  char *target_type;
+  int target_port;     /* -1 = unset */
+  char *target_name;   /* channel virtio */
+  char *target_state;
+  char *target_address;/* guestfwd */
+  char *target_tport;
+  char *target_model;  /* serial <model name=…> */
+  VbDomainDeviceInfo info;
+} VbDomainChardevDef;
+
+typedef enum {
+  VB_GRAPHICS_LISTEN_NONE_SET = 0,
+  VB_GRAPHICS_LISTEN_ADDRESS,
+  VB_GRAPHICS_LISTEN_NETWORK,
+  VB_GRAPHICS_LISTEN_SOCKET,
+  VB_GRAPHICS_LISTEN_NONE,
+} VbGraphicsListenType;
+
+typedef struct {
+  VbGraphicsListenType type;
+  char *address;
+  char *network;
+  char *socket;
+  gboolean from_attr; /* synthesised from listen=/socket= on <graphics> */
+} VbGraphicsListen;
+
+typedef struct {
+  char *type;          /* vnc, spice, sdl, rdp, desktop, egl-headless, dbus */
+  int port;            /* 0 = unset/auto */
+  int tls_port;
+  int websocket;
+  gboolean autoport;
+  gboolean has_autoport; /* rdp/spice only print autoport when given */
+  char *socket;
+  char *keymap;
+  char *share_policy;
+  char *passwd;
+  char *passwd_valid_to;
+  char *connected;
+  char *default_mode;
+  char *display;       /* sdl, desktop */
+  char *xauth;
+  char *fullscreen;
+  char *multi_user;    /* rdp */
+  char *replace_user;
+  GPtrArray *listens;  /* VbGraphicsListen* */
+  GPtrArray *extra;    /* spice channel/image/…, gl, audio kept opaquely */
+} VbDomainGraphicsDef;
+
+typedef struct {
+  char *model_type;    /* vga, cirrus, virtio, qxl, none, … */
+  guint64 vram, ram, vgamem, vram64;
+  guint heads;
+  gboolean primary;
+  xmlNode *model_extra; /* <acceleration>, <resolution> inside <model> */
+  xmlNode *driver;
+  VbDomainDeviceInfo info;
+} VbDomainVideoDef;
+
+typedef struct {
+  char *type;          /* mouse, keyboard, tablet, passthrough, evdev */
+  char *bus;
+  char *model;
+  xmlNode *source;
+  VbDomainDeviceInfo info;
+} VbDomainInputDef;
+
+typedef struct {
+  char *model;         /* virtio, xen, none, … */
+  char *autodeflate;
+  char *free_page_reporting;
+  guint stats_period;  /* 0 = unset */
+  VbDomainDeviceInfo info;
+} VbDomainMemballoonDef;
+
+/* One device of any kind, as hot-plug hands it around. */
+typedef struct {
+  VbDomainDeviceKind kind;
+  gpointer data; /* VbDomainDiskDef*, …; xmlNode* (opaque copy) for untyped kinds */
+} VbDomainDevice;
+
+typedef struct _VbDomainDef {
+  char *virt_type;     /* qemu, kvm, test, lxc, … */
+  int id;              /* -1 when inactive */
+  char *name;
+  VbUuid uuid;
+  char *genid;         /* "" means "generate" (attribute-less <genid/>) */
+  char *title;
+  char *description;
+  xmlNode *metadata;   /* opaque <metadata>, NULL when absent */
+
+  guint64 max_memory_kib;  /* <maxMemory>, 0 = absent */
+  guint max_memory_slots;
+  guint64 memory_kib;
+  guint64 current_memory_kib;
+  gboolean memory_dump_core_set;
+  char *memory_dump_core;
+
+  guint vcpus;
+  guint current_vcpus;
+  char *vcpu_placement;
+  char *vcpu_cpuset;
+  guint iothreads;
+
+  /* <cpu> */
+  char *cpu_mode;
+  char *cpu_match;
+  char *cpu_check;
+  char *cpu_migratable;
+  char *cpu_model;
+  xmlNode *cpu_model_node;
+  char *cpu_vendor;
+  guint cpu_sockets, cpu_dies, cpu_clusters, cpu_cores, cpu_threads;
+  gboolean cpu_topology_set;
+  gboolean cpu_present;
+  GPtrArray *cpu_children; /* everything else inside <cpu>, kept in order */
+
+  /* <os> */
+  char *os_type;
+  char *os_arch;
+  char *os_machine;
+  char *os_firmware;
+  GPtrArray *os_boot_devs; /* char*: hd, cdrom, network, fd */
+  char *os_kernel, *os_initrd, *os_cmdline, *os_dtb, *os_init;
+  char *os_bootmenu_enable;
+  char *os_bootmenu_timeout;
+  GPtrArray *os_other;     /* firmware, loader, nvram, smbios, bios, … kept */
+
+  /* <features>: names of the simple on/off features, and the rest kept */
+  xmlNode *features;
+  gboolean feature_acpi, feature_apic, feature_pae;
+
+  /* <clock> */
+  char *clock_offset;
+  xmlNode *clock;      /* attributes and timers kept */
+
+  char *on_poweroff, *on_reboot, *on_crash, *on_lockfailure;
+
+  char *emulator;
+  GPtrArray *disks;        /* VbDomainDiskDef* */
+  GPtrArray *controllers;  /* VbDomainControllerDef* */
+  GPtrArray *interfaces;   /* VbDomainInterfaceDef* */
+  GPtrArray *serials;      /* VbDomainChardevDef* */
+  GPtrArray *parallels;
+  GPtrArray *consoles;
+  GPtrArray *channels;
+  GPtrArray *inputs;       /* VbDomainInputDef* */
+  GPtrArray *graphics;     /* VbDomainGraphicsDef* */
+  GPtrArray *videos;       /* VbDomainVideoDef* */
+  VbDomainMemballoonDef *memballoon;
+  /* kinds not typed: opaque xmlNode* per kind */
+  GPtrArray *other_devices[VB_DOMAIN_DEVICE_LAST];
+
+  /* top-level elements kept opaquely, indexed by their slot in libvirt's order */
+  GHashTable *opaque;      /* element name → GPtrArray of xmlNode* */
+  GHashTable *namespaces;  /* prefix → href of xmlns: on <domain> (qemu:commandline) */
+} VbDomainDef;
+
+VbDomainDef *vb_domain_def_new (void);
+VbDomainDef *vb_domain_def_parse (const char *xml, guint parse_flags, GError **error);
+char *vb_domain_def_format (const VbDomainDef *def, guint format_flags);
+VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
+void vb_domain_def_free (VbDomainDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
+
+/* virDomainSetMetadata semantics: @type 0 description, 1 title, 2 element
+ * (an XML fragment stored under <metadata> in namespace @uri with prefix
+ * @key); NULL or empty @metadata removes. */
+gboolean vb_domain_def_set_metadata (VbDomainDef *def, int type, const char *metadata,
+                                     const char *key, const char *uri, GError **error);
+/* Absent → VB_ERROR_NOT_FOUND "metadata not found". */
+char *vb_domain_def_get_metadata (const VbDomainDef *def, int type, const char *uri,
+                                  GError **error);
+
+/* Hot-plug helpers: a single device element (<disk>, <interface>, …). */
+VbDomainDevice *vb_domain_device_parse (const char *xml, GError **error);
+void vb_domain_device_free (VbDomainDevice *dev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDevice, vb_domain_device_free)
+char *vb_domain_device_format (const VbDomainDevice *dev, guint format_flags);
+/* Appends the device; a disk whose target dev or an interface whose MAC is
+ * already in use is VB_ERROR_EXISTS. */
+gboolean vb_domain_def_attach_device (VbDomainDef *def, const char *device_xml, GError **error);
+/* Removes the matching device: disks by target dev, interfaces by MAC,
+ * other kinds by identical canonical XML.  No match → VB_ERROR_NOT_FOUND. */
+gboolean vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **error);
+
+void vb_domain_disk_def_free (VbDomainDiskDef *disk);
+void vb_domain_interface_def_free (VbDomainInterfaceDef *iface);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, vb_domain_disk_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainInterfaceDef, vb_domain_interface_def_free)
+
+G_END_DECLS

@@ -1,9 +1,232 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib.h>
+#include <string.h>
+
+#include "vb-domain-def.h"
+#include "vb-error.h"
+
+#define DOMAIN_HEAD \
+  "<domain type='qemu'><name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>" \
+  "<memory unit='MiB'>1</memory><vcpu>2</vcpu><os><type arch='x86_64'>hvm</type></os>"
+#define DOMAIN(devices) DOMAIN_HEAD "<devices>" devices "</devices></domain>"
+
+static VbDomainDef *
+parse_ok (const char *xml)
+{
+  g_autoptr(GError) error = NULL;
+  VbDomainDef *def = vb_domain_def_parse (xml, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (def);
+  return def;
+}
+
+static void
+assert_invalid (const char *xml, const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, &error);
+
+  g_assert_null (def);
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("error '%s' does not mention '%s'", error->message, fragment);
+}
+
+static void
+test_validation (void)
+{
+  assert_invalid ("<domain type='qemu'><name>a/b</name><memory>1</memory><os><type>hvm</type></os></domain>", "'/'");
+  assert_invalid ("<domain><name>a</name><memory>1</memory><os><type>hvm</type></os></domain>", "type");
+  assert_invalid ("<domain type='qemu'><memory>1</memory><os><type>hvm</type></os></domain>", "<name>");
+  assert_invalid ("<domain type='qemu'><name>a</name><os><type>hvm</type></os></domain>", "<memory>");
+  assert_invalid ("<domain type='qemu'><name>a</name><memory>1</memory></domain>", "<os>");
+  assert_invalid ("<domain type='qemu'><name>a</name><uuid>xyz</uuid><memory>1</memory><os><type>hvm</type></os></domain>", "UUID");
+  assert_invalid ("<domain type='qemu'><name>a</name><memory unit='parsec'>1</memory><os><type>hvm</type></os></domain>", "unit");
+  assert_invalid ("<domain type='qemu'><name>a</name><memory>1</memory><vcpu current='3'>2</vcpu><os><type>hvm</type></os></domain>", "current");
+  assert_invalid ("<domain type='qemu'><name>a</name><title>x\ny</title><memory>1</memory><os><type>hvm</type></os></domain>", "newline");
+  assert_invalid (DOMAIN ("<disk type='file'><source file='/x'/></disk>"), "target");
+  assert_invalid (DOMAIN ("<interface type='network'/>"), "network");
+  assert_invalid (DOMAIN ("<interface type='bridge'><mac address='01:00:00:00:00:01'/><source bridge='b'/></interface>"), "multicast");
+  assert_invalid (DOMAIN ("<channel type='tcp'><source mode='bind' service='1'/><target type='virtio'/></channel>"), "host");
+  assert_invalid (DOMAIN ("<channel type='tcp'><source mode='bind' host='h'/><target type='virtio'/></channel>"), "service");
+  assert_invalid (DOMAIN ("<serial type='unix'><source mode='bind'/></serial>"), "path");
+  assert_invalid (DOMAIN ("<serial type='file'/>"), "path");
+  assert_invalid (DOMAIN ("<graphics type='vnc' listen='1.1.1.1'><listen type='address' address='2.2.2.2'/></graphics>"), "match");
+  assert_invalid (DOMAIN ("<graphics type='vnc'><listen type='network'/></graphics>"), "network");
+  assert_invalid (DOMAIN ("<graphics type='vnc' socket='/a'><listen type='socket' socket='/b'/></graphics>"), "socket");
+  assert_invalid (DOMAIN ("<memballoon/>"), "model");
+  assert_invalid (DOMAIN_HEAD "<cputune><cachetune vcpus='0'><cache id='0' level='3' type='code' size='1' unit='KiB'/></cachetune>"
+                  "<cachetune vcpus='0-1'><cache id='0' level='3' type='data' size='1' unit='KiB'/></cachetune></cputune>"
+                  "<devices/></domain>", "overlap");
+  assert_invalid (DOMAIN_HEAD "<cpu><topology sockets='1' cores='1' threads='1'/></cpu><devices/></domain>", "topology");
+}
+
+static void
+test_memory_units (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (
+      "<domain type='qemu'><name>m</name><memory unit='GiB'>1</memory>"
+      "<currentMemory unit='b'>1025</currentMemory><os><type>hvm</type></os></domain>");
+  g_autofree char *xml = NULL;
+
+  g_assert_cmpuint (def->memory_kib, ==, 1024 * 1024);
+  /* bytes round up to whole KiB */
+  g_assert_cmpuint (def->current_memory_kib, ==, 2);
+  xml = vb_domain_def_format (def, 0);
+  g_assert_nonnull (strstr (xml, "<memory unit='KiB'>1048576</memory>"));
+  g_assert_nonnull (strstr (xml, "<currentMemory unit='KiB'>2</currentMemory>"));
+
+  /* currentMemory defaults to memory */
+  {
+    g_autoptr(VbDomainDef) d2 = parse_ok (DOMAIN (""));
+    g_assert_cmpuint (d2->current_memory_kib, ==, 1024);
+  }
+}
+
+static void
+test_live_inactive (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN ("<graphics type='vnc' passwd='secret'/>"));
+  g_autofree char *live = NULL;
+  g_autofree char *inactive = NULL;
+  g_autofree char *secure = NULL;
+
+  g_assert_cmpint (def->id, ==, -1);
+  def->id = 7;
+  live = vb_domain_def_format (def, 0);
+  inactive = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE);
+  secure = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  g_assert_true (g_str_has_prefix (live, "<domain type='qemu' id='7'>"));
+  g_assert_true (g_str_has_prefix (inactive, "<domain type='qemu'>"));
+  g_assert_null (strstr (live, "secret"));
+  g_assert_nonnull (strstr (secure, "passwd='secret'"));
+}
+
+static void
+test_metadata (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN (""));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *xml = NULL;
+  char *tmp;
+
+  tmp = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, &error);
+  g_assert_null (tmp);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "metadata not found");
+  g_clear_error (&error);
+
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_TITLE, "T", NULL, NULL, &error));
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_DESCRIPTION, "D", NULL, NULL, &error));
+  tmp = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_TITLE, NULL, &error);
+  g_assert_cmpstr (tmp, ==, "T");
+  g_free (tmp);
+
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "<app><x a='1'/></app>",
+                                             "my", "http://example.org/my", &error));
+  g_assert_no_error (error);
+  got = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "http://example.org/my", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (got, "<my:app xmlns:my=\"http://example.org/my\">"));
+  xml = vb_domain_def_format (def, 0);
+  g_assert_nonnull (strstr (xml, "<metadata>\n    <my:app"));
+  g_assert_nonnull (strstr (xml, "<title>T</title>"));
+
+  /* a second set replaces, an empty one removes */
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "<b/>", "my",
+                                             "http://example.org/my", &error));
+  tmp = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "http://example.org/my", &error);
+  g_assert_cmpstr (tmp, ==, "<my:b xmlns:my=\"http://example.org/my\"/>");
+  g_free (tmp);
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, NULL, NULL,
+                                             "http://example.org/my", &error));
+  tmp = vb_domain_def_get_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "http://example.org/my", &error);
+  g_assert_null (tmp);
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_TITLE, "", NULL, NULL, &error));
+  g_assert_null (def->title);
+
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "<a/>", "bad key", "u", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (vb_domain_def_set_metadata (def, VB_DOMAIN_METADATA_ELEMENT, "<a", "k", "u", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
+}
+
+static void
+test_attach_detach (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN (""));
+  g_autoptr(GError) error = NULL;
+  const char *disk = "<disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk>";
+  const char *nic = "<interface type='network'><mac address='52:54:00:aa:bb:cc'/><source network='default'/></interface>";
+  g_autofree char *xml = NULL;
+
+  g_assert_true (vb_domain_def_attach_device (def, disk, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->disks->len, ==, 1);
+  g_assert_false (vb_domain_def_attach_device (def, disk, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_attach_device (def, nic, &error));
+  g_assert_cmpuint (def->interfaces->len, ==, 1);
+  xml = vb_domain_def_format (def, 0);
+  g_assert_nonnull (strstr (xml, "<mac address='52:54:00:aa:bb:cc'/>"));
+
+  /* detach matches a disk by target dev, an interface by MAC */
+  g_assert_true (vb_domain_def_detach_device (def, "<disk><target dev='vda'/></disk>", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->disks->len, ==, 0);
+  g_assert_false (vb_domain_def_detach_device (def, "<disk><target dev='vda'/></disk>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (vb_domain_def_detach_device (def, "<interface type='network'><mac address='52:54:00:AA:BB:CC'/>"
+                                                   "<source network='x'/></interface>", &error));
+  g_assert_cmpuint (def->interfaces->len, ==, 0);
+
+  g_assert_true (vb_domain_def_attach_device (def, "<watchdog model='i6300esb' action='reset'/>", &error));
+  g_assert_true (vb_domain_def_detach_device (def, "<watchdog model='i6300esb' action='reset'/>", &error));
+  g_assert_false (vb_domain_def_attach_device (def, "<bogus/>", &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
+}
+
+static void
+test_copy_and_mac (void)
+{
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbDomainDef) copy = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  VbDomainInterfaceDef *nic;
+
+  vb_util_set_deterministic (TRUE);
+  def = parse_ok (DOMAIN ("<interface type='bridge'><mac address='00:00:00:00:00:00'/><source bridge='br0'/></interface>"
+                          "<disk type='block' device='cdrom'><target dev='hdc'/></disk>"));
+  nic = g_ptr_array_index (def->interfaces, 0);
+  g_assert_cmpuint (nic->mac.bytes[0], ==, 0x52);
+  g_assert_cmpstr (((VbDomainDiskDef *) g_ptr_array_index (def->disks, 0))->target_bus, ==, "ide");
+  copy = vb_domain_def_copy (def);
+  a = vb_domain_def_format (def, 0);
+  b = vb_domain_def_format (copy, 0);
+  g_assert_cmpstr (a, ==, b);
+  /* the IDE disk got its drive address and its controller */
+  g_assert_nonnull (strstr (a, "<address type='drive' controller='0' bus='1' target='0' unit='0'/>"));
+  g_assert_nonnull (strstr (a, "<controller type='ide' index='0'/>"));
+  vb_util_set_deterministic (FALSE);
+}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/domain-def/validation", test_validation);
+  g_test_add_func ("/domain-def/memory-units", test_memory_units);
+  g_test_add_func ("/domain-def/live-inactive", test_live_inactive);
+  g_test_add_func ("/domain-def/metadata", test_metadata);
+  g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
+  g_test_add_func ("/domain-def/copy", test_copy_and_mac);
   return g_test_run ();
 }
