@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-driver.h"
+
+#include "vb-error.h"
+
+#define H VB_OP_TARGET_HOST
+#define D VB_OP_TARGET_DOMAIN
+#define N VB_OP_TARGET_NETWORK
+
+/* Permissions are libvirt's ACL permission names for the op's object kind
+ * ("connect" for host ops); a comma separates several that must all hold. */
+static const VbOpInfo op_info[VB_OP_LAST] = {
+  [VB_OP_GET_CAPABILITIES] = { "GetCapabilities", H, "()", FALSE, "read" },
+  [VB_OP_GET_DOMAIN_CAPABILITIES] = { "GetDomainCapabilities", H, "(ssssu)", FALSE, "write" },
+  [VB_OP_GET_SYSINFO] = { "GetSysinfo", H, "(u)", FALSE, "read" },
+  [VB_OP_GET_CPU_MODEL_NAMES] = { "GetCPUModelNames", H, "(su)", FALSE, "read" },
+  [VB_OP_GET_HOSTNAME] = { "Hostname", H, "()", FALSE, "getattr" },
+  [VB_OP_GET_VERSION] = { "Version", H, "()", FALSE, "getattr" },
+  [VB_OP_NODE_GET_INFO] = { "NodeGetInfo", H, "()", FALSE, "read" },
+  [VB_OP_NODE_GET_FREE_MEMORY] = { "NodeGetFreeMemory", H, "()", FALSE, "read" },
+  [VB_OP_NODE_GET_CPU_MAP] = { "NodeGetCPUMap", H, "(u)", FALSE, "read" },
+  [VB_OP_NODE_GET_CPU_STATS] = { "NodeGetCPUStats", H, "(iu)", FALSE, "read" },
+  [VB_OP_NODE_GET_MEMORY_STATS] = { "NodeGetMemoryStats", H, "(iu)", FALSE, "read" },
+  [VB_OP_NODE_GET_CELLS_FREE_MEMORY] = { "NodeGetCellsFreeMemory", H, "(iiu)", FALSE, "read" },
+  [VB_OP_NODE_GET_SECURITY_MODEL] = { "NodeGetSecurityModel", H, "()", FALSE, "read" },
+
+  [VB_OP_DOMAIN_DEFINE_XML] = { "DomainDefineXML", D, "(s)", TRUE, "write,save" },
+  [VB_OP_DOMAIN_CREATE_XML] = { "DomainCreateXML", D, "(su)", TRUE, "write,start" },
+  [VB_OP_NETWORK_DEFINE_XML] = { "NetworkDefineXML", N, "(s)", TRUE, "write,save" },
+  [VB_OP_NETWORK_CREATE_XML] = { "NetworkCreateXML", N, "(s)", TRUE, "write,start" },
+
+  [VB_OP_DOMAIN_GET_XML_DESC] = { "GetXMLDesc", D, "(u)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_STATE] = { "GetState", D, "(u)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_INFO] = { "GetInfo", D, "()", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_STATS] = { "GetStats", D, "(uu)", FALSE, "read" },
+  [VB_OP_DOMAIN_MEMORY_STATS] = { "MemoryStats", D, "(u)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_VCPUS] = { "GetVcpus", D, "(u)", FALSE, "read" },
+  [VB_OP_DOMAIN_INTERFACE_ADDRESSES] = { "InterfaceAddresses", D, "(uu)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_METADATA] = { "GetMetadata", D, "(isu)", FALSE, "read" },
+  [VB_OP_DOMAIN_HAS_MANAGED_SAVE] = { "HasManagedSaveImage", D, "(u)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_TIME] = { "GetTime", D, "(u)", FALSE, "write" },
+  [VB_OP_DOMAIN_GET_HOSTNAME] = { "GetHostname", D, "(u)", FALSE, "write" },
+  [VB_OP_DOMAIN_GET_JOB_INFO] = { "GetJobInfo", D, "()", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_SCHEDULER_TYPE] = { "SchedulerType", D, "()", FALSE, "read" },
+
+  [VB_OP_DOMAIN_CREATE] = { "Create", D, "(u)", TRUE, "start" },
+  [VB_OP_DOMAIN_UNDEFINE] = { "Undefine", D, "(u)", TRUE, "delete" },
+  [VB_OP_DOMAIN_SHUTDOWN] = { "Shutdown", D, "(u)", TRUE, "init_control" },
+  [VB_OP_DOMAIN_REBOOT] = { "Reboot", D, "(u)", TRUE, "init_control" },
+  [VB_OP_DOMAIN_RESET] = { "Reset", D, "(u)", TRUE, "reset" },
+  [VB_OP_DOMAIN_DESTROY] = { "Destroy", D, "(u)", TRUE, "stop" },
+  [VB_OP_DOMAIN_SUSPEND] = { "Suspend", D, "()", TRUE, "suspend" },
+  [VB_OP_DOMAIN_RESUME] = { "Resume", D, "()", TRUE, "suspend" },
+  [VB_OP_DOMAIN_MANAGED_SAVE] = { "ManagedSave", D, "(u)", TRUE, "hibernate" },
+  [VB_OP_DOMAIN_MANAGED_SAVE_REMOVE] = { "ManagedSaveRemove", D, "(u)", TRUE, "hibernate" },
+  [VB_OP_DOMAIN_SAVE] = { "Save", D, "(ssu)", TRUE, "hibernate" },
+  [VB_OP_DOMAIN_SET_VCPUS] = { "SetVcpus", D, "(uu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SET_MEMORY] = { "SetMemory", D, "(tu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SET_METADATA] = { "SetMetadata", D, "(isssu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SET_AUTOSTART] = { "Autostart", D, "(b)", TRUE, "write" },
+  [VB_OP_DOMAIN_ATTACH_DEVICE] = { "AttachDevice", D, "(su)", TRUE, "write" },
+  [VB_OP_DOMAIN_DETACH_DEVICE] = { "DetachDevice", D, "(su)", TRUE, "write" },
+  [VB_OP_DOMAIN_UPDATE_DEVICE] = { "UpdateDevice", D, "(su)", TRUE, "write" },
+  [VB_OP_DOMAIN_RENAME] = { "Rename", D, "(su)", TRUE, "write,save" },
+  [VB_OP_DOMAIN_PM_WAKEUP] = { "PMWakeup", D, "(u)", TRUE, "init_control" },
+  [VB_OP_DOMAIN_PM_SUSPEND] = { "PMSuspendForDuration", D, "(utu)", TRUE, "init_control" },
+  [VB_OP_DOMAIN_INJECT_NMI] = { "InjectNMI", D, "(u)", TRUE, "inject_nmi" },
+  [VB_OP_DOMAIN_SEND_KEY] = { "SendKey", D, "(uuauu)", TRUE, "send_input" },
+  [VB_OP_DOMAIN_SET_TIME] = { "SetTime", D, "(tuu)", TRUE, "set_time" },
+  [VB_OP_DOMAIN_CORE_DUMP] = { "CoreDump", D, "(suu)", TRUE, "core_dump" },
+  [VB_OP_DOMAIN_ABORT_JOB] = { "AbortJob", D, "()", FALSE, "suspend" },
+
+  [VB_OP_NETWORK_GET_XML_DESC] = { "GetXMLDesc", N, "(u)", FALSE, "read" },
+  [VB_OP_NETWORK_GET_DHCP_LEASES] = { "GetDHCPLeases", N, "(su)", FALSE, "read" },
+  [VB_OP_NETWORK_GET_BRIDGE_NAME] = { "BridgeName", N, "()", FALSE, "read" },
+  [VB_OP_NETWORK_CREATE] = { "Create", N, "()", TRUE, "start" },
+  [VB_OP_NETWORK_DESTROY] = { "Destroy", N, "()", TRUE, "stop" },
+  [VB_OP_NETWORK_UNDEFINE] = { "Undefine", N, "()", TRUE, "delete" },
+  [VB_OP_NETWORK_UPDATE] = { "Update", N, "(uuisu)", TRUE, "write" },
+  [VB_OP_NETWORK_SET_AUTOSTART] = { "Autostart", N, "(b)", TRUE, "write" },
+};
+
+#undef H
+#undef D
+#undef N
+
+const VbOpInfo *
+vb_op_get_info (VbOp op)
+{
+  g_return_val_if_fail (op < VB_OP_LAST, NULL);
+  return &op_info[op];
+}
+
+static gboolean
+op_creates_object (VbOp op)
+{
+  return op == VB_OP_DOMAIN_DEFINE_XML || op == VB_OP_DOMAIN_CREATE_XML ||
+         op == VB_OP_NETWORK_DEFINE_XML || op == VB_OP_NETWORK_CREATE_XML;
+}
+
+typedef struct {
+  GPtrArray *domains;          /* VbDomain*, owned, definition order */
+  GHashTable *domains_by_uuid; /* VbUuid* (the domain's) → VbDomain* */
+  GHashTable *domains_by_name; /* name → VbDomain* (keys owned) */
+  GPtrArray *networks;
+  GHashTable *networks_by_uuid;
+  GHashTable *networks_by_name;
+  int last_domain_id;
+} VbDriverPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (VbDriver, vb_driver, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_DOMAIN_ADDED,
+  SIGNAL_DOMAIN_REMOVED,
+  SIGNAL_DOMAIN_EVENT,
+  SIGNAL_DOMAIN_SIGNAL,
+  SIGNAL_NETWORK_ADDED,
+  SIGNAL_NETWORK_REMOVED,
+  SIGNAL_NETWORK_EVENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+vb_driver_finalize (GObject *object)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (VB_DRIVER (object));
+
+  g_hash_table_unref (priv->domains_by_uuid);
+  g_hash_table_unref (priv->domains_by_name);
+  g_ptr_array_unref (priv->domains);
+  g_hash_table_unref (priv->networks_by_uuid);
+  g_hash_table_unref (priv->networks_by_name);
+  g_ptr_array_unref (priv->networks);
+  G_OBJECT_CLASS (vb_driver_parent_class)->finalize (object);
+}
+
+static void
+vb_driver_class_init (VbDriverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = vb_driver_finalize;
+
+  signals[SIGNAL_DOMAIN_ADDED] =
+    g_signal_new ("domain-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_DOMAIN);
+  signals[SIGNAL_DOMAIN_REMOVED] =
+    g_signal_new ("domain-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_DOMAIN);
+  signals[SIGNAL_DOMAIN_EVENT] =
+    g_signal_new ("domain-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_INT, G_TYPE_INT);
+  signals[SIGNAL_DOMAIN_SIGNAL] =
+    g_signal_new ("domain-signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_STRING,
+                  G_TYPE_VARIANT);
+  signals[SIGNAL_NETWORK_ADDED] =
+    g_signal_new ("network-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_NETWORK);
+  signals[SIGNAL_NETWORK_REMOVED] =
+    g_signal_new ("network-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_NETWORK);
+  signals[SIGNAL_NETWORK_EVENT] =
+    g_signal_new ("network-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_INT);
+}
+
+static void
+vb_driver_init (VbDriver *self)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  priv->domains = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->domains_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
+  priv->domains_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  priv->networks = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->networks_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
+  priv->networks_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+const char *
+vb_driver_get_name (VbDriver *self)
+{
+  return VB_DRIVER_GET_CLASS (self)->name;
+}
+
+gboolean
+vb_driver_open (VbDriver *self, GError **error)
+{
+  VbDriverClass *klass = VB_DRIVER_GET_CLASS (self);
+
+  return klass->open == NULL || klass->open (self, error);
+}
+
+/* Jobs -------------------------------------------------------------------- */
+
+/* One queued or running call.  The outer task belongs to the caller; the
+ * driver completes an inner task whose callback finishes the outer one and
+ * lets the next job of the same object run. */
+typedef struct {
+  VbDriver *driver;
+  VbOp op;
+  gpointer object; /* strong ref or NULL */
+  GVariant *args;
+  GTask *outer;
+} VbCall;
+
+static void
+vb_call_free (VbCall *call)
+{
+  g_clear_object (&call->object);
+  g_clear_pointer (&call->args, g_variant_unref);
+  g_clear_object (&call->outer);
+  g_object_unref (call->driver);
+  g_free (call);
+}
+
+typedef struct {
+  gboolean busy;
+  GQueue pending; /* VbCall* */
+} VbJobQueue;
+
+static GQuark
+job_queue_quark (void)
+{
+  return g_quark_from_static_string ("vb-job-queue");
+}
+
+static void
+job_queue_free (gpointer data)
+{
+  VbJobQueue *queue = data;
+
+  /* An object is finalized only when no call holds it, so nothing waits. */
+  g_warn_if_fail (g_queue_is_empty (&queue->pending));
+  g_free (queue);
+}
+
+static VbJobQueue *
+job_queue_for (VbCall *call)
+{
+  GObject *owner = call->object ? call->object : G_OBJECT (call->driver);
+  VbJobQueue *queue = g_object_get_qdata (owner, job_queue_quark ());
+
+  if (queue == NULL) {
+    queue = g_new0 (VbJobQueue, 1);
+    g_object_set_qdata_full (owner, job_queue_quark (), queue, job_queue_free);
+  }
+  return queue;
+}
+
+static void run_call (VbCall *call);
+
+static gboolean
+object_still_registered (VbCall *call, GError **error)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (call->driver);
+
+  if (call->object == NULL)
+    return TRUE;
+  if (VB_IS_DOMAIN (call->object)) {
+    VbDomain *dom = call->object;
+    if (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (dom)) != dom) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
+                   "domain '%s' (%s) no longer exists", vb_domain_get_name (dom),
+                   vb_domain_get_uuid_string (dom));
+      return FALSE;
+    }
+  } else if (VB_IS_NETWORK (call->object)) {
+    VbNetwork *net = call->object;
+    if (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (net)) != net) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
+                   "network '%s' (%s) no longer exists", vb_network_get_name (net),
+                   vb_network_get_uuid_string (net));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+start_next_job (VbJobQueue *queue)
+{
+  while (!queue->busy && !g_queue_is_empty (&queue->pending)) {
+    VbCall *call = g_queue_pop_head (&queue->pending);
+    g_autoptr(GError) error = NULL;
+
+    /* The object may have been undefined by the job before this one. */
+    if (!object_still_registered (call, &error)) {
+      g_task_return_error (call->outer, g_steal_pointer (&error));
+      vb_call_free (call);
+      continue;
+    }
+    queue->busy = TRUE;
+    run_call (call);
+  }
+}
+
+static void
+call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbCall *call = user_data;
+  GTask *inner = G_TASK (result);
+  const VbOpInfo *info = vb_op_get_info (call->op);
+  g_autoptr(GError) error = NULL;
+  gpointer value = g_task_propagate_pointer (inner, &error);
+
+  if (error)
+    g_task_return_error (call->outer, g_steal_pointer (&error));
+  else if (op_creates_object (call->op))
+    g_task_return_pointer (call->outer, value, value ? g_object_unref : NULL);
+  else
+    g_task_return_pointer (call->outer, value, value ? (GDestroyNotify) g_variant_unref : NULL);
+
+  if (info->job) {
+    /* Keep the queue's owner alive while the next job is picked. */
+    g_autoptr(GObject) owner = g_object_ref (call->object ? call->object : G_OBJECT (call->driver));
+    VbJobQueue *queue = job_queue_for (call);
+
+    queue->busy = FALSE;
+    vb_call_free (call);
+    start_next_job (queue);
+  } else {
+    vb_call_free (call);
+  }
+}
+
+static void
+run_call (VbCall *call)
+{
+  VbDriverClass *klass = VB_DRIVER_GET_CLASS (call->driver);
+  GTask *inner = g_task_new (call->driver, g_task_get_cancellable (call->outer), call_done, call);
+
+  g_task_set_task_data (inner, GUINT_TO_POINTER (call->op), NULL);
+  g_task_set_source_tag (inner, run_call);
+  if (klass->run == NULL)
+    vb_driver_task_return_unsupported (inner, call->op);
+  else
+    klass->run (call->driver, call->op, call->object, call->args, inner);
+  g_object_unref (inner);
+}
+
+void
+vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
+                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  const VbOpInfo *info = vb_op_get_info (op);
+  VbCall *call;
+  g_autoptr(GVariant) owned_args = g_variant_ref_sink (args ? args : g_variant_new ("()"));
+
+  g_return_if_fail (VB_IS_DRIVER (self));
+  g_return_if_fail (info != NULL);
+
+  call = g_new0 (VbCall, 1);
+  call->driver = g_object_ref (self);
+  call->op = op;
+  call->object = object ? g_object_ref (object) : NULL;
+  call->args = g_steal_pointer (&owned_args);
+  call->outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->outer, vb_driver_call_async);
+  g_task_set_task_data (call->outer, GUINT_TO_POINTER (op), NULL);
+
+  if (!g_variant_is_of_type (call->args, G_VARIANT_TYPE (info->args_type))) {
+    g_task_return_new_error (call->outer, VB_ERROR, VB_ERROR_INVALID_ARG,
+                             "%s: arguments of type %s, expected %s", info->name,
+                             g_variant_get_type_string (call->args), info->args_type);
+    vb_call_free (call);
+    return;
+  }
+  if (info->job) {
+    VbJobQueue *queue = job_queue_for (call);
+
+    g_queue_push_tail (&queue->pending, call);
+    start_next_job (queue);
+  } else {
+    run_call (call);
+  }
+}
+
+GVariant *
+vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_object, GError **error)
+{
+  VbOp op;
+  gpointer value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  op = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (op_creates_object (op)) {
+    if (out_object)
+      *out_object = value;
+    else if (value)
+      g_object_unref (value);
+    return NULL;
+  }
+  return value;
+}
+
+void
+vb_driver_task_return_unsupported (GTask *task, VbOp op)
+{
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "not supported by this driver: %s", vb_op_get_info (op)->name);
+}
+
+void
+vb_driver_task_return_object (GTask *task, gpointer object)
+{
+  g_task_return_pointer (task, g_object_ref (object), g_object_unref);
+}
+
+VbOp
+vb_driver_task_get_op (GTask *task)
+{
+  return GPOINTER_TO_UINT (g_task_get_task_data (task));
+}
+
+/* Registry ------------------------------------------------------------- */
+
+static void on_domain_name_changed (VbDomain *domain, GParamSpec *pspec, VbDriver *self);
+
+void
+vb_driver_add_domain (VbDriver *self, VbDomain *domain)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  g_return_if_fail (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (domain)) == NULL);
+  g_ptr_array_add (priv->domains, g_object_ref (domain));
+  g_hash_table_insert (priv->domains_by_uuid, (gpointer) vb_domain_get_uuid (domain), domain);
+  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
+  g_signal_connect_object (domain, "notify::name", G_CALLBACK (on_domain_name_changed), self, 0);
+  g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
+}
+
+void
+vb_driver_remove_domain (VbDriver *self, VbDomain *domain)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  if (!g_hash_table_remove (priv->domains_by_uuid, vb_domain_get_uuid (domain)))
+    return;
+  /* the array held the registry's reference; keep one for the signal */
+  g_object_ref (domain);
+  g_hash_table_remove (priv->domains_by_name, vb_domain_get_name (domain));
+  g_signal_handlers_disconnect_by_func (domain, on_domain_name_changed, self);
+  g_ptr_array_remove (priv->domains, domain);
+  g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
+  g_object_unref (domain);
+}
+
+VbDomain *
+vb_driver_lookup_domain_by_uuid (VbDriver *self, const VbUuid *uuid)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return g_hash_table_lookup (priv->domains_by_uuid, uuid);
+}
+
+VbDomain *
+vb_driver_lookup_domain_by_name (VbDriver *self, const char *name)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return g_hash_table_lookup (priv->domains_by_name, name);
+}
+
+VbDomain *
+vb_driver_lookup_domain_by_id (VbDriver *self, int id)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  if (id < 0)
+    return NULL;
+  for (guint i = 0; i < priv->domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (priv->domains, i);
+    if (vb_domain_get_id (dom) == id)
+      return dom;
+  }
+  return NULL;
+}
+
+/* Renames change the name key; drivers call this after vb_domain_set_def. */
+static void
+reindex_domain_name (VbDriverPrivate *priv, VbDomain *domain)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, priv->domains_by_name);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    if (value == domain) {
+      g_hash_table_iter_remove (&iter);
+      break;
+    }
+  }
+  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
+}
+
+static void
+on_domain_name_changed (VbDomain *domain, GParamSpec *pspec, VbDriver *self)
+{
+  reindex_domain_name (vb_driver_get_instance_private (self), domain);
+}
+
+gboolean
+vb_driver_domain_matches (VbDomain *dom, guint flags)
+{
+  VbDomainState state = vb_domain_get_state (dom, NULL);
+  gboolean active = vb_domain_is_active (dom);
+  gboolean persistent = vb_domain_is_persistent (dom);
+  gboolean autostart = vb_domain_get_autostart (dom);
+  gboolean saved = vb_domain_has_managed_save (dom);
+
+  /* Each group of flags filters only when some flag of the group is set. */
+  if ((flags & (VB_LIST_DOMAINS_ACTIVE | VB_LIST_DOMAINS_INACTIVE)) &&
+      !((flags & VB_LIST_DOMAINS_ACTIVE && active) || (flags & VB_LIST_DOMAINS_INACTIVE && !active)))
+    return FALSE;
+  if ((flags & (VB_LIST_DOMAINS_PERSISTENT | VB_LIST_DOMAINS_TRANSIENT)) &&
+      !((flags & VB_LIST_DOMAINS_PERSISTENT && persistent) ||
+        (flags & VB_LIST_DOMAINS_TRANSIENT && !persistent)))
+    return FALSE;
+  if (flags & (VB_LIST_DOMAINS_RUNNING | VB_LIST_DOMAINS_PAUSED | VB_LIST_DOMAINS_SHUTOFF |
+               VB_LIST_DOMAINS_OTHER)) {
+    gboolean running = state == VB_DOMAIN_RUNNING;
+    gboolean paused = state == VB_DOMAIN_PAUSED;
+    gboolean shutoff = state == VB_DOMAIN_SHUTOFF;
+    gboolean other = !running && !paused && !shutoff;
+
+    if (!((flags & VB_LIST_DOMAINS_RUNNING && running) || (flags & VB_LIST_DOMAINS_PAUSED && paused) ||
+          (flags & VB_LIST_DOMAINS_SHUTOFF && shutoff) || (flags & VB_LIST_DOMAINS_OTHER && other)))
+      return FALSE;
+  }
+  if ((flags & (VB_LIST_DOMAINS_MANAGEDSAVE | VB_LIST_DOMAINS_NO_MANAGEDSAVE)) &&
+      !((flags & VB_LIST_DOMAINS_MANAGEDSAVE && saved) ||
+        (flags & VB_LIST_DOMAINS_NO_MANAGEDSAVE && !saved)))
+    return FALSE;
+  if ((flags & (VB_LIST_DOMAINS_AUTOSTART | VB_LIST_DOMAINS_NO_AUTOSTART)) &&
+      !((flags & VB_LIST_DOMAINS_AUTOSTART && autostart) ||
+        (flags & VB_LIST_DOMAINS_NO_AUTOSTART && !autostart)))
+    return FALSE;
+  /* No snapshots or checkpoints exist yet: every domain has none. */
+  if ((flags & (VB_LIST_DOMAINS_HAS_SNAPSHOT | VB_LIST_DOMAINS_NO_SNAPSHOT)) &&
+      !(flags & VB_LIST_DOMAINS_NO_SNAPSHOT))
+    return FALSE;
+  if ((flags & (VB_LIST_DOMAINS_HAS_CHECKPOINT | VB_LIST_DOMAINS_NO_CHECKPOINT)) &&
+      !(flags & VB_LIST_DOMAINS_NO_CHECKPOINT))
+    return FALSE;
+  return TRUE;
+}
+
+GPtrArray *
+vb_driver_list_domains (VbDriver *self, guint flags)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  GPtrArray *out = g_ptr_array_sized_new (priv->domains->len);
+
+  for (guint i = 0; i < priv->domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (priv->domains, i);
+    if (flags == 0 || vb_driver_domain_matches (dom, flags))
+      g_ptr_array_add (out, dom);
+  }
+  return out;
+}
+
+guint
+vb_driver_get_n_domains (VbDriver *self)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return priv->domains->len;
+}
+
+int
+vb_driver_next_domain_id (VbDriver *self)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return ++priv->last_domain_id;
+}
+
+void
+vb_driver_add_network (VbDriver *self, VbNetwork *network)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  g_return_if_fail (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (network)) == NULL);
+  g_ptr_array_add (priv->networks, g_object_ref (network));
+  g_hash_table_insert (priv->networks_by_uuid, (gpointer) vb_network_get_uuid (network), network);
+  g_hash_table_insert (priv->networks_by_name, g_strdup (vb_network_get_name (network)), network);
+  g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
+}
+
+void
+vb_driver_remove_network (VbDriver *self, VbNetwork *network)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  if (!g_hash_table_remove (priv->networks_by_uuid, vb_network_get_uuid (network)))
+    return;
+  g_object_ref (network);
+  g_hash_table_remove (priv->networks_by_name, vb_network_get_name (network));
+  g_ptr_array_remove (priv->networks, network);
+  g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
+  g_object_unref (network);
+}
+
+VbNetwork *
+vb_driver_lookup_network_by_uuid (VbDriver *self, const VbUuid *uuid)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return g_hash_table_lookup (priv->networks_by_uuid, uuid);
+}
+
+VbNetwork *
+vb_driver_lookup_network_by_name (VbDriver *self, const char *name)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  return g_hash_table_lookup (priv->networks_by_name, name);
+}
+
+gboolean
+vb_driver_network_matches (VbNetwork *net, guint flags)
+{
+  gboolean active = vb_network_is_active (net);
+  gboolean persistent = vb_network_is_persistent (net);
+  gboolean autostart = vb_network_get_autostart (net);
+
+  if ((flags & (VB_LIST_NETWORKS_ACTIVE | VB_LIST_NETWORKS_INACTIVE)) &&
+      !((flags & VB_LIST_NETWORKS_ACTIVE && active) || (flags & VB_LIST_NETWORKS_INACTIVE && !active)))
+    return FALSE;
+  if ((flags & (VB_LIST_NETWORKS_PERSISTENT | VB_LIST_NETWORKS_TRANSIENT)) &&
+      !((flags & VB_LIST_NETWORKS_PERSISTENT && persistent) ||
+        (flags & VB_LIST_NETWORKS_TRANSIENT && !persistent)))
+    return FALSE;
+  if ((flags & (VB_LIST_NETWORKS_AUTOSTART | VB_LIST_NETWORKS_NO_AUTOSTART)) &&
+      !((flags & VB_LIST_NETWORKS_AUTOSTART && autostart) ||
+        (flags & VB_LIST_NETWORKS_NO_AUTOSTART && !autostart)))
+    return FALSE;
+  return TRUE;
+}
+
+GPtrArray *
+vb_driver_list_networks (VbDriver *self, guint flags)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  GPtrArray *out = g_ptr_array_sized_new (priv->networks->len);
+
+  for (guint i = 0; i < priv->networks->len; i++) {
+    VbNetwork *net = g_ptr_array_index (priv->networks, i);
+    if (flags == 0 || vb_driver_network_matches (net, flags))
+      g_ptr_array_add (out, net);
+  }
+  return out;
+}
+
+gboolean
+vb_driver_check_domain_identity (VbDriver *self, const char *name, const VbUuid *uuid,
+                                 VbDomain **out_existing, GError **error)
+{
+  VbDomain *by_uuid = vb_driver_lookup_domain_by_uuid (self, uuid);
+  VbDomain *by_name = vb_driver_lookup_domain_by_name (self, name);
+
+  *out_existing = NULL;
+  if (by_uuid && g_strcmp0 (vb_domain_get_name (by_uuid), name) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "domain '%s' is already defined with UUID %s", vb_domain_get_name (by_uuid),
+                 vb_domain_get_uuid_string (by_uuid));
+    return FALSE;
+  }
+  if (by_name && by_name != by_uuid) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "domain '%s' already exists with UUID %s", name,
+                 vb_domain_get_uuid_string (by_name));
+    return FALSE;
+  }
+  *out_existing = by_uuid;
+  return TRUE;
+}
+
+gboolean
+vb_driver_check_network_identity (VbDriver *self, const char *name, const VbUuid *uuid,
+                                  VbNetwork **out_existing, GError **error)
+{
+  VbNetwork *by_uuid = vb_driver_lookup_network_by_uuid (self, uuid);
+  VbNetwork *by_name = vb_driver_lookup_network_by_name (self, name);
+
+  *out_existing = NULL;
+  if (by_uuid && g_strcmp0 (vb_network_get_name (by_uuid), name) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "network '%s' is already defined with UUID %s", vb_network_get_name (by_uuid),
+                 vb_network_get_uuid_string (by_uuid));
+    return FALSE;
+  }
+  if (by_name && by_name != by_uuid) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "network '%s' already exists with UUID %s", name,
+                 vb_network_get_uuid_string (by_name));
+    return FALSE;
+  }
+  *out_existing = by_uuid;
+  return TRUE;
+}
+
+void
+vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail)
+{
+  g_signal_emit (self, signals[SIGNAL_DOMAIN_EVENT], 0, domain, (int) event, detail);
+}
+
+void
+vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (args);
+
+  g_signal_emit (self, signals[SIGNAL_DOMAIN_SIGNAL], 0, domain, name, owned);
+}
+
+void
+vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event)
+{
+  g_signal_emit (self, signals[SIGNAL_NETWORK_EVENT], 0, network, (int) event);
+}

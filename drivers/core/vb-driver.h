@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vb-domain.h"
+#include "vb-network.h"
+
+G_BEGIN_DECLS
+
+/* Every operation a client can ask of a driver.  Arguments and results are
+ * GVariants whose types are given per operation below (the same shapes as
+ * the matching libvirt API calls), so one dispatch path serves them all and
+ * the service needs no per-operation glue.  "→" gives the result type; no
+ * arrow means the operation returns nothing.
+ *
+ * Operations marked (job) modify their object: the core runs at most one of
+ * them per object at a time, in arrival order.  Queries never wait behind a
+ * job. */
+typedef enum {
+  /* host; object NULL */
+  VB_OP_GET_CAPABILITIES,        /* () → s */
+  VB_OP_GET_DOMAIN_CAPABILITIES, /* (ssssu) emulator arch machine virttype flags → s */
+  VB_OP_GET_SYSINFO,             /* (u) → s */
+  VB_OP_GET_CPU_MODEL_NAMES,     /* (su) arch flags → as */
+  VB_OP_GET_HOSTNAME,            /* () → s */
+  VB_OP_GET_VERSION,             /* () → t  hypervisor version */
+  VB_OP_NODE_GET_INFO,           /* () → (stuuuuuu) model memoryKiB cpus mhz nodes sockets cores threads */
+  VB_OP_NODE_GET_FREE_MEMORY,    /* () → t bytes */
+  VB_OP_NODE_GET_CPU_MAP,        /* (u) → ab */
+  VB_OP_NODE_GET_CPU_STATS,      /* (iu) cpu flags → a{st} */
+  VB_OP_NODE_GET_MEMORY_STATS,   /* (iu) cell flags → a{st} */
+  VB_OP_NODE_GET_CELLS_FREE_MEMORY, /* (iiu) start max flags → at */
+  VB_OP_NODE_GET_SECURITY_MODEL, /* () → (ss) model doi */
+
+  /* object creation; object NULL (job on the driver) */
+  VB_OP_DOMAIN_DEFINE_XML,       /* (s) xml → the new or updated VbDomain (see vb_driver_call_finish) */
+  VB_OP_DOMAIN_CREATE_XML,       /* (su) xml flags → VbDomain */
+  VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
+  VB_OP_NETWORK_CREATE_XML,      /* (s) → VbNetwork */
+
+  /* domain queries */
+  VB_OP_DOMAIN_GET_XML_DESC,     /* (u) → s */
+  VB_OP_DOMAIN_GET_STATE,        /* (u) → (ii) */
+  VB_OP_DOMAIN_GET_INFO,         /* () → (ututu) state maxmem mem vcpus cputime — for the library */
+  VB_OP_DOMAIN_GET_STATS,        /* (uu) stats flags → a{sv} */
+  VB_OP_DOMAIN_MEMORY_STATS,     /* (u) flags → a{it} tag → value, libvirt's VIR_DOMAIN_MEMORY_STAT_* tags */
+  VB_OP_DOMAIN_GET_VCPUS,        /* (u) flags → u */
+  VB_OP_DOMAIN_INTERFACE_ADDRESSES, /* (uu) source flags → a(ssa(isu)) */
+  VB_OP_DOMAIN_GET_METADATA,     /* (isu) type uri flags → s */
+  VB_OP_DOMAIN_HAS_MANAGED_SAVE, /* (u) → b */
+  VB_OP_DOMAIN_GET_TIME,         /* (u) → (tu) */
+  VB_OP_DOMAIN_GET_HOSTNAME,     /* (u) → s */
+  VB_OP_DOMAIN_GET_JOB_INFO,     /* () → (ittttttttttt) type, then 11 counters as virDomainJobInfo */
+  VB_OP_DOMAIN_GET_SCHEDULER_TYPE, /* () → (si) */
+
+  /* domain jobs */
+  VB_OP_DOMAIN_CREATE,           /* (u) flags (job) */
+  VB_OP_DOMAIN_UNDEFINE,         /* (u) (job) */
+  VB_OP_DOMAIN_SHUTDOWN,         /* (u) (job) */
+  VB_OP_DOMAIN_REBOOT,           /* (u) (job) */
+  VB_OP_DOMAIN_RESET,            /* (u) (job) */
+  VB_OP_DOMAIN_DESTROY,          /* (u) (job) */
+  VB_OP_DOMAIN_SUSPEND,          /* () (job) */
+  VB_OP_DOMAIN_RESUME,           /* () (job) */
+  VB_OP_DOMAIN_MANAGED_SAVE,     /* (u) (job) */
+  VB_OP_DOMAIN_MANAGED_SAVE_REMOVE, /* (u) (job) */
+  VB_OP_DOMAIN_SAVE,             /* (ssu) to xml flags (job) */
+  VB_OP_DOMAIN_SET_VCPUS,        /* (uu) count flags (job) */
+  VB_OP_DOMAIN_SET_MEMORY,       /* (tu) KiB flags (job) */
+  VB_OP_DOMAIN_SET_METADATA,     /* (isssu) type metadata key uri flags (job) */
+  VB_OP_DOMAIN_SET_AUTOSTART,    /* (b) (job) */
+  VB_OP_DOMAIN_ATTACH_DEVICE,    /* (su) (job) */
+  VB_OP_DOMAIN_DETACH_DEVICE,    /* (su) (job) */
+  VB_OP_DOMAIN_UPDATE_DEVICE,    /* (su) (job) */
+  VB_OP_DOMAIN_RENAME,           /* (su) (job) */
+  VB_OP_DOMAIN_PM_WAKEUP,        /* (u) (job) */
+  VB_OP_DOMAIN_PM_SUSPEND,       /* (utu) target duration flags (job) */
+  VB_OP_DOMAIN_INJECT_NMI,       /* (u) (job) */
+  VB_OP_DOMAIN_SEND_KEY,         /* (uuauu) (job) */
+  VB_OP_DOMAIN_SET_TIME,         /* (tuu) (job) */
+  VB_OP_DOMAIN_CORE_DUMP,        /* (suu) (job) */
+  VB_OP_DOMAIN_ABORT_JOB,        /* () — not queued: it must reach a running job */
+
+  /* network queries */
+  VB_OP_NETWORK_GET_XML_DESC,    /* (u) → s */
+  VB_OP_NETWORK_GET_DHCP_LEASES, /* (su) mac flags → a(sxisssuss) */
+  VB_OP_NETWORK_GET_BRIDGE_NAME, /* () → s */
+
+  /* network jobs */
+  VB_OP_NETWORK_CREATE,          /* () (job) */
+  VB_OP_NETWORK_DESTROY,         /* () (job) */
+  VB_OP_NETWORK_UNDEFINE,        /* () (job) */
+  VB_OP_NETWORK_UPDATE,          /* (uuisu) command section parentIndex xml flags (job) */
+  VB_OP_NETWORK_SET_AUTOSTART,   /* (b) (job) */
+
+  VB_OP_LAST
+} VbOp;
+
+typedef enum {
+  VB_OP_TARGET_HOST,
+  VB_OP_TARGET_DOMAIN,
+  VB_OP_TARGET_NETWORK,
+} VbOpTarget;
+
+typedef struct {
+  const char *name;        /* libvirt-dbus member name, used in messages */
+  VbOpTarget target;
+  const char *args_type;   /* GVariant type string of the arguments */
+  gboolean job;            /* modifies: serialised per object */
+  /* libvirt's ACL permission checked for this op ("start", "read", "write",
+   * "getattr", …) within the target's object kind; NULL for none beyond
+   * connect-level read. */
+  const char *permission;
+} VbOpInfo;
+
+const VbOpInfo *vb_op_get_info (VbOp op);
+
+#define VB_TYPE_DRIVER (vb_driver_get_type ())
+G_DECLARE_DERIVABLE_TYPE (VbDriver, vb_driver, VB, DRIVER, GObject)
+
+struct _VbDriverClass {
+  GObjectClass parent_class;
+
+  /* Name of the driver root on the bus: "Test", "QEMU", "LXC". */
+  const char *name;
+
+  /* Loads definitions, re-attaches to what still runs, preloads fixtures. */
+  gboolean (*open) (VbDriver *self, GError **error);
+
+  /* Runs @op on @object (a VbDomain, a VbNetwork, or NULL for host and
+   * creation ops) and completes @task with g_task_return_pointer() of a
+   * floating-or-owned GVariant (NULL for operations without a result), or
+   * with an error.  Anything the driver does not implement is completed
+   * with vb_driver_task_return_unsupported().  Called on the main thread;
+   * blocking work belongs in a thread or in async I/O. */
+  void (*run) (VbDriver *self, VbOp op, gpointer object, GVariant *args, GTask *task);
+
+  gpointer padding[8];
+};
+
+const char *vb_driver_get_name (VbDriver *self);
+gboolean vb_driver_open (VbDriver *self, GError **error);
+
+/* Calling operations --------------------------------------------------- */
+
+void vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+/* Returns the op's result (a full reference, NULL when the op has none) or
+ * NULL with @error set.  For the *_XML creation ops the result is NULL and
+ * @out_object (if given) receives a reference to the new object. */
+GVariant *vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_object,
+                                 GError **error);
+
+/* Helpers for drivers completing a task. */
+void vb_driver_task_return_unsupported (GTask *task, VbOp op);
+void vb_driver_task_return_object (GTask *task, gpointer object);
+VbOp vb_driver_task_get_op (GTask *task);
+
+/* Registry --------------------------------------------------------------- */
+
+/* The registry holds one reference per object; add/remove emit
+ * ::domain-added / ::domain-removed (and the network equivalents). */
+void vb_driver_add_domain (VbDriver *self, VbDomain *domain);
+void vb_driver_remove_domain (VbDriver *self, VbDomain *domain);
+VbDomain *vb_driver_lookup_domain_by_uuid (VbDriver *self, const VbUuid *uuid);
+VbDomain *vb_driver_lookup_domain_by_name (VbDriver *self, const char *name);
+VbDomain *vb_driver_lookup_domain_by_id (VbDriver *self, int id);
+/* In definition order; filtered with VB_LIST_DOMAINS_* flags (0: all).
+ * Returns a new array of borrowed pointers. */
+GPtrArray *vb_driver_list_domains (VbDriver *self, guint flags);
+guint vb_driver_get_n_domains (VbDriver *self);
+gboolean vb_driver_domain_matches (VbDomain *domain, guint flags);
+/* Next free domain id (libvirt's ids only count up). */
+int vb_driver_next_domain_id (VbDriver *self);
+
+void vb_driver_add_network (VbDriver *self, VbNetwork *network);
+void vb_driver_remove_network (VbDriver *self, VbNetwork *network);
+VbNetwork *vb_driver_lookup_network_by_uuid (VbDriver *self, const VbUuid *uuid);
+VbNetwork *vb_driver_lookup_network_by_name (VbDriver *self, const char *name);
+GPtrArray *vb_driver_list_networks (VbDriver *self, guint flags);
+gboolean vb_driver_network_matches (VbNetwork *network, guint flags);
+
+/* Name/UUID collision rules for defining @name/@uuid, as libvirt applies
+ * them: the same UUID with another name, or the same name with another
+ * UUID, is refused; the same pair is an update of @out_existing. */
+gboolean vb_driver_check_domain_identity (VbDriver *self, const char *name, const VbUuid *uuid,
+                                          VbDomain **out_existing, GError **error);
+gboolean vb_driver_check_network_identity (VbDriver *self, const char *name, const VbUuid *uuid,
+                                           VbNetwork **out_existing, GError **error);
+
+/* Events: emitted by drivers after the change is visible. ------------- */
+
+void vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail);
+/* A per-domain signal of org.libvirt.Domain by member name, e.g.
+ * "MetadataChange" with (is). @args may be floating. */
+void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
+void vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event);
+
+G_END_DECLS
