@@ -1,0 +1,1901 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-test-driver.h"
+
+#include <string.h>
+
+#include <libxml/parser.h>
+
+/* vb-driver.h (through vb-types.h) must come before vb-domain-def.h: the
+ * latter #defines the metadata type names that vb-types.h declares as
+ * enumerators. */
+#include "vb-domain-def.h"
+#include "vb-error.h"
+#include "vb-network-def.h"
+
+/* The embedded fixtures (drivers/test/test-default-*.xml), compiled in by meson. */
+GResource *vb_test_driver_get_resource (void);
+
+#define TEST_RESOURCE_DOMAIN  "/org/virtbus/test/test-default-domain.xml"
+#define TEST_RESOURCE_NETWORK "/org/virtbus/test/test-default-network.xml"
+
+/* libvirt's test driver constants: defaultNodeInfo, the two NUMA cells of
+ * testOpenDefault(), the guest clock of testDomainObjPrivateAlloc(). */
+#define TEST_MODEL          "i686"
+#define TEST_EMULATOR       "/usr/bin/test-hv"
+#define TEST_MEMORY_KIB     (1024 * 1024 * 3)
+#define TEST_CPUS           16
+#define TEST_MHZ            1400
+#define TEST_NODES          2
+#define TEST_SOCKETS        2
+#define TEST_CORES          2
+#define TEST_THREADS        2
+#define TEST_N_CELLS        2
+#define TEST_CELL_CPUS      8
+#define TEST_MAX_VCPUS      32
+#define TEST_GUEST_SECONDS  627319920
+#define TEST_MAX_IFNAMES    1024
+
+/* Values of libvirt's public enums used only here. */
+enum {
+  TEST_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
+  TEST_DOMAIN_REBOOT_ALL = 0x1f, /* acpi, agent, initctl, signal, paravirt */
+  TEST_DOMAIN_SAVE_ALL = 0x7,    /* bypass-cache, running, paused */
+  TEST_DOMAIN_TIME_SYNC = 1 << 0,
+  TEST_DUMP_CRASH = 1 << 0,
+  TEST_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
+  TEST_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
+  TEST_INTERFACE_ADDRESSES_SRC_LAST = 3, /* lease, agent, arp */
+  TEST_KEYCODE_SET_LAST = 10,
+  TEST_SEND_KEY_MAX_KEYS = 16,
+};
+
+/* virDomainStatsTypes and the GetAllDomainStats flags */
+enum {
+  TEST_STATS_STATE = 1 << 0,
+  TEST_STATS_BALLOON = 1 << 2,
+  TEST_STATS_VCPU = 1 << 3,
+  TEST_STATS_INTERFACE = 1 << 4,
+  TEST_STATS_BLOCK = 1 << 5,
+  TEST_STATS_SUPPORTED = TEST_STATS_STATE | TEST_STATS_BALLOON | TEST_STATS_VCPU |
+                         TEST_STATS_INTERFACE | TEST_STATS_BLOCK,
+  TEST_STATS_FILTERS = 0xff,
+  TEST_STATS_NOWAIT = 1 << 29,
+  TEST_STATS_BACKING = 1 << 30,
+  TEST_STATS_ENFORCE = 1u << 31,
+};
+
+/* virDomainMemoryStatTags */
+enum {
+  TEST_MEM_SWAP_IN = 0,
+  TEST_MEM_SWAP_OUT = 1,
+  TEST_MEM_MAJOR_FAULT = 2,
+  TEST_MEM_MINOR_FAULT = 3,
+  TEST_MEM_UNUSED = 4,
+  TEST_MEM_AVAILABLE = 5,
+  TEST_MEM_ACTUAL_BALLOON = 6,
+  TEST_MEM_RSS = 7,
+  TEST_MEM_USABLE = 8,
+  TEST_MEM_LAST_UPDATE = 9,
+  TEST_MEM_DISK_CACHES = 10,
+  TEST_MEM_HUGETLB_PGALLOC = 11,
+  TEST_MEM_HUGETLB_PGFAIL = 12,
+};
+
+struct _VbTestDriver {
+  VbDriver parent_instance;
+  gboolean opened;
+};
+
+G_DEFINE_FINAL_TYPE (VbTestDriver, vb_test_driver, VB_TYPE_DRIVER)
+
+/* Per-domain state the definitions do not hold: the guest clock. */
+typedef struct {
+  gint64 seconds;
+  guint nseconds;
+} TestDomainData;
+
+static TestDomainData *
+domain_data (VbDomain *dom)
+{
+  TestDomainData *data = vb_domain_get_driver_data (dom);
+
+  if (data == NULL) {
+    data = g_new0 (TestDomainData, 1);
+    data->seconds = TEST_GUEST_SECONDS;
+    vb_domain_set_driver_data (dom, data, g_free);
+  }
+  return data;
+}
+
+/* Helpers ---------------------------------------------------------------- */
+
+static gboolean
+check_flags (guint flags, guint allowed, GError **error)
+{
+  if (flags & ~allowed) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)",
+                 flags & ~allowed);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_active (VbDomain *dom, GError **error)
+{
+  if (!vb_domain_is_active (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                 vb_domain_get_name (dom));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* D-Bus has no NULL string: libvirt-dbus sends "" for an absent one. */
+static const char *
+null_if_empty (const char *str)
+{
+  return str && *str ? str : NULL;
+}
+
+static guint64
+def_current_memory (const VbDomainDef *def)
+{
+  return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
+}
+
+static guint
+def_current_vcpus (const VbDomainDef *def)
+{
+  return def->current_vcpus ? def->current_vcpus : def->vcpus;
+}
+
+static gboolean
+def_has_balloon (const VbDomainDef *def)
+{
+  return def->memballoon != NULL && g_strcmp0 (def->memballoon->model, "none") != 0;
+}
+
+/* The core indexes each object by the address of the UUID inside its
+ * definition, so the definition struct must stay where it is: the new
+ * contents are moved into it and the old ones freed. */
+static void
+domain_replace_def (VbDomain *dom, VbDomainDef *def)
+{
+  VbDomainDef *cur = (VbDomainDef *) vb_domain_get_def (dom);
+  g_autofree char *old_name = g_strdup (vb_domain_get_name (dom));
+  VbDomainDef tmp = *cur;
+
+  *cur = *def;
+  *def = tmp;
+  vb_domain_def_free (def);
+  /* the core re-indexes names on notify::name */
+  if (g_strcmp0 (old_name, vb_domain_get_name (dom)) != 0)
+    g_object_notify (G_OBJECT (dom), "name");
+}
+
+static void
+network_replace_def (VbNetwork *net, VbNetworkDef *def)
+{
+  VbNetworkDef *cur = (VbNetworkDef *) vb_network_get_def (net);
+  VbNetworkDef tmp = *cur;
+
+  *cur = *def;
+  *def = tmp;
+  vb_network_def_free (def);
+}
+
+/* libvirt's test driver names every guest NIC without a target testnetN,
+ * N the first number no NIC of the domain uses. */
+static void
+generate_ifnames (VbDomainDef *def)
+{
+  if (def->interfaces == NULL)
+    return;
+  for (guint i = 0; i < def->interfaces->len; i++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (def->interfaces, i);
+
+    if (iface->target != NULL)
+      continue;
+    for (int n = 0; n < TEST_MAX_IFNAMES && iface->target == NULL; n++) {
+      g_autofree char *name = g_strdup_printf ("testnet%d", n);
+      gboolean used = FALSE;
+
+      for (guint j = 0; j < def->interfaces->len && !used; j++) {
+        VbDomainInterfaceDef *other = g_ptr_array_index (def->interfaces, j);
+        used = g_strcmp0 (other->target, name) == 0;
+      }
+      if (!used)
+        iface->target = g_steal_pointer (&name);
+    }
+  }
+}
+
+/* <os><type arch=…> as written.  The parser fills in its own default arch
+ * (x86_64), while the test driver's default is i686, so an absent
+ * attribute must be told apart from an explicit one. */
+static char *
+explicit_arch (const char *xml)
+{
+  g_autoptr(xmlDoc) doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL,
+                                          XML_PARSE_NONET);
+  xmlNode *root = doc ? xmlDocGetRootElement (doc) : NULL;
+
+  for (xmlNode *os = root ? root->children : NULL; os; os = os->next) {
+    if (os->type != XML_ELEMENT_NODE || !xmlStrEqual (os->name, BAD_CAST "os"))
+      continue;
+    for (xmlNode *type = os->children; type; type = type->next) {
+      if (type->type == XML_ELEMENT_NODE && xmlStrEqual (type->name, BAD_CAST "type")) {
+        xmlChar *arch = xmlGetProp (type, BAD_CAST "arch");
+        char *copy = g_strdup ((const char *) arch);
+
+        xmlFree (arch);
+        return copy;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Parses a domain document as the test driver accepts it: its capabilities
+ * offer only domain type 'test', os types hvm and xen, arch i686. */
+static VbDomainDef *
+parse_domain (const char *xml, GError **error)
+{
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, error);
+  g_autofree char *arch = NULL;
+
+  if (def == NULL)
+    return NULL;
+  arch = explicit_arch (xml);
+  if (g_strcmp0 (def->virt_type, "test") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "could not find capabilities for domaintype=%s",
+                 def->virt_type ? def->virt_type : "(none)");
+    return NULL;
+  }
+  if (def->os_type && g_strcmp0 (def->os_type, "hvm") != 0 && g_strcmp0 (def->os_type, "xen") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "no guest options available for os type '%s'", def->os_type);
+    return NULL;
+  }
+  if (arch && g_strcmp0 (arch, TEST_MODEL) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "no guest options available for arch '%s'", arch);
+    return NULL;
+  }
+  /* the driver's default arch, which libvirt writes back */
+  g_free (def->os_arch);
+  def->os_arch = g_strdup (TEST_MODEL);
+  generate_ifnames (def);
+  return g_steal_pointer (&def);
+}
+
+/* virDomainObjGetDefs: AFFECT_CURRENT becomes live or config by state, and
+ * the domain must be able to take the change. */
+static gboolean
+resolve_affect (VbDomain *dom, guint *flags, GError **error)
+{
+  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
+    *flags |= vb_domain_is_active (dom) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
+    return FALSE;
+  if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !vb_domain_is_persistent (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                 "transient domain '%s' has no persistent config", vb_domain_get_name (dom));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* virDomainObjGetOneDef: as resolve_affect, for calls that read or write
+ * exactly one definition. */
+static const VbDomainDef *
+resolve_one_def (VbDomain *dom, guint *flags, GError **error)
+{
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && (*flags & VB_DOMAIN_AFFECT_CONFIG)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "flags 'affect live' and 'affect config' are mutually exclusive");
+    return NULL;
+  }
+  if (!resolve_affect (dom, flags, error))
+    return NULL;
+  return (*flags & VB_DOMAIN_AFFECT_LIVE) ? vb_domain_get_live_def (dom) : vb_domain_get_def (dom);
+}
+
+/* Lifecycle --------------------------------------------------------------- */
+
+/* Sets the run state of a start; the caller emits the events once the
+ * domain is registered. */
+static void
+domain_start (VbTestDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused)
+{
+  int id = vb_driver_next_domain_id (VB_DRIVER (self));
+
+  if (live == NULL)
+    live = vb_domain_def_copy (vb_domain_get_def (dom));
+  live->id = id;
+  vb_domain_set_live_def (dom, live);
+  vb_domain_set_id (dom, id);
+  vb_domain_set_managed_save (dom, FALSE);
+  if (paused)
+    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
+  else
+    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_BOOTED);
+}
+
+static void
+emit_started (VbTestDriver *self, VbDomain *dom, gboolean paused)
+{
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED,
+                               VB_DOMAIN_EVENT_STARTED_BOOTED);
+  if (paused)
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
+                                 VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
+/* Shuts the domain off, drops it when transient, then tells. */
+/* The caller holds a reference: the domain outlives its removal here. */
+static void
+domain_stop (VbTestDriver *self, VbDomain *dom, int reason, int detail)
+{
+  vb_domain_set_live_def (dom, NULL);
+  vb_domain_set_id (dom, -1);
+  vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
+  if (!vb_domain_is_persistent (dom))
+    vb_driver_remove_domain (VB_DRIVER (self), dom);
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STOPPED, detail);
+}
+
+/* Creation ops ------------------------------------------------------------ */
+
+static VbDomain *
+domain_define_xml (VbTestDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  g_autoptr(VbDomainDef) def = NULL;
+  VbDomain *existing = NULL;
+  int detail;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = parse_domain (xml, error);
+  if (def == NULL)
+    return NULL;
+  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+    return NULL;
+
+  if (existing == NULL) {
+    g_autoptr(VbDomain) dom = vb_domain_new (g_steal_pointer (&def), TRUE);
+
+    vb_driver_add_domain (VB_DRIVER (self), dom);
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED,
+                                 VB_DOMAIN_EVENT_DEFINED_ADDED);
+    return g_steal_pointer (&dom);
+  }
+
+  /* A running domain keeps its live definition; the new one is what the
+   * next start uses.  A transient domain gains its first persistent
+   * definition, which libvirt reports as "added". */
+  detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED
+                                              : VB_DOMAIN_EVENT_DEFINED_ADDED;
+  domain_replace_def (existing, g_steal_pointer (&def));
+  vb_domain_set_persistent (existing, TRUE);
+  vb_driver_emit_domain_event (VB_DRIVER (self), existing, VB_DOMAIN_EVENT_DEFINED, detail);
+  return g_object_ref (existing);
+}
+
+static VbDomain *
+domain_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  guint flags;
+  gboolean paused;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  VbDomain *existing = NULL;
+
+  g_variant_get (args, "(&su)", &xml, &flags);
+  if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, error))
+    return NULL;
+  paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
+  def = parse_domain (xml, error);
+  if (def == NULL)
+    return NULL;
+  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+    return NULL;
+
+  if (existing != NULL) {
+    if (vb_domain_is_active (existing)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
+                   vb_domain_get_name (existing));
+      return NULL;
+    }
+    /* A defined, inactive domain runs the given definition this once and
+     * keeps its persistent one. */
+    domain_start (self, existing, g_steal_pointer (&def), paused);
+    emit_started (self, existing, paused);
+    return g_object_ref (existing);
+  }
+
+  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
+  domain_start (self, dom, g_steal_pointer (&def), paused);
+  vb_driver_add_domain (VB_DRIVER (self), dom);
+  emit_started (self, dom, paused);
+  return g_steal_pointer (&dom);
+}
+
+static VbNetwork *
+network_define_xml (VbTestDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  g_autoptr(VbNetworkDef) def = NULL;
+  VbNetwork *existing = NULL;
+
+  g_variant_get (args, "(&s)", &xml);
+  /* The test driver only does parse-level checks, never the real network
+   * driver's per-forward-mode rules. */
+  def = vb_network_def_parse (xml, 0, error);
+  if (def == NULL)
+    return NULL;
+  if (!vb_driver_check_network_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+    return NULL;
+
+  if (existing == NULL) {
+    g_autoptr(VbNetwork) net = vb_network_new (g_steal_pointer (&def), TRUE);
+
+    vb_driver_add_network (VB_DRIVER (self), net);
+    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_DEFINED);
+    return g_steal_pointer (&net);
+  }
+  network_replace_def (existing, g_steal_pointer (&def));
+  vb_network_set_persistent (existing, TRUE);
+  vb_driver_emit_network_event (VB_DRIVER (self), existing, VB_NETWORK_EVENT_DEFINED);
+  return g_object_ref (existing);
+}
+
+static void
+network_start (VbNetwork *net, VbNetworkDef *live)
+{
+  if (live == NULL)
+    live = vb_network_def_copy (vb_network_get_def (net));
+  vb_network_set_live_def (net, live);
+  vb_network_set_active (net, TRUE);
+}
+
+static VbNetwork *
+network_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  g_autoptr(VbNetworkDef) def = NULL;
+  g_autoptr(VbNetwork) net = NULL;
+  VbNetwork *existing = NULL;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = vb_network_def_parse (xml, 0, error);
+  if (def == NULL)
+    return NULL;
+  if (!vb_driver_check_network_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+    return NULL;
+
+  if (existing != NULL) {
+    if (vb_network_is_active (existing)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already active",
+                   vb_network_get_name (existing));
+      return NULL;
+    }
+    network_start (existing, g_steal_pointer (&def));
+    vb_driver_emit_network_event (VB_DRIVER (self), existing, VB_NETWORK_EVENT_STARTED);
+    return g_object_ref (existing);
+  }
+
+  net = vb_network_new (vb_network_def_copy (def), FALSE);
+  network_start (net, g_steal_pointer (&def));
+  vb_driver_add_network (VB_DRIVER (self), net);
+  vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_STARTED);
+  return g_steal_pointer (&net);
+}
+
+/* Host ops ---------------------------------------------------------------- */
+
+static char *
+format_capabilities (void)
+{
+  static const guint page_sizes[] = { 4, 8, 2048, 1024 * 1024 };
+  static const char *const guest_os[] = { "hvm", "xen" };
+  GString *s = g_string_new ("<capabilities>\n\n  <host>\n    <cpu>\n");
+
+  g_string_append (s, "      <arch>" TEST_MODEL "</arch>\n"
+                      "      <features>\n        <pae/>\n        <nonpae/>\n      </features>\n");
+  for (guint i = 0; i < G_N_ELEMENTS (page_sizes); i++)
+    g_string_append_printf (s, "      <pages unit='KiB' size='%u'/>\n", page_sizes[i]);
+  g_string_append (s, "    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n"
+                      "    <topology>\n");
+  g_string_append_printf (s, "      <cells num='%d'>\n", TEST_N_CELLS);
+  for (int cell = 0; cell < TEST_N_CELLS; cell++) {
+    guint64 mem = (guint64) (cell + 1) * 2048 * 1024;
+    /* libvirt gives the second cell 8 KiB base pages */
+    guint base = cell == 1 ? page_sizes[1] : page_sizes[0];
+
+    g_string_append_printf (s, "        <cell id='%d'>\n", cell);
+    g_string_append_printf (s, "          <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n", mem);
+    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>%" G_GUINT64_FORMAT "</pages>\n",
+                            base, mem / base);
+    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>0</pages>\n", page_sizes[2]);
+    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>0</pages>\n", page_sizes[3]);
+    g_string_append_printf (s, "          <cpus num='%d'>\n", TEST_CELL_CPUS);
+    for (int i = 0; i < TEST_CELL_CPUS; i++) {
+      int id = cell * TEST_CELL_CPUS + i;
+      g_string_append_printf (s, "            <cpu id='%d' socket_id='%d' die_id='0' core_id='%d' "
+                                 "siblings='%d'/>\n", id, id / TEST_CELL_CPUS, id % TEST_CELL_CPUS, id);
+    }
+    g_string_append (s, "          </cpus>\n        </cell>\n");
+  }
+  g_string_append (s, "      </cells>\n    </topology>\n"
+                      "    <secmodel>\n      <model>testSecurity</model>\n      <doi></doi>\n"
+                      "    </secmodel>\n  </host>\n\n");
+  for (guint i = 0; i < G_N_ELEMENTS (guest_os); i++)
+    g_string_append_printf (s, "  <guest>\n    <os_type>%s</os_type>\n"
+                               "    <arch name='" TEST_MODEL "'>\n      <wordsize>32</wordsize>\n"
+                               "      <emulator>" TEST_EMULATOR "</emulator>\n"
+                               "      <domain type='test'/>\n    </arch>\n"
+                               "    <features>\n      <pae/>\n      <nonpae/>\n    </features>\n"
+                               "  </guest>\n\n", guest_os[i]);
+  g_string_append (s, "</capabilities>\n");
+  return g_string_free (s, FALSE);
+}
+
+static const char test_sysinfo[] =
+  "<sysinfo type='smbios'>\n"
+  "  <bios>\n"
+  "    <entry name='vendor'>LENOVO</entry>\n"
+  "    <entry name='version'>G4ETA1WW (2.61 )</entry>\n"
+  "    <entry name='date'>05/07/2014</entry>\n"
+  "    <entry name='release'>2.61</entry>\n"
+  "  </bios>\n"
+  "</sysinfo>\n";
+
+static const char *const x86_cpu_models[] = {
+  "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
+  "qemu32", "kvm32", "qemu64", "kvm64", "Conroe", "Penryn", "Nehalem", "Westmere",
+  "SandyBridge", "IvyBridge", "Haswell", "Broadwell", "Skylake-Client", "Skylake-Server",
+  "Cascadelake-Server", "Icelake-Server", "athlon", "phenom", "Opteron_G1", "Opteron_G2",
+  "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", NULL,
+};
+
+static gboolean
+run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **error)
+{
+  switch (op) {
+  case VB_OP_GET_CAPABILITIES:
+    *out = g_variant_new_take_string (format_capabilities ());
+    return TRUE;
+
+  case VB_OP_GET_SYSINFO: {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    *out = g_variant_new_string (test_sysinfo);
+    return TRUE;
+  }
+
+  case VB_OP_GET_CPU_MODEL_NAMES: {
+    const char *arch;
+    guint flags;
+
+    g_variant_get (args, "(&su)", &arch, &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    if (!g_str_equal (arch, "i686") && !g_str_equal (arch, "x86_64")) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture %s", arch);
+      return FALSE;
+    }
+    *out = g_variant_new_strv (x86_cpu_models, -1);
+    return TRUE;
+  }
+
+  case VB_OP_GET_HOSTNAME:
+    *out = g_variant_new_string (g_get_host_name ());
+    return TRUE;
+
+  case VB_OP_GET_VERSION:
+    *out = g_variant_new_uint64 (2);
+    return TRUE;
+
+  case VB_OP_NODE_GET_INFO:
+    *out = g_variant_new ("(stuuuuuu)", TEST_MODEL, (guint64) TEST_MEMORY_KIB, TEST_CPUS, TEST_MHZ,
+                          TEST_NODES, TEST_SOCKETS, TEST_CORES, TEST_THREADS);
+    return TRUE;
+
+  case VB_OP_NODE_GET_FREE_MEMORY:
+    /* libvirt sums the cells' free memory as stored, in KiB, and hands
+     * the sum out as bytes: clients of test:///default see 3145728. */
+    *out = g_variant_new_uint64 (1024 * 1024 + 2 * 1024 * 1024);
+    return TRUE;
+
+  case VB_OP_NODE_GET_CPU_MAP: {
+    /* libvirt's canned answer: 8 CPUs, 0, 2 and 4 online (map 0x15) */
+    static const gboolean online[8] = { TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE };
+    GVariantBuilder b;
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("ab"));
+    for (guint i = 0; i < G_N_ELEMENTS (online); i++)
+      g_variant_builder_add (&b, "b", online[i]);
+    *out = g_variant_builder_end (&b);
+    return TRUE;
+  }
+
+  case VB_OP_NODE_GET_CPU_STATS: {
+    GVariantBuilder b;
+    int cpu;
+    guint flags;
+
+    g_variant_get (args, "(iu)", &cpu, &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
+    g_variant_builder_add (&b, "{st}", "user", (guint64) 9797400000);
+    g_variant_builder_add (&b, "{st}", "kernel", (guint64) 34678723400000);
+    g_variant_builder_add (&b, "{st}", "idle", (guint64) 87264900000);
+    g_variant_builder_add (&b, "{st}", "iowait", (guint64) 763600000);
+    *out = g_variant_builder_end (&b);
+    return TRUE;
+  }
+
+  case VB_OP_NODE_GET_MEMORY_STATS: {
+    GVariantBuilder b;
+    int cell;
+    guint flags;
+
+    g_variant_get (args, "(iu)", &cell, &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    if (cell < -1 || cell >= TEST_N_CELLS) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number %d out of range", cell);
+      return FALSE;
+    }
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
+    if (cell == -1) {
+      g_variant_builder_add (&b, "{st}", "total", (guint64) TEST_MEMORY_KIB);
+      g_variant_builder_add (&b, "{st}", "free", (guint64) 1024 * 1024);
+      g_variant_builder_add (&b, "{st}", "buffers", (guint64) 64 * 1024);
+      g_variant_builder_add (&b, "{st}", "cached", (guint64) 512 * 1024);
+    } else {
+      g_variant_builder_add (&b, "{st}", "total", (guint64) (cell + 1) * 2048 * 1024);
+      g_variant_builder_add (&b, "{st}", "free", (guint64) (cell + 1) * 1024 * 1024);
+    }
+    *out = g_variant_builder_end (&b);
+    return TRUE;
+  }
+
+  case VB_OP_NODE_GET_SECURITY_MODEL:
+    *out = g_variant_new ("(ss)", "testSecurity", "");
+    return TRUE;
+
+  case VB_OP_NODE_GET_CELLS_FREE_MEMORY: {
+    GVariantBuilder b;
+    int start, max;
+    guint flags;
+
+    g_variant_get (args, "(iiu)", &start, &max, &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    if (start < 0 || start >= TEST_N_CELLS || max < 0) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
+      return FALSE;
+    }
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("at"));
+    /* libvirt answers with each cell's size, not its free memory */
+    for (int cell = start; cell < TEST_N_CELLS && cell - start < max; cell++)
+      g_variant_builder_add (&b, "t", (guint64) (cell + 1) * 2048 * 1024);
+    *out = g_variant_builder_end (&b);
+    return TRUE;
+  }
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* Domain queries ----------------------------------------------------------- */
+
+static GVariant *
+domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
+{
+  const VbDomainDef *def = vb_domain_get_current_def (dom);
+  gboolean active = vb_domain_is_active (dom);
+  GVariantBuilder b;
+  int reason;
+  VbDomainState state = vb_domain_get_state (dom, &reason);
+
+  if (!check_flags (flags, TEST_STATS_FILTERS | TEST_STATS_NOWAIT | TEST_STATS_BACKING |
+                    TEST_STATS_ENFORCE, error))
+    return NULL;
+  if ((flags & TEST_STATS_ENFORCE) && (stats & ~TEST_STATS_SUPPORTED)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "Stats types bits 0x%x are not supported by this daemon",
+                 stats & ~TEST_STATS_SUPPORTED);
+    return NULL;
+  }
+  if (stats == 0)
+    stats = TEST_STATS_SUPPORTED;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  if (stats & TEST_STATS_STATE) {
+    g_variant_builder_add (&b, "{sv}", "state.state", g_variant_new_int32 (state));
+    g_variant_builder_add (&b, "{sv}", "state.reason", g_variant_new_int32 (reason));
+  }
+  if (stats & TEST_STATS_BALLOON) {
+    g_variant_builder_add (&b, "{sv}", "balloon.current", g_variant_new_uint64 (def_current_memory (def)));
+    g_variant_builder_add (&b, "{sv}", "balloon.maximum", g_variant_new_uint64 (def->memory_kib));
+  }
+  if (stats & TEST_STATS_VCPU) {
+    g_variant_builder_add (&b, "{sv}", "vcpu.current", g_variant_new_uint32 (def_current_vcpus (def)));
+    g_variant_builder_add (&b, "{sv}", "vcpu.maximum", g_variant_new_uint32 (def->vcpus));
+  }
+  if ((stats & TEST_STATS_INTERFACE) && active) {
+    guint n = def->interfaces ? def->interfaces->len : 0;
+
+    g_variant_builder_add (&b, "{sv}", "net.count", g_variant_new_uint32 (n));
+    for (guint i = 0; i < n; i++) {
+      VbDomainInterfaceDef *iface = g_ptr_array_index (def->interfaces, i);
+      g_autofree char *key = g_strdup_printf ("net.%u.name", i);
+
+      g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (iface->target ? iface->target : ""));
+    }
+  }
+  if ((stats & TEST_STATS_BLOCK) && active) {
+    guint n = def->disks ? def->disks->len : 0;
+
+    g_variant_builder_add (&b, "{sv}", "block.count", g_variant_new_uint32 (n));
+    for (guint i = 0; i < n; i++) {
+      VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+      g_autofree char *name = g_strdup_printf ("block.%u.name", i);
+
+      g_variant_builder_add (&b, "{sv}", name, g_variant_new_string (disk->target_dev ? disk->target_dev : ""));
+      if (disk->source) {
+        g_autofree char *path = g_strdup_printf ("block.%u.path", i);
+        g_variant_builder_add (&b, "{sv}", path, g_variant_new_string (disk->source));
+      }
+    }
+  }
+  return g_variant_builder_end (&b);
+}
+
+static GVariant *
+domain_memory_stats (VbDomain *dom, GError **error)
+{
+  const VbDomainDef *def = vb_domain_get_live_def (dom);
+  GVariantBuilder b;
+  guint64 cur;
+  const struct { int tag; guint64 div; guint64 fixed; } rows[] = {
+    { TEST_MEM_ACTUAL_BALLOON, 1, 0 }, { TEST_MEM_SWAP_IN, 0, 0 },
+    { TEST_MEM_SWAP_OUT, 0, 0 }, { TEST_MEM_MAJOR_FAULT, 0, 0 },
+    { TEST_MEM_MINOR_FAULT, 0, 0 }, { TEST_MEM_UNUSED, 2, 0 },
+    { TEST_MEM_AVAILABLE, 1, 0 }, { TEST_MEM_USABLE, 2, 0 },
+    { TEST_MEM_LAST_UPDATE, 0, TEST_GUEST_SECONDS }, { TEST_MEM_DISK_CACHES, 8, 0 },
+    { TEST_MEM_HUGETLB_PGALLOC, 0, 0 }, { TEST_MEM_HUGETLB_PGFAIL, 0, 0 },
+    { TEST_MEM_RSS, 2, 0 },
+  };
+
+  if (!check_active (dom, error))
+    return NULL;
+  cur = def_current_memory (def);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
+  if (def_has_balloon (def))
+    for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+      g_variant_builder_add (&b, "{it}", rows[i].tag,
+                             rows[i].div ? cur / rows[i].div : rows[i].fixed);
+  return g_variant_builder_end (&b);
+}
+
+/* A dotted IPv4 or IPv6 address plus @offset (IPv6: on the last byte). */
+static char *
+address_add (const char *addr, guint offset, gboolean *is_ipv6)
+{
+  g_autoptr(GInetAddress) in = g_inet_address_new_from_string (addr);
+  g_autoptr(GInetAddress) result = NULL;
+  guint8 bytes[16];
+  gsize len;
+
+  if (in == NULL)
+    return NULL;
+  len = g_inet_address_get_native_size (in);
+  memcpy (bytes, g_inet_address_to_bytes (in), len);
+  *is_ipv6 = g_inet_address_get_family (in) == G_SOCKET_FAMILY_IPV6;
+  if (*is_ipv6) {
+    bytes[15] = (guint8) (bytes[15] + offset);
+  } else {
+    guint32 v = ((guint32) bytes[0] << 24 | (guint32) bytes[1] << 16 | (guint32) bytes[2] << 8 | bytes[3]) + offset;
+
+    bytes[0] = v >> 24;
+    bytes[1] = v >> 16;
+    bytes[2] = v >> 8;
+    bytes[3] = v;
+  }
+  result = g_inet_address_new_from_bytes (bytes, g_inet_address_get_family (in));
+  return g_inet_address_to_string (result);
+}
+
+/* virSocketAddrGetIPPrefix: explicit prefix, else the netmask's bits, else
+ * the classful default. */
+static guint
+network_ip_prefix (const VbNetworkIp *ip, gboolean is_ipv6)
+{
+  if (ip->prefix_set && ip->prefix > 0)
+    return ip->prefix;
+  if (ip->netmask) {
+    g_autoptr(GInetAddress) mask = g_inet_address_new_from_string (ip->netmask);
+
+    if (mask) {
+      const guint8 *bytes = g_inet_address_to_bytes (mask);
+      guint bits = 0;
+
+      for (gsize i = 0; i < g_inet_address_get_native_size (mask); i++)
+        bits += __builtin_popcount (bytes[i]);
+      return bits;
+    }
+  }
+  if (is_ipv6)
+    return 64;
+  if (ip->address) {
+    guint first = (guint) g_ascii_strtoull (ip->address, NULL, 10);
+    return first < 128 ? 8 : first < 192 ? 16 : 24;
+  }
+  return 24;
+}
+
+/* libvirt's test driver makes up one address per NIC: for a NIC on a
+ * network, the network's first DHCP range start (or its address) plus
+ * 20 * (domain id - 1) + index + 1; for any other NIC 192.168.0.(index + 1)/24. */
+static GVariant *
+domain_interface_addresses (VbTestDriver *self, VbDomain *dom, guint source, guint flags,
+                            GError **error)
+{
+  const VbDomainDef *def = vb_domain_get_live_def (dom);
+  GVariantBuilder b;
+
+  if (!check_flags (flags, 0, error))
+    return NULL;
+  if (source >= TEST_INTERFACE_ADDRESSES_SRC_LAST) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Unknown IP address data source %u", source);
+    return NULL;
+  }
+  if (!check_active (dom, error))
+    return NULL;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; def->interfaces && i < def->interfaces->len; i++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (def->interfaces, i);
+    char mac[18];
+    g_autofree char *addr = NULL;
+    gboolean is_ipv6 = FALSE;
+    guint prefix = 24;
+
+    vb_mac_format (&iface->mac, mac);
+    if (g_strcmp0 (iface->type, "network") == 0) {
+      VbNetwork *net = iface->network ? vb_driver_lookup_network_by_name (VB_DRIVER (self), iface->network) : NULL;
+      const VbNetworkDef *ndef = net ? vb_network_get_current_def (net) : NULL;
+      const VbNetworkIp *ip = ndef && ndef->ips && ndef->ips->len > 0 ? g_ptr_array_index (ndef->ips, 0) : NULL;
+      guint offset = 20 * (guint) (vb_domain_get_id (dom) - 1) + i + 1;
+      const char *base;
+
+      if (net == NULL) {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'",
+                     iface->network ? iface->network : "");
+        return NULL;
+      }
+      if (ip == NULL || ip->address == NULL) {
+        g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "network '%s' has no IP address",
+                     vb_network_get_name (net));
+        return NULL;
+      }
+      base = ip->ranges && ip->ranges->len > 0
+               ? ((VbDhcpRange *) g_ptr_array_index (ip->ranges, 0))->start
+               : ip->address;
+      addr = address_add (base, offset, &is_ipv6);
+      if (addr == NULL) {
+        g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "network '%s' has an invalid address '%s'",
+                     vb_network_get_name (net), base);
+        return NULL;
+      }
+      prefix = network_ip_prefix (ip, is_ipv6);
+    } else {
+      addr = g_strdup_printf ("192.168.0.%u", i + 1);
+    }
+    g_variant_builder_open (&b, G_VARIANT_TYPE ("(ssa(isu))"));
+    g_variant_builder_add (&b, "s", iface->target ? iface->target : "");
+    g_variant_builder_add (&b, "s", mac);
+    g_variant_builder_open (&b, G_VARIANT_TYPE ("a(isu)"));
+    g_variant_builder_add (&b, "(isu)", is_ipv6 ? 1 : 0, addr, prefix);
+    g_variant_builder_close (&b);
+    g_variant_builder_close (&b);
+  }
+  return g_variant_builder_end (&b);
+}
+
+static gboolean
+run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GVariant **out,
+                  GError **error)
+{
+  const char *name = vb_domain_get_name (dom);
+
+  switch (op) {
+  case VB_OP_DOMAIN_GET_XML_DESC: {
+    const VbDomainDef *def = vb_domain_get_current_def (dom);
+    guint flags, format = 0;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_UPDATE_CPU |
+                      VB_DOMAIN_XML_MIGRATABLE, error))
+      return FALSE;
+    if (flags & (VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE)) {
+      format |= VB_DOMAIN_FORMAT_INACTIVE;
+      if (vb_domain_is_persistent (dom))
+        def = vb_domain_get_def (dom);
+    }
+    if (flags & VB_DOMAIN_XML_SECURE)
+      format |= VB_DOMAIN_FORMAT_SECURE;
+    *out = g_variant_new_take_string (vb_domain_def_format (def, format));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_STATE: {
+    guint flags;
+    int reason;
+    VbDomainState state;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    state = vb_domain_get_state (dom, &reason);
+    *out = g_variant_new ("(ii)", (int) state, reason);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_INFO: {
+    /* Shaped as vb-driver.h documents it: (ututu) state, max memory KiB,
+     * memory KiB, vCPUs, CPU time (seconds, since the slot is 32 bits). */
+    const VbDomainDef *def = vb_domain_get_current_def (dom);
+    guint32 cputime = vb_domain_is_active (dom) ? (guint32) (g_get_real_time () / G_USEC_PER_SEC) : 0;
+
+    *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL),
+                          (guint64) def->memory_kib, (guint32) MIN (def_current_memory (def), G_MAXUINT32),
+                          (guint64) def_current_vcpus (def), cputime);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_STATS: {
+    guint stats, flags;
+
+    g_variant_get (args, "(uu)", &stats, &flags);
+    *out = domain_stats (dom, stats, flags, error);
+    return *out != NULL;
+  }
+
+  case VB_OP_DOMAIN_MEMORY_STATS: {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    *out = domain_memory_stats (dom, error);
+    return *out != NULL;
+  }
+
+  case VB_OP_DOMAIN_GET_VCPUS: {
+    guint flags;
+    const VbDomainDef *def;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+      return FALSE;
+    def = resolve_one_def (dom, &flags, error);
+    if (def == NULL)
+      return FALSE;
+    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : def_current_vcpus (def));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_INTERFACE_ADDRESSES: {
+    guint source, flags;
+
+    g_variant_get (args, "(uu)", &source, &flags);
+    *out = domain_interface_addresses (self, dom, source, flags, error);
+    return *out != NULL;
+  }
+
+  case VB_OP_DOMAIN_GET_METADATA: {
+    int type;
+    const char *uri;
+    guint flags;
+    const VbDomainDef *def;
+    char *value;
+
+    g_variant_get (args, "(i&su)", &type, &uri, &flags);
+    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+      return FALSE;
+    if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
+      return FALSE;
+    }
+    def = resolve_one_def (dom, &flags, error);
+    if (def == NULL)
+      return FALSE;
+    value = vb_domain_def_get_metadata (def, type, null_if_empty (uri), error);
+    if (value == NULL)
+      return FALSE;
+    *out = g_variant_new_take_string (value);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_HAS_MANAGED_SAVE: {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_TIME: {
+    guint flags;
+    TestDomainData *data;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_RUNNING) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running", name);
+      return FALSE;
+    }
+    data = domain_data (dom);
+    *out = g_variant_new ("(tu)", (guint64) data->seconds, data->nseconds);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_HOSTNAME: {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error) || !check_active (dom, error))
+      return FALSE;
+    *out = g_variant_new_take_string (g_strdup_printf ("%shost", name));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_SCHEDULER_TYPE:
+    *out = g_variant_new ("(si)", "fair", 1);
+    return TRUE;
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* Domain jobs ---------------------------------------------------------------- */
+
+static gboolean
+domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
+{
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+
+  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+    return FALSE;
+  if (count == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
+    return FALSE;
+  }
+  if (count > TEST_MAX_VCPUS) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "requested cpu amount exceeds maximum supported amount (%u > %d)", count,
+                 TEST_MAX_VCPUS);
+    return FALSE;
+  }
+  if (!resolve_affect (dom, &flags, error))
+    return FALSE;
+  if ((flags & VB_DOMAIN_VCPU_MAXIMUM) && (flags & VB_DOMAIN_AFFECT_LIVE)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "the maximum vCPU count of a running domain cannot be changed");
+    return FALSE;
+  }
+
+  /* Check everything before changing anything. */
+  if (flags & VB_DOMAIN_AFFECT_LIVE) {
+    live = vb_domain_def_copy (vb_domain_get_live_def (dom));
+    if (count > live->vcpus) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                   "requested cpu amount exceeds maximum (%u > %u)", count, live->vcpus);
+      return FALSE;
+    }
+    live->current_vcpus = count;
+  }
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (flags & VB_DOMAIN_VCPU_MAXIMUM) {
+      config->vcpus = count;
+      if (def_current_vcpus (config) > count)
+        config->current_vcpus = count;
+    } else if (count > config->vcpus) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                   "requested cpu amount exceeds maximum (%u > %u)", count, config->vcpus);
+      return FALSE;
+    } else {
+      config->current_vcpus = count;
+    }
+  }
+  if (live)
+    vb_domain_set_live_def (dom, g_steal_pointer (&live));
+  if (config)
+    domain_replace_def (dom, g_steal_pointer (&config));
+  return TRUE;
+}
+
+static gboolean
+domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
+{
+  g_autoptr(VbDomainDef) def = NULL;
+  const VbDomainDef *target;
+
+  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error))
+    return FALSE;
+  if (kib == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
+    return FALSE;
+  }
+  target = resolve_one_def (dom, &flags, error);
+  if (target == NULL)
+    return FALSE;
+  def = vb_domain_def_copy (target);
+
+  if (flags & VB_DOMAIN_MEM_MAXIMUM) {
+    if (flags & VB_DOMAIN_AFFECT_LIVE) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                           "cannot resize the maximum memory on an active domain");
+      return FALSE;
+    }
+    if (def->max_memory_kib && def->max_memory_kib < kib) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                           "cannot set initial memory size greater than the maximum memory size");
+      return FALSE;
+    }
+    def->memory_kib = kib;
+    if (def_current_memory (def) > kib)
+      def->current_memory_kib = kib;
+  } else {
+    if (kib > def->memory_kib) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                           "cannot set memory higher than max memory");
+      return FALSE;
+    }
+    def->current_memory_kib = kib;
+  }
+
+  if (flags & VB_DOMAIN_AFFECT_LIVE)
+    vb_domain_set_live_def (dom, g_steal_pointer (&def));
+  else
+    domain_replace_def (dom, g_steal_pointer (&def));
+  return TRUE;
+}
+
+static gboolean
+domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error)
+{
+  int type;
+  const char *metadata, *key, *uri;
+  guint flags;
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+
+  g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
+  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+    return FALSE;
+  if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
+    return FALSE;
+  }
+  if (!resolve_affect (dom, &flags, error))
+    return FALSE;
+  metadata = null_if_empty (metadata);
+  key = null_if_empty (key);
+  uri = null_if_empty (uri);
+
+  if (flags & VB_DOMAIN_AFFECT_LIVE) {
+    live = vb_domain_def_copy (vb_domain_get_live_def (dom));
+    if (!vb_domain_def_set_metadata (live, type, metadata, key, uri, error))
+      return FALSE;
+  }
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (!vb_domain_def_set_metadata (config, type, metadata, key, uri, error))
+      return FALSE;
+  }
+  if (live)
+    vb_domain_set_live_def (dom, g_steal_pointer (&live));
+  if (config)
+    domain_replace_def (dom, g_steal_pointer (&config));
+  vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "MetadataChange",
+                                g_variant_new ("(is)", type, uri ? uri : ""));
+  return TRUE;
+}
+
+static gboolean
+domain_rename (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error)
+{
+  const char *new_name;
+  guint flags;
+  VbDomain *other;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GError) invalid = NULL;
+
+  g_variant_get (args, "(&su)", &new_name, &flags);
+  if (!check_flags (flags, 0, error))
+    return FALSE;
+  if (vb_domain_is_active (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename active domain '%s'",
+                 vb_domain_get_name (dom));
+    return FALSE;
+  }
+  if (!vb_domain_is_persistent (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename transient domain '%s'",
+                 vb_domain_get_name (dom));
+    return FALSE;
+  }
+  if (!vb_name_validate (new_name, "domain name", &invalid)) {
+    /* here the name is an argument, not part of a document */
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, invalid->message);
+    return FALSE;
+  }
+  other = vb_driver_lookup_domain_by_name (VB_DRIVER (self), new_name);
+  if (other != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain with name '%s' already exists", new_name);
+    return FALSE;
+  }
+
+  def = vb_domain_def_copy (vb_domain_get_def (dom));
+  g_free (def->name);
+  def->name = g_strdup (new_name);
+  domain_replace_def (dom, g_steal_pointer (&def));
+  /* libvirt reports a rename as the old name going and the new one coming */
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
+                               VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED,
+                               VB_DOMAIN_EVENT_DEFINED_RENAMED);
+  return TRUE;
+}
+
+/* on_poweroff / on_reboot: whether the guest comes back up afterwards */
+static gboolean
+action_restarts (const char *action, gboolean default_restarts)
+{
+  if (action == NULL)
+    return default_restarts;
+  return g_str_equal (action, "restart") || g_str_equal (action, "restart-rename");
+}
+
+static gboolean
+run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GError **error)
+{
+  const char *name = vb_domain_get_name (dom);
+  guint flags = 0;
+
+  switch (op) {
+  case VB_OP_DOMAIN_CREATE: {
+    gboolean paused;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
+      return FALSE;
+    if (vb_domain_is_active (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
+      return FALSE;
+    }
+    /* Starting from a managed save drops the image; libvirt's test driver
+     * reports that as an ordinary boot. */
+    paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
+    domain_start (self, dom, NULL, paused);
+    emit_started (self, dom, paused);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_UNDEFINE: {
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, error))
+      return FALSE;
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient domain '%s'", name);
+      return FALSE;
+    }
+    if (vb_domain_has_managed_save (dom) && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "refusing to undefine domain '%s' while a managed save image exists", name);
+      return FALSE;
+    }
+    vb_domain_set_managed_save (dom, FALSE);
+    /* A running domain lives on as a transient one until it stops. */
+    if (vb_domain_is_active (dom))
+      vb_domain_set_persistent (dom, FALSE);
+    else
+      vb_driver_remove_domain (VB_DRIVER (self), dom);
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
+                                 VB_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_SHUTDOWN:
+  case VB_OP_DOMAIN_REBOOT: {
+    const VbDomainDef *live;
+    gboolean restarts;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, op == VB_OP_DOMAIN_REBOOT ? TEST_DOMAIN_REBOOT_ALL : 0, error) ||
+        !check_active (dom, error))
+      return FALSE;
+    live = vb_domain_get_live_def (dom);
+    restarts = op == VB_OP_DOMAIN_SHUTDOWN ? action_restarts (live->on_poweroff, FALSE)
+                                           : action_restarts (live->on_reboot, TRUE);
+    if (!restarts) {
+      domain_stop (self, dom, VB_DOMAIN_SHUTOFF_SHUTDOWN, VB_DOMAIN_EVENT_STOPPED_SHUTDOWN);
+      return TRUE;
+    }
+    /* The guest comes straight back: no lifecycle event, as in libvirt. */
+    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_BOOTED);
+    if (op == VB_OP_DOMAIN_REBOOT)
+      vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "Reboot", g_variant_new ("()"));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_RESET:
+  case VB_OP_DOMAIN_INJECT_NMI:
+    g_variant_get (args, "(u)", &flags);
+    return check_flags (flags, 0, error) && check_active (dom, error);
+
+  case VB_OP_DOMAIN_DESTROY:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+      return FALSE;
+    domain_stop (self, dom, VB_DOMAIN_SHUTOFF_DESTROYED, VB_DOMAIN_EVENT_STOPPED_DESTROYED);
+    return TRUE;
+
+  case VB_OP_DOMAIN_SUSPEND: {
+    VbDomainState state = vb_domain_get_state (dom, NULL);
+
+    if (!check_active (dom, error))
+      return FALSE;
+    if (state == VB_DOMAIN_PAUSED) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
+      return FALSE;
+    }
+    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
+                                 VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_RESUME:
+    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PAUSED) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not paused", name);
+      return FALSE;
+    }
+    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_UNPAUSED);
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_RESUMED,
+                                 VB_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    return TRUE;
+
+  case VB_OP_DOMAIN_MANAGED_SAVE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !check_active (dom, error))
+      return FALSE;
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "cannot do managed save for transient domain '%s'", name);
+      return FALSE;
+    }
+    domain_stop (self, dom, VB_DOMAIN_SHUTOFF_SAVED, VB_DOMAIN_EVENT_STOPPED_SAVED);
+    vb_domain_set_managed_save (dom, TRUE);
+    return TRUE;
+
+  case VB_OP_DOMAIN_MANAGED_SAVE_REMOVE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    vb_domain_set_managed_save (dom, FALSE);
+    return TRUE;
+
+  case VB_OP_DOMAIN_SET_VCPUS: {
+    guint count;
+
+    g_variant_get (args, "(uu)", &count, &flags);
+    return domain_set_vcpus (dom, count, flags, error);
+  }
+
+  case VB_OP_DOMAIN_SET_MEMORY: {
+    guint64 kib;
+
+    g_variant_get (args, "(tu)", &kib, &flags);
+    return domain_set_memory (dom, kib, flags, error);
+  }
+
+  case VB_OP_DOMAIN_SET_METADATA:
+    return domain_set_metadata (self, dom, args, error);
+
+  case VB_OP_DOMAIN_SET_AUTOSTART: {
+    gboolean autostart;
+
+    g_variant_get (args, "(b)", &autostart);
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "cannot set autostart for transient domain '%s'", name);
+      return FALSE;
+    }
+    vb_domain_set_autostart (dom, autostart);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_RENAME:
+    return domain_rename (self, dom, args, error);
+
+  case VB_OP_DOMAIN_SEND_KEY: {
+    guint codeset, holdtime;
+    g_autoptr(GVariant) keys = NULL;
+
+    g_variant_get (args, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
+    if (!check_flags (flags, 0, error) || !check_active (dom, error))
+      return FALSE;
+    if (codeset >= TEST_KEYCODE_SET_LAST) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "invalid keycode set %u", codeset);
+      return FALSE;
+    }
+    if (g_variant_n_children (keys) == 0 || g_variant_n_children (keys) > TEST_SEND_KEY_MAX_KEYS) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "between 1 and %d keycodes are needed",
+                   TEST_SEND_KEY_MAX_KEYS);
+      return FALSE;
+    }
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_SET_TIME: {
+    guint64 seconds;
+    guint nseconds;
+    TestDomainData *data;
+
+    g_variant_get (args, "(tuu)", &seconds, &nseconds, &flags);
+    if (!check_flags (flags, TEST_DOMAIN_TIME_SYNC, error) || !check_active (dom, error))
+      return FALSE;
+    if (nseconds >= G_USEC_PER_SEC * 1000 || seconds > G_MAXINT64) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "time out of range");
+      return FALSE;
+    }
+    data = domain_data (dom);
+    /* TIME_SYNC reads the host clock into the guest: nothing to store */
+    if (!(flags & TEST_DOMAIN_TIME_SYNC)) {
+      data->seconds = (gint64) seconds;
+      data->nseconds = nseconds;
+    }
+    return TRUE;
+  }
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* Save to file and core dump: the write runs asynchronously; the domain
+ * stops only once the file is complete, so a failed write changes nothing. */
+
+#define TEST_SAVE_MAGIC "VirtbusTestSave 1"
+#define TEST_DUMP_MAGIC "VirtbusTestDump 1"
+
+typedef struct {
+  GTask *task;
+  VbDomain *dom;
+  VbOp op;
+  gboolean crash;
+  GBytes *contents;
+} FileJob;
+
+static void
+file_job_free (FileJob *job)
+{
+  g_object_unref (job->task);
+  g_object_unref (job->dom);
+  g_bytes_unref (job->contents);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileJob, file_job_free)
+
+static void
+file_job_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(FileJob) job = user_data;
+  VbTestDriver *self = VB_TEST_DRIVER (g_task_get_source_object (job->task));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error)) {
+    g_autofree char *path = g_file_get_path (G_FILE (source));
+
+    g_task_return_new_error (job->task, VB_ERROR, VB_ERROR_IO, "cannot write '%s': %s",
+                             path ? path : "?", error->message);
+    return;
+  }
+  if (job->op == VB_OP_DOMAIN_SAVE)
+    domain_stop (self, job->dom, VB_DOMAIN_SHUTOFF_SAVED, VB_DOMAIN_EVENT_STOPPED_SAVED);
+  else if (job->crash)
+    domain_stop (self, job->dom, VB_DOMAIN_SHUTOFF_CRASHED, VB_DOMAIN_EVENT_STOPPED_CRASHED);
+  g_task_return_pointer (job->task, NULL, NULL);
+}
+
+/* The save image: a header line "VirtbusTestSave 1 <state> <reason>"
+ * followed by the live definition (secure). */
+static void
+run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask *task)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(FileJob) job = g_new0 (FileJob, 1);
+  GBytes *contents;
+  const char *path;
+  guint flags;
+
+  job->task = g_object_ref (task);
+  job->dom = g_object_ref (dom);
+  job->op = op;
+
+  if (op == VB_OP_DOMAIN_SAVE) {
+    const char *dxml;
+    int reason;
+    VbDomainState state = vb_domain_get_state (dom, &reason);
+    g_autofree char *xml = NULL;
+    g_autofree char *image = NULL;
+    gsize len;
+
+    g_variant_get (args, "(&s&su)", &path, &dxml, &flags);
+    if (!check_flags (flags, 0, &error) || !check_active (dom, &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (*dxml) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "xml modification unsupported");
+      return;
+    }
+    xml = vb_domain_def_format (vb_domain_get_live_def (dom), VB_DOMAIN_FORMAT_SECURE);
+    image = g_strdup_printf (TEST_SAVE_MAGIC " %d %d\n%s", state, reason, xml);
+    len = strlen (image);
+    job->contents = g_bytes_new_take (g_steal_pointer (&image), len);
+  } else {
+    guint format;
+
+    g_variant_get (args, "(&suu)", &path, &format, &flags);
+    if (!check_flags (flags, TEST_DUMP_CRASH, &error) || !check_active (dom, &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (format != 0) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                               "kdump-compressed format is not supported here");
+      return;
+    }
+    job->crash = (flags & TEST_DUMP_CRASH) != 0;
+    job->contents = g_bytes_new_static (TEST_DUMP_MAGIC "\n", strlen (TEST_DUMP_MAGIC "\n"));
+  }
+
+  if (!g_path_is_absolute (path)) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return;
+  }
+  file = g_file_new_for_path (path);
+  /* the job is handed over in the same call: read what it holds first */
+  contents = job->contents;
+  g_file_replace_contents_bytes_async (file, contents, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                       g_task_get_cancellable (task), file_job_written,
+                                       g_steal_pointer (&job));
+}
+
+/* Networks --------------------------------------------------------------- */
+
+static gboolean
+run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVariant **out,
+             GError **error)
+{
+  const char *name = vb_network_get_name (net);
+
+  switch (op) {
+  case VB_OP_NETWORK_GET_XML_DESC: {
+    const VbNetworkDef *def = vb_network_get_current_def (net);
+    guint flags, format = VB_NETWORK_FORMAT_LIVE;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_NETWORK_XML_INACTIVE, error))
+      return FALSE;
+    if (flags & VB_NETWORK_XML_INACTIVE) {
+      format = VB_NETWORK_FORMAT_INACTIVE;
+      if (vb_network_is_persistent (net))
+        def = vb_network_get_def (net);
+    }
+    *out = g_variant_new_take_string (vb_network_def_format (def, format));
+    return TRUE;
+  }
+
+  case VB_OP_NETWORK_GET_BRIDGE_NAME: {
+    const VbNetworkDef *def = vb_network_get_current_def (net);
+
+    if (def->bridge_name == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "network '%s' does not have a bridge name", name);
+      return FALSE;
+    }
+    *out = g_variant_new_string (def->bridge_name);
+    return TRUE;
+  }
+
+  case VB_OP_NETWORK_CREATE:
+    if (vb_network_is_active (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already running", name);
+      return FALSE;
+    }
+    network_start (net, NULL);
+    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_STARTED);
+    return TRUE;
+
+  case VB_OP_NETWORK_DESTROY: {
+    if (!vb_network_is_active (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active", name);
+      return FALSE;
+    }
+    vb_network_set_live_def (net, NULL);
+    vb_network_set_active (net, FALSE);
+    if (!vb_network_is_persistent (net))
+      vb_driver_remove_network (VB_DRIVER (self), net);
+    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_STOPPED);
+    return TRUE;
+  }
+
+  case VB_OP_NETWORK_UNDEFINE: {
+    /* libvirt's test driver refuses, where the network driver would make
+     * the network transient */
+    if (vb_network_is_active (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is still running", name);
+      return FALSE;
+    }
+    vb_driver_remove_network (VB_DRIVER (self), net);
+    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_UNDEFINED);
+    return TRUE;
+  }
+
+  case VB_OP_NETWORK_UPDATE: {
+    guint command, section, flags;
+    int parent_index;
+    const char *xml;
+    g_autoptr(VbNetworkDef) live = NULL;
+    g_autoptr(VbNetworkDef) config = NULL;
+
+    g_variant_get (args, "(uui&su)", &command, &section, &parent_index, &xml, &flags);
+    if (!check_flags (flags, TEST_NETWORK_UPDATE_AFFECT_LIVE | TEST_NETWORK_UPDATE_AFFECT_CONFIG, error))
+      return FALSE;
+    /* AFFECT_CURRENT: the live network when it runs, else its config */
+    if ((flags & (TEST_NETWORK_UPDATE_AFFECT_LIVE | TEST_NETWORK_UPDATE_AFFECT_CONFIG)) == 0)
+      flags |= vb_network_is_active (net) ? TEST_NETWORK_UPDATE_AFFECT_LIVE : TEST_NETWORK_UPDATE_AFFECT_CONFIG;
+    if ((flags & TEST_NETWORK_UPDATE_AFFECT_LIVE) && !vb_network_is_active (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not running", name);
+      return FALSE;
+    }
+    if ((flags & TEST_NETWORK_UPDATE_AFFECT_CONFIG) && !vb_network_is_persistent (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "cannot change persistent config of transient network '%s'", name);
+      return FALSE;
+    }
+    if (flags & TEST_NETWORK_UPDATE_AFFECT_LIVE) {
+      live = vb_network_def_copy (vb_network_get_live_def (net));
+      if (!vb_network_def_update (live, command, section, parent_index, xml, error))
+        return FALSE;
+    }
+    if (flags & TEST_NETWORK_UPDATE_AFFECT_CONFIG) {
+      config = vb_network_def_copy (vb_network_get_def (net));
+      if (!vb_network_def_update (config, command, section, parent_index, xml, error))
+        return FALSE;
+    }
+    if (live)
+      vb_network_set_live_def (net, g_steal_pointer (&live));
+    if (config)
+      network_replace_def (net, g_steal_pointer (&config));
+    return TRUE;
+  }
+
+  case VB_OP_NETWORK_SET_AUTOSTART: {
+    gboolean autostart;
+
+    g_variant_get (args, "(b)", &autostart);
+    if (!vb_network_is_persistent (net)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "cannot set autostart for transient network '%s'", name);
+      return FALSE;
+    }
+    vb_network_set_autostart (net, autostart);
+    return TRUE;
+  }
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* VbDriver ----------------------------------------------------------------- */
+
+static char *
+load_fixture (const char *path, GError **error)
+{
+  g_autoptr(GBytes) bytes = g_resource_lookup_data (vb_test_driver_get_resource (), path,
+                                                    G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+
+  if (bytes == NULL)
+    return NULL;
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static gboolean
+vb_test_driver_open (VbDriver *driver, GError **error)
+{
+  VbTestDriver *self = VB_TEST_DRIVER (driver);
+  g_autofree char *dom_xml = NULL;
+  g_autofree char *net_xml = NULL;
+  g_autoptr(VbDomainDef) dom_def = NULL;
+  g_autoptr(VbNetworkDef) net_def = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  g_autoptr(VbNetwork) net = NULL;
+
+  /* One hypervisor state per driver, as test:///default is per process. */
+  if (self->opened)
+    return TRUE;
+
+  dom_xml = load_fixture (TEST_RESOURCE_DOMAIN, error);
+  net_xml = dom_xml ? load_fixture (TEST_RESOURCE_NETWORK, error) : NULL;
+  if (net_xml == NULL)
+    return FALSE;
+  dom_def = parse_domain (dom_xml, error);
+  if (dom_def == NULL) {
+    g_prefix_error (error, "test driver fixture: ");
+    return FALSE;
+  }
+  net_def = vb_network_def_parse (net_xml, 0, error);
+  if (net_def == NULL) {
+    g_prefix_error (error, "test driver fixture: ");
+    return FALSE;
+  }
+
+  /* The fixture has no test:runstate, so libvirt starts the domain and
+   * then overwrites the reason with 0: "running (unknown)". */
+  dom = vb_domain_new (g_steal_pointer (&dom_def), TRUE);
+  domain_start (self, dom, NULL, FALSE);
+  vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_UNKNOWN);
+  vb_driver_add_domain (driver, dom);
+
+  net = vb_network_new (g_steal_pointer (&net_def), TRUE);
+  network_start (net, NULL);
+  vb_driver_add_network (driver, net);
+
+  self->opened = TRUE;
+  return TRUE;
+}
+
+static void
+return_result (GTask *task, gboolean ok, GVariant *out, GError *error)
+{
+  if (!ok)
+    g_task_return_error (task, error);
+  else if (out)
+    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+/* The core keeps @object referenced until @task completes, so an object
+ * removed from the registry here stays valid for the rest of the call. */
+static void
+vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, GTask *task)
+{
+  VbTestDriver *self = VB_TEST_DRIVER (driver);
+  const VbOpInfo *info = vb_op_get_info (op);
+  GError *error = NULL;
+  GVariant *out = NULL;
+  gboolean ok;
+
+  switch (op) {
+  case VB_OP_DOMAIN_DEFINE_XML:
+  case VB_OP_DOMAIN_CREATE_XML:
+  case VB_OP_NETWORK_DEFINE_XML:
+  case VB_OP_NETWORK_CREATE_XML: {
+    g_autoptr(GObject) created = NULL;
+
+    if (op == VB_OP_DOMAIN_DEFINE_XML)
+      created = G_OBJECT (domain_define_xml (self, args, &error));
+    else if (op == VB_OP_DOMAIN_CREATE_XML)
+      created = G_OBJECT (domain_create_xml (self, args, &error));
+    else if (op == VB_OP_NETWORK_DEFINE_XML)
+      created = G_OBJECT (network_define_xml (self, args, &error));
+    else
+      created = G_OBJECT (network_create_xml (self, args, &error));
+    if (created)
+      vb_driver_task_return_object (task, created);
+    else
+      g_task_return_error (task, error);
+    return;
+  }
+
+  /* What libvirt's test driver does not implement either. */
+  case VB_OP_GET_DOMAIN_CAPABILITIES:
+  case VB_OP_DOMAIN_GET_JOB_INFO:
+  case VB_OP_DOMAIN_ATTACH_DEVICE:
+  case VB_OP_DOMAIN_DETACH_DEVICE:
+  case VB_OP_DOMAIN_UPDATE_DEVICE:
+  case VB_OP_DOMAIN_PM_WAKEUP:
+  case VB_OP_DOMAIN_PM_SUSPEND:
+  case VB_OP_DOMAIN_ABORT_JOB:
+  case VB_OP_NETWORK_GET_DHCP_LEASES:
+  case VB_OP_LAST:
+    vb_driver_task_return_unsupported (task, op);
+    return;
+
+  case VB_OP_DOMAIN_SAVE:
+  case VB_OP_DOMAIN_CORE_DUMP:
+    run_file_job (self, op, VB_DOMAIN (object), args, task);
+    return;
+
+  default:
+    break;
+  }
+
+  switch (info->target) {
+  case VB_OP_TARGET_HOST:
+    ok = run_host (self, op, args, &out, &error);
+    break;
+  case VB_OP_TARGET_DOMAIN:
+    if (info->job)
+      ok = run_domain_job (self, op, VB_DOMAIN (object), args, &error);
+    else
+      ok = run_domain_query (self, op, VB_DOMAIN (object), args, &out, &error);
+    break;
+  case VB_OP_TARGET_NETWORK:
+    ok = run_network (self, op, VB_NETWORK (object), args, &out, &error);
+    break;
+  default:
+    g_assert_not_reached ();
+  }
+  return_result (task, ok, out, error);
+}
+
+static void
+vb_test_driver_class_init (VbTestDriverClass *klass)
+{
+  VbDriverClass *driver_class = VB_DRIVER_CLASS (klass);
+
+  driver_class->name = "Test";
+  driver_class->open = vb_test_driver_open;
+  driver_class->run = vb_test_driver_run;
+}
+
+static void
+vb_test_driver_init (VbTestDriver *self)
+{
+}
+
+VbDriver *
+vb_test_driver_new (void)
+{
+  return g_object_new (VB_TYPE_TEST_DRIVER, NULL);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "vb-driver.h"
+
+G_BEGIN_DECLS
+
+/* The embedded in-memory hypervisor: libvirt's test:///default.  Opening it
+ * preloads the running domain "test" and the active network "default";
+ * every operation follows libvirt's test driver (states, reasons, events),
+ * nothing touches the host. */
+#define VB_TYPE_TEST_DRIVER (vb_test_driver_get_type ())
+G_DECLARE_FINAL_TYPE (VbTestDriver, vb_test_driver, VB, TEST_DRIVER, VbDriver)
+
+VbDriver *vb_test_driver_new (void);
+
+G_END_DECLS
