@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vb-service.h"
+#include "vb-test-driver.h"
+
+typedef struct {
+  GMainLoop *loop;
+  int exit_status;
+} Daemon;
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_acquired (GDBusConnection *bus, const char *name, gpointer user_data)
+{
+  g_debug ("owning %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *bus, const char *name, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_printerr ("virtbusd: cannot own %s on the %s: another instance is running or the bus "
+              "policy forbids it\n", name, bus ? "bus" : "(disconnected) bus");
+  daemon->exit_status = EXIT_FAILURE;
+  g_main_loop_quit (daemon->loop);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean opt_system = FALSE;
+  gboolean opt_session = FALSE;
+  gboolean opt_version = FALSE;
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Serve on the system bus (default for root)", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session, "Serve on the session bus (default for other users)", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- virtualization manager on D-Bus");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(VbDriver) test_driver = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  VbService *service;
+  Daemon daemon = { 0 };
+  gboolean system_bus;
+  guint owner_id;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("virtbusd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  if (opt_version) {
+    g_print ("virtbusd %s\n", VB_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (opt_system && opt_session) {
+    g_printerr ("virtbusd: --system and --session exclude each other\n");
+    return EXIT_FAILURE;
+  }
+  /* As libvirt-dbus: root serves the system bus unless told otherwise. */
+  system_bus = opt_system || (!opt_session && geteuid () == 0);
+
+  bus = g_bus_get_sync (system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL) {
+    g_printerr ("virtbusd: cannot connect to the %s bus: %s\n",
+                system_bus ? "system" : "session", error->message);
+    return EXIT_FAILURE;
+  }
+
+  service = vb_service_new (bus, system_bus);
+  test_driver = vb_test_driver_new ();
+  if (!vb_driver_open (test_driver, &error) ||
+      !vb_service_add_driver (service, test_driver, &error)) {
+    g_printerr ("virtbusd: cannot start the %s driver: %s\n",
+                vb_driver_get_name (test_driver), error->message);
+    vb_service_free (service);
+    return EXIT_FAILURE;
+  }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  daemon.loop = loop;
+  g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+  g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
+
+  /* The name is requested only once every object is exported, so an
+   * activated client never sees a half-populated tree. */
+  owner_id = g_bus_own_name_on_connection (bus, VB_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                           on_name_acquired, on_name_lost, &daemon, NULL);
+  g_main_loop_run (loop);
+
+  /* releasing the name needs a live bus; a closed one released it for us */
+  if (!g_dbus_connection_is_closed (bus))
+    g_bus_unown_name (owner_id);
+  vb_service_free (service);
+  return daemon.exit_status;
+}

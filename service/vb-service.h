@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vb-driver.h"
+#include "vb-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+#define VB_DBUS_ERROR_NAME "org.libvirt.Error"
+#define VB_BUS_NAME "org.libvirt"
+#define VB_ROOT_PATH "/org/libvirt"
+
+typedef struct _VbService VbService;
+typedef struct _VbServiceDriver VbServiceDriver;
+
+/* One driver root on the bus: /org/libvirt/<Name> with org.libvirt.Connect
+ * and an ObjectManager whose children are that driver's domains and
+ * networks. */
+struct _VbServiceDriver {
+  VbService *service;
+  VbDriver *driver;
+  char *root_path;
+  VbDBusConnect *connect;
+  GDBusObjectManagerServer *manager;
+  GHashTable *domain_objects;  /* VbDomain* → GDBusObjectSkeleton* */
+  GHashTable *network_objects; /* VbNetwork* → GDBusObjectSkeleton* */
+};
+
+struct _VbService {
+  GDBusConnection *bus;
+  gboolean system_bus;
+  GPtrArray *drivers; /* VbServiceDriver* */
+};
+
+VbService *vb_service_new (GDBusConnection *bus, gboolean system_bus);
+void vb_service_free (VbService *service);
+gboolean vb_service_add_driver (VbService *service, VbDriver *driver, GError **error);
+
+/* Object paths, as libvirt-dbus builds them. */
+char *vb_service_domain_path (VbServiceDriver *sd, VbDomain *domain);
+char *vb_service_network_path (VbServiceDriver *sd, VbNetwork *network);
+
+/* Replies with org.libvirt.Error carrying @error's message. */
+void vb_service_return_error (GDBusMethodInvocation *invocation, const GError *error);
+void vb_service_return_error_printf (GDBusMethodInvocation *invocation, const char *fmt, ...)
+  G_GNUC_PRINTF (2, 3);
+
+/* Runs @op for a method call and replies with its result: () when the op
+ * has none, else the result wrapped in a one-element tuple. */
+void vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, VbOp op,
+                             gpointer object, GVariant *args);
+
+/* org.freedesktop.DBus.Properties calls routed to an interface's method
+ * handler (its vtable has no get/set_property, so GDBus sends them there);
+ * @set_autostart_op is the op behind the one writable property. */
+void vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skeleton,
+                                   GDBusMethodInvocation *invocation, gpointer object,
+                                   VbOp set_autostart_op);
+
+typedef struct {
+  const char *member;
+  VbOp op;
+} VbMemberOp;
+
+/* Looks @member up in a table ending with { NULL }. */
+gboolean vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp *out_op);
+
+/* Per-object skeletons. */
+GDBusInterfaceSkeleton *vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain);
+GDBusInterfaceSkeleton *vb_service_network_new (VbServiceDriver *sd, VbNetwork *network);
+VbDBusConnect *vb_service_connect_new (VbServiceDriver *sd);
+
+G_END_DECLS
