@@ -207,11 +207,28 @@ on_network_removed (VbDriver *driver, VbNetwork *network, VbServiceDriver *sd)
   unexport (sd, sd->network_objects, network);
 }
 
+/* Sends the object's pending PropertiesChanged now, so that a client sees
+ * the new property values before the lifecycle event that explains them
+ * (GDBus would otherwise send them from an idle callback, after it). */
+static void
+flush_properties (GHashTable *objects, gpointer key)
+{
+  GDBusObjectSkeleton *object = g_hash_table_lookup (objects, key);
+  g_autolist(GDBusInterface) ifaces = NULL;
+
+  if (object == NULL)
+    return;
+  ifaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (object));
+  for (GList *l = ifaces; l; l = l->next)
+    g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (l->data));
+}
+
 static void
 on_domain_event (VbDriver *driver, VbDomain *domain, int event, int detail, VbServiceDriver *sd)
 {
   g_autofree char *path = vb_service_domain_path (sd, domain);
 
+  flush_properties (sd->domain_objects, domain);
   vb_dbus_connect_emit_domain_event (sd->connect, path, event, detail);
 }
 
@@ -232,6 +249,7 @@ on_network_event (VbDriver *driver, VbNetwork *network, int event, VbServiceDriv
 {
   g_autofree char *path = vb_service_network_path (sd, network);
 
+  flush_properties (sd->network_objects, network);
   vb_dbus_connect_emit_network_event (sd->connect, path, event);
 }
 

@@ -330,3 +330,11 @@ def test_object_manager_signals(daemon):
     assert added[0][2][1]['org.libvirt.Domain']['Name'] == 'foo'
     daemon.domain(path).Undefine(0)
     om.wait(lambda items: any(i[0] == 'InterfacesRemoved' for i in items))
+
+
+def test_properties_changed_precede_the_event(daemon):
+    rec = SignalRecorder(daemon.bus)
+    daemon.domain(TEST_DOMAIN).Destroy(0)
+    items = rec.wait(lambda items: any(i[0] == 'DomainEvent' for i in items))
+    members = [i[0] for i in items if i[0] in ('DomainEvent', 'PropertiesChanged')]
+    assert members.index('PropertiesChanged') < members.index('DomainEvent')
