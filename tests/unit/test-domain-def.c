@@ -218,6 +218,51 @@ test_copy_and_mac (void)
   vb_util_set_deterministic (FALSE);
 }
 
+/* Elements libvirt's schema allows but the model does not type are kept
+ * and written back at their place; elements outside the schema are
+ * dropped, as libvirt drops them.  Both are deliberate, and this test says
+ * so. */
+static void
+test_opaque_and_unknown_elements (void)
+{
+  const char *kept[] = {
+    "<tpm model='tpm-tis'>", "<backend type='emulator' version='2.0'/>",
+    "<watchdog model='i6300esb' action='reset'/>", "<sound model='ich6'/>",
+    "<hostdev mode='subsystem' type='pci' managed='yes'>",
+    "<address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/>",
+    "<backend model='random'>/dev/urandom</backend>", "<hyperv mode='custom'>",
+    "<relaxed state='on'/>", NULL,
+  };
+  g_autoptr(VbDomainDef) def = parse_ok (
+    "<domain type='kvm'><name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+    "<memory unit='MiB'>1</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
+    "<frobnicator level='11'/>"
+    "<features><acpi/><hyperv mode='custom'><relaxed state='on'/></hyperv></features>"
+    "<devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>"
+    "<warpdrive/>"
+    "<watchdog model='i6300esb' action='reset'/>"
+    "<sound model='ich6'/>"
+    "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    "<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>"
+    "</devices></domain>");
+  g_autofree char *xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE);
+  g_autoptr(VbDomainDef) again = parse_ok (xml);
+  g_autofree char *xml2 = vb_domain_def_format (again, VB_DOMAIN_FORMAT_INACTIVE);
+
+  for (guint i = 0; kept[i]; i++)
+    if (strstr (xml, kept[i]) == NULL)
+      g_error ("'%s' was dropped:\n%s", kept[i], xml);
+  /* libvirt's device order: sound before watchdog, tpm before sound */
+  g_assert_true (strstr (xml, "<tpm") < strstr (xml, "<sound"));
+  g_assert_true (strstr (xml, "<sound") < strstr (xml, "<hostdev"));
+  g_assert_true (strstr (xml, "<hostdev") < strstr (xml, "<watchdog"));
+  g_assert_null (strstr (xml, "frobnicator"));
+  g_assert_null (strstr (xml, "warpdrive"));
+  g_assert_cmpstr (xml, ==, xml2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,5 +273,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/metadata", test_metadata);
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
+  g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
   return g_test_run ();
 }
