@@ -18,9 +18,16 @@ meson compile -C build-fuzz fuzz/fuzz-network fuzz/fuzz-domain >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/network" "$work/domain"
-cp "$conformance"/network/in/*.xml "$conformance"/network/out/*.xml "$work/network/"
-cp "$conformance"/domain/in/*.xml "$conformance"/domain/in-extra/*.xml \
-   "$conformance"/domain/qemu-in/*.xml "$conformance"/domain/out/*.xml "$work/domain/"
+seed() { # target, corpus folders… (files of the same name in different folders all kept)
+  local target=$1; shift
+  for dir in "$@"; do
+    for f in "$conformance/$dir"/*.xml; do
+      cp "$f" "$work/$target/${dir//\//-}-$(basename "$f")"
+    done
+  done
+}
+seed network network/in network/out
+seed domain domain/in domain/in-extra domain/qemu-in domain/out domain/out-extra
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
