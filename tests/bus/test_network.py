@@ -105,3 +105,7 @@ def test_bad_network_xml_changes_nothing(daemon):
 def test_dhcp_leases_unsupported(daemon):
     msg = expect_error(daemon.network(DEFAULT_NETWORK).GetDHCPLeases, '', 0)
     assert 'not supported' in msg
+
+
+def test_test_driver_invents_no_bridge_mac(daemon):
+    assert '<mac ' not in daemon.network(DEFAULT_NETWORK).GetXMLDesc(0)
