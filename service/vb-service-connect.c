@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-service.h"
 
+#include "vb-domain-def.h"
 #include "vb-error.h"
+#include "vb-network-def.h"
 
 /* org.libvirt.Connect on a driver root. */
 #define VB_TYPE_SERVICE_CONNECT (vb_service_connect_get_type ())
@@ -46,41 +48,51 @@ check_flags (GDBusMethodInvocation *invocation, guint flags, guint valid)
 }
 
 static void
-list_domains (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVariant *params)
+reply_paths (VbServiceDriver *sd, GPtrArray *visible, gpointer user_data)
 {
-  g_autoptr(GPtrArray) domains = NULL;
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
   GVariantBuilder builder;
-  guint flags;
 
-  g_variant_get (params, "(u)", &flags);
-  if (!check_flags (invocation, flags, valid_list_domains_flags))
-    return;
-  domains = vb_driver_list_domains (self->sd->driver, flags);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < domains->len; i++) {
-    g_autofree char *path = vb_service_domain_path (self->sd, g_ptr_array_index (domains, i));
+  for (guint i = 0; i < visible->len; i++) {
+    gpointer object = g_ptr_array_index (visible, i);
+    g_autofree char *path = VB_IS_DOMAIN (object) ? vb_service_domain_path (sd, object)
+                                                  : vb_service_network_path (sd, object);
     g_variant_builder_add (&builder, "o", path);
   }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
 }
 
+/* libvirt's list semantics: search_<kind>s on the connection, then only the
+ * objects the caller may getattr. */
 static void
-list_networks (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVariant *params)
+run_list (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  g_autoptr(GPtrArray) networks = NULL;
-  GVariantBuilder builder;
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  guint flags = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GPtrArray) objects = g_str_equal (method, "ListDomains")
+                                     ? vb_driver_list_domains (sd->driver, flags)
+                                     : vb_driver_list_networks (sd->driver, flags);
+
+  vb_service_filter_visible (sd, g_dbus_method_invocation_get_sender (invocation), objects,
+                             reply_paths, g_object_ref (invocation));
+}
+
+static void
+list_objects (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVariant *params)
+{
+  gboolean domains = g_str_equal (g_dbus_method_invocation_get_method_name (invocation),
+                                  "ListDomains");
+  VbAuthRequest request = { 0 };
   guint flags;
 
   g_variant_get (params, "(u)", &flags);
-  if (!check_flags (invocation, flags, valid_list_networks_flags))
+  if (!check_flags (invocation, flags, domains ? valid_list_domains_flags : valid_list_networks_flags))
     return;
-  networks = vb_driver_list_networks (self->sd->driver, flags);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
-  for (guint i = 0; i < networks->len; i++) {
-    g_autofree char *path = vb_service_network_path (self->sd, g_ptr_array_index (networks, i));
-    g_variant_builder_add (&builder, "o", path);
-  }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+  request.kind = VB_AUTH_KIND_CONNECT;
+  request.permissions = domains ? "search_domains" : "search_networks";
+  request.driver = vb_driver_get_name (self->sd->driver);
+  vb_service_authorize (self->sd, invocation, &request, run_list, GUINT_TO_POINTER (flags), NULL);
 }
 
 static void
@@ -88,6 +100,33 @@ return_path (GDBusMethodInvocation *invocation, char *path)
 {
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
   g_free (path);
+}
+
+static void
+reply_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer object)
+{
+  return_path (invocation, VB_IS_DOMAIN (object) ? vb_service_domain_path (sd, object)
+                                                 : vb_service_network_path (sd, object));
+}
+
+static void
+authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer object)
+{
+  VbAuthRequest request = { 0 };
+
+  request.permissions = "getattr";
+  request.driver = vb_driver_get_name (sd->driver);
+  if (VB_IS_DOMAIN (object)) {
+    request.kind = VB_AUTH_KIND_DOMAIN;
+    request.object_name = vb_domain_get_name (object);
+    request.object_uuid = vb_domain_get_uuid_string (object);
+  } else {
+    request.kind = VB_AUTH_KIND_NETWORK;
+    request.object_name = vb_network_get_name (object);
+    request.object_uuid = vb_network_get_uuid_string (object);
+  }
+  vb_service_authorize (sd, invocation, &request, reply_lookup, g_object_ref (object),
+                        g_object_unref);
 }
 
 static void
@@ -127,7 +166,7 @@ lookup_domain (VbServiceConnect *self, GDBusMethodInvocation *invocation, const 
     vb_service_return_error_printf (invocation, "Domain not found: %s", what);
     return;
   }
-  return_path (invocation, vb_service_domain_path (self->sd, domain));
+  authorize_lookup (self->sd, invocation, domain);
 }
 
 static void
@@ -157,7 +196,7 @@ lookup_network (VbServiceConnect *self, GDBusMethodInvocation *invocation, const
     vb_service_return_error_printf (invocation, "Network not found: %s", what);
     return;
   }
-  return_path (invocation, vb_service_network_path (self->sd, network));
+  authorize_lookup (self->sd, invocation, network);
 }
 
 typedef struct {
@@ -184,13 +223,48 @@ create_object_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-create_object (VbServiceConnect *self, GDBusMethodInvocation *invocation, VbOp op, GVariant *params)
+run_create (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
 {
+  VbOp op = GPOINTER_TO_UINT (user_data);
   CreateData *data = g_new0 (CreateData, 1);
 
-  data->sd = self->sd;
+  data->sd = sd;
   data->invocation = g_object_ref (invocation);
-  vb_driver_call_async (self->sd->driver, op, NULL, params, NULL, create_object_done, data);
+  vb_driver_call_async (sd->driver, op, NULL, g_dbus_method_invocation_get_parameters (invocation),
+                        NULL, create_object_done, data);
+}
+
+static void
+create_object (VbServiceConnect *self, GDBusMethodInvocation *invocation, VbOp op, GVariant *params)
+{
+  VbAuthRequest request;
+  g_autofree char *name = NULL;
+  char uuid[VB_UUID_STRING_LEN + 1] = "";
+  const char *xml = NULL;
+
+  vb_auth_request_for_op (&request, op, NULL, vb_driver_get_name (self->sd->driver));
+  /* Rules may grant defining one named object: give polkit the name and
+   * UUID the document claims.  XML that does not parse gets no details and
+   * fails in the driver, after the authorization. */
+  if (vb_auth_is_enforcing (self->sd->service->auth)) {
+    g_variant_get_child (params, 0, "&s", &xml);
+    if (op == VB_OP_DOMAIN_DEFINE_XML || op == VB_OP_DOMAIN_CREATE_XML) {
+      g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, NULL);
+      if (def) {
+        name = g_strdup (def->name);
+        vb_uuid_format (&def->uuid, uuid);
+      }
+    } else {
+      g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, VB_NETWORK_PARSE_NO_GENERATE_MAC, NULL);
+      if (def) {
+        name = g_strdup (def->name);
+        vb_uuid_format (&def->uuid, uuid);
+      }
+    }
+    request.object_name = name;
+    request.object_uuid = name ? uuid : NULL;
+  }
+  vb_service_authorize (self->sd, invocation, &request, run_create, GUINT_TO_POINTER (op), NULL);
 }
 
 /* GetAllDomainStats: the GetStats op of each listed domain, one after the
@@ -246,24 +320,44 @@ all_stats_next (AllStatsData *data)
 }
 
 static void
-get_all_domain_stats (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVariant *params)
+start_all_stats (VbServiceDriver *sd, GPtrArray *visible, gpointer user_data)
+{
+  AllStatsData *data = user_data;
+
+  for (guint i = 0; i < visible->len; i++)
+    g_ptr_array_add (data->domains, g_object_ref (g_ptr_array_index (visible, i)));
+  all_stats_next (data);
+}
+
+static void
+run_all_domain_stats (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   AllStatsData *data;
   g_autoptr(GPtrArray) domains = NULL;
   guint stats, flags;
 
-  g_variant_get (params, "(uu)", &stats, &flags);
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(uu)", &stats, &flags);
   /* the low bits are the ListDomains filters; the rest libvirt's extra flags */
-  domains = vb_driver_list_domains (self->sd->driver, flags & valid_list_domains_flags);
+  domains = vb_driver_list_domains (sd->driver, flags & valid_list_domains_flags);
   data = g_new0 (AllStatsData, 1);
-  data->sd = self->sd;
+  data->sd = sd;
   data->invocation = g_object_ref (invocation);
   data->stats = stats;
   data->domains = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < domains->len; i++)
-    g_ptr_array_add (data->domains, g_object_ref (g_ptr_array_index (domains, i)));
   g_variant_builder_init (&data->builder, G_VARIANT_TYPE ("a(sa{sv})"));
-  all_stats_next (data);
+  vb_service_filter_visible (sd, g_dbus_method_invocation_get_sender (invocation), domains,
+                             start_all_stats, data);
+}
+
+static void
+get_all_domain_stats (VbServiceConnect *self, GDBusMethodInvocation *invocation)
+{
+  VbAuthRequest request = { 0 };
+
+  request.kind = VB_AUTH_KIND_CONNECT;
+  request.permissions = "search_domains";
+  request.driver = vb_driver_get_name (self->sd->driver);
+  vb_service_authorize (self->sd, invocation, &request, run_all_domain_stats, NULL, NULL);
 }
 
 static void
@@ -278,10 +372,8 @@ connect_method_call (GDBusConnection *connection, const char *sender, const char
     /* Connect has no writable property; the op is never reached. */
     vb_service_handle_properties (self->sd, G_DBUS_INTERFACE_SKELETON (self), invocation, NULL,
                                   VB_OP_LAST);
-  } else if (g_str_equal (method_name, "ListDomains")) {
-    list_domains (self, invocation, parameters);
-  } else if (g_str_equal (method_name, "ListNetworks")) {
-    list_networks (self, invocation, parameters);
+  } else if (g_str_equal (method_name, "ListDomains") || g_str_equal (method_name, "ListNetworks")) {
+    list_objects (self, invocation, parameters);
   } else if (g_str_has_prefix (method_name, "DomainLookupBy")) {
     lookup_domain (self, invocation, method_name, parameters);
   } else if (g_str_has_prefix (method_name, "NetworkLookupBy")) {
@@ -295,7 +387,7 @@ connect_method_call (GDBusConnection *connection, const char *sender, const char
   } else if (g_str_equal (method_name, "NetworkCreateXML")) {
     create_object (self, invocation, VB_OP_NETWORK_CREATE_XML, parameters);
   } else if (g_str_equal (method_name, "GetAllDomainStats")) {
-    get_all_domain_stats (self, invocation, parameters);
+    get_all_domain_stats (self, invocation);
   } else if (vb_member_op_lookup (connect_ops, method_name, &op)) {
     vb_service_dispatch_op (self->sd, invocation, op, NULL, parameters);
   } else {

@@ -56,6 +56,137 @@ vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp *out_op)
   return FALSE;
 }
 
+/* Authorization ---------------------------------------------------------- */
+
+typedef struct {
+  VbServiceDriver *sd;
+  GDBusMethodInvocation *invocation;
+  VbAuthorizedFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} AuthData;
+
+static void
+on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AuthData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (vb_auth_check_finish (data->sd->service->auth, result, &error))
+    data->func (data->sd, data->invocation, data->user_data);
+  else
+    vb_service_return_error (data->invocation, error);
+  if (data->destroy)
+    data->destroy (data->user_data);
+  g_object_unref (data->invocation);
+  g_free (data);
+}
+
+void
+vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                      const VbAuthRequest *request, VbAuthorizedFunc func,
+                      gpointer user_data, GDestroyNotify destroy)
+{
+  VbAuth *auth = sd->service->auth;
+  AuthData *data;
+
+  /* the common case (session bus) costs no main-loop round */
+  if (!vb_auth_is_enforcing (auth)) {
+    func (sd, invocation, user_data);
+    if (destroy)
+      destroy (user_data);
+    return;
+  }
+  data = g_new0 (AuthData, 1);
+  data->sd = sd;
+  data->invocation = g_object_ref (invocation);
+  data->func = func;
+  data->user_data = user_data;
+  data->destroy = destroy;
+  vb_auth_check_async (auth, g_dbus_method_invocation_get_sender (invocation), request,
+                       vb_auth_invocation_is_interactive (invocation), NULL, on_authorized, data);
+}
+
+typedef struct {
+  VbServiceDriver *sd;
+  GPtrArray *objects; /* refs */
+  gboolean *allowed;
+  guint pending;
+  VbFilteredFunc func;
+  gpointer user_data;
+} FilterData;
+
+typedef struct {
+  FilterData *filter;
+  guint index;
+} FilterItem;
+
+static void
+filter_finish (FilterData *data)
+{
+  g_autoptr(GPtrArray) visible = g_ptr_array_new ();
+
+  for (guint i = 0; i < data->objects->len; i++)
+    if (data->allowed[i])
+      g_ptr_array_add (visible, g_ptr_array_index (data->objects, i));
+  data->func (data->sd, visible, data->user_data);
+  g_ptr_array_unref (data->objects);
+  g_free (data->allowed);
+  g_free (data);
+}
+
+static void
+on_filter_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FilterItem *item = user_data;
+  FilterData *data = item->filter;
+
+  /* a refusal hides the object; it is no error for the list */
+  data->allowed[item->index] = vb_auth_check_finish (data->sd->service->auth, result, NULL);
+  g_free (item);
+  if (--data->pending == 0)
+    filter_finish (data);
+}
+
+void
+vb_service_filter_visible (VbServiceDriver *sd, const char *sender, GPtrArray *objects,
+                           VbFilteredFunc func, gpointer user_data)
+{
+  VbAuth *auth = sd->service->auth;
+  FilterData *data;
+
+  if (!vb_auth_is_enforcing (auth) || objects->len == 0) {
+    func (sd, objects, user_data);
+    return;
+  }
+  data = g_new0 (FilterData, 1);
+  data->sd = sd;
+  data->objects = g_ptr_array_new_with_free_func (g_object_unref);
+  data->allowed = g_new0 (gboolean, objects->len);
+  data->pending = objects->len;
+  data->func = func;
+  data->user_data = user_data;
+  for (guint i = 0; i < objects->len; i++)
+    g_ptr_array_add (data->objects, g_object_ref (g_ptr_array_index (objects, i)));
+  /* all checks in flight at once: polkit answers them in one stream */
+  for (guint i = 0; i < objects->len; i++) {
+    gpointer object = g_ptr_array_index (objects, i);
+    FilterItem *item = g_new0 (FilterItem, 1);
+    VbAuthRequest request = { 0 };
+
+    request.kind = VB_IS_DOMAIN (object) ? VB_AUTH_KIND_DOMAIN : VB_AUTH_KIND_NETWORK;
+    request.permissions = "getattr";
+    request.driver = vb_driver_get_name (sd->driver);
+    request.object_name = VB_IS_DOMAIN (object) ? vb_domain_get_name (object)
+                                                : vb_network_get_name (object);
+    request.object_uuid = VB_IS_DOMAIN (object) ? vb_domain_get_uuid_string (object)
+                                                : vb_network_get_uuid_string (object);
+    item->filter = data;
+    item->index = i;
+    vb_auth_check_async (auth, sender, &request, FALSE, NULL, on_filter_checked, item);
+  }
+}
+
 /* Dispatch ---------------------------------------------------------------- */
 
 static void
@@ -76,12 +207,56 @@ dispatch_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&value, 1));
 }
 
+typedef struct {
+  VbOp op;
+  gpointer object;
+  GVariant *args;
+} OpCall;
+
+static void
+op_call_free (OpCall *call)
+{
+  g_clear_object (&call->object);
+  g_variant_unref (call->args);
+  g_free (call);
+}
+
+static void
+run_authorized_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  OpCall *call = user_data;
+
+  vb_driver_call_async (sd->driver, call->op, call->object, call->args, NULL, dispatch_op_done,
+                        g_object_ref (invocation));
+}
+
 void
 vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, VbOp op,
                         gpointer object, GVariant *args)
 {
-  vb_driver_call_async (sd->driver, op, object, args, NULL, dispatch_op_done,
-                        g_object_ref (invocation));
+  VbAuthRequest request;
+  OpCall *call;
+
+  if (!vb_auth_is_enforcing (sd->service->auth)) {
+    vb_driver_call_async (sd->driver, op, object, args, NULL, dispatch_op_done,
+                          g_object_ref (invocation));
+    return;
+  }
+  vb_auth_request_for_op (&request, op, object, vb_driver_get_name (sd->driver));
+  /* the secure flag of GetXMLDesc reveals passwords: libvirt's read_secure */
+  if (op == VB_OP_DOMAIN_GET_XML_DESC) {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (flags & VB_DOMAIN_XML_SECURE)
+      request.permissions = "read,read_secure";
+  }
+  call = g_new0 (OpCall, 1);
+  call->op = op;
+  call->object = object ? g_object_ref (object) : NULL;
+  call->args = g_variant_ref_sink (args);
+  vb_service_authorize (sd, invocation, &request, run_authorized_op, call,
+                        (GDestroyNotify) op_call_free);
 }
 
 /* Properties -------------------------------------------------------------- */
@@ -99,16 +274,28 @@ set_property_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-void
-vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skeleton,
-                              GDBusMethodInvocation *invocation, gpointer object,
-                              VbOp set_autostart_op)
+typedef struct {
+  GDBusInterfaceSkeleton *skeleton;
+  gpointer object;
+  VbOp set_autostart_op;
+} PropertyCall;
+
+static void
+property_call_free (PropertyCall *call)
 {
+  g_object_unref (call->skeleton);
+  g_clear_object (&call->object);
+  g_free (call);
+}
+
+static void
+run_property_call (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  PropertyCall *call = user_data;
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
   GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-  g_autoptr(GVariant) all = g_dbus_interface_skeleton_get_properties (skeleton);
+  g_autoptr(GVariant) all = g_variant_ref_sink (g_dbus_interface_skeleton_get_properties (call->skeleton));
 
-  g_variant_ref_sink (all);
   if (g_str_equal (method, "GetAll")) {
     g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&all, 1));
   } else if (g_str_equal (method, "Get")) {
@@ -123,7 +310,27 @@ vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skele
       return;
     }
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
-  } else if (g_str_equal (method, "Set")) {
+  } else {
+    g_autoptr(GVariant) value = NULL;
+
+    g_variant_get (params, "(&s&sv)", NULL, NULL, &value);
+    vb_driver_call_async (sd->driver, call->set_autostart_op, call->object,
+                          g_variant_new ("(b)", g_variant_get_boolean (value)), NULL,
+                          set_property_done, g_object_ref (invocation));
+  }
+}
+
+void
+vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skeleton,
+                              GDBusMethodInvocation *invocation, gpointer object,
+                              VbOp set_autostart_op)
+{
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
+  VbAuthRequest request = { 0 };
+  PropertyCall *call;
+
+  if (g_str_equal (method, "Set")) {
     const char *name = NULL;
     g_autoptr(GVariant) value = NULL;
 
@@ -136,13 +343,30 @@ vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skele
                                              g_variant_get_type_string (value));
       return;
     }
-    vb_driver_call_async (sd->driver, set_autostart_op, object,
-                          g_variant_new ("(b)", g_variant_get_boolean (value)), NULL,
-                          set_property_done, g_object_ref (invocation));
+    vb_auth_request_for_op (&request, set_autostart_op, object, vb_driver_get_name (sd->driver));
+  } else if (g_str_equal (method, "Get") || g_str_equal (method, "GetAll")) {
+    request.driver = vb_driver_get_name (sd->driver);
+    request.permissions = "getattr";
+    if (VB_IS_DOMAIN (object)) {
+      request.kind = VB_AUTH_KIND_DOMAIN;
+      request.object_name = vb_domain_get_name (object);
+      request.object_uuid = vb_domain_get_uuid_string (object);
+    } else if (VB_IS_NETWORK (object)) {
+      request.kind = VB_AUTH_KIND_NETWORK;
+      request.object_name = vb_network_get_name (object);
+      request.object_uuid = vb_network_get_uuid_string (object);
+    }
   } else {
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                            "unknown method %s", method);
+    return;
   }
+  call = g_new0 (PropertyCall, 1);
+  call->skeleton = g_object_ref (skeleton);
+  call->object = object ? g_object_ref (object) : NULL;
+  call->set_autostart_op = set_autostart_op;
+  vb_service_authorize (sd, invocation, &request, run_property_call, call,
+                        (GDestroyNotify) property_call_free);
 }
 
 /* Objects ------------------------------------------------------------------ */
@@ -253,6 +477,149 @@ on_network_event (VbDriver *driver, VbNetwork *network, int event, VbServiceDriv
   vb_dbus_connect_emit_network_event (sd->connect, path, event);
 }
 
+/* GetManagedObjects on the system bus ---------------------------------------
+ *
+ * GDBusObjectManagerServer answers GetManagedObjects itself, with every
+ * object and its properties.  On the system bus that would hand anyone what
+ * polkit may hide, so the call is taken off the bus before GDBus sees it and
+ * answered here with only the objects the caller may see. */
+
+typedef struct {
+  VbService *service;
+  VbServiceDriver *sd; /* the driver root the call is for, once known */
+  GDBusMessage *message;
+} ManagedObjectsCall;
+
+static void
+managed_objects_call_free (ManagedObjectsCall *call)
+{
+  g_object_unref (call->message);
+  g_free (call);
+}
+
+static void
+send_message (GDBusConnection *bus, GDBusMessage *reply)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_dbus_connection_send_message (bus, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error))
+    g_debug ("cannot reply: %s", error->message);
+}
+
+static void
+add_managed_object (GVariantBuilder *builder, GDBusObjectSkeleton *object)
+{
+  g_autolist(GDBusInterface) ifaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (object));
+  GVariantBuilder ifaces_builder;
+
+  g_variant_builder_init (&ifaces_builder, G_VARIANT_TYPE ("a{sa{sv}}"));
+  for (GList *l = ifaces; l; l = l->next) {
+    GDBusInterfaceSkeleton *skeleton = l->data;
+
+    g_variant_builder_add (&ifaces_builder, "{s@a{sv}}",
+                           g_dbus_interface_skeleton_get_info (skeleton)->name,
+                           g_dbus_interface_skeleton_get_properties (skeleton));
+  }
+  g_variant_builder_add (builder, "{oa{sa{sv}}}",
+                         g_dbus_object_get_object_path (G_DBUS_OBJECT (object)), &ifaces_builder);
+}
+
+static void
+reply_managed_objects (VbServiceDriver *sd, GPtrArray *visible, gpointer user_data)
+{
+  ManagedObjectsCall *call = user_data;
+  g_autoptr(GDBusMessage) reply = g_dbus_message_new_method_reply (call->message);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
+  for (guint i = 0; i < visible->len; i++) {
+    gpointer object = g_ptr_array_index (visible, i);
+    GDBusObjectSkeleton *skeleton =
+      g_hash_table_lookup (VB_IS_DOMAIN (object) ? sd->domain_objects : sd->network_objects, object);
+
+    /* gone while polkit was asked */
+    if (skeleton)
+      add_managed_object (&builder, skeleton);
+  }
+  g_dbus_message_set_body (reply, g_variant_new ("(a{oa{sa{sv}}})", &builder));
+  send_message (sd->service->bus, reply);
+  managed_objects_call_free (call);
+}
+
+static void
+on_managed_objects_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ManagedObjectsCall *call = user_data;
+  VbServiceDriver *sd = call->sd;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) objects = NULL;
+  g_autoptr(GPtrArray) networks = NULL;
+
+  if (!vb_auth_check_finish (sd->service->auth, result, &error)) {
+    g_autoptr(GDBusMessage) reply =
+      g_dbus_message_new_method_error_literal (call->message, VB_DBUS_ERROR_NAME, error->message);
+
+    send_message (sd->service->bus, reply);
+    managed_objects_call_free (call);
+    return;
+  }
+  objects = vb_driver_list_domains (sd->driver, 0);
+  networks = vb_driver_list_networks (sd->driver, 0);
+  g_ptr_array_extend (objects, networks, NULL, NULL);
+  vb_service_filter_visible (sd, g_dbus_message_get_sender (call->message), objects,
+                             reply_managed_objects, call);
+}
+
+static gboolean
+handle_managed_objects (gpointer user_data)
+{
+  ManagedObjectsCall *call = user_data;
+  VbService *service = call->service;
+  VbAuthRequest request = { 0 };
+  const char *path = g_dbus_message_get_path (call->message);
+
+  for (guint i = 0; i < service->drivers->len; i++) {
+    VbServiceDriver *sd = g_ptr_array_index (service->drivers, i);
+    if (g_strcmp0 (sd->root_path, path) == 0)
+      call->sd = sd;
+  }
+  if (call->sd == NULL) {
+    g_autoptr(GDBusMessage) reply =
+      g_dbus_message_new_method_error (call->message, "org.freedesktop.DBus.Error.UnknownObject",
+                                       "no object manager at %s", path);
+    send_message (service->bus, reply);
+    managed_objects_call_free (call);
+    return G_SOURCE_REMOVE;
+  }
+  request.kind = VB_AUTH_KIND_CONNECT;
+  request.permissions = "search_domains,search_networks";
+  request.driver = vb_driver_get_name (call->sd->driver);
+  vb_auth_check_async (service->auth, g_dbus_message_get_sender (call->message), &request,
+                       (g_dbus_message_get_flags (call->message) &
+                        G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                       NULL, on_managed_objects_authorized, call);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs in GDBus's worker thread: only hands the message over. */
+static GDBusMessage *
+system_bus_filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming,
+                   gpointer user_data)
+{
+  VbService *service = user_data;
+  ManagedObjectsCall *call;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
+      g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
+      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)
+    return message;
+  call = g_new0 (ManagedObjectsCall, 1);
+  call->service = service;
+  call->message = message; /* the filter's reference */
+  g_main_context_invoke (service->context, handle_managed_objects, call);
+  return NULL;
+}
+
 static void
 service_driver_free (VbServiceDriver *sd)
 {
@@ -274,6 +641,11 @@ vb_service_new (GDBusConnection *bus, gboolean system_bus)
 
   service->bus = g_object_ref (bus);
   service->system_bus = system_bus;
+  /* the session bus is the user's own: only the system bus asks polkit */
+  service->auth = vb_auth_new (bus, system_bus);
+  service->context = g_main_context_ref_thread_default ();
+  if (vb_auth_is_enforcing (service->auth))
+    service->filter_id = g_dbus_connection_add_filter (bus, system_bus_filter, service, NULL);
   service->drivers = g_ptr_array_new_with_free_func ((GDestroyNotify) service_driver_free);
   return service;
 }
@@ -283,7 +655,11 @@ vb_service_free (VbService *service)
 {
   if (service == NULL)
     return;
+  if (service->filter_id)
+    g_dbus_connection_remove_filter (service->bus, service->filter_id);
   g_ptr_array_unref (service->drivers);
+  vb_auth_free (service->auth);
+  g_main_context_unref (service->context);
   g_object_unref (service->bus);
   g_free (service);
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "vb-auth.h"
 #include "vb-driver.h"
 #include "vb-dbus-generated.h"
 
@@ -31,7 +32,10 @@ struct _VbServiceDriver {
 struct _VbService {
   GDBusConnection *bus;
   gboolean system_bus;
+  VbAuth *auth;
   GPtrArray *drivers; /* VbServiceDriver* */
+  GMainContext *context;
+  guint filter_id;
 };
 
 VbService *vb_service_new (GDBusConnection *bus, gboolean system_bus);
@@ -46,6 +50,24 @@ char *vb_service_network_path (VbServiceDriver *sd, VbNetwork *network);
 void vb_service_return_error (GDBusMethodInvocation *invocation, const GError *error);
 void vb_service_return_error_printf (GDBusMethodInvocation *invocation, const char *fmt, ...)
   G_GNUC_PRINTF (2, 3);
+
+/* Authorization ------------------------------------------------------------ */
+
+typedef void (*VbAuthorizedFunc) (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                                  gpointer user_data);
+
+/* Calls @func once the caller of @invocation is allowed @request (at once,
+ * without a polkit round trip, where nothing is enforced); otherwise
+ * replies with the denial.  @destroy frees @user_data either way. */
+void vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                           const VbAuthRequest *request, VbAuthorizedFunc func,
+                           gpointer user_data, GDestroyNotify destroy);
+
+/* Keeps the objects of @objects (VbDomain* or VbNetwork*) that the caller
+ * may see (getattr) and hands them, in order, to @func. */
+typedef void (*VbFilteredFunc) (VbServiceDriver *sd, GPtrArray *visible, gpointer user_data);
+void vb_service_filter_visible (VbServiceDriver *sd, const char *sender, GPtrArray *objects,
+                                VbFilteredFunc func, gpointer user_data);
 
 /* Runs @op for a method call and replies with its result: () when the op
  * has none, else the result wrapped in a one-element tuple. */
