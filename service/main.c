@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib-unix.h>
+#include <systemd/sd-daemon.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,8 +10,26 @@
 
 typedef struct {
   GMainLoop *loop;
+  VbService *service;
+  int idle_timeout; /* seconds, 0: never */
   int exit_status;
 } Daemon;
+
+/* An activated daemon goes away when nobody has called it for a while and
+ * it runs nothing it started; the bus starts it again on the next call. */
+static gboolean
+on_idle_check (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (vb_service_idle_seconds (daemon->service) >= daemon->idle_timeout &&
+      !vb_service_is_busy (daemon->service)) {
+    g_debug ("idle for %d s with nothing running: exiting", daemon->idle_timeout);
+    g_main_loop_quit (daemon->loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -25,6 +44,9 @@ static void
 on_name_acquired (GDBusConnection *bus, const char *name, gpointer user_data)
 {
   g_debug ("owning %s", name);
+  /* under systemd: ready now that every object is exported and the name
+   * owned (a no-op elsewhere) */
+  sd_notify (0, "READY=1\nSTATUS=Serving org.libvirt");
 }
 
 static void
@@ -44,9 +66,11 @@ main (int argc, char **argv)
   gboolean opt_system = FALSE;
   gboolean opt_session = FALSE;
   gboolean opt_version = FALSE;
+  int opt_timeout = 0;
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Serve on the system bus (default for root)", NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session, "Serve on the session bus (default for other users)", NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout, "Exit after SECONDS without callers when nothing runs (0: never)", "SECONDS" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -69,6 +93,10 @@ main (int argc, char **argv)
   if (opt_version) {
     g_print ("virtbusd %s\n", VB_VERSION);
     return EXIT_SUCCESS;
+  }
+  if (opt_timeout < 0) {
+    g_printerr ("virtbusd: --timeout takes a number of seconds, 0 or more\n");
+    return EXIT_FAILURE;
   }
   if (opt_system && opt_session) {
     g_printerr ("virtbusd: --system and --session exclude each other\n");
@@ -96,6 +124,10 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   daemon.loop = loop;
+  daemon.service = service;
+  daemon.idle_timeout = opt_timeout;
+  if (opt_timeout > 0)
+    g_timeout_add_seconds (MAX (1, opt_timeout / 4), on_idle_check, &daemon);
   g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
   g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
 

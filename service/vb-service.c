@@ -634,6 +634,36 @@ service_driver_free (VbServiceDriver *sd)
   g_free (sd);
 }
 
+/* Runs in GDBus's worker thread: notes the time of every incoming call. */
+static GDBusMessage *
+activity_filter (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer user_data)
+{
+  VbService *service = user_data;
+
+  if (incoming && g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    __atomic_store_n (&service->last_activity, g_get_monotonic_time (), __ATOMIC_RELAXED);
+  return message;
+}
+
+double
+vb_service_idle_seconds (VbService *service)
+{
+  gint64 last = __atomic_load_n (&service->last_activity, __ATOMIC_RELAXED);
+
+  return (g_get_monotonic_time () - last) / (double) G_USEC_PER_SEC;
+}
+
+gboolean
+vb_service_is_busy (VbService *service)
+{
+  for (guint i = 0; i < service->drivers->len; i++) {
+    VbServiceDriver *sd = g_ptr_array_index (service->drivers, i);
+    if (vb_driver_is_busy (sd->driver))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 VbService *
 vb_service_new (GDBusConnection *bus, gboolean system_bus)
 {
@@ -644,6 +674,8 @@ vb_service_new (GDBusConnection *bus, gboolean system_bus)
   /* the session bus is the user's own: only the system bus asks polkit */
   service->auth = vb_auth_new (bus, system_bus);
   service->context = g_main_context_ref_thread_default ();
+  service->last_activity = g_get_monotonic_time ();
+  service->activity_filter_id = g_dbus_connection_add_filter (bus, activity_filter, service, NULL);
   if (vb_auth_is_enforcing (service->auth))
     service->filter_id = g_dbus_connection_add_filter (bus, system_bus_filter, service, NULL);
   service->drivers = g_ptr_array_new_with_free_func ((GDestroyNotify) service_driver_free);
@@ -657,6 +689,7 @@ vb_service_free (VbService *service)
     return;
   if (service->filter_id)
     g_dbus_connection_remove_filter (service->bus, service->filter_id);
+  g_dbus_connection_remove_filter (service->bus, service->activity_filter_id);
   g_ptr_array_unref (service->drivers);
   vb_auth_free (service->auth);
   g_main_context_unref (service->context);

@@ -36,11 +36,17 @@ struct _VbService {
   GPtrArray *drivers; /* VbServiceDriver* */
   GMainContext *context;
   guint filter_id;
+  guint activity_filter_id;
+  gint64 last_activity; /* monotonic µs of the last incoming call; atomic */
 };
 
 VbService *vb_service_new (GDBusConnection *bus, gboolean system_bus);
 void vb_service_free (VbService *service);
 gboolean vb_service_add_driver (VbService *service, VbDriver *driver, GError **error);
+/* Seconds since the last incoming method call. */
+double vb_service_idle_seconds (VbService *service);
+/* Whether any driver runs something it started. */
+gboolean vb_service_is_busy (VbService *service);
 
 /* Object paths, as libvirt-dbus builds them. */
 char *vb_service_domain_path (VbServiceDriver *sd, VbDomain *domain);

@@ -195,6 +195,28 @@ vb_driver_open (VbDriver *self, GError **error)
   return klass->open == NULL || klass->open (self, error);
 }
 
+static gboolean
+vb_driver_real_is_busy (VbDriver *self)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  for (guint i = 0; i < priv->domains->len; i++)
+    if (vb_domain_is_active (g_ptr_array_index (priv->domains, i)))
+      return TRUE;
+  for (guint i = 0; i < priv->networks->len; i++)
+    if (vb_network_is_active (g_ptr_array_index (priv->networks, i)))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+vb_driver_is_busy (VbDriver *self)
+{
+  VbDriverClass *klass = VB_DRIVER_GET_CLASS (self);
+
+  return klass->is_busy ? klass->is_busy (self) : vb_driver_real_is_busy (self);
+}
+
 /* Jobs -------------------------------------------------------------------- */
 
 /* One queued or running call.  The outer task belongs to the caller; the

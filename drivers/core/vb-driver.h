@@ -136,11 +136,17 @@ struct _VbDriverClass {
    * blocking work belongs in a thread or in async I/O. */
   void (*run) (VbDriver *self, VbOp op, gpointer object, GVariant *args, GTask *task);
 
-  gpointer padding[8];
+  /* Whether something this driver started (a VM, a container, a network)
+   * still runs, so that the daemon must not exit when idle.  Default: any
+   * active domain or network. */
+  gboolean (*is_busy) (VbDriver *self);
+
+  gpointer padding[7];
 };
 
 const char *vb_driver_get_name (VbDriver *self);
 gboolean vb_driver_open (VbDriver *self, GError **error);
+gboolean vb_driver_is_busy (VbDriver *self);
 
 /* Calling operations --------------------------------------------------- */
 
