@@ -3,7 +3,7 @@
 import dbus
 import pytest
 
-from conftest import (CONNECT_IFACE, TEST_DOMAIN_UUID, TEST_NETWORK_UUID, TEST_ROOT,
+from vbtest import (CONNECT_IFACE, TEST_DOMAIN_UUID, TEST_NETWORK_UUID, TEST_ROOT,
                       domain_path, libvirt_error, network_path)
 
 TEST_DOMAIN = domain_path(TEST_DOMAIN_UUID)

@@ -4,7 +4,7 @@ libvirt's event and detail numbers, properties and errors."""
 import dbus
 import pytest
 
-from conftest import (DOMAIN_IFACE, PROPS_IFACE, TEST_DOMAIN_UUID, TEST_ROOT,
+from vbtest import (DOMAIN_IFACE, PROPS_IFACE, TEST_DOMAIN_UUID, TEST_ROOT,
                       SignalRecorder, domain_path, libvirt_error)
 from test_connect import minimal_domain
 

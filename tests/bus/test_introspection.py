@@ -2,7 +2,7 @@
 """Introspection data on every path, from the embedded interface XML."""
 import xml.etree.ElementTree as ET
 
-from conftest import TEST_DOMAIN_UUID, TEST_NETWORK_UUID, TEST_ROOT, domain_path, network_path
+from vbtest import TEST_DOMAIN_UUID, TEST_NETWORK_UUID, TEST_ROOT, domain_path, network_path
 
 
 def introspect(daemon, path):

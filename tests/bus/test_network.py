@@ -3,7 +3,7 @@
 import dbus
 import pytest
 
-from conftest import (NETWORK_IFACE, TEST_NETWORK_UUID, TEST_ROOT, SignalRecorder,
+from vbtest import (NETWORK_IFACE, TEST_NETWORK_UUID, TEST_ROOT, SignalRecorder,
                       network_path)
 from test_domain import expect_error
 
