@@ -8,8 +8,8 @@
 #include <string.h>
 
 /* Unique bus names are never reused during a bus's lifetime, so a caller's
- * uid can be remembered; the bound only keeps memory in check. */
-#define UID_CACHE_MAX 4096
+ * credentials can be remembered; the bound only keeps memory in check. */
+#define CALLER_CACHE_MAX 4096
 
 struct _VbAuth {
   GDBusConnection *bus;
@@ -18,14 +18,20 @@ struct _VbAuth {
   gboolean authority_pending;
   GQueue authority_waiters; /* GTask* waiting for the authority */
   GError *authority_error;
-  GHashTable *uid_cache; /* sender → uid */
+  GHashTable *callers; /* sender → VbCaller */
 };
+
+typedef struct {
+  guint32 uid;
+  guint32 pid;
+} VbCaller;
 
 typedef struct {
   VbAuth *auth;
   char *sender;
-  GPtrArray *actions; /* action ids, checked in order */
-  guint next;
+  GPtrArray *actions; /* action ids */
+  guint pending;
+  char **denials;     /* per action: why it was refused, NULL if allowed */
   PolkitDetails *details;
   PolkitSubject *subject;
   PolkitCheckAuthorizationFlags flags;
@@ -36,6 +42,9 @@ static void
 check_data_free (CheckData *data)
 {
   g_free (data->sender);
+  for (guint i = 0; data->denials && i < data->actions->len; i++)
+    g_free (data->denials[i]);
+  g_free (data->denials);
   g_ptr_array_unref (data->actions);
   g_clear_object (&data->details);
   g_clear_object (&data->subject);
@@ -50,7 +59,7 @@ vb_auth_new (GDBusConnection *bus, gboolean enforce)
 
   auth->bus = g_object_ref (bus);
   auth->enforce = enforce;
-  auth->uid_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  auth->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return auth;
 }
 
@@ -61,7 +70,7 @@ vb_auth_free (VbAuth *auth)
     return;
   g_clear_object (&auth->authority);
   g_clear_error (&auth->authority_error);
-  g_hash_table_unref (auth->uid_cache);
+  g_hash_table_unref (auth->callers);
   g_object_unref (auth->bus);
   g_free (auth);
 }
@@ -127,69 +136,61 @@ vb_auth_request_for_op (VbAuthRequest *request, VbOp op, gpointer object, const 
   }
 }
 
-static void check_next_action (GTask *task);
+typedef struct {
+  GTask *task;
+  guint index;
+} ActionCheck;
 
 static void
-return_denied (GTask *task, const char *action, const char *why)
+finish_checks (GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
 
-  g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
-                           "access denied: %s%s%s %s", action,
-                           data->object_desc ? " on " : "",
-                           data->object_desc ? data->object_desc : "", why);
+  /* report the first refused action in the order they were asked for */
+  for (guint i = 0; i < data->actions->len; i++) {
+    if (data->denials[i]) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
+                               "access denied: %s%s%s %s",
+                               (const char *) g_ptr_array_index (data->actions, i),
+                               data->object_desc ? " on " : "",
+                               data->object_desc ? data->object_desc : "", data->denials[i]);
+      return;
+    }
+  }
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
 on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  ActionCheck *check = user_data;
+  g_autoptr(GTask) task = check->task;
   CheckData *data = g_task_get_task_data (task);
-  const char *action = g_ptr_array_index (data->actions, data->next - 1);
+  guint i = check->index;
   g_autoptr(GError) error = NULL;
   g_autoptr(PolkitAuthorizationResult) res =
     polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
 
-  if (res == NULL) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
-                             "access denied: cannot check %s with polkit: %s", action,
-                             error->message);
-    return;
-  }
-  if (polkit_authorization_result_get_is_authorized (res)) {
-    check_next_action (g_steal_pointer (&task));
-    return;
-  }
-  if (polkit_authorization_result_get_dismissed (res))
-    return_denied (task, action, "was dismissed by the user");
+  g_free (check);
+  if (res == NULL)
+    data->denials[i] = g_strdup_printf ("could not be checked with polkit: %s", error->message);
+  else if (polkit_authorization_result_get_is_authorized (res))
+    data->denials[i] = NULL;
+  else if (polkit_authorization_result_get_dismissed (res))
+    data->denials[i] = g_strdup ("was dismissed by the user");
   else if (polkit_authorization_result_get_is_challenge (res))
-    return_denied (task, action,
-                   "needs authentication; call again allowing interactive authorization");
+    data->denials[i] = g_strdup ("needs authentication; call again allowing interactive authorization");
   else
-    return_denied (task, action, "is not authorized for this caller");
-}
-
-static void
-check_next_action (GTask *task)
-{
-  CheckData *data = g_task_get_task_data (task);
-  VbAuth *auth = data->auth;
-
-  if (data->next >= data->actions->len) {
-    g_task_return_boolean (task, TRUE);
-    g_object_unref (task);
-    return;
-  }
-  polkit_authority_check_authorization (auth->authority, data->subject,
-                                        g_ptr_array_index (data->actions, data->next++),
-                                        data->details, data->flags,
-                                        g_task_get_cancellable (task), on_check_done, task);
+    data->denials[i] = g_strdup ("is not authorized for this caller");
+  if (--data->pending == 0)
+    finish_checks (task);
 }
 
 static void
 start_polkit_checks (GTask *task)
 {
-  VbAuth *auth = ((CheckData *) g_task_get_task_data (task))->auth;
+  CheckData *data = g_task_get_task_data (task);
+  VbAuth *auth = data->auth;
 
   if (auth->authority == NULL) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
@@ -198,7 +199,21 @@ start_polkit_checks (GTask *task)
     g_object_unref (task);
     return;
   }
-  check_next_action (task);
+  /* All actions at once: the answers come back in one round trip's time
+   * instead of one after the other. */
+  data->pending = data->actions->len;
+  data->denials = g_new0 (char *, data->actions->len);
+  for (guint i = 0; i < data->actions->len; i++) {
+    ActionCheck *check = g_new0 (ActionCheck, 1);
+
+    check->task = g_object_ref (task);
+    check->index = i;
+    polkit_authority_check_authorization (auth->authority, data->subject,
+                                          g_ptr_array_index (data->actions, i), data->details,
+                                          data->flags, g_task_get_cancellable (task),
+                                          on_check_done, check);
+  }
+  g_object_unref (task);
 }
 
 static void
@@ -228,14 +243,32 @@ with_authority (VbAuth *auth, GTask *task)
 }
 
 static void
-on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
+check_caller (GTask *task, const VbCaller *caller)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  if (caller->uid == 0) {
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+    return;
+  }
+  /* The caller's process (with its start time and uid, so a reused pid
+   * cannot pass for it) rather than its bus name: polkitd then needs no
+   * round trips of its own to the bus to find out who asks. */
+  data->subject = polkit_unix_process_new_for_owner ((gint) caller->pid, 0, (gint) caller->uid);
+  with_authority (data->auth, task);
+}
+
+static void
+on_caller_credentials (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   CheckData *data = g_task_get_task_data (task);
   VbAuth *auth = data->auth;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  guint32 uid;
+  g_autoptr(GVariant) creds = NULL;
+  VbCaller *caller;
 
   if (reply == NULL) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
@@ -244,16 +277,20 @@ on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
     g_object_unref (task);
     return;
   }
-  g_variant_get (reply, "(u)", &uid);
-  if (g_hash_table_size (auth->uid_cache) >= UID_CACHE_MAX)
-    g_hash_table_remove_all (auth->uid_cache);
-  g_hash_table_insert (auth->uid_cache, g_strdup (data->sender), GUINT_TO_POINTER (uid));
-  if (uid == 0) {
-    g_task_return_boolean (task, TRUE);
+  creds = g_variant_get_child_value (reply, 0);
+  caller = g_new0 (VbCaller, 1);
+  if (!g_variant_lookup (creds, "UnixUserID", "u", &caller->uid) ||
+      !g_variant_lookup (creds, "ProcessID", "u", &caller->pid)) {
+    g_free (caller);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
+                             "access denied: the bus does not say who %s is", data->sender);
     g_object_unref (task);
     return;
   }
-  with_authority (auth, task);
+  if (g_hash_table_size (auth->callers) >= CALLER_CACHE_MAX)
+    g_hash_table_remove_all (auth->callers);
+  g_hash_table_insert (auth->callers, g_strdup (data->sender), caller);
+  check_caller (task, caller);
 }
 
 void
@@ -264,7 +301,7 @@ vb_auth_check_async (VbAuth *auth, const char *sender, const VbAuthRequest *requ
   /* VbAuth is no GObject: the task carries it in its data */
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   CheckData *data;
-  gpointer cached_uid;
+  const VbCaller *caller;
 
   g_task_set_source_tag (task, vb_auth_check_async);
 
@@ -304,24 +341,19 @@ vb_auth_check_async (VbAuth *auth, const char *sender, const VbAuthRequest *requ
     if (request->object_uuid)
       polkit_details_insert (data->details, uuid_key, request->object_uuid);
   }
-  data->subject = polkit_system_bus_name_new (sender);
   data->flags = interactive ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
                             : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
 
-  if (g_hash_table_lookup_extended (auth->uid_cache, sender, NULL, &cached_uid)) {
-    if (GPOINTER_TO_UINT (cached_uid) == 0) {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
-    }
-    with_authority (auth, task);
+  caller = g_hash_table_lookup (auth->callers, sender);
+  if (caller) {
+    check_caller (task, caller);
     return;
   }
   g_dbus_connection_call (auth->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "GetConnectionUnixUser",
-                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_caller_uid, task);
+                          "org.freedesktop.DBus", "GetConnectionCredentials",
+                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(a{sv})"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_caller_credentials, task);
 }
 
 gboolean
