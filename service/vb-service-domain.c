@@ -87,14 +87,28 @@ vb_service_domain_get_vtable (GDBusInterfaceSkeleton *skeleton)
 }
 
 static void
+set_scheduler_type (gpointer key, gpointer value, gpointer user_data)
+{
+  GDBusObjectSkeleton *object = value;
+  g_autoptr(GDBusInterface) iface =
+    g_dbus_object_get_interface (G_DBUS_OBJECT (object), "org.libvirt.Domain");
+
+  if (iface)
+    vb_dbus_domain_set_scheduler_type (VB_DBUS_DOMAIN (iface), user_data);
+}
+
+static void
 scheduler_type_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(VbServiceDomain) self = user_data;
+  VbServiceDriver *sd = user_data;
   g_autoptr(GVariant) value = vb_driver_call_finish (VB_DRIVER (source), result, NULL, NULL);
 
+  sd->scheduler_type_pending = FALSE;
   /* Drivers without schedulers leave the property at ("", 0). */
-  if (value && g_variant_is_of_type (value, G_VARIANT_TYPE ("(si)")))
-    vb_dbus_domain_set_scheduler_type (VB_DBUS_DOMAIN (self), value);
+  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE ("(si)")))
+    value = g_variant_ref_sink (g_variant_new ("(si)", "", 0));
+  sd->scheduler_type = g_steal_pointer (&value);
+  g_hash_table_foreach (sd->domain_objects, set_scheduler_type, sd->scheduler_type);
 }
 
 static void
@@ -149,10 +163,17 @@ vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain)
 
   self->sd = sd;
   self->domain = g_object_ref (domain);
-  vb_dbus_domain_set_scheduler_type (VB_DBUS_DOMAIN (self), g_variant_new ("(si)", "", 0));
+  /* The scheduler is the driver's, the same for every domain: asked of the
+   * driver for the first domain only, so later exports cost no call. */
+  vb_dbus_domain_set_scheduler_type (VB_DBUS_DOMAIN (self), sd->scheduler_type
+                                                               ? sd->scheduler_type
+                                                               : g_variant_new ("(si)", "", 0));
+  if (sd->scheduler_type == NULL && !sd->scheduler_type_pending) {
+    sd->scheduler_type_pending = TRUE;
+    vb_driver_call_async (sd->driver, VB_OP_DOMAIN_GET_SCHEDULER_TYPE, domain, NULL, NULL,
+                          scheduler_type_done, sd);
+  }
   sync_properties (self);
   g_signal_connect_object (domain, "notify", G_CALLBACK (on_domain_notify), self, 0);
-  vb_driver_call_async (sd->driver, VB_OP_DOMAIN_GET_SCHEDULER_TYPE, domain, NULL, NULL,
-                        scheduler_type_done, g_object_ref (self));
   return G_DBUS_INTERFACE_SKELETON (self);
 }

@@ -630,6 +630,7 @@ service_driver_free (VbServiceDriver *sd)
   g_hash_table_unref (sd->network_objects);
   g_clear_object (&sd->manager);
   g_clear_object (&sd->driver);
+  g_clear_pointer (&sd->scheduler_type, g_variant_unref);
   g_free (sd->root_path);
   g_free (sd);
 }

@@ -27,6 +27,9 @@ struct _VbServiceDriver {
   GDBusObjectManagerServer *manager;
   GHashTable *domain_objects;  /* VbDomain* → GDBusObjectSkeleton* */
   GHashTable *network_objects; /* VbNetwork* → GDBusObjectSkeleton* */
+  /* Domain.SchedulerType: one value per driver, asked once */
+  GVariant *scheduler_type;
+  gboolean scheduler_type_pending;
 };
 
 struct _VbService {
