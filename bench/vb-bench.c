@@ -1,0 +1,1821 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vb-bench: virtbusd against a bare GDBus server on one private bus.
+ *
+ * Absolute times on a small, shared machine say little; what is stable is
+ * how virtbusd compares with a server that does nothing but answer. So every
+ * figure is taken next to a reference figure from the echo server, in
+ * alternating batches, and the table reports medians and their ratio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "echo-server.h"
+
+#define VB_NAME "org.libvirt"
+#define VB_ROOT "/org/libvirt/Test"
+#define VB_CONNECT "org.libvirt.Connect"
+#define VB_DOMAIN "org.libvirt.Domain"
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
+
+#define CALL_TIMEOUT_MS 30000
+#define EVENT_TIMEOUT_MS 5000
+#define START_TIMEOUT_US (10 * G_USEC_PER_SEC)
+#define STOP_TIMEOUT_US (5 * G_USEC_PER_SEC)
+#define VIR_DOMAIN_EVENT_STARTED 2
+
+/* Signals --------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+#define MAX_CHILDREN 8
+static volatile pid_t live_children[MAX_CHILDREN];
+
+static void
+on_interrupt (int signo)
+{
+  /* A second signal means "now": no orderly cleanup, but no orphans. */
+  if (interrupted) {
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+      if (live_children[i] > 0)
+        kill (live_children[i], SIGKILL);
+    }
+    _exit (128 + signo);
+  }
+  interrupted = signo;
+}
+
+static void
+install_signal_handlers (void)
+{
+  struct sigaction sa = { 0 };
+
+  sa.sa_handler = on_interrupt;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+static gboolean progress_to_tty;
+
+/* Counters that overwrite themselves: only worth it on a terminal. */
+static void G_GNUC_PRINTF (1, 2)
+progress (const char *fmt, ...)
+{
+  va_list ap;
+
+  if (!progress_to_tty)
+    return;
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+}
+
+static gboolean
+check_interrupted (GError **error)
+{
+  if (!interrupted)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted by signal %d",
+               (int) interrupted);
+  return FALSE;
+}
+
+/* Statistics ------------------------------------------------------------ */
+
+typedef struct {
+  double median;
+  double p10;
+  double p90;
+  guint n;
+} Stats;
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+quantile (const double *sorted, guint n, double q)
+{
+  double pos = q * (n - 1);
+  guint lo = (guint) floor (pos);
+  guint hi = MIN (lo + 1, n - 1);
+
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+static Stats
+stats_of (GArray *samples)
+{
+  Stats s = { NAN, NAN, NAN, 0 };
+  g_autofree double *sorted = NULL;
+
+  if (samples == NULL || samples->len == 0)
+    return s;
+  sorted = g_memdup2 (samples->data, samples->len * sizeof (double));
+  qsort (sorted, samples->len, sizeof (double), compare_doubles);
+  s.n = samples->len;
+  s.median = quantile (sorted, s.n, 0.5);
+  s.p10 = quantile (sorted, s.n, 0.1);
+  s.p90 = quantile (sorted, s.n, 0.9);
+  return s;
+}
+
+/* Result rows ----------------------------------------------------------- */
+
+typedef enum {
+  ROW_TIME,   /* µs */
+  ROW_RATE,   /* operations per second */
+  ROW_MEMORY, /* KiB */
+} RowKind;
+
+typedef enum {
+  GOAL_NONE,
+  GOAL_RATIO_AT_MOST,
+  GOAL_VALUE_AT_MOST,
+} GoalKind;
+
+typedef struct {
+  char *id;
+  char *label;
+  RowKind kind;
+  double value;     /* NAN: not measured */
+  double reference; /* NAN: no reference */
+  char *reference_label;
+  double ratio; /* always "virtbusd cost / reference cost": > 1 is worse */
+  GoalKind goal_kind;
+  double goal;
+  char *goal_text;
+  char *libvirt_dbus;
+  char *error;
+  Stats stats;
+  Stats ref_stats;
+  double hwm_kib; /* memory rows: virtbusd's peak RSS so far */
+  guint domains;  /* rows taken with many domains defined: how many */
+} Row;
+
+/* The table follows the issue's list, whatever order the phases run in. */
+static const char *const row_order[] = {
+  "list_domains", "lookup_xml", "define_undefine", "createxml_destroy", "create_event",
+  "list_domains_1k", "list_domains_10k", "rss_idle", "rss_anon_idle", "rss_1k",
+  "rss_anon_1k", "rss_10k", "rss_anon_10k", "startup",
+};
+
+static guint
+row_rank (const Row *row)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (row_order); i++) {
+    if (g_str_equal (row->id, row_order[i]))
+      return i;
+  }
+  return G_N_ELEMENTS (row_order);
+}
+
+static int
+compare_rows (gconstpointer a, gconstpointer b)
+{
+  guint x = row_rank (*(Row *const *) a);
+  guint y = row_rank (*(Row *const *) b);
+
+  return (x > y) - (x < y);
+}
+
+static void
+row_free (Row *row)
+{
+  g_free (row->id);
+  g_free (row->label);
+  g_free (row->reference_label);
+  g_free (row->goal_text);
+  g_free (row->libvirt_dbus);
+  g_free (row->error);
+  g_free (row);
+}
+
+static Row *
+row_new (const char *id, const char *label, RowKind kind, const char *libvirt_dbus)
+{
+  Row *row = g_new0 (Row, 1);
+
+  row->id = g_strdup (id);
+  row->label = g_strdup (label);
+  row->kind = kind;
+  row->value = NAN;
+  row->reference = NAN;
+  row->ratio = NAN;
+  row->stats = (Stats) { NAN, NAN, NAN, 0 };
+  row->ref_stats = row->stats;
+  row->hwm_kib = NAN;
+  row->libvirt_dbus = g_strdup (libvirt_dbus ? libvirt_dbus : "—");
+  return row;
+}
+
+static void
+row_set_goal (Row *row, GoalKind kind, double goal, const char *text)
+{
+  row->goal_kind = kind;
+  row->goal = goal;
+  g_free (row->goal_text);
+  row->goal_text = g_strdup (text);
+}
+
+/* -1: no goal or nothing measured, 0: missed, 1: met */
+static int
+row_goal_met (const Row *row)
+{
+  switch (row->goal_kind) {
+  case GOAL_RATIO_AT_MOST:
+    return isnan (row->ratio) ? -1 : row->ratio <= row->goal;
+  case GOAL_VALUE_AT_MOST:
+    return isnan (row->value) ? -1 : row->value <= row->goal;
+  case GOAL_NONE:
+  default:
+    return -1;
+  }
+}
+
+/* The bench ------------------------------------------------------------- */
+
+typedef struct {
+  gboolean quick;
+  char *virtbusd_path;
+  char *self_path;
+
+  char *tmpdir;
+  char *bus_address;
+  GPid bus_pid;
+  int bus_stdout;
+  GDBusConnection *conn;
+
+  GPid echo_pid;
+  GPid vb_pid;
+  char *vb_log;
+  guint instances;
+  guint serial;
+
+  /* Create → DomainEvent */
+  guint event_subscription;
+  char *event_path;
+  guint started_events;
+  gint64 started_at;
+
+  /* payloads sized like virtbusd's, so the reference moves the same bytes */
+  char *xml_sized;
+  char *define_xml_sample;
+  guint domain_count;
+
+  GPtrArray *rows;
+  GPtrArray *failures;
+} Bench;
+
+static Bench *
+bench_new (void)
+{
+  Bench *b = g_new0 (Bench, 1);
+
+  b->bus_stdout = -1;
+  b->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  b->failures = g_ptr_array_new_with_free_func (g_free);
+  b->xml_sized = g_strnfill (1024, 'x');
+  return b;
+}
+
+static void bench_stop_all (Bench *b);
+
+static void
+bench_free (Bench *b)
+{
+  bench_stop_all (b);
+  g_free (b->virtbusd_path);
+  g_free (b->self_path);
+  g_free (b->bus_address);
+  g_free (b->vb_log);
+  g_free (b->event_path);
+  g_free (b->xml_sized);
+  g_free (b->define_xml_sample);
+  g_ptr_array_unref (b->rows);
+  g_ptr_array_unref (b->failures);
+  g_free (b);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Bench, bench_free)
+
+static void G_GNUC_PRINTF (2, 3)
+bench_failure (Bench *b, const char *fmt, ...)
+{
+  va_list ap;
+  char *message;
+
+  va_start (ap, fmt);
+  message = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "vb-bench: FAILED: %s\n", message);
+  g_ptr_array_add (b->failures, message);
+}
+
+static Row *
+bench_add_row (Bench *b, Row *row)
+{
+  g_ptr_array_add (b->rows, row);
+  return row;
+}
+
+/* Children -------------------------------------------------------------- */
+
+static void
+child_register (GPid pid)
+{
+  for (int i = 0; i < MAX_CHILDREN; i++) {
+    if (live_children[i] == 0) {
+      live_children[i] = pid;
+      return;
+    }
+  }
+}
+
+static void
+child_unregister (GPid pid)
+{
+  for (int i = 0; i < MAX_CHILDREN; i++) {
+    if (live_children[i] == pid)
+      live_children[i] = 0;
+  }
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* A group of its own: a Ctrl-C in the terminal reaches vb-bench alone,
+   * which then stops each child in order. The death signal covers a
+   * vb-bench that is killed outright. */
+  setpgid (0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+spawn_child (const char *const *argv, const char *const *envp, int out_fd, int *stdout_pipe,
+             GPid *out_pid, GError **error)
+{
+  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL;
+
+  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, envp, flags, child_setup, NULL, -1,
+                                         stdout_pipe ? -1 : out_fd, out_fd, NULL, NULL, 0,
+                                         out_pid, NULL, stdout_pipe, NULL, error)) {
+    g_prefix_error (error, "cannot start %s: ", argv[0]);
+    return FALSE;
+  }
+  child_register (*out_pid);
+  return TRUE;
+}
+
+/* TRUE once @pid has exited; it is reaped then and must not be used again. */
+static gboolean
+child_exited (GPid pid, int *out_status)
+{
+  int status = 0;
+  pid_t r;
+
+  do
+    r = waitpid (pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return FALSE;
+  child_unregister (pid);
+  *out_status = r == pid ? status : -1;
+  return TRUE;
+}
+
+static char *
+describe_status (int status)
+{
+  if (status < 0)
+    return g_strdup ("vanished");
+  if (WIFEXITED (status))
+    return g_strdup_printf ("exit status %d", WEXITSTATUS (status));
+  if (WIFSIGNALED (status))
+    return g_strdup_printf ("killed by signal %d (%s)", WTERMSIG (status),
+                            g_strsignal (WTERMSIG (status)));
+  return g_strdup_printf ("wait status %d", status);
+}
+
+/* SIGTERM, then SIGKILL if it lingers; returns the wait status. */
+static int
+stop_child (GPid *pid)
+{
+  int status = -1;
+  gint64 deadline;
+
+  if (*pid <= 0)
+    return 0;
+  kill (*pid, SIGTERM);
+  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
+  while (!child_exited (*pid, &status)) {
+    if (g_get_monotonic_time () > deadline) {
+      kill (*pid, SIGKILL);
+      while (waitpid (*pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      child_unregister (*pid);
+      break;
+    }
+    g_usleep (1000);
+  }
+  *pid = 0;
+  return status;
+}
+
+static char *
+log_tail (const char *path, guint max_lines)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, NULL, NULL))
+    return g_strdup ("(no log)");
+  g_strchomp (contents);
+  if (*contents == '\0')
+    return g_strdup ("(empty log)");
+  lines = g_strsplit (contents, "\n", -1);
+  n = g_strv_length (lines);
+  return g_strjoinv ("\n    ", lines + (n > max_lines ? n - max_lines : 0));
+}
+
+typedef struct {
+  gint64 rss_kib;
+  gint64 anon_kib;
+  gint64 file_kib;
+  gint64 hwm_kib;
+} MemInfo;
+
+static gboolean
+read_memory (GPid pid, MemInfo *out, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  *out = (MemInfo) { -1, -1, -1, -1 };
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return FALSE;
+  lines = g_strsplit (contents, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    const struct {
+      const char *key;
+      gint64 *value;
+    } fields[] = {
+      { "VmRSS:", &out->rss_kib },
+      { "RssAnon:", &out->anon_kib },
+      { "RssFile:", &out->file_kib },
+      { "VmHWM:", &out->hwm_kib },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
+      if (g_str_has_prefix (*l, fields[i].key))
+        *fields[i].value = g_ascii_strtoll (*l + strlen (fields[i].key), NULL, 10);
+    }
+  }
+  if (out->rss_kib < 0 || out->anon_kib < 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no VmRSS/RssAnon in %s", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      rm_rf (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static void
+bench_stop_all (Bench *b)
+{
+  if (b->event_subscription && b->conn)
+    g_dbus_connection_signal_unsubscribe (b->conn, b->event_subscription);
+  b->event_subscription = 0;
+  stop_child (&b->vb_pid);
+  stop_child (&b->echo_pid);
+  if (b->conn) {
+    g_dbus_connection_close_sync (b->conn, NULL, NULL);
+    g_clear_object (&b->conn);
+  }
+  stop_child (&b->bus_pid);
+  if (b->bus_stdout >= 0) {
+    close (b->bus_stdout);
+    b->bus_stdout = -1;
+  }
+  if (b->tmpdir) {
+    rm_rf (b->tmpdir);
+    g_clear_pointer (&b->tmpdir, g_free);
+  }
+}
+
+/* The private bus ------------------------------------------------------- */
+
+static gboolean
+read_line_with_timeout (int fd, char **out_line, GError **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_US;
+
+  for (;;) {
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    int remaining_ms = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+    char c;
+    ssize_t n;
+
+    if (remaining_ms <= 0 || poll (&pfd, 1, remaining_ms) == 0) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "dbus-daemon printed no address");
+      return FALSE;
+    }
+    n = read (fd, &c, 1);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      if (!check_interrupted (error))
+        return FALSE;
+      continue;
+    }
+    if (n <= 0) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "dbus-daemon exited before printing its address");
+      return FALSE;
+    }
+    if (c == '\n')
+      break;
+    g_string_append_c (line, c);
+  }
+  *out_line = g_string_free (g_steal_pointer (&line), FALSE);
+  return TRUE;
+}
+
+static gboolean
+start_bus (Bench *b, GError **error)
+{
+  g_autofree char *socket_dir = g_build_filename (b->tmpdir, "bus", NULL);
+  g_autofree char *config_path = g_build_filename (b->tmpdir, "bus.conf", NULL);
+  g_autofree char *log_path = g_build_filename (b->tmpdir, "bus.log", NULL);
+  g_autofree char *config = NULL;
+  gboolean ok;
+  int log_fd;
+  const char *argv[] = { "dbus-daemon", "--config-file", config_path, "--nofork",
+                         "--print-address=1", NULL };
+
+  if (g_mkdir (socket_dir, 0700) < 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
+                 socket_dir, g_strerror (errno));
+    return FALSE;
+  }
+  /* A session-type bus with no limits of interest: the 10 000-path replies
+   * must pass, and every name may be owned. */
+  config = g_strdup_printf (
+    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+    "<busconfig>\n"
+    "  <type>session</type>\n"
+    "  <listen>unix:dir=%s</listen>\n"
+    "  <auth>EXTERNAL</auth>\n"
+    "  <policy context=\"default\">\n"
+    "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+    "    <allow eavesdrop=\"true\"/>\n"
+    "    <allow own=\"*\"/>\n"
+    "  </policy>\n"
+    "</busconfig>\n",
+    socket_dir);
+  if (!g_file_set_contents (config_path, config, -1, error))
+    return FALSE;
+  log_fd = open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ok = log_fd >= 0 && spawn_child (argv, NULL, log_fd, &b->bus_stdout, &b->bus_pid, error);
+  if (log_fd < 0)
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
+                 log_path, g_strerror (errno));
+  else
+    close (log_fd);
+  if (!ok)
+    return FALSE;
+  if (!read_line_with_timeout (b->bus_stdout, &b->bus_address, error))
+    return FALSE;
+  b->conn = g_dbus_connection_new_for_address_sync (
+    b->bus_address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, error);
+  if (b->conn == NULL) {
+    g_prefix_error (error, "cannot connect to %s: ", b->bus_address);
+    return FALSE;
+  }
+  g_dbus_connection_set_exit_on_close (b->conn, FALSE);
+  return TRUE;
+}
+
+/* Services -------------------------------------------------------------- */
+
+static char **
+service_environ (Bench *b, const char *home)
+{
+  const char *dirs[][2] = {
+    { "XDG_CONFIG_HOME", "config" }, { "XDG_RUNTIME_DIR", "runtime" },
+    { "XDG_DATA_HOME", "data" },     { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+  };
+  char **env = g_get_environ ();
+
+  /* Both buses point at ours: nothing here may reach the machine's own. */
+  env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", b->bus_address, TRUE);
+  env = g_environ_setenv (env, "DBUS_SYSTEM_BUS_ADDRESS", b->bus_address, TRUE);
+  env = g_environ_unsetenv (env, "DBUS_STARTER_ADDRESS");
+  env = g_environ_unsetenv (env, "DBUS_STARTER_BUS_TYPE");
+  env = g_environ_unsetenv (env, "G_MESSAGES_DEBUG");
+  env = g_environ_setenv (env, "HOME", home, TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++) {
+    g_autofree char *dir = g_build_filename (home, dirs[i][1], NULL);
+
+    g_mkdir_with_parents (dir, 0700);
+    env = g_environ_setenv (env, dirs[i][0], dir, TRUE);
+  }
+  return env;
+}
+
+typedef struct {
+  const char *name;
+  gint64 owned_at;
+} NameWait;
+
+static void
+on_name_owner_changed (GDBusConnection *connection, const char *sender, const char *path,
+                       const char *interface, const char *signal, GVariant *parameters,
+                       gpointer user_data)
+{
+  NameWait *wait = user_data;
+  const char *name, *old_owner, *new_owner;
+  gint64 now = g_get_monotonic_time ();
+
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (wait->owned_at == 0 && g_str_equal (name, wait->name) && *new_owner != '\0')
+    wait->owned_at = now;
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+spawn_and_wait_for_name (Bench *b, const char *const *argv, const char *const *envp, int log_fd,
+                         NameWait *wait, GPid *out_pid, gint64 *out_startup_us, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned;
+  gint64 t0;
+  int status;
+
+  /* The round trip puts our AddMatch ahead of the child's RequestName, and
+   * checks that no leftover process owns the name. */
+  reply = g_dbus_connection_call_sync (b->conn, DBUS_NAME, DBUS_PATH, DBUS_NAME, "NameHasOwner",
+                                       g_variant_new ("(s)", wait->name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(b)", &owned);
+  if (owned) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s is already owned on the bench bus",
+                 wait->name);
+    return FALSE;
+  }
+
+  t0 = g_get_monotonic_time ();
+  if (!spawn_child (argv, envp, log_fd, NULL, out_pid, error))
+    return FALSE;
+  while (wait->owned_at == 0) {
+    if (!check_interrupted (error))
+      return FALSE;
+    if (child_exited (*out_pid, &status)) {
+      g_autofree char *how = describe_status (status);
+
+      *out_pid = 0;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s ended (%s) before owning %s",
+                   argv[0], how, wait->name);
+      return FALSE;
+    }
+    if (g_get_monotonic_time () - t0 > START_TIMEOUT_US) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not own %s within %d s",
+                   argv[0], wait->name, (int) (START_TIMEOUT_US / G_USEC_PER_SEC));
+      return FALSE;
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  *out_startup_us = wait->owned_at - t0;
+  return TRUE;
+}
+
+/* Starts a server with a fresh home (so state never carries over from one
+ * instance to the next) and a log of its own; returns once it owns @name,
+ * with the time from just before fork+exec to the NameOwnerChanged. */
+static gboolean
+start_service (Bench *b, const char *const *argv, const char *name, const char *label,
+               GPid *out_pid, char **out_log, gint64 *out_startup_us, GError **error)
+{
+  g_autofree char *home = g_strdup_printf ("%s/%s-%u", b->tmpdir, label, ++b->instances);
+  g_autofree char *log = g_strconcat (home, ".log", NULL);
+  g_auto(GStrv) env = service_environ (b, home);
+  g_autoptr(GSource) tick = g_timeout_source_new (2);
+  NameWait wait = { name, 0 };
+  gint64 startup_us = 0;
+  gboolean ok;
+  guint subscription;
+  int log_fd;
+
+  log_fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s", log,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  subscription = g_dbus_connection_signal_subscribe (b->conn, DBUS_NAME, DBUS_NAME,
+                                                     "NameOwnerChanged", DBUS_PATH, name,
+                                                     G_DBUS_SIGNAL_FLAGS_NONE,
+                                                     on_name_owner_changed, &wait, NULL);
+  /* The tick only bounds how late we notice a child that died or hangs. */
+  g_source_set_callback (tick, on_tick, NULL, NULL);
+  g_source_attach (tick, NULL);
+
+  ok = spawn_and_wait_for_name (b, argv, (const char *const *) env, log_fd, &wait, out_pid,
+                                &startup_us, error);
+
+  g_source_destroy (tick);
+  g_dbus_connection_signal_unsubscribe (b->conn, subscription);
+  close (log_fd);
+  if (!ok) {
+    stop_child (out_pid);
+    if (error && *error && !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_autofree char *tail = log_tail (log, 15);
+      g_autofree char *message = g_strdup_printf ("%s: %s\n  its log:\n    %s", label,
+                                                  (*error)->message, tail);
+
+      g_free ((*error)->message);
+      (*error)->message = g_steal_pointer (&message);
+    }
+    return FALSE;
+  }
+  if (out_log)
+    *out_log = g_steal_pointer (&log);
+  *out_startup_us = startup_us;
+  return TRUE;
+}
+
+static gboolean
+start_virtbusd (Bench *b, gint64 *out_startup_us, GError **error)
+{
+  const char *argv[] = { b->virtbusd_path, "--session", NULL };
+  gint64 startup_us;
+
+  g_clear_pointer (&b->vb_log, g_free);
+  g_clear_pointer (&b->event_path, g_free);
+  if (!start_service (b, argv, VB_NAME, "virtbusd", &b->vb_pid, &b->vb_log, &startup_us, error))
+    return FALSE;
+  if (out_startup_us)
+    *out_startup_us = startup_us;
+  return TRUE;
+}
+
+static gboolean
+start_echo (Bench *b, gint64 *out_startup_us, GError **error)
+{
+  const char *argv[] = { b->self_path, "--echo-server", NULL };
+  gint64 startup_us;
+
+  if (!start_service (b, argv, VB_BENCH_ECHO_NAME, "echo", &b->echo_pid, NULL, &startup_us, error))
+    return FALSE;
+  if (out_startup_us)
+    *out_startup_us = startup_us;
+  return TRUE;
+}
+
+/* A crashed virtbusd is a finding, not the end of the run: note how it
+ * ended, then carry on with a fresh one. */
+static gboolean
+ensure_virtbusd (Bench *b, GError **error)
+{
+  int status;
+
+  if (b->vb_pid > 0 && child_exited (b->vb_pid, &status)) {
+    g_autofree char *how = describe_status (status);
+    g_autofree char *tail = log_tail (b->vb_log, 15);
+
+    b->vb_pid = 0;
+    bench_failure (b, "virtbusd ended unexpectedly (%s); restarting it. Log:\n    %s", how, tail);
+  }
+  if (b->vb_pid > 0)
+    return TRUE;
+  return start_virtbusd (b, NULL, error);
+}
+
+/* Calls ----------------------------------------------------------------- */
+
+static GVariant *
+bus_call (Bench *b, const char *dest, const char *path, const char *iface, const char *method,
+          GVariant *args, const char *reply_type, GError **error)
+{
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_sync (b->conn, dest, path, iface, method, args,
+                                       G_VARIANT_TYPE (reply_type),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL,
+                                       error);
+  if (reply == NULL)
+    g_prefix_error (error, "%s.%s on %s: ", iface, method, path);
+  return reply;
+}
+
+static char *
+domain_xml (const char *name)
+{
+  return g_strdup_printf ("<domain type='test'><name>%s</name><memory>131072</memory>"
+                          "<vcpu>1</vcpu><os><type>hvm</type></os></domain>",
+                          name);
+}
+
+static char *
+next_domain_xml (Bench *b, const char *prefix)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%u", prefix, ++b->serial);
+
+  return domain_xml (name);
+}
+
+static gboolean
+echo_call (Bench *b, const char *text, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = bus_call (b, VB_BENCH_ECHO_NAME, VB_BENCH_ECHO_PATH, VB_BENCH_ECHO_IFACE, "Echo",
+                    g_variant_new ("(s)", text), "(s)", error);
+  return reply != NULL;
+}
+
+/* Each operation times itself, so that set-up and clean-up that are not
+ * part of what is measured (Destroy after an event) stay outside. */
+typedef gboolean (*BenchOp) (Bench *b, double *elapsed_us, GError **error);
+
+static gboolean
+op_echo (Bench *b, double *elapsed_us, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok = echo_call (b, "test", error);
+
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return ok;
+}
+
+/* Two round trips carrying what DefineXML/CreateXML carry. */
+static gboolean
+op_echo_two (Bench *b, double *elapsed_us, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok = echo_call (b, b->define_xml_sample, error) && echo_call (b, "test", error);
+
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return ok;
+}
+
+/* Two round trips, the second answering as many bytes as GetXMLDesc. */
+static gboolean
+op_echo_two_sized (Bench *b, double *elapsed_us, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok = echo_call (b, "test", error) && echo_call (b, b->xml_sized, error);
+
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return ok;
+}
+
+static gboolean
+op_echo_paths (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  reply = bus_call (b, VB_BENCH_ECHO_NAME, VB_BENCH_ECHO_PATH, VB_BENCH_ECHO_IFACE, "Paths",
+                    g_variant_new ("(u)", b->domain_count), "(ao)", error);
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return reply != NULL;
+}
+
+static gboolean
+op_list_domains (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) paths = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  reply = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "ListDomains", g_variant_new ("(u)", 0),
+                    "(ao)", error);
+  *elapsed_us = g_get_monotonic_time () - t0;
+  if (reply == NULL)
+    return FALSE;
+  paths = g_variant_get_child_value (reply, 0);
+  b->domain_count = g_variant_n_children (paths);
+  return TRUE;
+}
+
+static gboolean
+op_lookup_xml (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autoptr(GVariant) found = NULL;
+  g_autoptr(GVariant) xml = NULL;
+  const char *path;
+  const char *text;
+  gsize len;
+  gint64 t0 = g_get_monotonic_time ();
+
+  found = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "DomainLookupByName",
+                    g_variant_new ("(s)", "test"), "(o)", error);
+  if (found == NULL)
+    return FALSE;
+  g_variant_get (found, "(&o)", &path);
+  xml = bus_call (b, VB_NAME, path, VB_DOMAIN, "GetXMLDesc", g_variant_new ("(u)", 0), "(s)",
+                  error);
+  *elapsed_us = g_get_monotonic_time () - t0;
+  if (xml == NULL)
+    return FALSE;
+  g_variant_get (xml, "(&s)", &text);
+  len = strlen (text);
+  if (len != strlen (b->xml_sized)) {
+    g_free (b->xml_sized);
+    b->xml_sized = g_strnfill (len, 'x');
+  }
+  return TRUE;
+}
+
+static gboolean
+op_define_undefine (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autofree char *xml = next_domain_xml (b, "bench");
+  g_autoptr(GVariant) defined = NULL;
+  g_autoptr(GVariant) undefined = NULL;
+  const char *path;
+  gint64 t0 = g_get_monotonic_time ();
+
+  defined = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml),
+                      "(o)", error);
+  if (defined == NULL)
+    return FALSE;
+  g_variant_get (defined, "(&o)", &path);
+  undefined = bus_call (b, VB_NAME, path, VB_DOMAIN, "Undefine", g_variant_new ("(u)", 0), "()",
+                        error);
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return undefined != NULL;
+}
+
+static gboolean
+op_createxml_destroy (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autofree char *xml = next_domain_xml (b, "bench-t");
+  g_autoptr(GVariant) created = NULL;
+  g_autoptr(GVariant) destroyed = NULL;
+  const char *path;
+  gint64 t0 = g_get_monotonic_time ();
+
+  created = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "DomainCreateXML",
+                      g_variant_new ("(su)", xml, 0), "(o)", error);
+  if (created == NULL)
+    return FALSE;
+  g_variant_get (created, "(&o)", &path);
+  destroyed = bus_call (b, VB_NAME, path, VB_DOMAIN, "Destroy", g_variant_new ("(u)", 0), "()",
+                        error);
+  *elapsed_us = g_get_monotonic_time () - t0;
+  return destroyed != NULL;
+}
+
+static void
+on_domain_event (GDBusConnection *connection, const char *sender, const char *path,
+                 const char *interface, const char *signal, GVariant *parameters,
+                 gpointer user_data)
+{
+  Bench *b = user_data;
+  gint64 now = g_get_monotonic_time ();
+  const char *domain;
+  gint32 event, detail;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oii)")))
+    return;
+  g_variant_get (parameters, "(&oii)", &domain, &event, &detail);
+  if (event == VIR_DOMAIN_EVENT_STARTED && b->event_path && g_str_equal (domain, b->event_path)) {
+    b->started_at = now;
+    b->started_events++;
+  }
+}
+
+typedef struct {
+  gboolean done;
+  GError *error;
+} AsyncCall;
+
+static void
+on_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncCall *call = user_data;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &call->error);
+  call->done = TRUE;
+}
+
+typedef struct {
+  gint64 deadline;
+  gboolean expired;
+} EventWait;
+
+/* Ticks rather than one timeout, so that a Ctrl-C is noticed while we wait. */
+static gboolean
+on_event_wait_tick (gpointer user_data)
+{
+  EventWait *wait = user_data;
+
+  wait->expired = interrupted || g_get_monotonic_time () > wait->deadline;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ensure_event_domain (Bench *b, GError **error)
+{
+  g_autofree char *xml = NULL;
+  g_autoptr(GVariant) defined = NULL;
+
+  if (b->event_path)
+    return TRUE;
+  xml = next_domain_xml (b, "bench-event");
+  defined = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "DomainDefineXML", g_variant_new ("(s)", xml),
+                      "(o)", error);
+  if (defined == NULL)
+    return FALSE;
+  g_variant_get (defined, "(o)", &b->event_path);
+  return TRUE;
+}
+
+/* Times Create until its DomainEvent(started) reaches our main context,
+ * which is where a client sees it: like the echo round trip it includes
+ * GDBus handing the message from its worker thread to the caller. */
+static gboolean
+op_create_event (Bench *b, double *elapsed_us, GError **error)
+{
+  g_autoptr(GSource) tick = NULL;
+  g_autoptr(GVariant) destroyed = NULL;
+  AsyncCall call = { FALSE, NULL };
+  EventWait wait = { 0, FALSE };
+  guint seen;
+  gint64 t0;
+
+  if (!ensure_event_domain (b, error))
+    return FALSE;
+  /* Events of the other measurements queue up meanwhile; dispatch them
+   * now so their cost is not charged to this one. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  seen = b->started_events;
+  tick = g_timeout_source_new (50);
+  g_source_set_callback (tick, on_event_wait_tick, &wait, NULL);
+  g_source_attach (tick, NULL);
+
+  t0 = g_get_monotonic_time ();
+  wait.deadline = t0 + EVENT_TIMEOUT_MS * 1000;
+  g_dbus_connection_call (b->conn, VB_NAME, b->event_path, VB_DOMAIN, "Create",
+                          g_variant_new ("(u)", 0), G_VARIANT_TYPE ("()"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL, on_call_done,
+                          &call);
+  /* The reply is always awaited: @call lives on this stack. */
+  while (!call.done || (call.error == NULL && b->started_events == seen && !wait.expired))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (tick);
+
+  if (call.error) {
+    g_propagate_prefixed_error (error, call.error, "%s.Create on %s: ", VB_DOMAIN, b->event_path);
+    return FALSE;
+  }
+  *elapsed_us = b->started_at - t0;
+  destroyed = bus_call (b, VB_NAME, b->event_path, VB_DOMAIN, "Destroy", g_variant_new ("(u)", 0),
+                        "()", error);
+  if (b->started_events == seen) {
+    g_clear_error (error);
+    if (!check_interrupted (error))
+      return FALSE;
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                 "no DomainEvent(%s, started) within %d ms of Create", b->event_path,
+                 EVENT_TIMEOUT_MS);
+    return FALSE;
+  }
+  return destroyed != NULL;
+}
+
+/* Interleaved measurement ----------------------------------------------- */
+
+typedef struct {
+  const char *id;
+  BenchOp op;     /* against virtbusd */
+  BenchOp ref_op; /* against the echo server */
+  guint iterations;
+  guint chunk; /* operations per sample: finer than the clock's µs */
+  GArray *samples;
+  GArray *ref_samples;
+  char *error;
+} Pair;
+
+static void
+pair_clear (Pair *p)
+{
+  g_clear_pointer (&p->samples, g_array_unref);
+  g_clear_pointer (&p->ref_samples, g_array_unref);
+  g_clear_pointer (&p->error, g_free);
+}
+
+static gboolean
+run_chunk (Bench *b, BenchOp op, guint chunk, GArray *samples, GError **error)
+{
+  double total = 0;
+
+  for (guint i = 0; i < chunk; i++) {
+    double elapsed = 0;
+
+    if (!op (b, &elapsed, error))
+      return FALSE;
+    total += elapsed;
+  }
+  if (samples) {
+    double per_op = total / chunk;
+
+    g_array_append_val (samples, per_op);
+  }
+  return TRUE;
+}
+
+/* A failing virtbusd call ends that measurement only; a failing echo call
+ * means the bench itself is broken, and ends the run. */
+static gboolean
+run_side (Bench *b, Pair *p, gboolean reference, guint chunks, gboolean keep, GError **error)
+{
+  BenchOp op = reference ? p->ref_op : p->op;
+  GArray *samples = keep ? (reference ? p->ref_samples : p->samples) : NULL;
+  g_autoptr(GError) local = NULL;
+
+  for (guint c = 0; c < chunks; c++) {
+    if (!check_interrupted (error))
+      return FALSE;
+    if (run_chunk (b, op, p->chunk, samples, &local))
+      continue;
+    if (reference || g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s",
+                                  reference ? "echo server: " : "");
+      return FALSE;
+    }
+    p->error = g_strdup (local->message);
+    bench_failure (b, "%s: %s", p->id, local->message);
+    return ensure_virtbusd (b, error);
+  }
+  return TRUE;
+}
+
+static gboolean
+run_pairs (Bench *b, Pair *pairs, guint n_pairs, guint rounds, GError **error)
+{
+  for (guint i = 0; i < n_pairs; i++) {
+    pairs[i].samples = g_array_new (FALSE, FALSE, sizeof (double));
+    pairs[i].ref_samples = g_array_new (FALSE, FALSE, sizeof (double));
+  }
+  /* Warm-up, untimed: first calls pay for introspection-free paths being
+   * built, allocator pools, page faults. */
+  for (guint i = 0; i < n_pairs; i++) {
+    Pair *p = &pairs[i];
+    guint warm = MAX (1, p->iterations / 20 / p->chunk);
+
+    if (!run_side (b, p, FALSE, warm, FALSE, error) || !run_side (b, p, TRUE, warm, FALSE, error))
+      return FALSE;
+  }
+  for (guint r = 0; r < rounds; r++) {
+    progress ("\r  round %u/%u", r + 1, rounds);
+    for (guint i = 0; i < n_pairs; i++) {
+      Pair *p = &pairs[i];
+      guint chunks = MAX (1, p->iterations / rounds / p->chunk);
+      /* Alternating which side goes first cancels drift within a round. */
+      gboolean ref_first = (r + i) % 2 == 1;
+
+      if (p->error == NULL && !run_side (b, p, ref_first, chunks, TRUE, error))
+        return FALSE;
+      if (p->error == NULL && !run_side (b, p, !ref_first, chunks, TRUE, error))
+        return FALSE;
+    }
+  }
+  progress ("\n");
+  return TRUE;
+}
+
+static void
+row_from_pair (Row *row, const Pair *p, const char *ref_label, gboolean rate)
+{
+  row->stats = stats_of (p->samples);
+  row->ref_stats = stats_of (p->ref_samples);
+  row->reference_label = g_strdup (ref_label);
+  if (p->error) {
+    row->error = g_strdup (p->error);
+    return;
+  }
+  row->ratio = row->stats.median / row->ref_stats.median;
+  row->value = rate ? G_USEC_PER_SEC / row->stats.median : row->stats.median;
+  row->reference = rate ? G_USEC_PER_SEC / row->ref_stats.median : row->ref_stats.median;
+}
+
+/* Phases ---------------------------------------------------------------- */
+
+typedef struct {
+  /* the default preloaded state */
+  guint list_iterations;
+  guint lookup_iterations;
+  guint cycle_iterations;
+  guint event_iterations;
+  guint rounds;
+  /* the large lists */
+  guint small_count;
+  guint large_count;
+  guint small_iterations;
+  guint large_iterations;
+  guint list_rounds;
+  /* fresh daemons */
+  guint startups;
+} Plan;
+
+static const Plan full_plan = { 2000, 1000, 1000, 500, 20, 1000, 10000, 400, 60, 10, 20 };
+static const Plan quick_plan = { 200, 100, 100, 50, 5, 100, 1000, 40, 8, 4, 5 };
+
+static void
+add_memory_rows (Bench *b, const char *id, const char *what, const MemInfo *vb, const MemInfo *echo,
+                 const char *libvirt_rss, const char *libvirt_anon, Row **out_rss, Row **out_anon)
+{
+  g_autofree char *rss_id = g_strdup_printf ("rss_%s", id);
+  g_autofree char *anon_id = g_strdup_printf ("rss_anon_%s", id);
+  g_autofree char *rss_label = g_strdup_printf ("RSS, %s", what);
+  g_autofree char *anon_label = g_strdup_printf ("RssAnon, %s", what);
+  Row *rss = bench_add_row (b, row_new (rss_id, rss_label, ROW_MEMORY, libvirt_rss));
+  Row *anon = bench_add_row (b, row_new (anon_id, anon_label, ROW_MEMORY, libvirt_anon));
+
+  rss->reference_label = g_strdup ("echo");
+  anon->reference_label = g_strdup ("echo");
+  if (vb) {
+    rss->value = vb->rss_kib;
+    anon->value = vb->anon_kib;
+  } else {
+    rss->error = g_strdup ("not measured");
+    anon->error = g_strdup ("not measured");
+  }
+  if (echo) {
+    rss->reference = echo->rss_kib;
+    anon->reference = echo->anon_kib;
+  }
+  rss->ratio = rss->value / rss->reference;
+  anon->ratio = anon->value / anon->reference;
+  rss->hwm_kib = vb ? vb->hwm_kib : NAN;
+  *out_rss = rss;
+  *out_anon = anon;
+}
+
+/* Only the echo server's memory is vital; virtbusd's may be gone. */
+static gboolean
+measure_memory (Bench *b, MemInfo *vb, gboolean *have_vb, MemInfo *echo, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!read_memory (b->echo_pid, echo, error))
+    return FALSE;
+  *have_vb = read_memory (b->vb_pid, vb, &local);
+  if (!*have_vb)
+    bench_failure (b, "memory of virtbusd: %s", local->message);
+  return TRUE;
+}
+
+static gboolean
+phase_start (Bench *b, GError **error)
+{
+  MemInfo vb, echo;
+  Row *rss, *anon;
+  gboolean have;
+
+  g_printerr ("starting the echo server and virtbusd\n");
+  if (!start_echo (b, NULL, error) || !start_virtbusd (b, NULL, error))
+    return FALSE;
+  /* Let both finish whatever follows owning the name. */
+  g_usleep (100 * 1000);
+  if (!measure_memory (b, &vb, &have, &echo, error))
+    return FALSE;
+  add_memory_rows (b, "idle", "idle", have ? &vb : NULL, &echo, "17–20 MiB", "≈ 2.6 MiB", &rss,
+                   &anon);
+  row_set_goal (rss, GOAL_VALUE_AT_MOST, 10 * 1024, "≤ 10 MiB");
+  row_set_goal (anon, GOAL_VALUE_AT_MOST, 1.5 * 1024, "≤ 1.5 MiB");
+  return TRUE;
+}
+
+static gboolean
+phase_calls (Bench *b, const Plan *plan, GError **error)
+{
+  Pair pairs[] = {
+    { "list_domains", op_list_domains, op_echo, plan->list_iterations, 10, NULL, NULL, NULL },
+    { "lookup_xml", op_lookup_xml, op_echo_two_sized, plan->lookup_iterations, 10, NULL, NULL, NULL },
+    { "define_undefine", op_define_undefine, op_echo_two, plan->cycle_iterations, 10, NULL, NULL, NULL },
+    { "createxml_destroy", op_createxml_destroy, op_echo_two, plan->cycle_iterations, 10, NULL, NULL, NULL },
+    { "create_event", op_create_event, op_echo, plan->event_iterations, 5, NULL, NULL, NULL },
+  };
+  g_autofree char *sample_xml = domain_xml ("bench-1000");
+  gboolean ok;
+  Row *row;
+
+  g_printerr ("round trips, define/create cycles, events (%u rounds)\n", plan->rounds);
+  g_free (b->define_xml_sample);
+  b->define_xml_sample = g_steal_pointer (&sample_xml);
+  b->event_subscription = g_dbus_connection_signal_subscribe (b->conn, VB_NAME, VB_CONNECT,
+                                                              "DomainEvent", VB_ROOT, NULL,
+                                                              G_DBUS_SIGNAL_FLAGS_NONE,
+                                                              on_domain_event, b, NULL);
+  ok = run_pairs (b, pairs, G_N_ELEMENTS (pairs), plan->rounds, error);
+  g_dbus_connection_signal_unsubscribe (b->conn, b->event_subscription);
+  b->event_subscription = 0;
+
+  if (ok) {
+    row = bench_add_row (b, row_new ("list_domains", "ListDomains(0) round trip", ROW_TIME,
+                                     "≈ 1.11× echo"));
+    row_from_pair (row, &pairs[0], "echo", FALSE);
+    row_set_goal (row, GOAL_RATIO_AT_MOST, 1.05, "≤ 1.05× echo");
+
+    row = bench_add_row (b, row_new ("lookup_xml", "LookupByName + GetXMLDesc", ROW_TIME, NULL));
+    row_from_pair (row, &pairs[1], "2 echo", FALSE);
+
+    row = bench_add_row (b, row_new ("define_undefine", "DefineXML + Undefine", ROW_RATE,
+                                     "≈ 1.4× 2 echo (≈ 780/s)"));
+    row_from_pair (row, &pairs[2], "2 echo", TRUE);
+    row_set_goal (row, GOAL_RATIO_AT_MOST, 1.2, "≤ 1.2× 2 echo");
+
+    row = bench_add_row (b, row_new ("createxml_destroy", "DomainCreateXML + Destroy", ROW_RATE,
+                                     "≈ 720–760/s"));
+    row_from_pair (row, &pairs[3], "2 echo", TRUE);
+
+    row = bench_add_row (b, row_new ("create_event", "Create → DomainEvent", ROW_TIME,
+                                     "≈ 1.7× echo"));
+    row_from_pair (row, &pairs[4], "echo", FALSE);
+    row_set_goal (row, GOAL_RATIO_AT_MOST, 1.2, "≤ 1.2× echo");
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+    pair_clear (&pairs[i]);
+  return ok;
+}
+
+static gboolean
+populate (Bench *b, guint target, GError **error)
+{
+  double ignored;
+  guint start;
+
+  if (!op_list_domains (b, &ignored, error))
+    return FALSE;
+  start = b->domain_count;
+  for (guint n = start; n < target; n++) {
+    g_autofree char *xml = next_domain_xml (b, "bench-pop");
+    g_autoptr(GVariant) defined = NULL;
+
+    if (!check_interrupted (error))
+      return FALSE;
+    defined = bus_call (b, VB_NAME, VB_ROOT, VB_CONNECT, "DomainDefineXML",
+                        g_variant_new ("(s)", xml), "(o)", error);
+    if (defined == NULL)
+      return FALSE;
+    if ((n + 1) % 500 == 0 || n + 1 == target)
+      progress ("\r  defined %u/%u domains", n + 1, target);
+  }
+  progress ("\n");
+  return op_list_domains (b, &ignored, error);
+}
+
+static gboolean
+measure_list (Bench *b, guint target, guint iterations, guint rounds, gboolean large,
+              GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  Pair pair = { large ? "list_domains_10k" : "list_domains_1k", op_list_domains,
+                op_echo_paths, iterations, large ? 1 : 4, NULL, NULL, NULL };
+  g_autofree char *id = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *ref_label = NULL;
+  MemInfo vb, echo;
+  gboolean have;
+  Row *row, *rss, *anon;
+
+  g_printerr ("ListDomains with %u domains\n", target);
+  if (!ensure_virtbusd (b, error))
+    return FALSE;
+  if (!populate (b, target, &local)) {
+    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+    bench_failure (b, "defining %u domains: %s", target, local->message);
+    if (!ensure_virtbusd (b, error))
+      return FALSE;
+    g_clear_error (&local);
+  }
+
+  id = g_strdup (large ? "list_domains_10k" : "list_domains_1k");
+  label = g_strdup_printf ("ListDomains, %u domains", b->domain_count);
+  ref_label = g_strdup_printf ("Paths(%u)", b->domain_count);
+  row = bench_add_row (b, row_new (id, label, ROW_TIME,
+                                   large ? NULL : "≈ 1.9× echo (1 001)"));
+  row->domains = b->domain_count;
+  if (large && b->domain_count >= 10000)
+    row_set_goal (row, GOAL_RATIO_AT_MOST, 1.2, "≤ 1.2× Paths(10 000)");
+  if (!run_pairs (b, &pair, 1, rounds, error)) {
+    pair_clear (&pair);
+    return FALSE;
+  }
+  row_from_pair (row, &pair, ref_label, FALSE);
+  pair_clear (&pair);
+
+  /* After serving the big replies: what a long-running daemon keeps. */
+  if (!measure_memory (b, &vb, &have, &echo, error))
+    return FALSE;
+  what = g_strdup_printf ("%u domains", b->domain_count);
+  add_memory_rows (b, large ? "10k" : "1k", what, have ? &vb : NULL, &echo,
+                   large ? NULL : "≈ 25 MiB (1 000)", NULL, &rss, &anon);
+  rss->domains = anon->domains = b->domain_count;
+  if (large && b->domain_count >= 10000)
+    row_set_goal (rss, GOAL_VALUE_AT_MOST, 40 * 1024, "≤ 40 MiB");
+  return TRUE;
+}
+
+static gboolean
+phase_startup (Bench *b, const Plan *plan, GError **error)
+{
+  g_autoptr(GArray) vb_times = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) echo_times = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GError) local = NULL;
+  Row *row;
+  int status;
+
+  /* Both names must be free for fresh instances. */
+  status = stop_child (&b->vb_pid);
+  if (status != 0) {
+    g_autofree char *how = describe_status (status);
+    g_autofree char *tail = log_tail (b->vb_log, 15);
+
+    bench_failure (b, "virtbusd did not exit cleanly on SIGTERM (%s). Log:\n    %s", how, tail);
+  }
+  stop_child (&b->echo_pid);
+
+  g_printerr ("exec to name owned, %u fresh instances each\n", plan->startups);
+  for (guint i = 0; i < plan->startups && local == NULL; i++) {
+    for (guint side = 0; side < 2; side++) {
+      gboolean echo_side = (side + i) % 2 == 1;
+      gint64 us = 0;
+      double v;
+
+      if (echo_side) {
+        if (!start_echo (b, &us, error))
+          return FALSE;
+        stop_child (&b->echo_pid);
+        v = us;
+        g_array_append_val (echo_times, v);
+      } else {
+        if (!start_virtbusd (b, &us, &local)) {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_propagate_error (error, g_steal_pointer (&local));
+            return FALSE;
+          }
+          bench_failure (b, "startup: %s", local->message);
+          continue;
+        }
+        stop_child (&b->vb_pid);
+        v = us;
+        g_array_append_val (vb_times, v);
+      }
+    }
+    progress ("\r  %u/%u", i + 1, plan->startups);
+  }
+  progress ("\n");
+
+  row = bench_add_row (b, row_new ("startup", "exec → owns bus name", ROW_TIME, "≈ 48 ms"));
+  row->stats = stats_of (vb_times);
+  row->ref_stats = stats_of (echo_times);
+  row->reference_label = g_strdup ("echo");
+  row->value = row->stats.median;
+  row->reference = row->ref_stats.median;
+  row->ratio = row->value / row->reference;
+  if (local)
+    row->error = g_strdup (local->message);
+  row_set_goal (row, GOAL_VALUE_AT_MOST, 15 * 1000, "≤ 15 ms");
+  return TRUE;
+}
+
+static gboolean
+bench_run (Bench *b, GError **error)
+{
+  const Plan *plan = b->quick ? &quick_plan : &full_plan;
+
+  b->tmpdir = g_dir_make_tmp ("vb-bench-XXXXXX", error);
+  if (b->tmpdir == NULL)
+    return FALSE;
+  if (!start_bus (b, error))
+    return FALSE;
+  if (!phase_start (b, error))
+    return FALSE;
+  if (!phase_calls (b, plan, error))
+    return FALSE;
+  if (!measure_list (b, plan->small_count, plan->small_iterations, plan->list_rounds, FALSE, error))
+    return FALSE;
+  if (!measure_list (b, plan->large_count, plan->large_iterations, plan->list_rounds, TRUE, error))
+    return FALSE;
+  return phase_startup (b, plan, error);
+}
+
+/* Output ---------------------------------------------------------------- */
+
+static char *
+format_value (RowKind kind, double v)
+{
+  if (isnan (v))
+    return g_strdup ("—");
+  switch (kind) {
+  case ROW_TIME:
+    return v < 1000 ? g_strdup_printf ("%.1f µs", v) : g_strdup_printf ("%.2f ms", v / 1000);
+  case ROW_RATE:
+    return g_strdup_printf ("%.0f/s", v);
+  case ROW_MEMORY:
+  default:
+    return g_strdup_printf ("%.2f MiB", v / 1024);
+  }
+}
+
+static void
+print_cell (GString *out, const char *text, guint width)
+{
+  glong len = g_utf8_strlen (text, -1);
+
+  g_string_append (out, text);
+  for (glong i = len; i < (glong) width; i++)
+    g_string_append_c (out, ' ');
+  g_string_append (out, "  ");
+}
+
+static void
+print_table (Bench *b)
+{
+  static const guint widths[] = { 30, 11, 22, 7, 22, 4 };
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *rule = NULL;
+  const char *headers[] = { "measurement", "virtbusd", "reference", "ratio", "goal", "",
+                            "libvirt-dbus 1.4.1" };
+
+  g_ptr_array_sort (b->rows, compare_rows);
+  for (gsize i = 0; i < G_N_ELEMENTS (widths); i++)
+    print_cell (out, headers[i], widths[i]);
+  g_string_append_printf (out, "%s\n", headers[G_N_ELEMENTS (widths)]);
+  rule = g_strnfill (out->len > 130 ? 130 : out->len - 1, '-');
+  g_string_append_printf (out, "%s\n", rule);
+
+  for (guint i = 0; i < b->rows->len; i++) {
+    const Row *row = g_ptr_array_index (b->rows, i);
+    g_autofree char *value = row->error ? g_strdup ("FAILED") : format_value (row->kind, row->value);
+    g_autofree char *ref_value = format_value (row->kind, row->reference);
+    g_autofree char *reference = isnan (row->reference)
+                                   ? g_strdup ("—")
+                                   : g_strdup_printf ("%s %s", row->reference_label, ref_value);
+    g_autofree char *ratio = isnan (row->ratio) ? g_strdup ("—")
+                                                : g_strdup_printf ("%.2f×", row->ratio);
+    int met = row_goal_met (row);
+
+    print_cell (out, row->label, widths[0]);
+    print_cell (out, value, widths[1]);
+    print_cell (out, reference, widths[2]);
+    print_cell (out, ratio, widths[3]);
+    print_cell (out, row->goal_text ? row->goal_text : "—", widths[4]);
+    print_cell (out, met < 0 ? "" : met ? "ok" : "MISS", widths[5]);
+    g_string_append_printf (out, "%s\n", row->libvirt_dbus);
+  }
+  /* Raw bytes: g_print would turn the UTF-8 into '?' under a C locale. */
+  fputs ("\n", stdout);
+  fputs (out->str, stdout);
+  fputs ("\nvirtbusd and reference are medians; ratio is virtbusd's cost over the reference's\n"
+           "(time per operation, or memory), so below 1 is better, and for the /s rows it is\n"
+           "the ratio of cycle times. \"2 echo\" is two echo round trips carrying the same\n"
+           "payload; Paths(n) is the echo server answering n domain-shaped paths.\n"
+           "libvirt-dbus 1.4.1 figures are quoted from the issue (another machine): text only.\n",
+         stdout);
+  if (b->failures->len > 0) {
+    printf ("\nFailures (%u):\n", b->failures->len);
+    for (guint i = 0; i < b->failures->len; i++)
+      printf ("  - %s\n", (const char *) g_ptr_array_index (b->failures, i));
+  }
+  fflush (stdout);
+}
+
+static void
+json_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = s ? s : ""; *p; p++) {
+    guchar c = *p;
+
+    if (c == '"' || c == '\\')
+      g_string_append_printf (out, "\\%c", c);
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c < 0x20)
+      g_string_append_printf (out, "\\u%04x", c);
+    else
+      g_string_append_c (out, c);
+  }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_number (GString *out, double v)
+{
+  if (isnan (v) || isinf (v))
+    g_string_append (out, "null");
+  else
+    g_string_append_printf (out, "%.6g", v);
+}
+
+static void
+json_stats (GString *out, const char *key, const Stats *s)
+{
+  g_string_append_printf (out, ", \"%s\": {\"median\": ", key);
+  json_number (out, s->median);
+  g_string_append (out, ", \"p10\": ");
+  json_number (out, s->p10);
+  g_string_append (out, ", \"p90\": ");
+  json_number (out, s->p90);
+  g_string_append_printf (out, ", \"samples\": %u}", s->n);
+}
+
+static gboolean
+write_json (Bench *b, const char *path, GError **error)
+{
+  static const char *const units[] = { "us", "per_s", "kib" };
+  g_autoptr(GString) out = g_string_new ("{\n  \"virtbusd\": ");
+
+  json_string (out, b->virtbusd_path);
+  g_string_append_printf (out, ",\n  \"quick\": %s,\n  \"cpus\": %u,\n  \"measurements\": [\n",
+                          b->quick ? "true" : "false", g_get_num_processors ());
+  for (guint i = 0; i < b->rows->len; i++) {
+    const Row *row = g_ptr_array_index (b->rows, i);
+    int met = row_goal_met (row);
+
+    g_string_append (out, "    {\"id\": ");
+    json_string (out, row->id);
+    g_string_append (out, ", \"label\": ");
+    json_string (out, row->label);
+    g_string_append_printf (out, ", \"unit\": \"%s\", \"virtbusd\": ", units[row->kind]);
+    json_number (out, row->value);
+    g_string_append (out, ", \"reference\": ");
+    json_number (out, row->reference);
+    g_string_append (out, ", \"reference_label\": ");
+    json_string (out, row->reference_label);
+    g_string_append (out, ", \"ratio\": ");
+    json_number (out, row->ratio);
+    g_string_append (out, ", \"goal\": ");
+    if (row->goal_kind == GOAL_NONE)
+      g_string_append (out, "null");
+    else
+      json_string (out, row->goal_text);
+    g_string_append_printf (out, ", \"goal_met\": %s",
+                            met < 0 ? "null" : met ? "true" : "false");
+    if (row->domains)
+      g_string_append_printf (out, ", \"domains\": %u", row->domains);
+    g_string_append (out, ", \"libvirt_dbus_1_4_1\": ");
+    json_string (out, row->libvirt_dbus);
+    if (row->kind == ROW_MEMORY) {
+      g_string_append (out, ", \"virtbusd_hwm\": ");
+      json_number (out, row->hwm_kib);
+    } else {
+      json_stats (out, "virtbusd_us", &row->stats);
+      json_stats (out, "reference_us", &row->ref_stats);
+    }
+    g_string_append (out, ", \"error\": ");
+    if (row->error)
+      json_string (out, row->error);
+    else
+      g_string_append (out, "null");
+    g_string_append_printf (out, "}%s\n", i + 1 < b->rows->len ? "," : "");
+  }
+  g_string_append (out, "  ],\n  \"failures\": [");
+  for (guint i = 0; i < b->failures->len; i++) {
+    g_string_append (out, i ? ", " : "");
+    json_string (out, g_ptr_array_index (b->failures, i));
+  }
+  g_string_append (out, "]\n}\n");
+  return g_file_set_contents (path, out->str, out->len, error);
+}
+
+/* Main ------------------------------------------------------------------ */
+
+static char *
+default_virtbusd (void)
+{
+  const char *env = g_getenv ("VIRTBUSD");
+
+  return g_strdup (env && *env ? env : "build/service/virtbusd");
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean opt_quick = FALSE;
+  gboolean opt_echo_server = FALSE;
+  g_autofree char *opt_virtbusd = NULL;
+  g_autofree char *opt_json = NULL;
+  const GOptionEntry entries[] = {
+    { "virtbusd", 0, 0, G_OPTION_ARG_FILENAME, &opt_virtbusd,
+      "virtbusd to measure (default: $VIRTBUSD, else build/service/virtbusd)", "PATH" },
+    { "quick", 0, 0, G_OPTION_ARG_NONE, &opt_quick, "Small counts: a smoke run, not figures", NULL },
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "Also write the results to FILE as JSON",
+      "FILE" },
+    { "echo-server", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_echo_server,
+      "Run as the reference server (internal)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- measure virtbusd against a bare GDBus server");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Bench) b = NULL;
+  g_autofree char *dbus_daemon = NULL;
+  g_autofree char *virtbusd = NULL;
+  gboolean ok;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("vb-bench: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  if (opt_echo_server)
+    return vb_bench_echo_server_run ();
+
+  virtbusd = opt_virtbusd ? g_strdup (opt_virtbusd) : default_virtbusd ();
+  b = bench_new ();
+  b->quick = opt_quick;
+  b->virtbusd_path = g_canonicalize_filename (virtbusd, NULL);
+  b->self_path = g_file_read_link ("/proc/self/exe", &error);
+  if (b->self_path == NULL) {
+    g_printerr ("vb-bench: cannot find my own executable: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  if (!g_file_test (b->virtbusd_path, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_printerr ("vb-bench: no virtbusd at %s (build it: meson compile -C build, or pass "
+                "--virtbusd PATH)\n", b->virtbusd_path);
+    return EXIT_FAILURE;
+  }
+  dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  if (dbus_daemon == NULL) {
+    g_printerr ("vb-bench: dbus-daemon is not installed\n");
+    return EXIT_FAILURE;
+  }
+
+  install_signal_handlers ();
+  progress_to_tty = isatty (STDERR_FILENO);
+  printf ("vb-bench: %s, %u CPUs, %s run\n", b->virtbusd_path, g_get_num_processors (),
+          b->quick ? "quick (smoke: small counts, not figures)" : "full");
+  fflush (stdout);
+  ok = bench_run (b, &error);
+  bench_stop_all (b);
+
+  print_table (b);
+  if (!ok)
+    fprintf (stderr, "\nvb-bench: %s\n", error->message);
+  if (opt_json) {
+    g_autoptr(GError) json_error = NULL;
+
+    if (!write_json (b, opt_json, &json_error)) {
+      g_printerr ("vb-bench: cannot write %s: %s\n", opt_json, json_error->message);
+      ok = FALSE;
+    }
+  }
+  if (interrupted)
+    return 128 + interrupted;
+  return ok && b->failures->len == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
