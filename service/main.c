@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "vb-service.h"
+#include "vb-qemu-driver.h"
 #include "vb-test-driver.h"
 
 typedef struct {
@@ -67,10 +68,12 @@ main (int argc, char **argv)
   gboolean opt_session = FALSE;
   gboolean opt_version = FALSE;
   int opt_timeout = 0;
+  g_autofree char *opt_state_dir = NULL;
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, "Serve on the system bus (default for root)", NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session, "Serve on the session bus (default for other users)", NULL },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout, "Exit after SECONDS without callers when nothing runs (0: never)", "SECONDS" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_state_dir, "Keep all configuration and run-time state under DIR (tests; also $VIRTBUS_STATE_DIR)", "DIR" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -78,6 +81,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(VbDriver) test_driver = NULL;
+  g_autoptr(VbDriver) qemu_driver = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   VbService *service;
   Daemon daemon = { 0 };
@@ -118,6 +122,14 @@ main (int argc, char **argv)
       !vb_service_add_driver (service, test_driver, &error)) {
     g_printerr ("virtbusd: cannot start the %s driver: %s\n",
                 vb_driver_get_name (test_driver), error->message);
+    vb_service_free (service);
+    return EXIT_FAILURE;
+  }
+  if (opt_state_dir == NULL && g_getenv ("VIRTBUS_STATE_DIR"))
+    opt_state_dir = g_strdup (g_getenv ("VIRTBUS_STATE_DIR"));
+  qemu_driver = vb_qemu_driver_new (system_bus, opt_state_dir);
+  if (!vb_driver_open (qemu_driver, &error) || !vb_service_add_driver (service, qemu_driver, &error)) {
+    g_printerr ("virtbusd: cannot start the %s driver: %s\n", vb_driver_get_name (qemu_driver), error->message);
     vb_service_free (service);
     return EXIT_FAILURE;
   }

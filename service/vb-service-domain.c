@@ -129,10 +129,10 @@ sync_properties (VbServiceDomain *self)
   vb_dbus_domain_set_uuid (iface, vb_domain_get_uuid_string (self->domain));
 }
 
-static void
-on_domain_notify (VbDomain *domain, GParamSpec *pspec, VbServiceDomain *self)
+void
+vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton)
 {
-  sync_properties (self);
+  sync_properties (VB_SERVICE_DOMAIN (skeleton));
 }
 
 static void
@@ -174,6 +174,5 @@ vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain)
                           scheduler_type_done, sd);
   }
   sync_properties (self);
-  g_signal_connect_object (domain, "notify", G_CALLBACK (on_domain_notify), self, 0);
   return G_DBUS_INTERFACE_SKELETON (self);
 }

@@ -63,10 +63,10 @@ sync_properties (VbServiceNetwork *self)
   vb_dbus_network_set_uuid (iface, vb_network_get_uuid_string (self->network));
 }
 
-static void
-on_network_notify (VbNetwork *network, GParamSpec *pspec, VbServiceNetwork *self)
+void
+vb_service_network_sync (GDBusInterfaceSkeleton *skeleton)
 {
-  sync_properties (self);
+  sync_properties (VB_SERVICE_NETWORK (skeleton));
 }
 
 static void
@@ -98,6 +98,5 @@ vb_service_network_new (VbServiceDriver *sd, VbNetwork *network)
   self->sd = sd;
   self->network = g_object_ref (network);
   sync_properties (self);
-  g_signal_connect_object (network, "notify", G_CALLBACK (on_network_notify), self, 0);
   return G_DBUS_INTERFACE_SKELETON (self);
 }

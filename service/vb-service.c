@@ -448,6 +448,33 @@ flush_properties (GHashTable *objects, gpointer key)
 }
 
 static void
+on_object_changed (VbServiceDriver *sd, GHashTable *objects, gpointer key, const char *iface_name,
+                   void (*sync) (GDBusInterfaceSkeleton *))
+{
+  GDBusObjectSkeleton *object = g_hash_table_lookup (objects, key);
+  g_autoptr(GDBusInterface) iface = NULL;
+
+  if (object == NULL)
+    return;
+  iface = g_dbus_object_get_interface (G_DBUS_OBJECT (object), iface_name);
+  if (iface)
+    sync (G_DBUS_INTERFACE_SKELETON (iface));
+}
+
+static void
+on_domain_changed (VbDriver *driver, VbDomain *domain, GParamSpec *pspec, VbServiceDriver *sd)
+{
+  on_object_changed (sd, sd->domain_objects, domain, "org.libvirt.Domain", vb_service_domain_sync);
+}
+
+static void
+on_network_changed (VbDriver *driver, VbNetwork *network, GParamSpec *pspec, VbServiceDriver *sd)
+{
+  on_object_changed (sd, sd->network_objects, network, "org.libvirt.Network",
+                     vb_service_network_sync);
+}
+
+static void
 on_domain_event (VbDriver *driver, VbDomain *domain, int event, int detail, VbServiceDriver *sd)
 {
   g_autofree char *path = vb_service_domain_path (sd, domain);
@@ -729,6 +756,8 @@ vb_service_add_driver (VbService *service, VbDriver *driver, GError **error)
   g_signal_connect (driver, "domain-added", G_CALLBACK (on_domain_added), sd);
   g_signal_connect (driver, "domain-removed", G_CALLBACK (on_domain_removed), sd);
   g_signal_connect (driver, "domain-event", G_CALLBACK (on_domain_event), sd);
+  g_signal_connect (driver, "domain-changed", G_CALLBACK (on_domain_changed), sd);
+  g_signal_connect (driver, "network-changed", G_CALLBACK (on_network_changed), sd);
   g_signal_connect (driver, "domain-signal", G_CALLBACK (on_domain_signal), sd);
   g_signal_connect (driver, "network-added", G_CALLBACK (on_network_added), sd);
   g_signal_connect (driver, "network-removed", G_CALLBACK (on_network_removed), sd);

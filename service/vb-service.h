@@ -101,6 +101,9 @@ gboolean vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp 
 /* Per-object skeletons. */
 GDBusInterfaceSkeleton *vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain);
 GDBusInterfaceSkeleton *vb_service_network_new (VbServiceDriver *sd, VbNetwork *network);
+/* Mirror the object's current state into the skeleton's properties. */
+void vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton);
+void vb_service_network_sync (GDBusInterfaceSkeleton *skeleton);
 VbDBusConnect *vb_service_connect_new (VbServiceDriver *sd);
 
 G_END_DECLS

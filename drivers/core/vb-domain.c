@@ -19,6 +19,8 @@ struct _VbDomain {
   gboolean updated;
   gpointer driver_data;
   GDestroyNotify driver_data_destroy;
+  VbDomainChangeHook change_hook;
+  gpointer change_hook_data;
 };
 
 enum {
@@ -78,6 +80,23 @@ vb_domain_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
 }
 
 static void
+vb_domain_dispatch_properties_changed (GObject *object, guint n_pspecs, GParamSpec **pspecs)
+{
+  VbDomain *self = VB_DOMAIN (object);
+
+  G_OBJECT_CLASS (vb_domain_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+  for (guint i = 0; self->change_hook && i < n_pspecs; i++)
+    self->change_hook (self, pspecs[i], self->change_hook_data);
+}
+
+void
+vb_domain_set_change_hook (VbDomain *self, VbDomainChangeHook hook, gpointer data)
+{
+  self->change_hook = hook;
+  self->change_hook_data = data;
+}
+
+static void
 vb_domain_finalize (GObject *object)
 {
   VbDomain *self = VB_DOMAIN (object);
@@ -96,6 +115,7 @@ vb_domain_class_init (VbDomainClass *klass)
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
   object_class->get_property = vb_domain_get_property;
+  object_class->dispatch_properties_changed = vb_domain_dispatch_properties_changed;
   object_class->finalize = vb_domain_finalize;
 
   props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);

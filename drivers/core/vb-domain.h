@@ -46,6 +46,12 @@ void vb_domain_set_autostart (VbDomain *self, gboolean autostart);
 void vb_domain_set_managed_save (VbDomain *self, gboolean has_image);
 void vb_domain_set_updated (VbDomain *self, gboolean updated);
 gpointer vb_domain_get_driver_data (VbDomain *self);
+
+/* The registry's way to hear of every property change without a signal
+ * handler per object (which would cost a closure for each of thousands):
+ * @hook runs after each GObject::notify. */
+typedef void (*VbDomainChangeHook) (VbDomain *domain, GParamSpec *pspec, gpointer data);
+void vb_domain_set_change_hook (VbDomain *self, VbDomainChangeHook hook, gpointer data);
 void vb_domain_set_driver_data (VbDomain *self, gpointer data, GDestroyNotify destroy);
 
 G_END_DECLS

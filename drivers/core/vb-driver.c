@@ -114,10 +114,12 @@ enum {
   SIGNAL_DOMAIN_ADDED,
   SIGNAL_DOMAIN_REMOVED,
   SIGNAL_DOMAIN_EVENT,
+  SIGNAL_DOMAIN_CHANGED,
   SIGNAL_DOMAIN_SIGNAL,
   SIGNAL_NETWORK_ADDED,
   SIGNAL_NETWORK_REMOVED,
   SIGNAL_NETWORK_EVENT,
+  SIGNAL_NETWORK_CHANGED,
   N_SIGNALS
 };
 
@@ -153,6 +155,12 @@ vb_driver_class_init (VbDriverClass *klass)
   signals[SIGNAL_DOMAIN_EVENT] =
     g_signal_new ("domain-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_INT, G_TYPE_INT);
+  signals[SIGNAL_DOMAIN_CHANGED] =
+    g_signal_new ("domain-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_DOMAIN, G_TYPE_PARAM);
+  signals[SIGNAL_NETWORK_CHANGED] =
+    g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_PARAM);
   signals[SIGNAL_DOMAIN_SIGNAL] =
     g_signal_new ("domain-signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_STRING,
@@ -443,7 +451,8 @@ vb_driver_task_get_op (GTask *task)
 
 /* Registry ------------------------------------------------------------- */
 
-static void on_domain_name_changed (VbDomain *domain, GParamSpec *pspec, VbDriver *self);
+static void on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data);
+static void on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data);
 
 void
 vb_driver_add_domain (VbDriver *self, VbDomain *domain)
@@ -454,7 +463,7 @@ vb_driver_add_domain (VbDriver *self, VbDomain *domain)
   g_ptr_array_add (priv->domains, g_object_ref (domain));
   g_hash_table_insert (priv->domains_by_uuid, (gpointer) vb_domain_get_uuid (domain), domain);
   g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
-  g_signal_connect_object (domain, "notify::name", G_CALLBACK (on_domain_name_changed), self, 0);
+  vb_domain_set_change_hook (domain, on_domain_changed, self);
   g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
 }
 
@@ -468,7 +477,7 @@ vb_driver_remove_domain (VbDriver *self, VbDomain *domain)
   /* the array held the registry's reference; keep one for the signal */
   g_object_ref (domain);
   g_hash_table_remove (priv->domains_by_name, vb_domain_get_name (domain));
-  g_signal_handlers_disconnect_by_func (domain, on_domain_name_changed, self);
+  vb_domain_set_change_hook (domain, NULL, NULL);
   g_ptr_array_remove (priv->domains, domain);
   g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
   g_object_unref (domain);
@@ -523,9 +532,19 @@ reindex_domain_name (VbDriverPrivate *priv, VbDomain *domain)
 }
 
 static void
-on_domain_name_changed (VbDomain *domain, GParamSpec *pspec, VbDriver *self)
+on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data)
 {
-  reindex_domain_name (vb_driver_get_instance_private (self), domain);
+  VbDriver *self = data;
+
+  if (g_str_equal (pspec->name, "name"))
+    reindex_domain_name (vb_driver_get_instance_private (self), domain);
+  g_signal_emit (self, signals[SIGNAL_DOMAIN_CHANGED], 0, domain, pspec);
+}
+
+static void
+on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data)
+{
+  g_signal_emit (VB_DRIVER (data), signals[SIGNAL_NETWORK_CHANGED], 0, network, pspec);
 }
 
 gboolean
@@ -613,6 +632,7 @@ vb_driver_add_network (VbDriver *self, VbNetwork *network)
   g_ptr_array_add (priv->networks, g_object_ref (network));
   g_hash_table_insert (priv->networks_by_uuid, (gpointer) vb_network_get_uuid (network), network);
   g_hash_table_insert (priv->networks_by_name, g_strdup (vb_network_get_name (network)), network);
+  vb_network_set_change_hook (network, on_network_changed, self);
   g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
 }
 
@@ -625,6 +645,7 @@ vb_driver_remove_network (VbDriver *self, VbNetwork *network)
     return;
   g_object_ref (network);
   g_hash_table_remove (priv->networks_by_name, vb_network_get_name (network));
+  vb_network_set_change_hook (network, NULL, NULL);
   g_ptr_array_remove (priv->networks, network);
   g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
   g_object_unref (network);

@@ -164,6 +164,10 @@ void vb_driver_task_return_unsupported (GTask *task, VbOp op);
 void vb_driver_task_return_object (GTask *task, gpointer object);
 VbOp vb_driver_task_get_op (GTask *task);
 
+/* Registry: besides ::domain-added/-removed and ::network-added/-removed,
+ * ::domain-changed (VbDomain, GParamSpec) and ::network-changed report every
+ * property change of a registered object, one handler for all of them. */
+
 /* Registry --------------------------------------------------------------- */
 
 /* The registry holds one reference per object; add/remove emit

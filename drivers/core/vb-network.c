@@ -15,6 +15,8 @@ struct _VbNetwork {
   gboolean autostart;
   gpointer driver_data;
   GDestroyNotify driver_data_destroy;
+  VbNetworkChangeHook change_hook;
+  gpointer change_hook_data;
 };
 
 enum {
@@ -58,6 +60,23 @@ vb_network_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
 }
 
 static void
+vb_network_dispatch_properties_changed (GObject *object, guint n_pspecs, GParamSpec **pspecs)
+{
+  VbNetwork *self = VB_NETWORK (object);
+
+  G_OBJECT_CLASS (vb_network_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+  for (guint i = 0; self->change_hook && i < n_pspecs; i++)
+    self->change_hook (self, pspecs[i], self->change_hook_data);
+}
+
+void
+vb_network_set_change_hook (VbNetwork *self, VbNetworkChangeHook hook, gpointer data)
+{
+  self->change_hook = hook;
+  self->change_hook_data = data;
+}
+
+static void
 vb_network_finalize (GObject *object)
 {
   VbNetwork *self = VB_NETWORK (object);
@@ -76,6 +95,7 @@ vb_network_class_init (VbNetworkClass *klass)
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
   object_class->get_property = vb_network_get_property;
+  object_class->dispatch_properties_changed = vb_network_dispatch_properties_changed;
   object_class->finalize = vb_network_finalize;
 
   props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);

@@ -32,6 +32,12 @@ void vb_network_set_active (VbNetwork *self, gboolean active);
 void vb_network_set_persistent (VbNetwork *self, gboolean persistent);
 void vb_network_set_autostart (VbNetwork *self, gboolean autostart);
 gpointer vb_network_get_driver_data (VbNetwork *self);
+
+/* The registry's way to hear of every property change without a signal
+ * handler per object (which would cost a closure for each of thousands):
+ * @hook runs after each GObject::notify. */
+typedef void (*VbNetworkChangeHook) (VbNetwork *network, GParamSpec *pspec, gpointer data);
+void vb_network_set_change_hook (VbNetwork *self, VbNetworkChangeHook hook, gpointer data);
 void vb_network_set_driver_data (VbNetwork *self, gpointer data, GDestroyNotify destroy);
 
 G_END_DECLS
