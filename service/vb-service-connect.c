@@ -222,22 +222,34 @@ create_object_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (data);
 }
 
+typedef struct {
+  VbOp op;
+  GVariant *args;
+} CreateCall;
+
+static void
+create_call_free (CreateCall *call)
+{
+  g_variant_unref (call->args);
+  g_free (call);
+}
+
 static void
 run_create (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  VbOp op = GPOINTER_TO_UINT (user_data);
+  CreateCall *call = user_data;
   CreateData *data = g_new0 (CreateData, 1);
 
   data->sd = sd;
   data->invocation = g_object_ref (invocation);
-  vb_driver_call_async (sd->driver, op, NULL, g_dbus_method_invocation_get_parameters (invocation),
-                        NULL, create_object_done, data);
+  vb_driver_call_async (sd->driver, call->op, NULL, call->args, NULL, create_object_done, data);
 }
 
 static void
 create_object (VbServiceConnect *self, GDBusMethodInvocation *invocation, VbOp op, GVariant *params)
 {
   VbAuthRequest request;
+  CreateCall *call;
   g_autofree char *name = NULL;
   char uuid[VB_UUID_STRING_LEN + 1] = "";
   const char *xml = NULL;
@@ -264,7 +276,26 @@ create_object (VbServiceConnect *self, GDBusMethodInvocation *invocation, VbOp o
     request.object_name = name;
     request.object_uuid = name ? uuid : NULL;
   }
-  vb_service_authorize (self->sd, invocation, &request, run_create, GUINT_TO_POINTER (op), NULL);
+  call = g_new0 (CreateCall, 1);
+  call->op = op;
+  call->args = g_variant_ref_sink (params);
+  vb_service_authorize (self->sd, invocation, &request, run_create, call,
+                        (GDestroyNotify) create_call_free);
+}
+
+/* The files passed along are for the guest (libvirt hands them to QEMU as
+ * extra fds); drivers that cannot pass files on take the call as
+ * DomainCreateXML, as libvirt's drivers without fd passing do. */
+static void
+create_with_files (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVariant *params)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(GVariant) args = NULL;
+
+  g_variant_get (params, "(&s@ahu)", &xml, NULL, &flags);
+  args = g_variant_ref_sink (g_variant_new ("(su)", xml, flags));
+  create_object (self, invocation, VB_OP_DOMAIN_CREATE_XML, args);
 }
 
 /* GetAllDomainStats: the GetStats op of each listed domain, one after the
@@ -382,6 +413,8 @@ connect_method_call (GDBusConnection *connection, const char *sender, const char
     create_object (self, invocation, VB_OP_DOMAIN_DEFINE_XML, parameters);
   } else if (g_str_equal (method_name, "DomainCreateXML")) {
     create_object (self, invocation, VB_OP_DOMAIN_CREATE_XML, parameters);
+  } else if (g_str_equal (method_name, "DomainCreateXMLWithFiles")) {
+    create_with_files (self, invocation, parameters);
   } else if (g_str_equal (method_name, "NetworkDefineXML")) {
     create_object (self, invocation, VB_OP_NETWORK_DEFINE_XML, parameters);
   } else if (g_str_equal (method_name, "NetworkCreateXML")) {

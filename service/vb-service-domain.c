@@ -69,6 +69,15 @@ domain_method_call (GDBusConnection *connection, const char *sender, const char 
                                   self->domain, VB_OP_DOMAIN_SET_AUTOSTART);
     return;
   }
+  if (g_str_equal (method_name, "CreateWithFiles")) {
+    guint flags;
+
+    /* as Create: see DomainCreateXMLWithFiles */
+    g_variant_get (parameters, "(@ahu)", NULL, &flags);
+    vb_service_dispatch_op (self->sd, invocation, VB_OP_DOMAIN_CREATE, self->domain,
+                            g_variant_new ("(u)", flags));
+    return;
+  }
   if (!vb_member_op_lookup (domain_ops, method_name, &op)) {
     vb_service_return_error_printf (invocation, "not supported by this driver: %s", method_name);
     return;

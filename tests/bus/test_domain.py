@@ -338,3 +338,13 @@ def test_properties_changed_precede_the_event(daemon):
     items = rec.wait(lambda items: any(i[0] == 'DomainEvent' for i in items))
     members = [i[0] for i in items if i[0] in ('DomainEvent', 'PropertiesChanged')]
     assert members.index('PropertiesChanged') < members.index('DomainEvent')
+
+
+def test_create_with_files(daemon):
+    # the test driver has no use for the files: like DomainCreateXML / Create
+    connect = daemon.connect()
+    path = connect.DomainCreateXMLWithFiles(minimal_domain('tmp'), [], 0)
+    assert daemon.domain(path).GetState(0)[0] == RUNNING
+    other = connect.DomainDefineXML(minimal_domain('foo'))
+    daemon.domain(other).CreateWithFiles([], 0)
+    assert daemon.domain(other).GetState(0)[0] == RUNNING
