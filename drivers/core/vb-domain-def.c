@@ -125,6 +125,22 @@ opaque_array_new (void)
   return g_ptr_array_new_with_free_func (opaque_free);
 }
 
+/* Arrays are created with their first element, not up front: most of
+ * them stay empty and virtbusd holds thousands of definitions. */
+static void
+array_add_lazy (GPtrArray **arr, GDestroyNotify free_func, gpointer item)
+{
+  if (*arr == NULL)
+    *arr = g_ptr_array_new_with_free_func (free_func);
+  g_ptr_array_add (*arr, item);
+}
+
+static guint
+array_len (const GPtrArray *arr)
+{
+  return arr ? arr->len : 0;
+}
+
 static void
 write_opaque_array (VbXmlWriter *w, GPtrArray *arr)
 {
@@ -1299,7 +1315,6 @@ graphics_def_parse (xmlNode *node, GError **error)
   if (g->type == NULL || !str_in (g->type, graphics_types))
     return INVALID (error, "unknown graphics type '%s'", g->type ? g->type : ""), NULL;
   networked = str_in (g->type, (const char *const[]) { "vnc", "spice", "rdp", NULL });
-  g->listens = g_ptr_array_new_with_free_func (listen_free);
   if (!graphics_port (node, "port", &g->port, &has_port, error) ||
       !graphics_port (node, "tlsPort", &g->tls_port, &has_tls, error) ||
       !graphics_port (node, "websocket", &g->websocket, NULL, error) ||
@@ -1325,7 +1340,7 @@ graphics_def_parse (xmlNode *node, GError **error)
       VbGraphicsListen *l = g_new0 (VbGraphicsListen, 1);
       int type;
 
-      g_ptr_array_add (g->listens, l);
+      array_add_lazy (&g->listens, listen_free, l);
       if (!vb_xml_prop_enum (c, "type", listen_types, &type, error))
         return NULL;
       if (type == 0)
@@ -1351,7 +1366,7 @@ graphics_def_parse (xmlNode *node, GError **error)
     }
   }
 
-  first = g->listens->len ? g_ptr_array_index (g->listens, 0) : NULL;
+  first = array_len (g->listens) ? g_ptr_array_index (g->listens, 0) : NULL;
   /* the old listen= and socket= attributes must agree with the first
    * <listen>, or stand in for it */
   if (listen_attr && networked) {
@@ -1366,7 +1381,7 @@ graphics_def_parse (xmlNode *node, GError **error)
       first->type = VB_GRAPHICS_LISTEN_ADDRESS;
       first->address = g_strdup (listen_attr);
       first->from_attr = TRUE;
-      g_ptr_array_add (g->listens, first);
+      array_add_lazy (&g->listens, listen_free, first);
     } else if (first->type != VB_GRAPHICS_LISTEN_NETWORK) {
       return INVALID (error, "graphics listen attribute '%s' conflicts with the first <listen>", listen_attr), NULL;
     }
@@ -1383,13 +1398,13 @@ graphics_def_parse (xmlNode *node, GError **error)
       first->type = VB_GRAPHICS_LISTEN_SOCKET;
       first->socket = g_strdup (g->socket);
       first->from_attr = TRUE;
-      g_ptr_array_add (g->listens, first);
+      array_add_lazy (&g->listens, listen_free, first);
     }
   }
   if (first == NULL && (strcmp (g->type, "vnc") == 0 || strcmp (g->type, "spice") == 0)) {
     first = g_new0 (VbGraphicsListen, 1);
     first->type = VB_GRAPHICS_LISTEN_ADDRESS;
-    g_ptr_array_add (g->listens, first);
+    array_add_lazy (&g->listens, listen_free, first);
   }
 
   if (strcmp (g->type, "vnc") == 0) {
@@ -1980,8 +1995,11 @@ vb_domain_device_parse (const char *xml, GError **error)
 
 /* The definition ------------------------------------------------------------- */
 
+/* Where the array of @kind lives.  NULL for memballoon, a single device,
+ * and for the untyped kinds while their block of slots is not allocated;
+ * with @create the block is allocated then. */
 static GPtrArray **
-typed_array (VbDomainDef *def, VbDomainDeviceKind kind)
+device_slot (VbDomainDef *def, VbDomainDeviceKind kind, gboolean create)
 {
   switch (kind) {
   case VB_DOMAIN_DEVICE_DISK: return &def->disks;
@@ -1995,8 +2013,24 @@ typed_array (VbDomainDef *def, VbDomainDeviceKind kind)
   case VB_DOMAIN_DEVICE_GRAPHICS: return &def->graphics;
   case VB_DOMAIN_DEVICE_VIDEO: return &def->videos;
   case VB_DOMAIN_DEVICE_MEMBALLOON: return NULL;
-  default: return &def->other_devices[kind];
+  default:
+    if (def->other_devices == NULL) {
+      if (!create)
+        return NULL;
+      def->other_devices = g_new0 (GPtrArray *, VB_DOMAIN_DEVICE_LAST);
+    }
+    return &def->other_devices[kind];
   }
+}
+
+GPtrArray *
+vb_domain_def_get_devices (const VbDomainDef *def, VbDomainDeviceKind kind)
+{
+  GPtrArray **slot;
+
+  g_return_val_if_fail (def != NULL && kind < VB_DOMAIN_DEVICE_LAST, NULL);
+  slot = device_slot ((VbDomainDef *) def, kind, FALSE);
+  return slot ? *slot : NULL;
 }
 
 static void free_disk (gpointer p) { vb_domain_disk_def_free (p); }
@@ -2007,32 +2041,47 @@ static void free_input (gpointer p) { input_def_free (p); }
 static void free_graphics (gpointer p) { graphics_def_free (p); }
 static void free_video (gpointer p) { video_def_free (p); }
 
+static GDestroyNotify
+device_free_func (VbDomainDeviceKind kind)
+{
+  switch (kind) {
+  case VB_DOMAIN_DEVICE_DISK: return free_disk;
+  case VB_DOMAIN_DEVICE_CONTROLLER: return free_controller;
+  case VB_DOMAIN_DEVICE_INTERFACE: return free_iface;
+  case VB_DOMAIN_DEVICE_SERIAL:
+  case VB_DOMAIN_DEVICE_PARALLEL:
+  case VB_DOMAIN_DEVICE_CONSOLE:
+  case VB_DOMAIN_DEVICE_CHANNEL: return free_chardev;
+  case VB_DOMAIN_DEVICE_INPUT: return free_input;
+  case VB_DOMAIN_DEVICE_GRAPHICS: return free_graphics;
+  case VB_DOMAIN_DEVICE_VIDEO: return free_video;
+  default: return opaque_free;
+  }
+}
+
 VbDomainDef *
 vb_domain_def_new (void)
 {
   VbDomainDef *def = g_new0 (VbDomainDef, 1);
 
   def->id = -1;
-  def->disks = g_ptr_array_new_with_free_func (free_disk);
-  def->controllers = g_ptr_array_new_with_free_func (free_controller);
-  def->interfaces = g_ptr_array_new_with_free_func (free_iface);
-  def->serials = g_ptr_array_new_with_free_func (free_chardev);
-  def->parallels = g_ptr_array_new_with_free_func (free_chardev);
-  def->consoles = g_ptr_array_new_with_free_func (free_chardev);
-  def->channels = g_ptr_array_new_with_free_func (free_chardev);
-  def->inputs = g_ptr_array_new_with_free_func (free_input);
-  def->graphics = g_ptr_array_new_with_free_func (free_graphics);
-  def->videos = g_ptr_array_new_with_free_func (free_video);
-  for (int i = 0; i < VB_DOMAIN_DEVICE_LAST; i++)
-    if (typed_array (def, i) == &def->other_devices[i])
-      def->other_devices[i] = opaque_array_new ();
-  def->os_boot_devs = g_ptr_array_new_with_free_func (g_free);
-  def->os_other = opaque_array_new ();
-  def->cpu_children = opaque_array_new ();
-  def->opaque = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) g_ptr_array_unref);
-  def->namespaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return def;
+}
+
+static void
+cpu_def_free (VbDomainCpuDef *cpu)
+{
+  if (cpu == NULL)
+    return;
+  g_free (cpu->mode);
+  g_free (cpu->match);
+  g_free (cpu->check);
+  g_free (cpu->migratable);
+  g_free (cpu->model);
+  vb_xml_opaque_free (cpu->model_node);
+  g_free (cpu->vendor);
+  g_clear_pointer (&cpu->children, g_ptr_array_unref);
+  g_free (cpu);
 }
 
 void
@@ -2049,14 +2098,7 @@ vb_domain_def_free (VbDomainDef *def)
   g_free (def->memory_dump_core);
   g_free (def->vcpu_placement);
   g_free (def->vcpu_cpuset);
-  g_free (def->cpu_mode);
-  g_free (def->cpu_match);
-  g_free (def->cpu_check);
-  g_free (def->cpu_migratable);
-  g_free (def->cpu_model);
-  vb_xml_opaque_free (def->cpu_model_node);
-  g_free (def->cpu_vendor);
-  g_clear_pointer (&def->cpu_children, g_ptr_array_unref);
+  cpu_def_free (def->cpu);
   g_free (def->os_type);
   g_free (def->os_arch);
   g_free (def->os_machine);
@@ -2089,8 +2131,9 @@ vb_domain_def_free (VbDomainDef *def)
   g_clear_pointer (&def->graphics, g_ptr_array_unref);
   g_clear_pointer (&def->videos, g_ptr_array_unref);
   memballoon_def_free (def->memballoon);
-  for (int i = 0; i < VB_DOMAIN_DEVICE_LAST; i++)
+  for (int i = 0; def->other_devices && i < VB_DOMAIN_DEVICE_LAST; i++)
     g_clear_pointer (&def->other_devices[i], g_ptr_array_unref);
+  g_free (def->other_devices);
   g_clear_pointer (&def->opaque, g_hash_table_unref);
   g_clear_pointer (&def->namespaces, g_hash_table_unref);
   g_free (def);
@@ -2100,9 +2143,7 @@ vb_domain_def_free (VbDomainDef *def)
 static gboolean
 def_add_device (VbDomainDef *def, VbDomainDevice *dev, GError **error)
 {
-  GPtrArray **arr = typed_array (def, dev->kind);
-
-  if (arr == NULL) {
+  if (dev->kind == VB_DOMAIN_DEVICE_MEMBALLOON) {
     if (def->memballoon) {
       g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "the domain already has a <memballoon>");
       return FALSE;
@@ -2110,15 +2151,20 @@ def_add_device (VbDomainDef *def, VbDomainDevice *dev, GError **error)
     def->memballoon = g_steal_pointer (&dev->data);
     return TRUE;
   }
-  g_ptr_array_add (*arr, g_steal_pointer (&dev->data));
+  array_add_lazy (device_slot (def, dev->kind, TRUE), device_free_func (dev->kind),
+                  g_steal_pointer (&dev->data));
   return TRUE;
 }
 
 static void
 add_opaque (VbDomainDef *def, const char *key, xmlNode *node)
 {
-  GPtrArray *arr = g_hash_table_lookup (def->opaque, key);
+  GPtrArray *arr;
 
+  if (def->opaque == NULL)
+    def->opaque = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  arr = g_hash_table_lookup (def->opaque, key);
   if (arr == NULL) {
     arr = opaque_array_new ();
     g_hash_table_insert (def->opaque, g_strdup (key), arr);
@@ -2410,27 +2456,28 @@ parse_vcpu (VbDomainDef *def, xmlNode *node, GError **error)
 static gboolean
 parse_cpu (VbDomainDef *def, xmlNode *node, GError **error)
 {
-  def->cpu_present = TRUE;
-  def->cpu_mode = prop (node, "mode");
-  def->cpu_match = prop (node, "match");
-  def->cpu_check = prop (node, "check");
-  def->cpu_migratable = prop (node, "migratable");
-  if (def->cpu_mode && !str_in (def->cpu_mode, (const char *const[]) { "custom", "host-model", "host-passthrough", "maximum", NULL }))
-    return INVALID (error, "invalid <cpu mode='%s'>", def->cpu_mode);
-  if (def->cpu_match && !str_in (def->cpu_match, (const char *const[]) { "minimum", "exact", "strict", NULL }))
-    return INVALID (error, "invalid <cpu match='%s'>", def->cpu_match);
-  if (def->cpu_check && !str_in (def->cpu_check, (const char *const[]) { "none", "partial", "full", NULL }))
-    return INVALID (error, "invalid <cpu check='%s'>", def->cpu_check);
+  VbDomainCpuDef *cpu = def->cpu = g_new0 (VbDomainCpuDef, 1);
+
+  cpu->mode = prop (node, "mode");
+  cpu->match = prop (node, "match");
+  cpu->check = prop (node, "check");
+  cpu->migratable = prop (node, "migratable");
+  if (cpu->mode && !str_in (cpu->mode, (const char *const[]) { "custom", "host-model", "host-passthrough", "maximum", NULL }))
+    return INVALID (error, "invalid <cpu mode='%s'>", cpu->mode);
+  if (cpu->match && !str_in (cpu->match, (const char *const[]) { "minimum", "exact", "strict", NULL }))
+    return INVALID (error, "invalid <cpu match='%s'>", cpu->match);
+  if (cpu->check && !str_in (cpu->check, (const char *const[]) { "none", "partial", "full", NULL }))
+    return INVALID (error, "invalid <cpu check='%s'>", cpu->check);
   for (xmlNode *c = node->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE || c->ns != NULL ||
         later_repeat (c, (const char *const[]) { "topology", NULL }))
       continue;
-    if (vb_xml_is_element (c, "model") && def->cpu_model == NULL) {
-      def->cpu_model = g_strstrip (vb_xml_text (c));
+    if (vb_xml_is_element (c, "model") && cpu->model == NULL) {
+      cpu->model = g_strstrip (vb_xml_text (c));
       if (!node_is_simple (c, (const char *const[]) { NULL }))
-        def->cpu_model_node = vb_xml_opaque_copy (c);
-    } else if (vb_xml_is_element (c, "vendor") && def->cpu_vendor == NULL) {
-      def->cpu_vendor = g_strstrip (vb_xml_text (c));
+        cpu->model_node = vb_xml_opaque_copy (c);
+    } else if (vb_xml_is_element (c, "vendor") && cpu->vendor == NULL) {
+      cpu->vendor = g_strstrip (vb_xml_text (c));
     } else if (vb_xml_is_element (c, "topology")) {
       guint64 v[5] = { 1, 1, 1, 1, 1 };
       const char *names[] = { "sockets", "dies", "clusters", "cores", "threads" };
@@ -2444,14 +2491,14 @@ parse_cpu (VbDomainDef *def, xmlNode *node, GError **error)
       for (guint i = 0; i < 5; i++)
         if (v[i] == 0)
           return INVALID (error, "<cpu><topology> %s must not be zero", names[i]);
-      def->cpu_topology_set = TRUE;
-      def->cpu_sockets = (guint) v[0];
-      def->cpu_dies = present[1] ? (guint) v[1] : 0;
-      def->cpu_clusters = present[2] ? (guint) v[2] : 0;
-      def->cpu_cores = (guint) v[3];
-      def->cpu_threads = (guint) v[4];
+      cpu->topology_set = TRUE;
+      cpu->sockets = (guint) v[0];
+      cpu->dies = present[1] ? (guint) v[1] : 0;
+      cpu->clusters = present[2] ? (guint) v[2] : 0;
+      cpu->cores = (guint) v[3];
+      cpu->threads = (guint) v[4];
     } else {
-      g_ptr_array_add (def->cpu_children, vb_xml_opaque_copy (c));
+      array_add_lazy (&cpu->children, opaque_free, vb_xml_opaque_copy (c));
     }
   }
   return TRUE;
@@ -2481,7 +2528,7 @@ parse_os (VbDomainDef *def, xmlNode *node, GError **error)
 
       if (!str_in (dev, (const char *const[]) { "hd", "fd", "cdrom", "network", NULL }))
         return INVALID (error, "unknown boot device '%s'", dev ? dev : "");
-      g_ptr_array_add (def->os_boot_devs, g_steal_pointer (&dev));
+      array_add_lazy (&def->os_boot_devs, g_free, g_steal_pointer (&dev));
       continue;
     }
     if (strcmp (name, "bootmenu") == 0) {
@@ -2503,7 +2550,7 @@ parse_os (VbDomainDef *def, xmlNode *node, GError **error)
       g_free (*text_slot);
       *text_slot = vb_xml_text (c);
     } else {
-      g_ptr_array_add (def->os_other, vb_xml_opaque_copy (c));
+      array_add_lazy (&def->os_other, opaque_free, vb_xml_opaque_copy (c));
     }
   }
   if (def->os_type == NULL || *def->os_type == '\0')
@@ -2619,7 +2666,7 @@ parse_top (VbDomainDef *def, xmlNode *c, xmlNode **cputune, GError **error)
     return TRUE;
   }
   if (strcmp (name, "cpu") == 0)
-    return def->cpu_present ? TRUE : parse_cpu (def, c, error);
+    return def->cpu ? TRUE : parse_cpu (def, c, error);
   if (strcmp (name, "os") == 0)
     return def->os_type ? TRUE : parse_os (def, c, error);
   if (strcmp (name, "features") == 0) {
@@ -2725,7 +2772,7 @@ disk_assign_address (VbDomainDiskDef *d)
 static VbDomainControllerDef *
 find_controller (VbDomainDef *def, const char *type, int index)
 {
-  for (guint i = 0; i < def->controllers->len; i++) {
+  for (guint i = 0; i < array_len (def->controllers); i++) {
     VbDomainControllerDef *c = g_ptr_array_index (def->controllers, i);
 
     if (g_strcmp0 (c->type, type) == 0 && c->index == index)
@@ -2739,10 +2786,14 @@ static VbDomainControllerDef *
 add_controller (VbDomainDef *def, const char *type, int index)
 {
   VbDomainControllerDef *c = g_new0 (VbDomainControllerDef, 1);
-  guint pos = def->controllers->len;
+  guint pos;
 
   c->type = g_strdup (type);
   c->index = index;
+  /* inserted in the middle, so not through array_add_lazy () */
+  if (def->controllers == NULL)
+    def->controllers = g_ptr_array_new_with_free_func (free_controller);
+  pos = def->controllers->len;
   for (guint i = 0; i < def->controllers->len; i++) {
     VbDomainControllerDef *o = g_ptr_array_index (def->controllers, i);
 
@@ -2772,7 +2823,7 @@ add_disk_controllers (VbDomainDef *def, GError **error)
   for (guint b = 0; buses[b]; b++) {
     int max = -1;
 
-    for (guint i = 0; i < def->disks->len; i++) {
+    for (guint i = 0; i < array_len (def->disks); i++) {
       VbDomainDiskDef *d = g_ptr_array_index (def->disks, i);
 
       if (g_strcmp0 (d->target_bus, buses[b]) == 0 && address_is (&d->info, "drive"))
@@ -2788,7 +2839,7 @@ add_disk_controllers (VbDomainDef *def, GError **error)
         continue;
       /* an NVMe controller's serial number is per controller: the disks on
        * it must agree with it and with each other */
-      for (guint i = 0; i < def->disks->len; i++) {
+      for (guint i = 0; i < array_len (def->disks); i++) {
         VbDomainDiskDef *d = g_ptr_array_index (def->disks, i);
 
         if (g_strcmp0 (d->target_bus, "nvme") != 0 || !address_is (&d->info, "drive") ||
@@ -2808,7 +2859,7 @@ add_disk_controllers (VbDomainDef *def, GError **error)
 static void
 assign_controller_indexes (VbDomainDef *def)
 {
-  for (guint i = 0; i < def->controllers->len; i++) {
+  for (guint i = 0; i < array_len (def->controllers); i++) {
     VbDomainControllerDef *c = g_ptr_array_index (def->controllers, i);
     int idx = 0;
 
@@ -2823,10 +2874,10 @@ assign_controller_indexes (VbDomainDef *def)
 static void
 assign_smartcard_addresses (VbDomainDef *def)
 {
-  GPtrArray *cards = def->other_devices[VB_DOMAIN_DEVICE_SMARTCARD];
+  GPtrArray *cards = vb_domain_def_get_devices (def, VB_DOMAIN_DEVICE_SMARTCARD);
   guint slot = 0;
 
-  for (guint i = 0; i < cards->len; i++) {
+  for (guint i = 0; i < array_len (cards); i++) {
     xmlNode *card = g_ptr_array_index (cards, i);
     xmlNode *addr;
     char buf[16];
@@ -2839,14 +2890,14 @@ assign_smartcard_addresses (VbDomainDef *def)
     g_snprintf (buf, sizeof buf, "%u", slot++);
     set_prop (addr, "slot", buf);
   }
-  if (cards->len && !find_controller (def, "ccid", 0))
+  if (array_len (cards) && !find_controller (def, "ccid", 0))
     add_controller (def, "ccid", 0);
 }
 
 static void
 assign_chardev_ports (GPtrArray *chrs)
 {
-  for (guint i = 0; i < chrs->len; i++) {
+  for (guint i = 0; i < array_len (chrs); i++) {
     VbDomainChardevDef *c = g_ptr_array_index (chrs, i);
     int port = 0;
     gboolean taken = TRUE;
@@ -2868,10 +2919,10 @@ assign_chardev_ports (GPtrArray *chrs)
 static gboolean
 has_device_boot (const VbDomainDef *def)
 {
-  for (guint i = 0; i < def->disks->len; i++)
+  for (guint i = 0; i < array_len (def->disks); i++)
     if (((VbDomainDiskDef *) g_ptr_array_index (def->disks, i))->info.boot_order)
       return TRUE;
-  for (guint i = 0; i < def->interfaces->len; i++)
+  for (guint i = 0; i < array_len (def->interfaces); i++)
     if (((VbDomainInterfaceDef *) g_ptr_array_index (def->interfaces, i))->info.boot_order)
       return TRUE;
   return FALSE;
@@ -2890,9 +2941,10 @@ post_parse (VbDomainDef *def, GError **error)
     return INVALID (error, "<memory> must not exceed <maxMemory>");
   if (def->vcpus == 0)
     def->vcpus = def->current_vcpus = 1;
-  if (def->cpu_topology_set) {
-    guint64 total = (guint64) def->cpu_sockets * MAX (def->cpu_dies, 1) *
-                    MAX (def->cpu_clusters, 1) * def->cpu_cores * def->cpu_threads;
+  if (def->cpu && def->cpu->topology_set) {
+    const VbDomainCpuDef *cpu = def->cpu;
+    guint64 total = (guint64) cpu->sockets * MAX (cpu->dies, 1) *
+                    MAX (cpu->clusters, 1) * cpu->cores * cpu->threads;
 
     if (total != def->vcpus)
       return INVALID (error, "<cpu><topology> gives %" G_GUINT64_FORMAT " vCPUs but <vcpu> is %u",
@@ -2900,10 +2952,10 @@ post_parse (VbDomainDef *def, GError **error)
   }
   if (def->os_arch == NULL && g_strcmp0 (def->os_type, "hvm") == 0)
     def->os_arch = g_strdup ("x86_64");
-  if (g_strcmp0 (def->os_type, "hvm") == 0 && def->os_boot_devs->len == 0 &&
+  if (g_strcmp0 (def->os_type, "hvm") == 0 && array_len (def->os_boot_devs) == 0 &&
       def->os_kernel == NULL && !has_device_boot (def))
-    g_ptr_array_add (def->os_boot_devs, g_strdup ("hd"));
-  if (def->os_boot_devs->len && has_device_boot (def))
+    array_add_lazy (&def->os_boot_devs, g_free, g_strdup ("hd"));
+  if (array_len (def->os_boot_devs) && has_device_boot (def))
     return INVALID (error, "per-device <boot order> cannot be combined with <os><boot dev>");
   if (def->clock_offset == NULL)
     def->clock_offset = g_strdup ("utc");
@@ -2914,7 +2966,7 @@ post_parse (VbDomainDef *def, GError **error)
   if (def->on_crash == NULL)
     def->on_crash = g_strdup ("destroy");
 
-  for (guint i = 0; i < def->disks->len; i++)
+  for (guint i = 0; i < array_len (def->disks); i++)
     disk_assign_address (g_ptr_array_index (def->disks, i));
   assign_controller_indexes (def);
   if (!add_disk_controllers (def, error))
@@ -2922,14 +2974,14 @@ post_parse (VbDomainDef *def, GError **error)
   assign_smartcard_addresses (def);
   assign_chardev_ports (def->serials);
   assign_chardev_ports (def->parallels);
-  for (guint i = 0; i < def->consoles->len; i++) {
+  for (guint i = 0; i < array_len (def->consoles); i++) {
     VbDomainChardevDef *c = g_ptr_array_index (def->consoles, i);
     if (c->target_port < 0)
       c->target_port = 0;
   }
-  for (guint i = 0; i < def->videos->len; i++)
+  for (guint i = 0; i < array_len (def->videos); i++)
     primary = primary || ((VbDomainVideoDef *) g_ptr_array_index (def->videos, i))->primary;
-  if (!primary && def->videos->len)
+  if (!primary && array_len (def->videos))
     ((VbDomainVideoDef *) g_ptr_array_index (def->videos, 0))->primary = TRUE;
   return TRUE;
 }
@@ -2955,17 +3007,21 @@ vb_domain_def_parse (const char *xml, guint parse_flags, GError **error)
   if (!vb_xml_prop_int (root, "id", -1, G_MAXINT, &id, NULL, error))
     return NULL;
   def->id = (int) id;
-  for (xmlNs *ns = root->nsDef; ns; ns = ns->next)
-    if (ns->prefix)
-      g_hash_table_replace (def->namespaces, g_strdup ((const char *) ns->prefix),
-                            g_strdup ((const char *) ns->href));
+  for (xmlNs *ns = root->nsDef; ns; ns = ns->next) {
+    if (ns->prefix == NULL)
+      continue;
+    if (def->namespaces == NULL)
+      def->namespaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_replace (def->namespaces, g_strdup ((const char *) ns->prefix),
+                          g_strdup ((const char *) ns->href));
+  }
 
   for (xmlNode *c = root->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE)
       continue;
     if (c->ns != NULL) {
       /* hypervisor-specific extensions (qemu:commandline, …) */
-      if (c->ns->prefix && g_hash_table_contains (def->namespaces, c->ns->prefix))
+      if (c->ns->prefix && def->namespaces && g_hash_table_contains (def->namespaces, c->ns->prefix))
         add_opaque (def, "", c);
       continue;
     }
@@ -3006,40 +3062,40 @@ write_kib (VbXmlWriter *w, const char *name, guint64 kib, const char *attr, cons
 }
 
 static void
-format_cpu (VbXmlWriter *w, const VbDomainDef *def)
+format_cpu (VbXmlWriter *w, const VbDomainCpuDef *cpu)
 {
-  gboolean children = def->cpu_model || def->cpu_vendor || def->cpu_topology_set ||
-                      def->cpu_children->len;
+  gboolean children;
 
-  if (!def->cpu_present)
+  if (cpu == NULL)
     return;
+  children = cpu->model || cpu->vendor || cpu->topology_set || array_len (cpu->children);
   vb_xml_start (w, "cpu");
-  vb_xml_attr (w, "mode", def->cpu_mode);
-  vb_xml_attr (w, "match", def->cpu_match);
-  vb_xml_attr (w, "check", def->cpu_check);
-  vb_xml_attr (w, "migratable", def->cpu_migratable);
+  vb_xml_attr (w, "mode", cpu->mode);
+  vb_xml_attr (w, "match", cpu->match);
+  vb_xml_attr (w, "check", cpu->check);
+  vb_xml_attr (w, "migratable", cpu->migratable);
   if (!children) {
     vb_xml_end_empty (w);
     return;
   }
   vb_xml_end_open (w);
-  if (def->cpu_model_node)
-    vb_xml_write_node (w, def->cpu_model_node);
+  if (cpu->model_node)
+    vb_xml_write_node (w, cpu->model_node);
   else
-    vb_xml_text_element (w, "model", def->cpu_model);
-  vb_xml_text_element (w, "vendor", def->cpu_vendor);
-  if (def->cpu_topology_set) {
+    vb_xml_text_element (w, "model", cpu->model);
+  vb_xml_text_element (w, "vendor", cpu->vendor);
+  if (cpu->topology_set) {
     vb_xml_start (w, "topology");
-    vb_xml_attr_uint (w, "sockets", def->cpu_sockets);
-    if (def->cpu_dies)
-      vb_xml_attr_uint (w, "dies", def->cpu_dies);
-    if (def->cpu_clusters)
-      vb_xml_attr_uint (w, "clusters", def->cpu_clusters);
-    vb_xml_attr_uint (w, "cores", def->cpu_cores);
-    vb_xml_attr_uint (w, "threads", def->cpu_threads);
+    vb_xml_attr_uint (w, "sockets", cpu->sockets);
+    if (cpu->dies)
+      vb_xml_attr_uint (w, "dies", cpu->dies);
+    if (cpu->clusters)
+      vb_xml_attr_uint (w, "clusters", cpu->clusters);
+    vb_xml_attr_uint (w, "cores", cpu->cores);
+    vb_xml_attr_uint (w, "threads", cpu->threads);
     vb_xml_end_empty (w);
   }
-  write_opaque_array (w, def->cpu_children);
+  write_opaque_array (w, cpu->children);
   vb_xml_close (w);
 }
 
@@ -3066,11 +3122,11 @@ format_os (VbXmlWriter *w, const VbDomainDef *def)
   vb_xml_attr (w, "arch", def->os_arch);
   vb_xml_attr (w, "machine", def->os_machine);
   vb_xml_end_text (w, def->os_type);
-  for (guint i = 0; i < def->os_other->len; i++)
+  for (guint i = 0; i < array_len (def->os_other); i++)
     if (os_early (g_ptr_array_index (def->os_other, i)))
       vb_xml_write_node (w, g_ptr_array_index (def->os_other, i));
   vb_xml_text_element (w, "init", def->os_init);
-  for (guint i = 0; i < def->os_other->len; i++) {
+  for (guint i = 0; i < array_len (def->os_other); i++) {
     xmlNode *n = g_ptr_array_index (def->os_other, i);
     if (g_str_has_prefix ((const char *) n->name, "init"))
       vb_xml_write_node (w, n);
@@ -3079,12 +3135,12 @@ format_os (VbXmlWriter *w, const VbDomainDef *def)
   vb_xml_text_element (w, "initrd", def->os_initrd);
   vb_xml_text_element (w, "cmdline", def->os_cmdline);
   vb_xml_text_element (w, "dtb", def->os_dtb);
-  for (guint i = 0; i < def->os_other->len; i++) {
+  for (guint i = 0; i < array_len (def->os_other); i++) {
     xmlNode *n = g_ptr_array_index (def->os_other, i);
     if (!os_early (n) && !os_late (n) && !g_str_has_prefix ((const char *) n->name, "init"))
       vb_xml_write_node (w, n);
   }
-  for (guint i = 0; i < def->os_boot_devs->len; i++) {
+  for (guint i = 0; i < array_len (def->os_boot_devs); i++) {
     vb_xml_start (w, "boot");
     vb_xml_attr (w, "dev", g_ptr_array_index (def->os_boot_devs, i));
     vb_xml_end_empty (w);
@@ -3095,7 +3151,7 @@ format_os (VbXmlWriter *w, const VbDomainDef *def)
     vb_xml_attr (w, "timeout", def->os_bootmenu_timeout);
     vb_xml_end_empty (w);
   }
-  for (guint i = 0; i < def->os_other->len; i++)
+  for (guint i = 0; i < array_len (def->os_other); i++)
     if (os_late (g_ptr_array_index (def->os_other, i)))
       vb_xml_write_node (w, g_ptr_array_index (def->os_other, i));
   vb_xml_close (w);
@@ -3108,15 +3164,12 @@ format_devices (VbXmlWriter *w, const VbDomainDef *def, guint flags)
   vb_xml_end_open (w);
   vb_xml_text_element (w, "emulator", def->emulator);
   for (int k = 0; k < VB_DOMAIN_DEVICE_LAST; k++) {
-    GPtrArray **arr = typed_array ((VbDomainDef *) def, k);
+    GPtrArray *arr = vb_domain_def_get_devices (def, k);
 
-    if (arr == NULL) {
-      if (def->memballoon)
-        memballoon_def_format (w, def->memballoon);
-      continue;
-    }
-    for (guint i = 0; *arr && i < (*arr)->len; i++)
-      device_format (w, k, g_ptr_array_index (*arr, i), flags);
+    if (k == VB_DOMAIN_DEVICE_MEMBALLOON && def->memballoon)
+      memballoon_def_format (w, def->memballoon);
+    for (guint i = 0; i < array_len (arr); i++)
+      device_format (w, k, g_ptr_array_index (arr, i), flags);
   }
   vb_xml_close (w);
 }
@@ -3179,7 +3232,7 @@ format_top (VbXmlWriter *w, const VbDomainDef *def, const char *name, guint flag
     if (def->iothreads)
       vb_xml_text_element_printf (w, "iothreads", "%u", def->iothreads);
   } else if (strcmp (name, "cpu") == 0) {
-    format_cpu (w, def);
+    format_cpu (w, def->cpu);
   } else if (strcmp (name, "os") == 0) {
     format_os (w, def);
   } else if (strcmp (name, "features") == 0) {
@@ -3214,7 +3267,8 @@ vb_domain_def_format (const VbDomainDef *def, guint format_flags)
   vb_xml_attr (w, "type", def->virt_type);
   if (def->id >= 0 && !(format_flags & VB_DOMAIN_FORMAT_INACTIVE))
     vb_xml_attr_printf (w, "id", "%d", def->id);
-  prefixes = g_list_sort (g_hash_table_get_keys (def->namespaces), (GCompareFunc) strcmp);
+  if (def->namespaces)
+    prefixes = g_list_sort (g_hash_table_get_keys (def->namespaces), (GCompareFunc) strcmp);
   for (GList *l = prefixes; l; l = l->next) {
     g_autofree char *attr = g_strdup_printf ("xmlns:%s", (const char *) l->data);
     vb_xml_attr (w, attr, g_hash_table_lookup (def->namespaces, l->data));
@@ -3227,10 +3281,10 @@ vb_domain_def_format (const VbDomainDef *def, guint format_flags)
       format_top (w, def, domain_order[i], format_flags);
       continue;
     }
-    arr = g_hash_table_lookup (def->opaque, domain_order[i]);
+    arr = def->opaque ? g_hash_table_lookup (def->opaque, domain_order[i]) : NULL;
     write_opaque_array (w, arr);
   }
-  ns_nodes = g_hash_table_lookup (def->opaque, "");
+  ns_nodes = def->opaque ? g_hash_table_lookup (def->opaque, "") : NULL;
   /* hypervisor-specific extensions in their own namespaces go last */
   write_opaque_array (w, ns_nodes);
   vb_xml_close (w);
@@ -3384,15 +3438,15 @@ vb_domain_def_get_metadata (const VbDomainDef *def, int type, const char *uri, G
 static int
 find_matching (VbDomainDef *def, const VbDomainDevice *dev)
 {
-  GPtrArray **arr = typed_array (def, dev->kind);
+  GPtrArray *arr = vb_domain_def_get_devices (def, dev->kind);
   g_autofree char *want = NULL;
 
-  if (arr == NULL)
+  if (dev->kind == VB_DOMAIN_DEVICE_MEMBALLOON)
     return def->memballoon ? 0 : -1;
   if (dev->kind != VB_DOMAIN_DEVICE_DISK && dev->kind != VB_DOMAIN_DEVICE_INTERFACE)
     want = vb_domain_device_format (dev, VB_DOMAIN_FORMAT_INACTIVE);
-  for (guint i = 0; i < (*arr)->len; i++) {
-    gpointer have = g_ptr_array_index (*arr, i);
+  for (guint i = 0; i < array_len (arr); i++) {
+    gpointer have = g_ptr_array_index (arr, i);
 
     if (dev->kind == VB_DOMAIN_DEVICE_DISK) {
       if (g_strcmp0 (((VbDomainDiskDef *) have)->target_dev,
@@ -3436,7 +3490,6 @@ gboolean
 vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **error)
 {
   g_autoptr(VbDomainDevice) dev = vb_domain_device_parse (device_xml, error);
-  GPtrArray **arr;
   int idx;
 
   if (dev == NULL)
@@ -3452,10 +3505,9 @@ vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **
                  device_names[dev->kind]);
     return FALSE;
   }
-  arr = typed_array (def, dev->kind);
-  if (arr == NULL)
+  if (dev->kind == VB_DOMAIN_DEVICE_MEMBALLOON)
     g_clear_pointer (&def->memballoon, memballoon_def_free);
   else
-    g_ptr_array_remove_index (*arr, (guint) idx);
+    g_ptr_array_remove_index (vb_domain_def_get_devices (def, dev->kind), (guint) idx);
   return TRUE;
 }

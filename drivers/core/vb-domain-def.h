@@ -243,21 +243,38 @@ typedef struct {
   gpointer data; /* VbDomainDiskDef*, …; xmlNode* (opaque copy) for untyped kinds */
 } VbDomainDevice;
 
+/* <cpu>: allocated only for definitions that have one. */
+typedef struct {
+  char *mode;
+  char *match;
+  char *check;
+  char *migratable;
+  char *model;
+  xmlNode *model_node;
+  char *vendor;
+  guint sockets, dies, clusters, cores, threads;
+  gboolean topology_set;
+  GPtrArray *children; /* everything else inside <cpu>, kept in order */
+} VbDomainCpuDef;
+
+/* virtbusd holds thousands of definitions and most of them have few
+ * devices, so every GPtrArray and GHashTable in here stays NULL until its
+ * first element and readers treat NULL as empty.  An array can also be
+ * empty but allocated (after a detach). */
 typedef struct _VbDomainDef {
   char *virt_type;     /* qemu, kvm, test, lxc, … */
   int id;              /* -1 when inactive */
-  char *name;
   VbUuid uuid;
+  char *name;
   char *genid;         /* "" means "generate" (attribute-less <genid/>) */
   char *title;
   char *description;
   xmlNode *metadata;   /* opaque <metadata>, NULL when absent */
 
   guint64 max_memory_kib;  /* <maxMemory>, 0 = absent */
-  guint max_memory_slots;
   guint64 memory_kib;
   guint64 current_memory_kib;
-  gboolean memory_dump_core_set;
+  guint max_memory_slots;
   char *memory_dump_core;
 
   guint vcpus;
@@ -266,18 +283,13 @@ typedef struct _VbDomainDef {
   char *vcpu_cpuset;
   guint iothreads;
 
-  /* <cpu> */
-  char *cpu_mode;
-  char *cpu_match;
-  char *cpu_check;
-  char *cpu_migratable;
-  char *cpu_model;
-  xmlNode *cpu_model_node;
-  char *cpu_vendor;
-  guint cpu_sockets, cpu_dies, cpu_clusters, cpu_cores, cpu_threads;
-  gboolean cpu_topology_set;
-  gboolean cpu_present;
-  GPtrArray *cpu_children; /* everything else inside <cpu>, kept in order */
+  /* <features>: names of the simple on/off features, and the rest kept */
+  guint feature_acpi : 1;
+  guint feature_apic : 1;
+  guint feature_pae : 1;
+  xmlNode *features;
+
+  VbDomainCpuDef *cpu; /* NULL when there is no <cpu> */
 
   /* <os> */
   char *os_type;
@@ -289,10 +301,6 @@ typedef struct _VbDomainDef {
   char *os_bootmenu_enable;
   char *os_bootmenu_timeout;
   GPtrArray *os_other;     /* firmware, loader, nvram, smbios, bios, … kept */
-
-  /* <features>: names of the simple on/off features, and the rest kept */
-  xmlNode *features;
-  gboolean feature_acpi, feature_apic, feature_pae;
 
   /* <clock> */
   char *clock_offset;
@@ -312,8 +320,11 @@ typedef struct _VbDomainDef {
   GPtrArray *graphics;     /* VbDomainGraphicsDef* */
   GPtrArray *videos;       /* VbDomainVideoDef* */
   VbDomainMemballoonDef *memballoon;
-  /* kinds not typed: opaque xmlNode* per kind */
-  GPtrArray *other_devices[VB_DOMAIN_DEVICE_LAST];
+  /* kinds not typed, opaque xmlNode* per kind: NULL until the first such
+   * device, then VB_DOMAIN_DEVICE_LAST slots indexed by kind (inline slots
+   * would cost 248 bytes in every definition).  Read them with
+   * vb_domain_def_get_devices (). */
+  GPtrArray **other_devices;
 
   /* top-level elements kept opaquely, indexed by their slot in libvirt's order */
   GHashTable *opaque;      /* element name → GPtrArray of xmlNode* */
@@ -326,6 +337,11 @@ char *vb_domain_def_format (const VbDomainDef *def, guint format_flags);
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
+
+/* The devices of @kind: VbDomainDiskDef* for disks and so on, xmlNode* for
+ * the kinds not typed.  NULL when there are none, and for memballoon (a
+ * single device: def->memballoon). */
+GPtrArray *vb_domain_def_get_devices (const VbDomainDef *def, VbDomainDeviceKind kind);
 
 /* virDomainSetMetadata semantics: @type 0 description, 1 title, 2 element
  * (an XML fragment stored under <metadata> in namespace @uri with prefix

@@ -179,18 +179,67 @@ test_attach_detach (void)
   /* detach matches a disk by target dev, an interface by MAC */
   g_assert_true (vb_domain_def_detach_device (def, "<disk><target dev='vda'/></disk>", &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (def->disks->len, ==, 0);
+  g_assert_cmpuint (def->disks ? def->disks->len : 0, ==, 0);
   g_assert_false (vb_domain_def_detach_device (def, "<disk><target dev='vda'/></disk>", &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_true (vb_domain_def_detach_device (def, "<interface type='network'><mac address='52:54:00:AA:BB:CC'/>"
                                                    "<source network='x'/></interface>", &error));
-  g_assert_cmpuint (def->interfaces->len, ==, 0);
+  g_assert_cmpuint (def->interfaces ? def->interfaces->len : 0, ==, 0);
 
   g_assert_true (vb_domain_def_attach_device (def, "<watchdog model='i6300esb' action='reset'/>", &error));
   g_assert_true (vb_domain_def_detach_device (def, "<watchdog model='i6300esb' action='reset'/>", &error));
   g_assert_false (vb_domain_def_attach_device (def, "<bogus/>", &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_XML);
+}
+
+/* virtbusd holds thousands of definitions: a minimal one allocates none
+ * of its arrays, tables or sections, and still formats and takes devices. */
+static void
+test_minimal_is_lazy (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok ("<domain type='test'><name>m</name><memory>131072</memory>"
+                                         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>");
+  g_autoptr(VbDomainDef) built = vb_domain_def_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *built_xml = NULL;
+
+  g_assert_null (def->disks);
+  g_assert_null (def->controllers);
+  g_assert_null (def->interfaces);
+  g_assert_null (def->serials);
+  g_assert_null (def->consoles);
+  g_assert_null (def->graphics);
+  g_assert_null (def->videos);
+  g_assert_null (def->other_devices);
+  g_assert_null (def->os_other);
+  g_assert_null (def->opaque);
+  g_assert_null (def->namespaces);
+  g_assert_null (def->cpu);
+  for (int k = 0; k < VB_DOMAIN_DEVICE_LAST; k++)
+    g_assert_null (vb_domain_def_get_devices (def, k));
+  /* the default boot device is the one array a minimal hvm domain has */
+  g_assert_cmpuint (def->os_boot_devs->len, ==, 1);
+  xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE);
+  g_assert_nonnull (strstr (xml, "<boot dev='hd'/>"));
+  g_assert_null (strstr (xml, "<cpu"));
+
+  g_assert_true (vb_domain_def_attach_device (def, "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vb_domain_def_get_devices (def, VB_DOMAIN_DEVICE_RNG)->len, ==, 1);
+  g_assert_null (vb_domain_def_get_devices (def, VB_DOMAIN_DEVICE_WATCHDOG));
+  g_assert_true (vb_domain_def_detach_device (def, "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>", &error));
+  g_assert_no_error (error);
+
+  /* what the client library builds field by field */
+  built->name = g_strdup ("b");
+  built->virt_type = g_strdup ("kvm");
+  built->os_type = g_strdup ("hvm");
+  built->memory_kib = built->current_memory_kib = 1024;
+  built->vcpus = built->current_vcpus = 1;
+  built_xml = vb_domain_def_format (built, 0);
+  g_assert_nonnull (strstr (built_xml, "<devices>"));
 }
 
 static void
@@ -272,6 +321,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/live-inactive", test_live_inactive);
   g_test_add_func ("/domain-def/metadata", test_metadata);
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
+  g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
   return g_test_run ();
