@@ -52,7 +52,7 @@ run_suite() { # label, build dir
   note "$label: bus tests"
   local junit="$dir/pytest-junit.xml"
   VIRTBUSD="$top/$dir/service/virtbusd" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-    --junitxml="$junit" tests/bus tests/polkit
+    --junitxml="$junit" tests/bus tests/polkit tests/qemu
   rc=$?
   if [ -f "$junit" ]; then
     read -r p f < <(/usr/bin/python3 - "$junit" <<'PY'

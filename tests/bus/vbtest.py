@@ -7,7 +7,9 @@ sanitizer report at exit fails the test).  Nothing touches the machine's own
 buses.  VIRTBUSD overrides the binary (default:
 build/service/virtbusd next to this checkout).
 """
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -75,9 +77,21 @@ class PrivateBus:
 class Daemon:
     """A running virtbusd with a python-dbus connection to its bus."""
 
+    # one capability cache for every daemon of a run: the QEMU driver
+    # probes qemu only once
+    cache_dir = tempfile.mkdtemp(prefix='virtbus-cache-')
+    atexit.register(shutil.rmtree, cache_dir, True)
+
     def __init__(self, bus_address, extra_args=()):
         self.bus_address = bus_address
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address)
+        # per-user state of its own, so nothing lands in the caller's home
+        # and no definition carries over from one test to the next
+        self.home = tempfile.TemporaryDirectory(prefix='virtbus-home-')
+        run_dir = os.path.join(self.home.name, 'run')
+        os.mkdir(run_dir, 0o700)
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address,
+                   XDG_CONFIG_HOME=os.path.join(self.home.name, 'config'),
+                   XDG_RUNTIME_DIR=run_dir, XDG_CACHE_HOME=Daemon.cache_dir)
         self.log = tempfile.TemporaryFile(mode='w+')
         self.proc = subprocess.Popen([virtbusd_binary(), '--session', *extra_args],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -124,6 +138,7 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         self.bus.close()
+        self.home.cleanup()
 
 
 class SignalRecorder:

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* Where one driver keeps what must survive a daemon restart.
+ *
+ * Two directories: the config directory holds persistent definitions
+ * (<key>.xml) and autostart marks (autostart/<key>), the run directory
+ * holds the status of what runs (<key>.status) plus whatever sockets and
+ * logs the driver puts there.  Keys are chosen by the driver (UUIDs, so a
+ * name with odd characters never becomes a path).  Every write is atomic:
+ * temp file, fsync, rename, fsync of the directory; a daemon killed at any
+ * moment leaves the old or the new file, never a torn one. */
+#define VB_TYPE_CONFIG_STORE (vb_config_store_get_type ())
+G_DECLARE_FINAL_TYPE (VbConfigStore, vb_config_store, VB, CONFIG_STORE, GObject)
+
+/* The directories for @driver ("qemu", "lxc", "network"):
+ * @state_dir set (tests): <state_dir>/config/<driver>, <state_dir>/run/<driver>;
+ * system: /etc/virtbus/<driver>, /run/virtbus/<driver>;
+ * session: $XDG_CONFIG_HOME/virtbus/<driver>, $XDG_RUNTIME_DIR/virtbus/<driver>. */
+void vb_config_store_default_dirs (const char *driver, gboolean system, const char *state_dir,
+                                   char **out_config_dir, char **out_run_dir);
+
+/* Creates both directories (mode 0700) when missing. */
+VbConfigStore *vb_config_store_new (const char *config_dir, const char *run_dir, GError **error);
+
+const char *vb_config_store_get_config_dir (VbConfigStore *self);
+const char *vb_config_store_get_run_dir (VbConfigStore *self);
+/* <run_dir>/<key><suffix>, for sockets and logs that belong to @key. */
+char *vb_config_store_run_path (VbConfigStore *self, const char *key, const char *suffix);
+
+/* Persistent definitions. */
+gboolean vb_config_store_save (VbConfigStore *self, const char *key, const char *xml, GError **error);
+char *vb_config_store_load (VbConfigStore *self, const char *key, GError **error);
+/* Removes the definition and its autostart mark; a missing one is fine. */
+gboolean vb_config_store_delete (VbConfigStore *self, const char *key, GError **error);
+/* Keys of every stored definition, sorted. */
+GStrv vb_config_store_list (VbConfigStore *self, GError **error);
+
+gboolean vb_config_store_set_autostart (VbConfigStore *self, const char *key, gboolean autostart,
+                                        GError **error);
+gboolean vb_config_store_get_autostart (VbConfigStore *self, const char *key);
+
+/* Run-time status. */
+gboolean vb_config_store_save_status (VbConfigStore *self, const char *key, const char *contents,
+                                      GError **error);
+char *vb_config_store_load_status (VbConfigStore *self, const char *key, GError **error);
+gboolean vb_config_store_delete_status (VbConfigStore *self, const char *key, GError **error);
+GStrv vb_config_store_list_status (VbConfigStore *self, GError **error);
+
+G_END_DECLS

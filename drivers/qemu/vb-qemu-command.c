@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-qemu-command.h"
+
+#include <string.h>
+
+#include "vb-error.h"
+
+#define VNC_PORT_MIN 5900
+#define VNC_DISPLAYS 100
+
+typedef struct {
+  GStrvBuilder *argv;
+  const VbDomainDef *def;
+  const VbQemuCaps *caps;
+  gboolean kvm;
+  gboolean usb;           /* -usb given */
+  gboolean scsi;          /* virtio-scsi controller added */
+} Cmd;
+
+static void
+arg (Cmd *cmd, const char *a)
+{
+  g_strv_builder_add (cmd->argv, a);
+}
+
+static void G_GNUC_PRINTF (3, 4)
+opt (Cmd *cmd, const char *name, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *value = NULL;
+
+  va_start (ap, fmt);
+  value = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_strv_builder_add (cmd->argv, name);
+  g_strv_builder_add (cmd->argv, value);
+}
+
+/* qemu's option parser splits on ',' and reads ",," as a literal comma. */
+static char *
+esc (const char *value)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = value; p && *p; p++) {
+    g_string_append_c (s, *p);
+    if (*p == ',')
+      g_string_append_c (s, ',');
+  }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+unsupported (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+unsupported (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s (QEMU driver)", msg);
+  return FALSE;
+}
+
+static void
+append_bootindex (GString *dev, const VbDomainDeviceInfo *info)
+{
+  if (info->boot_order > 0)
+    g_string_append_printf (dev, ",bootindex=%u", info->boot_order);
+}
+
+/* Machine, CPU, memory ------------------------------------------------------ */
+
+static gboolean
+add_machine (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  const VbQemuMachine *machine = vb_qemu_caps_lookup_machine (cmd->caps, def->os_machine);
+  GString *m;
+
+  if (machine == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "machine type '%s' is not supported by %s", def->os_machine ? def->os_machine : "(default)",
+                 cmd->caps->emulator);
+    return FALSE;
+  }
+  m = g_string_new (machine->name);
+  /* libvirt: no <acpi/> in <features> means no ACPI */
+  if (!def->feature_acpi)
+    g_string_append (m, ",acpi=off");
+  opt (cmd, "-machine", "%s", m->str);
+  g_string_free (m, TRUE);
+  opt (cmd, "-accel", "%s", cmd->kvm ? "kvm" : "tcg");
+  return TRUE;
+}
+
+static gboolean
+add_cpu (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  const char *mode = def->cpu ? def->cpu->mode : NULL;
+
+  if (def->cpu == NULL)
+    return TRUE;
+  if (g_strcmp0 (mode, "host-passthrough") == 0) {
+    if (!cmd->kvm)
+      return unsupported (error, "CPU mode host-passthrough needs KVM");
+    opt (cmd, "-cpu", "host");
+  } else if (g_strcmp0 (mode, "host-model") == 0) {
+    /* under TCG the closest thing to the host is everything TCG can do */
+    opt (cmd, "-cpu", "%s", cmd->kvm ? "host" : "max");
+  } else if (g_strcmp0 (mode, "maximum") == 0) {
+    opt (cmd, "-cpu", "max");
+  } else if (def->cpu->model) {
+    if (!vb_qemu_caps_has_cpu_model (cmd->caps, def->cpu->model)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "CPU model '%s' is not supported by %s",
+                   def->cpu->model, cmd->caps->emulator);
+      return FALSE;
+    }
+    opt (cmd, "-cpu", "%s", def->cpu->model);
+  }
+  return TRUE;
+}
+
+static void
+add_memory_smp (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  guint current = def->current_vcpus ? def->current_vcpus : def->vcpus;
+
+  if (def->max_memory_kib && def->max_memory_slots)
+    opt (cmd, "-m", "size=%" G_GUINT64_FORMAT "k,slots=%u,maxmem=%" G_GUINT64_FORMAT "k",
+         def->memory_kib, def->max_memory_slots, def->max_memory_kib);
+  else
+    opt (cmd, "-m", "size=%" G_GUINT64_FORMAT "k", def->memory_kib);
+
+  if (def->cpu && def->cpu->topology_set)
+    opt (cmd, "-smp", "%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u", current, def->vcpus,
+         def->cpu->sockets, MAX (def->cpu->dies, 1), def->cpu->cores, def->cpu->threads);
+  else
+    opt (cmd, "-smp", "%u,maxcpus=%u,sockets=%u,cores=1,threads=1", current, def->vcpus, def->vcpus);
+}
+
+static void
+add_boot (Cmd *cmd)
+{
+  const VbDomainDef *def = cmd->def;
+  GString *order = g_string_new (NULL);
+
+  if (def->os_kernel)
+    opt (cmd, "-kernel", "%s", def->os_kernel);
+  if (def->os_initrd)
+    opt (cmd, "-initrd", "%s", def->os_initrd);
+  if (def->os_cmdline)
+    opt (cmd, "-append", "%s", def->os_cmdline);
+  if (def->os_dtb)
+    opt (cmd, "-dtb", "%s", def->os_dtb);
+
+  for (guint i = 0; def->os_boot_devs && i < def->os_boot_devs->len; i++) {
+    const char *dev = g_ptr_array_index (def->os_boot_devs, i);
+
+    if (g_str_equal (dev, "hd"))
+      g_string_append_c (order, 'c');
+    else if (g_str_equal (dev, "cdrom"))
+      g_string_append_c (order, 'd');
+    else if (g_str_equal (dev, "network"))
+      g_string_append_c (order, 'n');
+    else if (g_str_equal (dev, "fd"))
+      g_string_append_c (order, 'a');
+  }
+  if (order->len || g_strcmp0 (def->os_bootmenu_enable, "yes") == 0) {
+    GString *b = g_string_new (NULL);
+
+    if (order->len)
+      g_string_append_printf (b, "order=%s", order->str);
+    if (g_strcmp0 (def->os_bootmenu_enable, "yes") == 0)
+      g_string_append_printf (b, "%smenu=on", b->len ? "," : "");
+    opt (cmd, "-boot", "%s", b->str);
+    g_string_free (b, TRUE);
+  }
+  g_string_free (order, TRUE);
+}
+
+/* Disks -------------------------------------------------------------------- */
+
+/* hda → 0, hdb → 1, …; -1 for anything else */
+static int
+disk_index (const char *dev, const char *prefix)
+{
+  if (dev == NULL || !g_str_has_prefix (dev, prefix) || strlen (dev) != strlen (prefix) + 1)
+    return -1;
+  if (dev[strlen (prefix)] < 'a' || dev[strlen (prefix)] > 'z')
+    return -1;
+  return dev[strlen (prefix)] - 'a';
+}
+
+static gboolean
+add_disk (Cmd *cmd, const VbDomainDiskDef *disk, guint n, GError **error)
+{
+  gboolean cdrom = g_strcmp0 (disk->device, "cdrom") == 0;
+  const char *bus = disk->target_bus ? disk->target_bus : "ide";
+  const char *fmt = disk->driver_type ? disk->driver_type : "raw";
+  g_autofree char *alias = vb_qemu_device_alias (&disk->info);
+  g_autofree char *drive_id = NULL;
+  g_autoptr(GString) drive = g_string_new (NULL);
+  g_autoptr(GString) dev = g_string_new (NULL);
+  const char *type = disk->type ? disk->type : "file";
+
+  if (alias == NULL)
+    alias = g_strdup_printf ("disk%u", n);
+  drive_id = g_strdup_printf ("drive-%s", alias);
+  if (g_strcmp0 (disk->device, "floppy") == 0 || g_strcmp0 (disk->device, "lun") == 0)
+    return unsupported (error, "disk device '%s'", disk->device);
+  if (!g_str_equal (type, "file") && !g_str_equal (type, "block"))
+    return unsupported (error, "disk type '%s'", type);
+  if (!g_str_equal (fmt, "raw") && !g_str_equal (fmt, "qcow2"))
+    return unsupported (error, "disk format '%s'", fmt);
+
+  if (disk->source) {
+    g_autofree char *path = esc (disk->source);
+
+    if (!g_file_test (disk->source, G_FILE_TEST_EXISTS)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                   "cannot access storage file '%s' (disk %s): No such file or directory",
+                   disk->source, disk->target_dev ? disk->target_dev : "?");
+      return FALSE;
+    }
+    g_string_append_printf (drive, "file=%s,format=%s,", path, fmt);
+  } else if (!cdrom) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "disk %s has no source",
+                 disk->target_dev ? disk->target_dev : "?");
+    return FALSE;
+  }
+  g_string_append_printf (drive, "if=none,id=%s", drive_id);
+  if (cdrom)
+    g_string_append (drive, ",media=cdrom");
+  if (cdrom || disk->readonly)
+    g_string_append (drive, ",readonly=on");
+
+  if (g_str_equal (bus, "virtio")) {
+    if (cdrom)
+      return unsupported (error, "cdrom on the virtio bus");
+    g_string_append_printf (dev, "virtio-blk-pci,drive=%s,id=%s", drive_id, alias);
+  } else if (g_str_equal (bus, "ide") || g_str_equal (bus, "sata")) {
+    int idx = disk_index (disk->target_dev, g_str_equal (bus, "ide") ? "hd" : "sd");
+    gboolean q35 = strstr (vb_qemu_caps_lookup_machine (cmd->caps, cmd->def->os_machine)->name, "q35") != NULL;
+
+    if (idx < 0)
+      return unsupported (error, "disk target '%s' on bus %s", disk->target_dev ? disk->target_dev : "", bus);
+    /* pc: two IDE buses of two units; q35: the six AHCI ports as ide.N */
+    if (q35) {
+      if (idx >= 6)
+        return unsupported (error, "disk target '%s' beyond the six SATA ports", disk->target_dev);
+      g_string_append_printf (dev, "%s,bus=ide.%d,drive=%s,id=%s", cdrom ? "ide-cd" : "ide-hd",
+                              idx, drive_id, alias);
+    } else {
+      if (g_str_equal (bus, "sata"))
+        return unsupported (error, "SATA disks on machine type %s", cmd->def->os_machine ? cmd->def->os_machine : "pc");
+      if (idx >= 4)
+        return unsupported (error, "disk target '%s' beyond the four IDE units", disk->target_dev);
+      g_string_append_printf (dev, "%s,bus=ide.%d,unit=%d,drive=%s,id=%s", cdrom ? "ide-cd" : "ide-hd",
+                              idx / 2, idx % 2, drive_id, alias);
+    }
+  } else if (g_str_equal (bus, "scsi")) {
+    if (!cmd->scsi) {
+      opt (cmd, "-device", "virtio-scsi-pci,id=scsi0");
+      cmd->scsi = TRUE;
+    }
+    g_string_append_printf (dev, "%s,bus=scsi0.0,drive=%s,id=%s", cdrom ? "scsi-cd" : "scsi-hd",
+                            drive_id, alias);
+  } else {
+    return unsupported (error, "disk bus '%s'", bus);
+  }
+  append_bootindex (dev, &disk->info);
+  opt (cmd, "-drive", "%s", drive->str);
+  opt (cmd, "-device", "%s", dev->str);
+  return TRUE;
+}
+
+/* Network ------------------------------------------------------------------ */
+
+const char *
+vb_qemu_nic_device (const char *model)
+{
+  if (model == NULL)
+    return "rtl8139";
+  if (g_str_equal (model, "virtio"))
+    return "virtio-net-pci";
+  if (g_str_equal (model, "e1000") || g_str_equal (model, "e1000e") || g_str_equal (model, "rtl8139"))
+    return model;
+  return NULL;
+}
+
+static gboolean
+add_interface (Cmd *cmd, const VbDomainInterfaceDef *iface, guint n, GError **error)
+{
+  const char *device = vb_qemu_nic_device (iface->model);
+  g_autofree char *alias = vb_qemu_device_alias (&iface->info);
+  char mac[18];
+  g_autoptr(GString) dev = g_string_new (NULL);
+
+  if (g_strcmp0 (iface->type, "user") != 0)
+    return unsupported (error, "interface type '%s'", iface->type ? iface->type : "");
+  if (device == NULL)
+    return unsupported (error, "interface model '%s'", iface->model);
+  vb_mac_format (&iface->mac, mac);
+  if (alias == NULL)
+    alias = g_strdup_printf ("net%u", n);
+  opt (cmd, "-netdev", "user,id=host%s", alias);
+  g_string_append_printf (dev, "%s,netdev=host%s,id=%s,mac=%s", device, alias, alias, mac);
+  append_bootindex (dev, &iface->info);
+  opt (cmd, "-device", "%s", dev->str);
+  return TRUE;
+}
+
+/* Character devices ------------------------------------------------------ */
+
+static gboolean
+add_chardev (Cmd *cmd, const VbDomainChardevSource *src, const char *id, const char *type,
+             GError **error)
+{
+  if (type == NULL || g_str_equal (type, "pty")) {
+    opt (cmd, "-chardev", "pty,id=%s", id);
+  } else if (g_str_equal (type, "file")) {
+    g_autofree char *path = esc (src->path);
+
+    if (src->path == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "file chardev %s has no path", id);
+      return FALSE;
+    }
+    opt (cmd, "-chardev", "file,id=%s,path=%s%s", id, path,
+         g_strcmp0 (src->append, "on") == 0 ? ",append=on" : "");
+  } else if (g_str_equal (type, "null")) {
+    opt (cmd, "-chardev", "null,id=%s", id);
+  } else if (g_str_equal (type, "unix")) {
+    g_autofree char *path = esc (src->path);
+
+    if (src->path == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "unix chardev %s has no path", id);
+      return FALSE;
+    }
+    opt (cmd, "-chardev", "socket,id=%s,path=%s%s", id, path,
+         g_strcmp0 (src->mode, "bind") == 0 ? ",server=on,wait=off" : "");
+  } else if (g_str_equal (type, "tcp")) {
+    g_autofree char *host = esc (src->host ? src->host : "127.0.0.1");
+    g_autofree char *service = esc (src->service ? src->service : "0");
+
+    opt (cmd, "-chardev", "socket,id=%s,host=%s,port=%s%s", id, host, service,
+         g_strcmp0 (src->mode, "bind") == 0 ? ",server=on,wait=off" : "");
+  } else {
+    return unsupported (error, "character device type '%s'", type);
+  }
+  return TRUE;
+}
+
+static gboolean
+add_serials (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  GPtrArray *serials = def->serials;
+
+  /* A lone <console> on the serial target is serial port 0, as libvirt
+   * treats it. */
+  if ((serials == NULL || serials->len == 0) && def->consoles && def->consoles->len > 0)
+    serials = def->consoles;
+  for (guint i = 0; serials && i < serials->len; i++) {
+    const VbDomainChardevDef *chr = g_ptr_array_index (serials, i);
+    int port = chr->target_port >= 0 ? chr->target_port : (int) i;
+    g_autofree char *id = g_strdup_printf ("charserial%d", port);
+
+    if (chr->target_type && !g_str_equal (chr->target_type, "isa-serial") &&
+        !g_str_equal (chr->target_type, "serial") && !g_str_equal (chr->target_type, "isa"))
+      continue;
+    if (!add_chardev (cmd, &chr->source, id, chr->source.type, error))
+      return FALSE;
+    opt (cmd, "-device", "isa-serial,chardev=%s,id=serial%d,index=%d", id, port, port);
+  }
+  return TRUE;
+}
+
+/* Graphics, video, input, balloon, rng ------------------------------------------ */
+
+static gboolean
+add_graphics (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  gboolean have_vnc = FALSE;
+
+  for (guint i = 0; def->graphics && i < def->graphics->len; i++) {
+    const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
+    const char *listen = "127.0.0.1";
+    const char *socket = g->socket;
+
+    if (g_strcmp0 (g->type, "vnc") != 0)
+      return unsupported (error, "graphics type '%s'", g->type ? g->type : "");
+    if (have_vnc)
+      return unsupported (error, "more than one VNC display");
+    if (g->passwd)
+      return unsupported (error, "VNC passwords");
+    for (guint l = 0; g->listens && l < g->listens->len; l++) {
+      const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
+
+      if (gl->type == VB_GRAPHICS_LISTEN_ADDRESS && gl->address)
+      {
+        g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (gl->address);
+
+        /* it goes into an option string: an address and nothing else */
+        if (addr == NULL) {
+          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "VNC listen address '%s' is not an IP address",
+                       gl->address);
+          return FALSE;
+        }
+        listen = gl->address;
+      }
+      else if (gl->type == VB_GRAPHICS_LISTEN_SOCKET && gl->socket)
+        socket = gl->socket;
+      else if (gl->type == VB_GRAPHICS_LISTEN_NETWORK)
+        return unsupported (error, "VNC listening on a network");
+    }
+    if (socket) {
+      g_autofree char *path = esc (socket);
+      opt (cmd, "-vnc", "unix:%s", path);
+    } else if (g->autoport || g->port <= 0) {
+      /* qemu takes the first free display from 0 up: the port is read
+       * back over QMP for the live XML */
+      opt (cmd, "-vnc", "%s%s%s:0,to=%d", strchr (listen, ':') ? "[" : "", listen,
+           strchr (listen, ':') ? "]" : "", VNC_DISPLAYS - 1);
+    } else {
+      if (g->port < VNC_PORT_MIN)
+        return unsupported (error, "VNC port %d below %d", g->port, VNC_PORT_MIN);
+      opt (cmd, "-vnc", "%s%s%s:%d", strchr (listen, ':') ? "[" : "", listen,
+           strchr (listen, ':') ? "]" : "", g->port - VNC_PORT_MIN);
+    }
+    have_vnc = TRUE;
+  }
+  if (!have_vnc)
+    opt (cmd, "-display", "none");
+  return TRUE;
+}
+
+static gboolean
+add_videos (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+
+  for (guint i = 0; def->videos && i < def->videos->len; i++) {
+    const VbDomainVideoDef *v = g_ptr_array_index (def->videos, i);
+    const char *model = v->model_type ? v->model_type : "vga";
+    const char *device;
+
+    if (g_str_equal (model, "none"))
+      continue;
+    if (g_str_equal (model, "vga"))
+      device = v->primary ? "VGA" : "secondary-vga";
+    else if (g_str_equal (model, "cirrus"))
+      device = "cirrus-vga";
+    else if (g_str_equal (model, "virtio"))
+      device = v->primary ? "virtio-vga" : "virtio-gpu-pci";
+    else if (g_str_equal (model, "qxl"))
+      device = v->primary ? "qxl-vga" : "qxl";
+    else if (g_str_equal (model, "bochs"))
+      device = "bochs-display";
+    else if (g_str_equal (model, "ramfb"))
+      device = "ramfb";
+    else
+      return unsupported (error, "video model '%s'", model);
+    opt (cmd, "-device", "%s,id=video%u", device, i);
+  }
+  return TRUE;
+}
+
+static gboolean
+add_inputs (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+
+  for (guint i = 0; def->inputs && i < def->inputs->len; i++) {
+    const VbDomainInputDef *in = g_ptr_array_index (def->inputs, i);
+    const char *bus = in->bus ? in->bus : "ps2";
+
+    /* PS/2 mouse and keyboard come with the pc and q35 machines */
+    if (g_str_equal (bus, "ps2"))
+      continue;
+    if (g_str_equal (bus, "usb")) {
+      const char *device = g_strcmp0 (in->type, "tablet") == 0 ? "usb-tablet"
+                           : g_strcmp0 (in->type, "keyboard") == 0 ? "usb-kbd"
+                           : g_strcmp0 (in->type, "mouse") == 0 ? "usb-mouse" : NULL;
+      if (device == NULL)
+        return unsupported (error, "USB input type '%s'", in->type ? in->type : "");
+      if (!cmd->usb) {
+        arg (cmd, "-usb");
+        cmd->usb = TRUE;
+      }
+      opt (cmd, "-device", "%s,id=input%u", device, i);
+    } else if (g_str_equal (bus, "virtio")) {
+      const char *device = g_strcmp0 (in->type, "tablet") == 0 ? "virtio-tablet-pci"
+                           : g_strcmp0 (in->type, "keyboard") == 0 ? "virtio-keyboard-pci"
+                           : g_strcmp0 (in->type, "mouse") == 0 ? "virtio-mouse-pci" : NULL;
+      if (device == NULL)
+        return unsupported (error, "virtio input type '%s'", in->type ? in->type : "");
+      opt (cmd, "-device", "%s,id=input%u", device, i);
+    } else {
+      return unsupported (error, "input bus '%s'", bus);
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+add_memballoon (Cmd *cmd, GError **error)
+{
+  const VbDomainMemballoonDef *b = cmd->def->memballoon;
+
+  if (b == NULL || g_strcmp0 (b->model, "none") == 0)
+    return TRUE;
+  if (g_strcmp0 (b->model, "virtio") != 0)
+    return unsupported (error, "memballoon model '%s'", b->model ? b->model : "");
+  opt (cmd, "-device", "virtio-balloon-pci,id=balloon0%s",
+       g_strcmp0 (b->free_page_reporting, "on") == 0 ? ",free-page-reporting=on" : "");
+  return TRUE;
+}
+
+static gboolean
+add_rngs (Cmd *cmd, GError **error)
+{
+  GPtrArray *rngs = vb_domain_def_get_devices (cmd->def, VB_DOMAIN_DEVICE_RNG);
+
+  for (guint i = 0; rngs && i < rngs->len; i++) {
+    xmlNode *rng = g_ptr_array_index (rngs, i);
+    g_autofree char *model = (char *) xmlGetProp (rng, BAD_CAST "model");
+    g_autofree char *source = NULL;
+
+    if (g_strcmp0 (model, "virtio") != 0)
+      return unsupported (error, "rng model '%s'", model ? model : "");
+    for (xmlNode *c = rng->children; c; c = c->next) {
+      if (c->type == XML_ELEMENT_NODE && xmlStrEqual (c->name, BAD_CAST "backend")) {
+        g_autofree char *model_attr = (char *) xmlGetProp (c, BAD_CAST "model");
+        xmlChar *text = xmlNodeGetContent (c);
+
+        if (g_strcmp0 (model_attr, "random") != 0) {
+          xmlFree (text);
+          return unsupported (error, "rng backend '%s'", model_attr ? model_attr : "");
+        }
+        g_free (source);
+        source = g_strstrip (g_strdup ((const char *) text));
+        xmlFree (text);
+      }
+    }
+    {
+      g_autofree char *path = esc (source && *source ? source : "/dev/urandom");
+      opt (cmd, "-object", "rng-random,id=objrng%u,filename=%s", i, path);
+    }
+    opt (cmd, "-device", "virtio-rng-pci,rng=objrng%u,id=rng%u", i, i);
+  }
+  return TRUE;
+}
+
+/* Device kinds the driver does not build yet.  Refusing them is safer than
+ * starting a guest without a disk-like device the user relies on; purely
+ * cosmetic ones (sound, channels for agents, USB redirection) are left out
+ * with a message instead, so VMs made by virt-install or Cockpit start. */
+static gboolean
+check_other_devices (Cmd *cmd, GError **error)
+{
+  static const VbDomainDeviceKind refused[] = {
+    VB_DOMAIN_DEVICE_FILESYSTEM, VB_DOMAIN_DEVICE_HOSTDEV, VB_DOMAIN_DEVICE_SHMEM,
+    VB_DOMAIN_DEVICE_MEMORY, VB_DOMAIN_DEVICE_TPM, VB_DOMAIN_DEVICE_SMARTCARD,
+    VB_DOMAIN_DEVICE_VSOCK, VB_DOMAIN_DEVICE_IOMMU, VB_DOMAIN_DEVICE_CRYPTO,
+    VB_DOMAIN_DEVICE_NVRAM, VB_DOMAIN_DEVICE_PSTORE, VB_DOMAIN_DEVICE_LEASE,
+  };
+  static const VbDomainDeviceKind skipped[] = {
+    VB_DOMAIN_DEVICE_SOUND, VB_DOMAIN_DEVICE_AUDIO, VB_DOMAIN_DEVICE_REDIRDEV,
+    VB_DOMAIN_DEVICE_REDIRFILTER, VB_DOMAIN_DEVICE_HUB, VB_DOMAIN_DEVICE_WATCHDOG,
+    VB_DOMAIN_DEVICE_PANIC,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    GPtrArray *devs = vb_domain_def_get_devices (cmd->def, refused[i]);
+    if (devs && devs->len)
+      return unsupported (error, "<%s> devices", vb_domain_device_kind_to_string (refused[i]));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (skipped); i++) {
+    GPtrArray *devs = vb_domain_def_get_devices (cmd->def, skipped[i]);
+    if (devs && devs->len)
+      g_message ("domain '%s': <%s> is not supported yet and left out", cmd->def->name,
+                 vb_domain_device_kind_to_string (skipped[i]));
+  }
+  if (cmd->def->channels && cmd->def->channels->len)
+    g_message ("domain '%s': <channel> is not supported yet and left out", cmd->def->name);
+  if (cmd->def->parallels && cmd->def->parallels->len)
+    return unsupported (error, "parallel ports");
+  return TRUE;
+}
+
+GStrv
+vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, const char *qmp_path,
+                       GError **error)
+{
+  g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
+  Cmd cmd = { .argv = argv, .def = def, .caps = caps };
+  g_autofree char *name = esc (def->name);
+  g_autofree char *qmp = esc (qmp_path);
+  char uuid[VB_UUID_STRING_LEN + 1];
+
+  if (g_strcmp0 (def->virt_type, "kvm") == 0) {
+    if (!caps->kvm_usable) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "domain type 'kvm' needs /dev/kvm, which this host lacks; use type 'qemu'");
+      return NULL;
+    }
+    cmd.kvm = TRUE;
+  } else if (g_strcmp0 (def->virt_type, "qemu") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "domain type '%s' is not a QEMU type",
+                 def->virt_type ? def->virt_type : "");
+    return NULL;
+  }
+
+  vb_uuid_format (&def->uuid, uuid);
+  arg (&cmd, def->emulator ? def->emulator : caps->emulator);
+  opt (&cmd, "-name", "guest=%s,debug-threads=on", name);
+  opt (&cmd, "-uuid", "%s", uuid);
+  arg (&cmd, "-no-user-config");
+  arg (&cmd, "-nodefaults");
+  arg (&cmd, "-S");
+  opt (&cmd, "-qmp", "unix:%s,server=on,wait=off", qmp);
+  opt (&cmd, "-msg", "timestamp=on");
+  if (!add_machine (&cmd, error) || !add_cpu (&cmd, error))
+    return NULL;
+  add_memory_smp (&cmd);
+  opt (&cmd, "-rtc", "base=%s", g_strcmp0 (def->clock_offset, "localtime") == 0 ? "localtime" : "utc");
+  if (g_strcmp0 (def->on_reboot, "destroy") == 0)
+    arg (&cmd, "-no-reboot");
+  add_boot (&cmd);
+  if (!check_other_devices (&cmd, error))
+    return NULL;
+  for (guint i = 0; def->disks && i < def->disks->len; i++)
+    if (!add_disk (&cmd, g_ptr_array_index (def->disks, i), i, error))
+      return NULL;
+  for (guint i = 0; def->interfaces && i < def->interfaces->len; i++)
+    if (!add_interface (&cmd, g_ptr_array_index (def->interfaces, i), i, error))
+      return NULL;
+  if (!add_serials (&cmd, error) || !add_graphics (&cmd, error) || !add_videos (&cmd, error) ||
+      !add_inputs (&cmd, error) || !add_memballoon (&cmd, error) || !add_rngs (&cmd, error))
+    return NULL;
+  return g_strv_builder_end (argv);
+}
+
+/* Aliases ------------------------------------------------------------------ */
+
+char *
+vb_qemu_device_alias (const VbDomainDeviceInfo *info)
+{
+  return info->alias ? vb_xml_prop (info->alias, "name") : NULL;
+}
+
+void
+vb_qemu_set_alias (VbDomainDeviceInfo *info, const char *name)
+{
+  xmlNode *tmp = xmlNewNode (NULL, BAD_CAST "alias");
+
+  xmlNewProp (tmp, BAD_CAST "name", BAD_CAST name);
+  vb_xml_opaque_free (info->alias);
+  info->alias = vb_xml_opaque_copy (tmp);
+  xmlFreeNode (tmp);
+}
+
+static gboolean
+alias_in_use (const VbDomainDef *def, const char *name)
+{
+  static const VbDomainDeviceKind kinds[] = { VB_DOMAIN_DEVICE_DISK, VB_DOMAIN_DEVICE_INTERFACE };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++) {
+    GPtrArray *devs = vb_domain_def_get_devices (def, kinds[k]);
+
+    for (guint i = 0; devs && i < devs->len; i++) {
+      const VbDomainDeviceInfo *info = kinds[k] == VB_DOMAIN_DEVICE_DISK
+                                         ? &((VbDomainDiskDef *) g_ptr_array_index (devs, i))->info
+                                         : &((VbDomainInterfaceDef *) g_ptr_array_index (devs, i))->info;
+      g_autofree char *alias = vb_qemu_device_alias (info);
+
+      if (g_strcmp0 (alias, name) == 0)
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+char *
+vb_qemu_next_alias (const VbDomainDef *def, const char *prefix)
+{
+  for (guint n = 0;; n++) {
+    g_autofree char *name = g_strdup_printf ("%s%u", prefix, n);
+
+    if (!alias_in_use (def, name))
+      return g_steal_pointer (&name);
+  }
+}
+
+const char *
+vb_qemu_disk_alias_prefix (const VbDomainDiskDef *disk)
+{
+  const char *bus = disk->target_bus ? disk->target_bus : "ide";
+
+  if (g_str_equal (bus, "virtio"))
+    return "virtio-disk";
+  if (g_str_equal (bus, "sata"))
+    return "sata-disk";
+  if (g_str_equal (bus, "scsi"))
+    return "scsi-disk";
+  return "ide-disk";
+}
+
+/* Aliases become qemu ids inside option strings: only ours, or a user's
+ * made of the characters qemu allows in an id, are kept. */
+static gboolean
+alias_is_safe (const char *alias)
+{
+  if (alias == NULL || !g_ascii_isalpha (*alias))
+    return FALSE;
+  for (const char *p = alias; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+drop_unsafe_alias (VbDomainDeviceInfo *info)
+{
+  g_autofree char *alias = vb_qemu_device_alias (info);
+
+  if (info->alias && !alias_is_safe (alias))
+    g_clear_pointer (&info->alias, vb_xml_opaque_free);
+}
+
+void
+vb_qemu_assign_aliases (VbDomainDef *def)
+{
+  GPtrArray *disks = vb_domain_def_get_devices (def, VB_DOMAIN_DEVICE_DISK);
+  GPtrArray *ifaces = vb_domain_def_get_devices (def, VB_DOMAIN_DEVICE_INTERFACE);
+
+  for (guint i = 0; disks && i < disks->len; i++)
+    drop_unsafe_alias (&((VbDomainDiskDef *) g_ptr_array_index (disks, i))->info);
+  for (guint i = 0; ifaces && i < ifaces->len; i++)
+    drop_unsafe_alias (&((VbDomainInterfaceDef *) g_ptr_array_index (ifaces, i))->info);
+  for (guint i = 0; disks && i < disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (disks, i);
+
+    if (disk->info.alias == NULL) {
+      g_autofree char *name = vb_qemu_next_alias (def, vb_qemu_disk_alias_prefix (disk));
+      vb_qemu_set_alias (&disk->info, name);
+    }
+  }
+  for (guint i = 0; ifaces && i < ifaces->len; i++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (ifaces, i);
+
+    if (iface->info.alias == NULL) {
+      g_autofree char *name = vb_qemu_next_alias (def, "net");
+      vb_qemu_set_alias (&iface->info, name);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "vb-domain-def.h"
+#include "vb-qemu-caps.h"
+
+G_BEGIN_DECLS
+
+/* The qemu-system argv for @def: always -no-user-config -nodefaults and
+ * -S (the driver issues "cont" once it holds the monitor), the accelerator
+ * the domain type asks for (kvm: only where /dev/kvm opens; qemu: TCG),
+ * and only machine types and CPU models @caps lists.  Devices the driver
+ * cannot yet build, and files that do not exist, are errors here, before
+ * any process starts. */
+GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, const char *qmp_path,
+                             GError **error);
+
+/* qemu device ids are the devices' <alias name=…> in the live definition,
+ * libvirt style ("virtio-disk0", "net1"), so hot-unplug finds them again,
+ * also after a daemon restart. */
+void vb_qemu_assign_aliases (VbDomainDef *def);
+char *vb_qemu_device_alias (const VbDomainDeviceInfo *info);
+void vb_qemu_set_alias (VbDomainDeviceInfo *info, const char *name);
+/* The first "<prefix>N" no disk or interface of @def uses. */
+char *vb_qemu_next_alias (const VbDomainDef *def, const char *prefix);
+const char *vb_qemu_disk_alias_prefix (const VbDomainDiskDef *disk);
+/* The qemu device of a NIC model; NULL when the driver has none. */
+const char *vb_qemu_nic_device (const char *model);
+
+G_END_DECLS

@@ -1,0 +1,2551 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-qemu-driver.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "vb-config-store.h"
+#include "vb-domain-def.h"
+#include "vb-error.h"
+#include "vb-qemu-caps.h"
+#include "vb-qemu-command.h"
+#include "vb-qemu-host.h"
+#include "vb-qemu-monitor.h"
+
+/* How long a start may take to answer on its monitor, how long SIGTERM
+ * gets before SIGKILL, and how often a guest that is not our child is
+ * checked for having gone. */
+#define MONITOR_CONNECT_TIMEOUT_MS 30000
+#define REATTACH_CONNECT_TIMEOUT_MS 3000
+#define DESTROY_KILL_TIMEOUT_MS 5000
+#define FOREIGN_POLL_INTERVAL_MS 10
+
+/* libvirt's numbers used only here */
+enum {
+  QEMU_DESTROY_GRACEFUL = 1 << 0,
+  QEMU_SHUTDOWN_ACPI = 1 << 0,
+  QEMU_REBOOT_ACPI = 1 << 0,
+  QEMU_DOMAIN_SHUTDOWN_USER = 1,  /* VIR_DOMAIN_SHUTDOWN_USER */
+  QEMU_DOMAIN_CRASHED_PANICKED = 1,
+  QEMU_STATS_STATE = 1 << 0,
+  QEMU_STATS_CPU_TOTAL = 1 << 1,
+  QEMU_STATS_BALLOON = 1 << 2,
+  QEMU_STATS_VCPU = 1 << 3,
+  QEMU_MEM_ACTUAL_BALLOON = 6,
+  QEMU_MEM_RSS = 7,
+};
+
+struct _VbQemuDriver {
+  VbDriver parent_instance;
+  gboolean system;
+  char *state_dir;
+  gboolean opened;
+  VbConfigStore *store;
+  char *save_dir;   /* managed save images: memory, so not under /etc or /run */
+  char *emulator;
+  char *caps_cache;
+  VbQemuCaps *caps;
+  GError *caps_error;
+  gboolean probing;
+  GCancellable *probe_cancel;
+  GQueue deferred; /* Deferred*: calls waiting for the capabilities */
+};
+
+G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
+
+/* One qemu process: from spawn (or re-attach) to its exit.  Held by the
+ * domain's driver data while it runs, and by every pending callback. */
+typedef struct {
+  VbQemuDriver *driver;   /* borrowed: the driver's dispose marks every vm exited */
+  VbDomain *dom;
+  GSubprocess *proc;      /* NULL when re-attached: not our child */
+  GPid pid;
+  guint64 start_time;     /* /proc/<pid>/stat field 22, against pid reuse */
+  char *qmp_path;
+  char *log_path;
+  VbQemuMonitor *mon;
+  GCancellable *cancel;
+  gboolean exited;
+  gboolean destroying;
+  gboolean shutdown_seen;
+  int pause_reason;       /* reason a STOP event gets while we asked for it */
+  /* start */
+  gboolean starting;
+  gboolean start_paused;
+  gboolean start_registers; /* CreateXML of a new transient domain */
+  char *restore_path;       /* managed save image the start restores */
+  /* managed save */
+  gboolean saving;
+  gboolean saved;
+  char *save_path;
+  GTask *save_task;
+  guint migrate_poll;
+  GHashTable *detaches;     /* alias → Detach*: device_del sent, DEVICE_DELETED awaited */
+  void (*migrate_done) (gpointer vm, const char *error); /* NULL error: completed */
+  VbDomainDef *start_live;
+  GTask *start_task;
+  GError *start_error;
+  GPtrArray *stop_waiters; /* GTask*: Destroy calls completed at exit */
+  guint kill_timer;
+  guint poll_timer;
+} QemuVm;
+
+/* A hot-unplug the guest has not acknowledged yet. */
+typedef struct {
+  GTask *task;        /* NULL once the call returned without waiting longer */
+  char *xml;          /* the device as the caller gave it, to detach from the live def */
+  char *backend;      /* drive node or netdev to remove once the device is gone */
+  gboolean is_disk;
+  guint timeout_id;
+} Detach;
+
+static void
+detach_free (Detach *d)
+{
+  g_clear_handle_id (&d->timeout_id, g_source_remove);
+  if (d->task)
+    g_task_return_new_error (d->task, VB_ERROR, VB_ERROR_FAILED, "the domain stopped before the device was removed");
+  g_clear_object (&d->task);
+  g_free (d->xml);
+  g_free (d->backend);
+  g_free (d);
+}
+
+static void
+vm_clear (gpointer data)
+{
+  QemuVm *vm = data;
+
+  g_clear_handle_id (&vm->kill_timer, g_source_remove);
+  g_clear_handle_id (&vm->poll_timer, g_source_remove);
+  g_clear_handle_id (&vm->migrate_poll, g_source_remove);
+  g_free (vm->restore_path);
+  g_free (vm->save_path);
+  g_clear_object (&vm->save_task);
+  if (vm->mon) {
+    g_signal_handlers_disconnect_by_data (vm->mon, vm);
+    vb_qemu_monitor_close (vm->mon);
+    g_object_unref (vm->mon);
+  }
+  g_clear_object (&vm->cancel);
+  g_clear_object (&vm->proc);
+  g_clear_object (&vm->dom);
+  g_free (vm->qmp_path);
+  g_free (vm->log_path);
+  g_clear_pointer (&vm->start_live, vb_domain_def_free);
+  g_clear_object (&vm->start_task);
+  g_clear_error (&vm->start_error);
+  g_clear_pointer (&vm->stop_waiters, g_ptr_array_unref);
+  g_clear_pointer (&vm->detaches, g_hash_table_unref);
+}
+
+static QemuVm *
+vm_ref (QemuVm *vm)
+{
+  return g_rc_box_acquire (vm);
+}
+
+static void
+vm_unref (QemuVm *vm)
+{
+  g_rc_box_release_full (vm, vm_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QemuVm, vm_unref)
+
+static QemuVm *
+vm_new (VbQemuDriver *driver, VbDomain *dom)
+{
+  QemuVm *vm = g_rc_box_new0 (QemuVm);
+
+  vm->driver = driver;
+  vm->dom = g_object_ref (dom);
+  vm->cancel = g_cancellable_new ();
+  vm->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  vm->detaches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) detach_free);
+  return vm;
+}
+
+static QemuVm *
+domain_vm (VbDomain *dom)
+{
+  return vb_domain_get_driver_data (dom);
+}
+
+/* Helpers ------------------------------------------------------------------ */
+
+static gboolean
+check_flags (guint flags, guint allowed, GError **error)
+{
+  if (flags & ~allowed) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)", flags & ~allowed);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_active (VbDomain *dom, GError **error)
+{
+  if (!vb_domain_is_active (dom) || domain_vm (dom) == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                 vb_domain_get_name (dom));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+return_variant (GTask *task, GVariant *out)
+{
+  if (out)
+    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static guint64
+def_current_memory (const VbDomainDef *def)
+{
+  return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
+}
+
+static guint
+def_current_vcpus (const VbDomainDef *def)
+{
+  return def->current_vcpus ? def->current_vcpus : def->vcpus;
+}
+
+/* The core indexes each domain by the address of the UUID inside its
+ * definition: new contents move into the existing struct. */
+static void
+domain_replace_def (VbDomain *dom, VbDomainDef *def)
+{
+  VbDomainDef *cur = (VbDomainDef *) vb_domain_get_def (dom);
+  g_autofree char *old_name = g_strdup (vb_domain_get_name (dom));
+  VbDomainDef tmp = *cur;
+
+  *cur = *def;
+  *def = tmp;
+  vb_domain_def_free (def);
+  if (g_strcmp0 (old_name, vb_domain_get_name (dom)) != 0)
+    g_object_notify (G_OBJECT (dom), "name");
+}
+
+/* /proc/<pid>/stat: the state letter and the start time, or FALSE when
+ * there is no such process. */
+static gboolean
+read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cpu_ticks)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *rparen;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  /* the command name may hold spaces and parentheses: skip to the last ')' */
+  rparen = strrchr (contents, ')');
+  if (rparen == NULL)
+    return FALSE;
+  fields = g_strsplit (rparen + 2, " ", -1);
+  if (g_strv_length (fields) < 20)
+    return FALSE;
+  if (state)
+    *state = fields[0][0];
+  if (cpu_ticks)
+    *cpu_ticks = g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10);
+  if (start_time)
+    *start_time = g_ascii_strtoull (fields[19], NULL, 10);
+  return TRUE;
+}
+
+/* Gone: no such process, a zombie, or another process that reused the pid. */
+static gboolean
+process_gone (GPid pid, guint64 start_time)
+{
+  char state = 0;
+  guint64 started = 0;
+
+  if (pid <= 0 || !read_proc_stat (pid, &state, &started, NULL))
+    return TRUE;
+  return state == 'Z' || state == 'X' || (start_time && started != start_time);
+}
+
+/* The last lines qemu wrote to its log, for error messages. */
+static char *
+log_tail (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  guint n, first;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, NULL, NULL))
+    return g_strdup ("");
+  g_strstrip (contents);
+  lines = g_strsplit (contents, "\n", -1);
+  n = g_strv_length (lines);
+  first = n > 3 ? n - 3 : 0;
+  for (guint i = first; i < n; i++) {
+    if (*lines[i] == '\0')
+      continue;
+    if (out->len)
+      g_string_append (out, "; ");
+    g_string_append (out, lines[i]);
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Managed save images: <save_dir>/<uuid>.save (qemu's migration stream)
+ * and <uuid>.save.xml (the definition it ran with). */
+static char *
+save_image_path (VbQemuDriver *self, VbDomain *dom, const char *suffix)
+{
+  g_autofree char *base = g_strconcat (vb_domain_get_uuid_string (dom), ".save", suffix, NULL);
+
+  return g_build_filename (self->save_dir, base, NULL);
+}
+
+static void
+remove_save_image (VbQemuDriver *self, VbDomain *dom)
+{
+  g_autofree char *image = save_image_path (self, dom, "");
+  g_autofree char *xml = save_image_path (self, dom, ".xml");
+
+  g_unlink (image);
+  g_unlink (xml);
+  vb_domain_set_managed_save (dom, FALSE);
+}
+
+/* Status files -------------------------------------------------------------- */
+
+#define STATUS_GROUP "domain"
+
+static void
+vm_save_status (QemuVm *vm)
+{
+  VbDomain *dom = vm->dom;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *data = NULL;
+  int reason;
+  VbDomainState state = vb_domain_get_state (dom, &reason);
+  const VbDomainDef *live = vb_domain_get_live_def (dom);
+
+  if (live == NULL || vm->exited)
+    return;
+  xml = vb_domain_def_format (live, VB_DOMAIN_FORMAT_SECURE);
+  g_key_file_set_int64 (kf, STATUS_GROUP, "pid", vm->pid);
+  g_key_file_set_uint64 (kf, STATUS_GROUP, "start-time", vm->start_time);
+  g_key_file_set_string (kf, STATUS_GROUP, "qmp", vm->qmp_path);
+  g_key_file_set_string (kf, STATUS_GROUP, "log", vm->log_path);
+  g_key_file_set_integer (kf, STATUS_GROUP, "id", vb_domain_get_id (dom));
+  g_key_file_set_integer (kf, STATUS_GROUP, "state", state);
+  g_key_file_set_integer (kf, STATUS_GROUP, "reason", reason);
+  g_key_file_set_boolean (kf, STATUS_GROUP, "persistent", vb_domain_is_persistent (dom));
+  g_key_file_set_boolean (kf, STATUS_GROUP, "shutdown-seen", vm->shutdown_seen);
+  g_key_file_set_string (kf, STATUS_GROUP, "xml", xml);
+  data = g_key_file_to_data (kf, NULL, NULL);
+  if (!vb_config_store_save_status (vm->driver->store, vb_domain_get_uuid_string (dom), data, &error))
+    g_warning ("domain '%s': %s", vb_domain_get_name (dom), error->message);
+}
+
+/* Exit --------------------------------------------------------------------- */
+
+/* The process is gone: the one place a run ends, whatever ended it. */
+static void
+vm_gone (QemuVm *vm)
+{
+  g_autoptr(QemuVm) keep = vm_ref (vm);
+  g_autoptr(VbDomain) dom = g_object_ref (vm->dom);
+  VbDriver *driver = VB_DRIVER (vm->driver);
+  g_autoptr(GError) error = NULL;
+
+  if (vm->exited)
+    return;
+  vm->exited = TRUE;
+  g_cancellable_cancel (vm->cancel);
+  g_clear_handle_id (&vm->kill_timer, g_source_remove);
+  g_clear_handle_id (&vm->poll_timer, g_source_remove);
+  if (vm->mon)
+    vb_qemu_monitor_close (vm->mon);
+  /* pending unplugs fail: the device went with the guest */
+  g_hash_table_remove_all (vm->detaches);
+  g_unlink (vm->qmp_path);
+  if (!vb_config_store_delete_status (vm->driver->store, vb_domain_get_uuid_string (dom), &error))
+    g_warning ("%s", error->message);
+
+  if (vm->starting) {
+    g_autoptr(GTask) task = g_steal_pointer (&vm->start_task);
+    g_autofree char *tail = log_tail (vm->log_path);
+
+    vm->starting = FALSE;
+    if (domain_vm (dom) == vm)
+      vb_domain_set_driver_data (dom, NULL, NULL);
+    if (vm->start_error)
+      g_task_return_error (task, g_steal_pointer (&vm->start_error));
+    else
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "QEMU exited while starting '%s'%s%s",
+                               vb_domain_get_name (dom), *tail ? ": " : "", tail);
+    return;
+  }
+
+  {
+    int reason, detail;
+    g_autoptr(GPtrArray) waiters = g_steal_pointer (&vm->stop_waiters);
+
+    if (vm->saved) {
+      reason = VB_DOMAIN_SHUTOFF_SAVED;
+      detail = VB_DOMAIN_EVENT_STOPPED_SAVED;
+    } else if (vm->destroying) {
+      reason = VB_DOMAIN_SHUTOFF_DESTROYED;
+      detail = VB_DOMAIN_EVENT_STOPPED_DESTROYED;
+    } else if (vm->shutdown_seen) {
+      reason = VB_DOMAIN_SHUTOFF_SHUTDOWN;
+      detail = VB_DOMAIN_EVENT_STOPPED_SHUTDOWN;
+    } else {
+      /* libvirt: the monitor went away without a SHUTDOWN event */
+      reason = VB_DOMAIN_SHUTOFF_CRASHED;
+      detail = VB_DOMAIN_EVENT_STOPPED_FAILED;
+    }
+    vb_domain_set_driver_data (dom, NULL, NULL);
+    vb_domain_set_live_def (dom, NULL);
+    vb_domain_set_id (dom, -1);
+    vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
+    if (vm->saved)
+      vb_domain_set_managed_save (dom, TRUE);
+    if (vm->save_task)
+      g_ptr_array_add (waiters, g_steal_pointer (&vm->save_task));
+    if (!vb_domain_is_persistent (dom))
+      vb_driver_remove_domain (driver, dom);
+    vb_driver_emit_domain_event (driver, dom, VB_DOMAIN_EVENT_STOPPED, detail);
+    for (guint i = 0; waiters && i < waiters->len; i++)
+      g_task_return_pointer (g_ptr_array_index (waiters, i), NULL, NULL);
+  }
+}
+
+static void
+vm_proc_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  vm_gone (vm);
+}
+
+static gboolean
+vm_poll_foreign (gpointer user_data)
+{
+  QemuVm *vm = user_data;
+
+  if (!process_gone (vm->pid, vm->start_time))
+    return G_SOURCE_CONTINUE;
+  vm->poll_timer = 0;
+  vm_gone (vm);
+  return G_SOURCE_REMOVE;
+}
+
+/* A re-attached qemu is not our child: nothing tells us when it exits
+ * but its monitor closing, after which /proc says when it is gone. */
+static void
+vm_watch_foreign (QemuVm *vm)
+{
+  if (vm->proc != NULL || vm->poll_timer || vm->exited)
+    return;
+  if (process_gone (vm->pid, vm->start_time)) {
+    vm_gone (vm);
+    return;
+  }
+  vm->poll_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, FOREIGN_POLL_INTERVAL_MS, vm_poll_foreign,
+                                       vm_ref (vm), (GDestroyNotify) vm_unref);
+}
+
+static void
+vm_kill (QemuVm *vm, int sig)
+{
+  if (vm->exited)
+    return;
+  if (vm->proc)
+    g_subprocess_send_signal (vm->proc, sig);
+  else if (!process_gone (vm->pid, vm->start_time))
+    kill (vm->pid, sig);
+  vm_watch_foreign (vm);
+}
+
+static gboolean
+vm_kill_timeout (gpointer user_data)
+{
+  QemuVm *vm = user_data;
+
+  vm->kill_timer = 0;
+  g_debug ("domain '%s' ignored SIGTERM: SIGKILL", vb_domain_get_name (vm->dom));
+  vm_kill (vm, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Start failed after the spawn: kill, and let vm_gone report once the
+ * process is really gone, so no qemu outlives the error. */
+static void
+vm_fail_start (QemuVm *vm, GError *error)
+{
+  if (vm->start_error == NULL)
+    vm->start_error = error;
+  else
+    g_error_free (error);
+  vm_kill (vm, SIGKILL);
+}
+
+/* Events --------------------------------------------------------------------- */
+
+static void
+vm_set_paused (QemuVm *vm, int reason)
+{
+  VbDomainState state = vb_domain_get_state (vm->dom, NULL);
+
+  if (state != VB_DOMAIN_RUNNING)
+    return;
+  vb_domain_set_state (vm->dom, VB_DOMAIN_PAUSED, reason);
+  vm_save_status (vm);
+  vb_driver_emit_domain_event (VB_DRIVER (vm->driver), vm->dom, VB_DOMAIN_EVENT_SUSPENDED,
+                               reason == VB_DOMAIN_PAUSED_IOERROR ? VB_DOMAIN_EVENT_SUSPENDED_IOERROR
+                                                                  : VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
+/* BLOCK_IO_ERROR: libvirt's IOError signal, and with werror=stop the STOP
+ * that follows is a pause for an I/O error. */
+static void
+vm_block_io_error (QemuVm *vm, JsonObject *obj)
+{
+  const char *device = obj ? json_object_get_string_member_with_default (obj, "device", "") : "";
+  /* hot-plugged disks have no BlockBackend name, only their node */
+  const char *node = obj ? json_object_get_string_member_with_default (obj, "node-name", "") : "";
+  const char *action = obj ? json_object_get_string_member_with_default (obj, "action", "") : "";
+  const char *reason = obj ? json_object_get_string_member_with_default (obj, "reason", "") : "";
+  const char *backend = *device ? device : node;
+  const char *alias = g_str_has_prefix (backend, "drive-") ? backend + strlen ("drive-") : backend;
+  GPtrArray *disks = vb_domain_def_get_devices (vb_domain_get_current_def (vm->dom), VB_DOMAIN_DEVICE_DISK);
+  const char *path = "";
+  int io_action = g_str_equal (action, "stop") ? 1 : g_str_equal (action, "report") ? 2 : 0;
+
+  for (guint i = 0; disks && i < disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (disks, i);
+    g_autofree char *disk_alias = vb_qemu_device_alias (&disk->info);
+
+    if (g_strcmp0 (disk_alias, alias) == 0 && disk->source)
+      path = disk->source;
+  }
+  if (io_action == 1)
+    vm->pause_reason = VB_DOMAIN_PAUSED_IOERROR;
+  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "IOError",
+                                g_variant_new ("(ssis)", path, alias, io_action, reason));
+}
+
+static void
+vm_set_running (QemuVm *vm, int reason)
+{
+  VbDomainState state = vb_domain_get_state (vm->dom, NULL);
+
+  if (state != VB_DOMAIN_PAUSED)
+    return;
+  vb_domain_set_state (vm->dom, VB_DOMAIN_RUNNING, reason);
+  vm_save_status (vm);
+  vb_driver_emit_domain_event (VB_DRIVER (vm->driver), vm->dom, VB_DOMAIN_EVENT_RESUMED,
+                               VB_DOMAIN_EVENT_RESUMED_UNPAUSED);
+}
+
+static void vm_device_deleted (QemuVm *vm, const char *alias);
+
+static void
+on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer user_data)
+{
+  QemuVm *vm = user_data;
+  VbDriver *driver = VB_DRIVER (vm->driver);
+  JsonObject *obj = data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
+
+  /* while starting or saving, the state is ours to set at the end */
+  if (vm->starting || vm->exited || (vm->saving && (g_str_equal (name, "STOP") || g_str_equal (name, "RESUME"))))
+    return;
+  if (g_str_equal (name, "STOP")) {
+    vm_set_paused (vm, vm->pause_reason);
+    if (vm->pause_reason == VB_DOMAIN_PAUSED_IOERROR)
+      vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  } else if (g_str_equal (name, "RESUME")) {
+    vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
+  } else if (g_str_equal (name, "SHUTDOWN")) {
+    gboolean guest = obj && json_object_has_member (obj, "guest") && json_object_get_boolean_member (obj, "guest");
+
+    if (vm->destroying || vm->shutdown_seen || vm->saved)
+      return;
+    vm->shutdown_seen = TRUE;
+    vb_domain_set_state (vm->dom, VB_DOMAIN_SHUTDOWN, QEMU_DOMAIN_SHUTDOWN_USER);
+    vm_save_status (vm);
+    vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_SHUTDOWN,
+                                 guest ? VB_DOMAIN_EVENT_SHUTDOWN_GUEST : VB_DOMAIN_EVENT_SHUTDOWN_HOST);
+  } else if (g_str_equal (name, "BLOCK_IO_ERROR")) {
+    vm_block_io_error (vm, obj);
+  } else if (g_str_equal (name, "BALLOON_CHANGE")) {
+    gint64 actual = obj ? json_object_get_int_member_with_default (obj, "actual", 0) : 0;
+
+    vb_driver_emit_domain_signal (driver, vm->dom, "BalloonChange", g_variant_new ("(t)", (guint64) actual / 1024));
+  } else if (g_str_equal (name, "DEVICE_DELETED")) {
+    vm_device_deleted (vm, obj ? json_object_get_string_member_with_default (obj, "device", NULL) : NULL);
+  } else if (g_str_equal (name, "RESET")) {
+    vb_driver_emit_domain_signal (driver, vm->dom, "Reboot", g_variant_new ("()"));
+  } else if (g_str_equal (name, "GUEST_PANICKED")) {
+    vb_domain_set_state (vm->dom, VB_DOMAIN_CRASHED, QEMU_DOMAIN_CRASHED_PANICKED);
+    vm_save_status (vm);
+    vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_CRASHED, VB_DOMAIN_EVENT_CRASHED_PANICKED);
+  }
+}
+
+static void
+on_monitor_closed (VbQemuMonitor *mon, GError *reason, gpointer user_data)
+{
+  QemuVm *vm = user_data;
+
+  if (vm->exited)
+    return;
+  if (vm->starting) {
+    vm_fail_start (vm, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QEMU monitor of '%s': %s",
+                                    vb_domain_get_name (vm->dom), reason ? reason->message : "closed"));
+    return;
+  }
+  vm_watch_foreign (vm);
+}
+
+static void
+vm_attach_monitor (QemuVm *vm, guint timeout_ms)
+{
+  vm->mon = vb_qemu_monitor_new ();
+  g_signal_connect (vm->mon, "event", G_CALLBACK (on_monitor_event), vm);
+  g_signal_connect (vm->mon, "closed", G_CALLBACK (on_monitor_closed), vm);
+  vb_qemu_monitor_connect (vm->mon, vm->qmp_path, timeout_ms, vm->cancel);
+}
+
+/* Capabilities ------------------------------------------------------------ */
+
+typedef struct {
+  VbOp op;
+  gpointer object;
+  GVariant *args;
+  GTask *task;
+} Deferred;
+
+static void vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, GTask *task);
+
+static void
+caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(VbQemuDriver) self = g_weak_ref_get (weak);
+  Deferred *d;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  if (self == NULL) {
+    g_autoptr(VbQemuCaps) unused = vb_qemu_caps_probe_finish (result, NULL);
+    return;
+  }
+
+  self->probing = FALSE;
+  g_clear_error (&self->caps_error);
+  self->caps = vb_qemu_caps_probe_finish (result, &self->caps_error);
+  if (self->caps_error)
+    g_warning ("QEMU driver: %s", self->caps_error->message);
+  else
+    vb_qemu_caps_save_cache (self->caps, self->caps_cache);
+  while ((d = g_queue_pop_head (&self->deferred)) != NULL) {
+    if (self->caps)
+      vb_qemu_driver_run (VB_DRIVER (self), d->op, d->object, d->args, d->task);
+    else
+      g_task_return_error (d->task, g_error_copy (self->caps_error));
+    g_clear_object (&d->object);
+    g_variant_unref (d->args);
+    g_object_unref (d->task);
+    g_free (d);
+  }
+}
+
+static void
+start_probe (VbQemuDriver *self)
+{
+  GWeakRef *weak;
+
+  if (self->probing || self->caps)
+    return;
+  self->probing = TRUE;
+  /* weak: a daemon exiting mid-probe disposes the driver, which cancels it */
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+  vb_qemu_caps_probe_async (self->emulator, self->probe_cancel, caps_probed, weak);
+}
+
+/* Runs the call again once the capabilities are known; FALSE when they
+ * already are. */
+static gboolean
+defer_for_caps (VbQemuDriver *self, VbOp op, gpointer object, GVariant *args, GTask *task)
+{
+  Deferred *d;
+
+  if (self->caps)
+    return FALSE;
+  if (self->caps_error && !self->probing) {
+    /* a failed probe is retried: qemu may have been installed since */
+    g_clear_error (&self->caps_error);
+  }
+  d = g_new0 (Deferred, 1);
+  d->op = op;
+  d->object = object ? g_object_ref (object) : NULL;
+  d->args = g_variant_ref (args);
+  d->task = g_object_ref (task);
+  g_queue_push_tail (&self->deferred, d);
+  start_probe (self);
+  return TRUE;
+}
+
+/* Definitions ------------------------------------------------------------------ */
+
+/* What the QEMU driver accepts, with libvirt's defaults filled in. */
+static VbDomainDef *
+parse_domain (const char *xml, GError **error)
+{
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, error);
+
+  if (def == NULL)
+    return NULL;
+  if (g_strcmp0 (def->virt_type, "qemu") != 0 && g_strcmp0 (def->virt_type, "kvm") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "could not find capabilities for domaintype=%s", def->virt_type);
+    return NULL;
+  }
+  if (g_strcmp0 (def->os_type, "hvm") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "no guest options available for os type '%s'",
+                 def->os_type ? def->os_type : "");
+    return NULL;
+  }
+  if (g_strcmp0 (def->os_arch, "x86_64") != 0 && g_strcmp0 (def->os_arch, "i686") != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "no guest options available for arch '%s'",
+                 def->os_arch ? def->os_arch : "");
+    return NULL;
+  }
+  if (def->memory_kib == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "<memory> must be greater than zero");
+    return NULL;
+  }
+  /* libvirt gives every QEMU guest a virtio balloon unless told not to */
+  if (def->memballoon == NULL) {
+    g_autoptr(VbDomainDevice) dev = vb_domain_device_parse ("<memballoon model='virtio'/>", NULL);
+
+    if (dev) {
+      def->memballoon = dev->data;
+      dev->data = NULL;
+    }
+  }
+  return g_steal_pointer (&def);
+}
+
+static gboolean
+store_definition (VbQemuDriver *self, const VbDomainDef *def, GError **error)
+{
+  g_autofree char *xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE | VB_DOMAIN_FORMAT_SECURE);
+  char uuid[VB_UUID_STRING_LEN + 1];
+
+  vb_uuid_format (&def->uuid, uuid);
+  return vb_config_store_save (self->store, uuid, xml, error);
+}
+
+static VbDomain *
+domain_define_xml (VbQemuDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  g_autoptr(VbDomainDef) def = NULL;
+  VbDomain *existing = NULL;
+  int detail;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = parse_domain (xml, error);
+  if (def == NULL)
+    return NULL;
+  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+    return NULL;
+  /* stored first: a failed write changes nothing */
+  if (!store_definition (self, def, error))
+    return NULL;
+
+  if (existing == NULL) {
+    g_autoptr(VbDomain) dom = vb_domain_new (g_steal_pointer (&def), TRUE);
+
+    vb_driver_add_domain (VB_DRIVER (self), dom);
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED, VB_DOMAIN_EVENT_DEFINED_ADDED);
+    return g_steal_pointer (&dom);
+  }
+  detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED : VB_DOMAIN_EVENT_DEFINED_ADDED;
+  domain_replace_def (existing, g_steal_pointer (&def));
+  vb_domain_set_persistent (existing, TRUE);
+  if (domain_vm (existing))
+    vm_save_status (domain_vm (existing));
+  vb_driver_emit_domain_event (VB_DRIVER (self), existing, VB_DOMAIN_EVENT_DEFINED, detail);
+  return g_object_ref (existing);
+}
+
+/* Migration to and from files ------------------------------------------------- */
+
+static gboolean migrate_poll_tick (gpointer user_data);
+
+static void
+migrate_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  const char *status = o ? json_object_get_string_member_with_default (o, "status", "") : "";
+
+  if (vm->exited || vm->migrate_done == NULL)
+    return;
+  if (ret == NULL) {
+    vm->migrate_done (vm, error->message);
+  } else if (g_str_equal (status, "completed")) {
+    vm->migrate_done (vm, NULL);
+  } else if (g_str_equal (status, "failed") || g_str_equal (status, "cancelled")) {
+    vm->migrate_done (vm, json_object_get_string_member_with_default (o, "error-desc", status));
+  } else {
+    vm->migrate_poll = g_timeout_add_full (G_PRIORITY_DEFAULT, 10, migrate_poll_tick, vm_ref (vm),
+                                           (GDestroyNotify) vm_unref);
+  }
+}
+
+static gboolean
+migrate_poll_tick (gpointer user_data)
+{
+  QemuVm *vm = user_data;
+
+  vm->migrate_poll = 0;
+  vb_qemu_monitor_command_async (vm->mon, "query-migrate", NULL, NULL, migrate_status, vm_ref (vm));
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits for the migration the monitor runs (either direction) to end. */
+static void
+migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error))
+{
+  vm->migrate_done = done;
+  vb_qemu_monitor_command_async (vm->mon, "query-migrate", NULL, NULL, migrate_status, vm_ref (vm));
+}
+
+static void
+save_failed (QemuVm *vm, const char *message)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&vm->save_task);
+  g_autofree char *part = g_strconcat (vm->save_path, ".part", NULL);
+
+  vm->saving = FALSE;
+  vm->migrate_done = NULL;
+  g_unlink (part);
+  /* the guest was paused for the save: give it back as it was */
+  if (vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
+    vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "managed save of '%s' failed: %s",
+                           vb_domain_get_name (vm->dom), message);
+}
+
+static void
+save_migrated (gpointer data, const char *message)
+{
+  QemuVm *vm = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *part = g_strconcat (vm->save_path, ".part", NULL);
+  g_autofree char *xml_path = g_strconcat (vm->save_path, ".xml", NULL);
+  g_autofree char *xml = NULL;
+
+  vm->migrate_done = NULL;
+  if (message) {
+    save_failed (vm, message);
+    return;
+  }
+  xml = vb_domain_def_format (vb_domain_get_live_def (vm->dom), VB_DOMAIN_FORMAT_SECURE);
+  if (!vb_file_write_atomic (xml_path, xml, strlen (xml), &error)) {
+    save_failed (vm, error->message);
+    return;
+  }
+  if (g_rename (part, vm->save_path) < 0) {
+    int saved_errno = errno;
+    g_unlink (xml_path);
+    save_failed (vm, g_strerror (saved_errno));
+    return;
+  }
+  /* the image is complete: this run ends as "saved" once qemu is gone */
+  vm->saved = TRUE;
+  vb_qemu_monitor_command_async (vm->mon, "quit", NULL, NULL, NULL, NULL);
+  vm_watch_foreign (vm);
+}
+
+static void
+save_migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (vm->exited)
+    return;
+  if (ret == NULL) {
+    save_failed (vm, error->message);
+    return;
+  }
+  migrate_wait (vm, save_migrated);
+}
+
+/* libvirt's managed save: the guest's state into a file, the domain off;
+ * the next start restores it.  QEMU 7.2 has no file: migration URI, so
+ * the stream goes through exec:cat into a file of ours. */
+static void
+domain_managed_save (VbQemuDriver *self, VbDomain *dom, GTask *task)
+{
+  g_autoptr(QemuVm) vm = vm_ref (domain_vm (dom));
+  g_autofree char *part = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(JsonNode) args = NULL;
+
+  vm->saving = TRUE;
+  vm->save_task = g_object_ref (task);
+  g_free (vm->save_path);
+  vm->save_path = save_image_path (self, dom, "");
+  part = g_strconcat (vm->save_path, ".part", NULL);
+  quoted = g_shell_quote (part);
+  uri = g_strdup_printf ("exec:cat > %s", quoted);
+  args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
+  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
+  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+}
+
+/* Start ------------------------------------------------------------------------ */
+
+static void
+vm_start_done (QemuVm *vm)
+{
+  VbQemuDriver *self = vm->driver;
+  VbDomain *dom = vm->dom;
+  g_autoptr(GTask) task = g_steal_pointer (&vm->start_task);
+  VbDomainDef *live = g_steal_pointer (&vm->start_live);
+  int id = vb_driver_next_domain_id (VB_DRIVER (self));
+  gboolean paused = vm->start_paused;
+  gboolean restored = vm->restore_path != NULL;
+
+  vm->starting = FALSE;
+  live->id = id;
+  vb_domain_set_live_def (dom, live);
+  vb_domain_set_id (dom, id);
+  vb_domain_set_managed_save (dom, FALSE);
+  if (paused)
+    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
+  else
+    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, restored ? VB_DOMAIN_RUNNING_RESTORED : VB_DOMAIN_RUNNING_BOOTED);
+  /* restored once: the image is spent */
+  if (restored)
+    remove_save_image (self, dom);
+  if (vm->start_registers)
+    vb_driver_add_domain (VB_DRIVER (self), dom);
+  vm_save_status (vm);
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED,
+                               restored ? VB_DOMAIN_EVENT_STARTED_RESTORED : VB_DOMAIN_EVENT_STARTED_BOOTED);
+  if (paused)
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
+                                 VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+  if (vb_driver_task_get_op (task) == VB_OP_DOMAIN_CREATE_XML)
+    vb_driver_task_return_object (task, dom);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+/* query-chardev: "pty:/dev/pts/N" for each pty serial, into the live XML */
+static void
+fill_pty_paths (QemuVm *vm, JsonNode *ret)
+{
+  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
+  GPtrArray *serials = vm->start_live->serials && vm->start_live->serials->len ? vm->start_live->serials : vm->start_live->consoles;
+
+  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
+    JsonObject *o = json_array_get_object_element (arr, i);
+    const char *label = o ? json_object_get_string_member_with_default (o, "label", NULL) : NULL;
+    const char *filename = o ? json_object_get_string_member_with_default (o, "filename", NULL) : NULL;
+    int port;
+
+    if (label == NULL || filename == NULL || !g_str_has_prefix (label, "charserial") ||
+        !g_str_has_prefix (filename, "pty:"))
+      continue;
+    port = atoi (label + strlen ("charserial"));
+    for (guint s = 0; serials && s < serials->len; s++) {
+      VbDomainChardevDef *chr = g_ptr_array_index (serials, s);
+      int chr_port = chr->target_port >= 0 ? chr->target_port : (int) s;
+
+      if (chr_port == port && g_strcmp0 (chr->source.type, "pty") == 0) {
+        g_free (chr->source.path);
+        chr->source.path = g_strdup (filename + strlen ("pty:"));
+      }
+    }
+  }
+}
+
+/* query-vnc: the port qemu picked for an autoport display */
+static void
+fill_vnc_port (QemuVm *vm, JsonNode *ret)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  const char *service = o ? json_object_get_string_member_with_default (o, "service", NULL) : NULL;
+
+  for (guint i = 0; service && vm->start_live->graphics && i < vm->start_live->graphics->len; i++) {
+    VbDomainGraphicsDef *g = g_ptr_array_index (vm->start_live->graphics, i);
+
+    if (g_strcmp0 (g->type, "vnc") == 0 && g->socket == NULL)
+      g->port = atoi (service);
+  }
+}
+
+typedef enum {
+  START_STEP_CHARDEV,
+  START_STEP_VNC,
+  START_STEP_INCOMING,
+  START_STEP_CONT,
+  START_STEP_LAST,
+} StartStep;
+
+typedef struct {
+  QemuVm *vm;
+  StartStep step;
+} StartCall;
+
+static void restore_migrated (gpointer data, const char *message);
+
+static void
+start_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  StartCall *call = user_data;
+  g_autoptr(QemuVm) vm = call->vm;
+  StartStep step = call->step;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  g_free (call);
+  if (!vm->starting || vm->exited)
+    return;
+  if (ret == NULL) {
+    if (vm->start_error == NULL)
+      vm_fail_start (vm, g_error_new (VB_ERROR, VB_ERROR_FAILED, "cannot start '%s': %s",
+                                      vb_domain_get_name (vm->dom), error->message));
+    return;
+  }
+  if (vm->start_error)
+    return;
+  if (step == START_STEP_CHARDEV)
+    fill_pty_paths (vm, ret);
+  else if (step == START_STEP_VNC)
+    fill_vnc_port (vm, ret);
+  else if (step == START_STEP_INCOMING)
+    migrate_wait (vm, restore_migrated);
+  else if (step == START_STEP_LAST)
+    vm_start_done (vm);
+}
+
+static void
+start_command (QemuVm *vm, const char *command, JsonNode *args, StartStep step)
+{
+  StartCall *call = g_new0 (StartCall, 1);
+
+  call->vm = vm_ref (vm);
+  call->step = step;
+  vb_qemu_monitor_command_async (vm->mon, command, args, NULL, start_reply, call);
+}
+
+/* The last steps: run (unless asked to stay paused), then confirm. */
+static void
+start_finish_commands (QemuVm *vm)
+{
+  if (!vm->start_paused)
+    start_command (vm, "cont", NULL, START_STEP_CONT);
+  start_command (vm, "query-status", NULL, START_STEP_LAST);
+}
+
+static void
+restore_migrated (gpointer data, const char *message)
+{
+  QemuVm *vm = data;
+
+  vm->migrate_done = NULL;
+  if (!vm->starting || vm->exited)
+    return;
+  if (message) {
+    vm_fail_start (vm, g_error_new (VB_ERROR, VB_ERROR_FAILED, "cannot restore '%s' from %s: %s",
+                                    vb_domain_get_name (vm->dom), vm->restore_path, message));
+    return;
+  }
+  start_finish_commands (vm);
+}
+
+static gboolean
+has_vnc (const VbDomainDef *def)
+{
+  for (guint i = 0; def->graphics && i < def->graphics->len; i++)
+    if (g_strcmp0 (((VbDomainGraphicsDef *) g_ptr_array_index (def->graphics, i))->type, "vnc") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* its own session: a ^C to the daemon's terminal must not reach guests */
+  setsid ();
+}
+
+/* Spawns qemu for @dom with @live (owned) and completes @task when the
+ * guest runs (or is paused, as asked) with its monitor answering. */
+static void
+domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
+              gboolean registers, const char *restore_path, GTask *task)
+{
+  g_autoptr(VbDomainDef) owned = live;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
+  g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
+  QemuVm *vm;
+
+  if (strlen (qmp_path) >= sizeof (((struct sockaddr_un *) NULL)->sun_path)) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                             "monitor socket path %s is too long for a unix socket", qmp_path);
+    return;
+  }
+  vb_qemu_assign_aliases (owned);
+  argv = vb_qemu_build_command (owned, self->caps, qmp_path, &error);
+  if (argv == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (restore_path) {
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+    g_strv_builder_addv (b, (const char **) argv);
+    g_strv_builder_add_many (b, "-incoming", "defer", NULL);
+    g_strfreev (argv);
+    argv = g_strv_builder_end (b);
+  }
+  /* a socket left by a qemu that died with us would refuse connections */
+  g_unlink (qmp_path);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
+  if (proc == NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", argv[0], error->message);
+    return;
+  }
+
+  vm = vm_new (self, dom);
+  vm->proc = g_steal_pointer (&proc);
+  vm->pid = atoi (g_subprocess_get_identifier (vm->proc));
+  read_proc_stat (vm->pid, NULL, &vm->start_time, NULL);
+  vm->qmp_path = g_steal_pointer (&qmp_path);
+  vm->log_path = g_steal_pointer (&log_path);
+  vm->starting = TRUE;
+  vm->start_paused = paused;
+  vm->start_registers = registers;
+  vm->start_live = g_steal_pointer (&owned);
+  vm->start_task = g_object_ref (task);
+  vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);
+
+  g_subprocess_wait_async (vm->proc, NULL, vm_proc_exited, vm_ref (vm));
+  vm_attach_monitor (vm, MONITOR_CONNECT_TIMEOUT_MS);
+  start_command (vm, "query-chardev", NULL, START_STEP_CHARDEV);
+  if (has_vnc (vm->start_live))
+    start_command (vm, "query-vnc", NULL, START_STEP_VNC);
+  if (restore_path) {
+    g_autofree char *quoted = g_shell_quote (restore_path);
+    g_autofree char *uri = g_strdup_printf ("exec:cat %s", quoted);
+    g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
+
+    vm->restore_path = g_strdup (restore_path);
+    start_command (vm, "migrate-incoming", args, START_STEP_INCOMING);
+  } else {
+    start_finish_commands (vm);
+  }
+}
+
+static void
+domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  VbDomain *existing = NULL;
+
+  g_variant_get (args, "(&su)", &xml, &flags);
+  if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, &error) ||
+      (def = parse_domain (xml, &error)) == NULL ||
+      !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (existing != NULL) {
+    if (vb_domain_is_active (existing) || domain_vm (existing)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
+                               vb_domain_get_name (existing));
+      return;
+    }
+    domain_start (self, existing, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE, NULL, task);
+    return;
+  }
+  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
+  domain_start (self, dom, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, TRUE, NULL, task);
+}
+
+/* Hot-plug ---------------------------------------------------------------------- */
+
+#define DETACH_WAIT_MS 5000
+
+/* virDomainModificationImpact resolved against the domain's state. */
+static gboolean
+resolve_affect (VbDomain *dom, guint *flags, GError **error)
+{
+  if (!check_flags (*flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+    return FALSE;
+  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
+    *flags |= vb_domain_is_active (dom) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
+    return FALSE;
+  if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !vb_domain_is_persistent (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "transient domain '%s' has no persistent config",
+                 vb_domain_get_name (dom));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  GTask *task;
+  QemuVm *vm;
+  VbDomainDef *live;    /* live definition with the new device */
+  VbDomainDef *config;  /* persistent one with it too, or NULL */
+  char *alias;
+  char *backend;
+  gboolean is_disk;
+  gboolean backend_added;
+  guint pending;        /* replies outstanding: they may come in any order when the monitor closes */
+  GError *error;
+} Attach;
+
+static void
+attach_free (Attach *a)
+{
+  g_clear_object (&a->task);
+  vm_unref (a->vm);
+  g_clear_pointer (&a->live, vb_domain_def_free);
+  g_clear_pointer (&a->config, vb_domain_def_free);
+  g_free (a->alias);
+  g_free (a->backend);
+  g_clear_error (&a->error);
+  g_free (a);
+}
+
+static gboolean
+apply_config (VbQemuDriver *self, VbDomain *dom, VbDomainDef **config, GError **error)
+{
+  if (*config == NULL)
+    return TRUE;
+  if (!store_definition (self, *config, error))
+    return FALSE;
+  domain_replace_def (dom, g_steal_pointer (config));
+  return TRUE;
+}
+
+static void attach_finish (Attach *a);
+
+static void
+attach_backend_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Attach *a = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (ret)
+    a->backend_added = TRUE;
+  else if (a->error == NULL)
+    a->error = g_steal_pointer (&error);
+  if (--a->pending == 0)
+    attach_finish (a);
+}
+
+static void
+attach_device_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Attach *a = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (ret == NULL && a->error == NULL)
+    a->error = g_steal_pointer (&error);
+  if (--a->pending == 0)
+    attach_finish (a);
+}
+
+static void
+attach_finish (Attach *a)
+{
+  QemuVm *vm = a->vm;
+
+  if (a->error) {
+    /* no half-plugged device: drop the backend again */
+    if (a->backend_added && !vm->exited) {
+      g_autoptr(JsonNode) args = a->is_disk
+        ? vb_qemu_json_args (g_variant_new_parsed ("{'node-name': <%s>}", a->backend))
+        : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", a->backend));
+      vb_qemu_monitor_command_async (vm->mon, a->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
+    }
+    g_task_return_new_error (a->task, VB_ERROR, VB_ERROR_FAILED, "cannot attach the device to '%s': %s",
+                             vb_domain_get_name (vm->dom), a->error->message);
+    attach_free (a);
+    return;
+  }
+  if (!vm->exited) {
+    g_autoptr(GError) store_error = NULL;
+
+    vb_domain_set_live_def (vm->dom, g_steal_pointer (&a->live));
+    vm_save_status (vm);
+    if (!apply_config (vm->driver, vm->dom, &a->config, &store_error))
+      g_warning ("domain '%s': device attached live, but not to the config: %s",
+                 vb_domain_get_name (vm->dom), store_error->message);
+    vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceAdded", g_variant_new ("(s)", a->alias));
+  }
+  g_task_return_pointer (a->task, NULL, NULL);
+  attach_free (a);
+}
+
+/* The device just appended to @live (the last disk or interface). */
+static VbDomainDeviceInfo *
+last_device_info (VbDomainDef *live, VbDomainDeviceKind kind, gpointer *out_dev)
+{
+  GPtrArray *devs = vb_domain_def_get_devices (live, kind);
+
+  if (devs == NULL || devs->len == 0)
+    return NULL;
+  *out_dev = g_ptr_array_index (devs, devs->len - 1);
+  return kind == VB_DOMAIN_DEVICE_DISK ? &((VbDomainDiskDef *) *out_dev)->info
+                                       : &((VbDomainInterfaceDef *) *out_dev)->info;
+}
+
+static gboolean
+domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(VbDomainDevice) parsed = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(JsonNode) backend_args = NULL;
+  g_autoptr(JsonNode) device_args = NULL;
+  VbDomainDeviceInfo *info;
+  gpointer dev = NULL;
+  Attach *a;
+  char mac[18];
+
+  g_variant_get (args, "(&su)", &xml, &flags);
+  if (!resolve_affect (dom, &flags, error) || (parsed = vb_domain_device_parse (xml, error)) == NULL)
+    return FALSE;
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (!vb_domain_def_attach_device (config, xml, error))
+      return FALSE;
+  }
+  if (!(flags & VB_DOMAIN_AFFECT_LIVE)) {
+    return apply_config (self, dom, &config, error);
+  }
+
+  if (parsed->kind != VB_DOMAIN_DEVICE_DISK && parsed->kind != VB_DOMAIN_DEVICE_INTERFACE) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "live attach of <%s> is not supported",
+                 vb_domain_device_kind_to_string (parsed->kind));
+    return FALSE;
+  }
+  live = vb_domain_def_copy (vb_domain_get_live_def (dom));
+  if (!vb_domain_def_attach_device (live, xml, error))
+    return FALSE;
+  info = last_device_info (live, parsed->kind, &dev);
+  g_assert (info != NULL);
+  a = g_new0 (Attach, 1);
+  a->is_disk = parsed->kind == VB_DOMAIN_DEVICE_DISK;
+  if (a->is_disk) {
+    VbDomainDiskDef *disk = dev;
+    const char *fmt = disk->driver_type ? disk->driver_type : "raw";
+
+    if (g_strcmp0 (disk->target_bus, "virtio") != 0 || g_strcmp0 (disk->device, "cdrom") == 0 ||
+        (disk->type && !g_str_equal (disk->type, "file")) || disk->source == NULL ||
+        (!g_str_equal (fmt, "raw") && !g_str_equal (fmt, "qcow2"))) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "live attach supports file disks (raw, qcow2) on the virtio bus");
+      attach_free (a);
+      return FALSE;
+    }
+    if (!g_file_test (disk->source, G_FILE_TEST_EXISTS)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "cannot access storage file '%s': No such file or directory",
+                   disk->source);
+      attach_free (a);
+      return FALSE;
+    }
+    a->alias = vb_qemu_next_alias (live, vb_qemu_disk_alias_prefix (disk));
+    a->backend = g_strdup_printf ("drive-%s", a->alias);
+    backend_args = vb_qemu_json_args (g_variant_new_parsed (
+      "{'driver': <%s>, 'node-name': <%s>, 'read-only': <%b>, 'file': <{'driver': <'file'>, 'filename': <%s>}>}",
+      fmt, a->backend, disk->readonly, disk->source));
+    device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <'virtio-blk-pci'>, 'id': <%s>, 'drive': <%s>}",
+                                                           a->alias, a->backend));
+  } else {
+    VbDomainInterfaceDef *iface = dev;
+    const char *device = vb_qemu_nic_device (iface->model);
+
+    if (g_strcmp0 (iface->type, "user") != 0 || device == NULL) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "live attach supports interfaces of type user (virtio, e1000, e1000e, rtl8139)");
+      attach_free (a);
+      return FALSE;
+    }
+    a->alias = vb_qemu_next_alias (live, "net");
+    a->backend = g_strdup_printf ("host%s", a->alias);
+    vb_mac_format (&iface->mac, mac);
+    backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'user'>, 'id': <%s>}", a->backend));
+    device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>}",
+                                                           device, a->alias, a->backend, mac));
+  }
+  vb_qemu_set_alias (info, a->alias);
+  a->task = g_object_ref (task);
+  a->vm = vm_ref (domain_vm (dom));
+  a->live = g_steal_pointer (&live);
+  a->config = g_steal_pointer (&config);
+  a->pending = 2;
+  *handed = TRUE;
+  vb_qemu_monitor_command_async (a->vm->mon, a->is_disk ? "blockdev-add" : "netdev_add", backend_args, NULL,
+                                 attach_backend_reply, a);
+  vb_qemu_monitor_command_async (a->vm->mon, "device_add", device_args, NULL, attach_device_reply, a);
+  return TRUE;
+}
+
+/* DEVICE_DELETED: the guest let go; now the device leaves the live XML. */
+static void
+vm_device_deleted (QemuVm *vm, const char *alias)
+{
+  Detach *d = alias ? g_hash_table_lookup (vm->detaches, alias) : NULL;
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) args = NULL;
+
+  if (d == NULL)
+    return;
+  live = vb_domain_def_copy (vb_domain_get_live_def (vm->dom));
+  if (vb_domain_def_detach_device (live, d->xml, &error)) {
+    vb_domain_set_live_def (vm->dom, g_steal_pointer (&live));
+    vm_save_status (vm);
+  } else {
+    g_warning ("domain '%s': %s", vb_domain_get_name (vm->dom), error->message);
+  }
+  args = d->is_disk ? vb_qemu_json_args (g_variant_new_parsed ("{'node-name': <%s>}", d->backend))
+                    : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", d->backend));
+  vb_qemu_monitor_command_async (vm->mon, d->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
+  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceRemoved", g_variant_new ("(s)", alias));
+  if (d->task)
+    g_task_return_pointer (g_steal_pointer (&d->task), NULL, NULL);
+  g_hash_table_remove (vm->detaches, alias);
+}
+
+static gboolean
+detach_timed_out (gpointer user_data)
+{
+  Detach *d = user_data;
+
+  /* libvirt's answer too: the request stands, the event tells the rest */
+  d->timeout_id = 0;
+  if (d->task)
+    g_task_return_pointer (g_steal_pointer (&d->task), NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  QemuVm *vm;
+  char *alias;
+} DetachCall;
+
+static void
+detach_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DetachCall *call = user_data;
+  g_autoptr(QemuVm) vm = call->vm;
+  g_autofree char *alias = call->alias;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  Detach *d = vm->detaches ? g_hash_table_lookup (vm->detaches, alias) : NULL;
+
+  g_free (call);
+  if (ret != NULL || d == NULL)
+    return;
+  if (d->task)
+    g_task_return_new_error (g_steal_pointer (&d->task), VB_ERROR, VB_ERROR_FAILED,
+                             "cannot detach '%s' from '%s': %s", alias, vb_domain_get_name (vm->dom), error->message);
+  g_hash_table_remove (vm->detaches, alias);
+}
+
+static gboolean
+domain_detach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(VbDomainDevice) parsed = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+  const VbDomainDef *live;
+  GPtrArray *devs;
+  g_autofree char *alias = NULL;
+  QemuVm *vm;
+  Detach *d;
+  DetachCall *call;
+  g_autoptr(JsonNode) dargs = NULL;
+
+  g_variant_get (args, "(&su)", &xml, &flags);
+  if (!resolve_affect (dom, &flags, error) || (parsed = vb_domain_device_parse (xml, error)) == NULL)
+    return FALSE;
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (!vb_domain_def_detach_device (config, xml, error))
+      return FALSE;
+  }
+  if (!(flags & VB_DOMAIN_AFFECT_LIVE))
+    return apply_config (self, dom, &config, error);
+
+  if (parsed->kind != VB_DOMAIN_DEVICE_DISK && parsed->kind != VB_DOMAIN_DEVICE_INTERFACE) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "live detach of <%s> is not supported",
+                 vb_domain_device_kind_to_string (parsed->kind));
+    return FALSE;
+  }
+  live = vb_domain_get_live_def (dom);
+  devs = vb_domain_def_get_devices (live, parsed->kind);
+  for (guint i = 0; devs && i < devs->len && alias == NULL; i++) {
+    if (parsed->kind == VB_DOMAIN_DEVICE_DISK) {
+      VbDomainDiskDef *disk = g_ptr_array_index (devs, i);
+      if (g_strcmp0 (disk->target_dev, ((VbDomainDiskDef *) parsed->data)->target_dev) == 0)
+        alias = vb_qemu_device_alias (&disk->info);
+    } else {
+      VbDomainInterfaceDef *iface = g_ptr_array_index (devs, i);
+      if (memcmp (&iface->mac, &((VbDomainInterfaceDef *) parsed->data)->mac, sizeof iface->mac) == 0)
+        alias = vb_qemu_device_alias (&iface->info);
+    }
+  }
+  if (alias == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no matching device found in the running domain");
+    return FALSE;
+  }
+  vm = domain_vm (dom);
+  if (g_hash_table_contains (vm->detaches, alias)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_BUSY, "removal of '%s' is already in progress", alias);
+    return FALSE;
+  }
+  /* the config part is done at once: the live part may wait on the guest */
+  if (!apply_config (self, dom, &config, error))
+    return FALSE;
+  d = g_new0 (Detach, 1);
+  d->task = g_object_ref (task);
+  d->xml = g_strdup (xml);
+  d->is_disk = parsed->kind == VB_DOMAIN_DEVICE_DISK;
+  d->backend = g_strdup_printf ("%s%s", d->is_disk ? "drive-" : "host", alias);
+  d->timeout_id = g_timeout_add (DETACH_WAIT_MS, detach_timed_out, d);
+  g_hash_table_insert (vm->detaches, g_strdup (alias), d);
+  call = g_new0 (DetachCall, 1);
+  call->vm = vm_ref (vm);
+  call->alias = g_strdup (alias);
+  dargs = vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", alias));
+  *handed = TRUE;
+  vb_qemu_monitor_command_async (vm->mon, "device_del", dargs, NULL, detach_reply, call);
+  return TRUE;
+}
+
+/* Tuning -------------------------------------------------------------------------- */
+
+typedef struct {
+  GTask *task;
+  QemuVm *vm;
+  guint64 kib;
+} BalloonCall;
+
+static void
+balloon_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BalloonCall *call = user_data;
+  QemuVm *vm = call->vm;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (ret == NULL) {
+    g_task_return_new_error (call->task, VB_ERROR, VB_ERROR_FAILED, "cannot set the memory of '%s': %s",
+                             vb_domain_get_name (vm->dom), error->message);
+  } else {
+    if (!vm->exited) {
+      VbDomainDef *live = vb_domain_def_copy (vb_domain_get_live_def (vm->dom));
+
+      live->current_memory_kib = call->kib;
+      vb_domain_set_live_def (vm->dom, live);
+      vm_save_status (vm);
+    }
+    g_task_return_pointer (call->task, NULL, NULL);
+  }
+  g_object_unref (call->task);
+  vm_unref (call->vm);
+  g_free (call);
+}
+
+static gboolean
+domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                   GError **error)
+{
+  guint64 kib;
+  guint flags;
+  g_autoptr(VbDomainDef) config = NULL;
+  BalloonCall *call;
+  g_autoptr(JsonNode) bargs = NULL;
+  const VbDomainDef *live;
+
+  g_variant_get (args, "(tu)", &kib, &flags);
+  if (kib == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
+    return FALSE;
+  }
+  {
+    guint affect = flags & ~(guint) VB_DOMAIN_MEM_MAXIMUM;
+
+    if (!resolve_affect (dom, &affect, error))
+      return FALSE;
+    flags = affect | (flags & VB_DOMAIN_MEM_MAXIMUM);
+  }
+  if ((flags & VB_DOMAIN_MEM_MAXIMUM) && (flags & VB_DOMAIN_AFFECT_LIVE)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot resize the maximum memory on an active domain");
+    return FALSE;
+  }
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (flags & VB_DOMAIN_MEM_MAXIMUM) {
+      config->memory_kib = kib;
+      if (def_current_memory (config) > kib)
+        config->current_memory_kib = kib;
+    } else if (kib > config->memory_kib) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot set memory higher than max memory");
+      return FALSE;
+    } else {
+      config->current_memory_kib = kib;
+    }
+  }
+  if (flags & VB_DOMAIN_AFFECT_LIVE) {
+    live = vb_domain_get_live_def (dom);
+    if (kib > live->memory_kib) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot set memory higher than max memory");
+      return FALSE;
+    }
+    if (live->memballoon == NULL || g_strcmp0 (live->memballoon->model, "virtio") != 0) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "the running domain has no memory balloon to change its memory with");
+      return FALSE;
+    }
+  }
+  if (!apply_config (self, dom, &config, error))
+    return FALSE;
+  if (!(flags & VB_DOMAIN_AFFECT_LIVE))
+    return TRUE;
+  call = g_new0 (BalloonCall, 1);
+  call->task = g_object_ref (task);
+  call->vm = vm_ref (domain_vm (dom));
+  call->kib = kib;
+  bargs = vb_qemu_json_args (g_variant_new_parsed ("{'value': <%t>}", kib * 1024));
+  *handed = TRUE;
+  vb_qemu_monitor_command_async (call->vm->mon, "balloon", bargs, NULL, balloon_reply, call);
+  return TRUE;
+}
+
+/* vCPU counts of the persistent definition only: CPU hot-plug is not built yet. */
+static gboolean
+domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
+{
+  guint count, flags;
+  g_autoptr(VbDomainDef) config = NULL;
+
+  g_variant_get (args, "(uu)", &count, &flags);
+  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+    return FALSE;
+  if (count == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
+    return FALSE;
+  }
+  {
+    guint affect = flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG);
+
+    if (!resolve_affect (dom, &affect, error))
+      return FALSE;
+    if (affect & VB_DOMAIN_AFFECT_LIVE) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "changing the vCPUs of a running domain is not supported yet");
+      return FALSE;
+    }
+  }
+  config = vb_domain_def_copy (vb_domain_get_def (dom));
+  if (flags & VB_DOMAIN_VCPU_MAXIMUM) {
+    config->vcpus = count;
+    if (def_current_vcpus (config) > count)
+      config->current_vcpus = count;
+  } else if (count > config->vcpus) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "requested cpu amount exceeds maximum (%u > %u)",
+                 count, config->vcpus);
+    return FALSE;
+  } else {
+    config->current_vcpus = count;
+  }
+  if (config->cpu && config->cpu->topology_set &&
+      config->cpu->sockets * MAX (config->cpu->dies, 1) * MAX (config->cpu->clusters, 1) *
+        config->cpu->cores * config->cpu->threads != config->vcpus) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "the new maximum does not match the CPU topology");
+    return FALSE;
+  }
+  return apply_config (self, dom, &config, error);
+}
+
+static gboolean
+domain_set_metadata (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
+{
+  int type;
+  const char *metadata, *key, *uri;
+  guint flags;
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(VbDomainDef) config = NULL;
+
+  g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
+  if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
+    return FALSE;
+  }
+  if (!resolve_affect (dom, &flags, error))
+    return FALSE;
+  /* D-Bus has no NULL string: "" means absent */
+  metadata = *metadata ? metadata : NULL;
+  key = *key ? key : NULL;
+  uri = *uri ? uri : NULL;
+  if (flags & VB_DOMAIN_AFFECT_LIVE) {
+    live = vb_domain_def_copy (vb_domain_get_live_def (dom));
+    if (!vb_domain_def_set_metadata (live, type, metadata, key, uri, error))
+      return FALSE;
+  }
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    if (!vb_domain_def_set_metadata (config, type, metadata, key, uri, error))
+      return FALSE;
+  }
+  if (!apply_config (self, dom, &config, error))
+    return FALSE;
+  if (live) {
+    vb_domain_set_live_def (dom, g_steal_pointer (&live));
+    vm_save_status (domain_vm (dom));
+  }
+  vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "MetadataChange", g_variant_new ("(is)", type, uri ? uri : ""));
+  return TRUE;
+}
+
+static gboolean
+domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
+{
+  const char *new_name;
+  guint flags;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(GError) invalid = NULL;
+
+  g_variant_get (args, "(&su)", &new_name, &flags);
+  if (!check_flags (flags, 0, error))
+    return FALSE;
+  if (vb_domain_is_active (dom) || !vb_domain_is_persistent (dom)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename %s domain '%s'",
+                 vb_domain_is_active (dom) ? "active" : "transient", vb_domain_get_name (dom));
+    return FALSE;
+  }
+  if (!vb_name_validate (new_name, "domain name", &invalid)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, invalid->message);
+    return FALSE;
+  }
+  if (vb_driver_lookup_domain_by_name (VB_DRIVER (self), new_name) != NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain with name '%s' already exists", new_name);
+    return FALSE;
+  }
+  def = vb_domain_def_copy (vb_domain_get_def (dom));
+  g_free (def->name);
+  def->name = g_strdup (new_name);
+  if (!apply_config (self, dom, &def, error))
+    return FALSE;
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED, VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
+  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED, VB_DOMAIN_EVENT_DEFINED_RENAMED);
+  return TRUE;
+}
+
+/* Re-attach -------------------------------------------------------------------- */
+
+static void
+reattach_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
+  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+
+  if (o == NULL || vm->exited)
+    return;
+  /* what happened while no daemon was listening */
+  if (json_object_get_boolean_member_with_default (o, "running", FALSE))
+    vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
+  else if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "paused") == 0)
+    vm_set_paused (vm, VB_DOMAIN_PAUSED_UNKNOWN);
+}
+
+static void
+reattach_one (VbQemuDriver *self, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = vb_config_store_load_status (self->store, key, &error);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *xml = NULL;
+  g_autofree char *qmp = NULL;
+  g_autoptr(VbDomainDef) live = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  VbUuid uuid;
+  QemuVm *vm;
+  GPid pid;
+  guint64 start_time;
+  int id, state, reason;
+
+  if (data == NULL || !g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, &error)) {
+    g_warning ("QEMU driver: unreadable status %s: %s", key, error ? error->message : "");
+    vb_config_store_delete_status (self->store, key, NULL);
+    return;
+  }
+  pid = (GPid) g_key_file_get_int64 (kf, STATUS_GROUP, "pid", NULL);
+  start_time = g_key_file_get_uint64 (kf, STATUS_GROUP, "start-time", NULL);
+  qmp = g_key_file_get_string (kf, STATUS_GROUP, "qmp", NULL);
+  xml = g_key_file_get_string (kf, STATUS_GROUP, "xml", NULL);
+  id = g_key_file_get_integer (kf, STATUS_GROUP, "id", NULL);
+  state = g_key_file_get_integer (kf, STATUS_GROUP, "state", NULL);
+  reason = g_key_file_get_integer (kf, STATUS_GROUP, "reason", NULL);
+  live = xml ? vb_domain_def_parse (xml, 0, &error) : NULL;
+
+  if (process_gone (pid, start_time) || qmp == NULL || live == NULL || !vb_uuid_parse (key, &uuid, NULL)) {
+    /* died while no daemon watched: nobody to tell but the log */
+    g_message ("QEMU driver: domain %s (pid %d) is no longer running", key, pid);
+    vb_config_store_delete_status (self->store, key, NULL);
+    if (qmp)
+      g_unlink (qmp);
+    return;
+  }
+
+  dom = vb_driver_lookup_domain_by_uuid (VB_DRIVER (self), &uuid);
+  if (dom) {
+    g_object_ref (dom);
+  } else {
+    dom = vb_domain_new (vb_domain_def_copy (live), FALSE);
+    vb_driver_add_domain (VB_DRIVER (self), dom);
+  }
+  /* ids only count up: the next start gets one above every re-attached id */
+  while (vb_driver_next_domain_id (VB_DRIVER (self)) < id)
+    ;
+  live->id = id;
+  vb_domain_set_live_def (dom, g_steal_pointer (&live));
+  vb_domain_set_id (dom, id);
+  vb_domain_set_state (dom, state, reason);
+
+  vm = vm_new (self, dom);
+  vm->pid = pid;
+  vm->start_time = start_time;
+  vm->qmp_path = g_steal_pointer (&qmp);
+  vm->log_path = g_key_file_get_string (kf, STATUS_GROUP, "log", NULL);
+  vm->shutdown_seen = g_key_file_get_boolean (kf, STATUS_GROUP, "shutdown-seen", NULL);
+  vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);
+  vm_attach_monitor (vm, REATTACH_CONNECT_TIMEOUT_MS);
+  vb_qemu_monitor_command_async (vm->mon, "query-status", NULL, NULL, reattach_status, vm_ref (vm));
+}
+
+/* Domain operations ------------------------------------------------------------- */
+
+typedef struct {
+  GTask *task;
+  QemuVm *vm;
+  VbOp op;
+} OpCall;
+
+static void
+op_call_free (OpCall *call)
+{
+  g_object_unref (call->task);
+  vm_unref (call->vm);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpCall, op_call_free)
+
+static void
+op_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpCall) call = user_data;
+  QemuVm *vm = call->vm;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  if (ret == NULL) {
+    g_task_return_new_error (call->task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
+                             vb_op_get_info (call->op)->name, vb_domain_get_name (vm->dom), error->message);
+    return;
+  }
+  /* The event may come before or after the reply: whichever is first
+   * changes the state, and only once. */
+  if (call->op == VB_OP_DOMAIN_SUSPEND)
+    vm_set_paused (vm, VB_DOMAIN_PAUSED_USER);
+  else if (call->op == VB_OP_DOMAIN_RESUME)
+    vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
+
+  if (call->op == VB_OP_DOMAIN_MEMORY_STATS) {
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+    GVariantBuilder b;
+    g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", vm->pid);
+    g_autofree char *status = NULL;
+
+    g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
+    if (o && json_object_has_member (o, "actual"))
+      g_variant_builder_add (&b, "{it}", QEMU_MEM_ACTUAL_BALLOON,
+                             (guint64) json_object_get_int_member (o, "actual") / 1024);
+    if (g_file_get_contents (status_path, &status, NULL, NULL)) {
+      const char *rss = strstr (status, "VmRSS:");
+      if (rss)
+        g_variant_builder_add (&b, "{it}", QEMU_MEM_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
+    }
+    return_variant (call->task, g_variant_builder_end (&b));
+    return;
+  }
+  g_task_return_pointer (call->task, NULL, NULL);
+}
+
+static void
+vm_command (QemuVm *vm, VbOp op, const char *command, GTask *task)
+{
+  OpCall *call = g_new0 (OpCall, 1);
+
+  call->task = g_object_ref (task);
+  call->vm = vm_ref (vm);
+  call->op = op;
+  vb_qemu_monitor_command_async (vm->mon, command, NULL, NULL, op_reply, call);
+}
+
+static void
+domain_destroy (VbQemuDriver *self, VbDomain *dom, guint flags, GTask *task)
+{
+  /* a re-attached process found already gone ends the run right here */
+  g_autoptr(QemuVm) vm = vm_ref (domain_vm (dom));
+
+  g_ptr_array_add (vm->stop_waiters, g_object_ref (task));
+  vm->destroying = TRUE;
+  vm_kill (vm, SIGTERM);
+  if (!(flags & QEMU_DESTROY_GRACEFUL) && vm->kill_timer == 0 && !vm->exited)
+    vm->kill_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, DESTROY_KILL_TIMEOUT_MS, vm_kill_timeout,
+                                         vm_ref (vm), (GDestroyNotify) vm_unref);
+}
+
+static GVariant *
+domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
+{
+  const VbDomainDef *def = vb_domain_get_current_def (dom);
+  QemuVm *vm = domain_vm (dom);
+  GVariantBuilder b;
+  int reason;
+  VbDomainState state = vb_domain_get_state (dom, &reason);
+  guint64 ticks = 0;
+
+  if (stats == 0)
+    stats = QEMU_STATS_STATE | QEMU_STATS_CPU_TOTAL | QEMU_STATS_BALLOON | QEMU_STATS_VCPU;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  if (stats & QEMU_STATS_STATE) {
+    g_variant_builder_add (&b, "{sv}", "state.state", g_variant_new_int32 (state));
+    g_variant_builder_add (&b, "{sv}", "state.reason", g_variant_new_int32 (reason));
+  }
+  if ((stats & QEMU_STATS_CPU_TOTAL) && vm && read_proc_stat (vm->pid, NULL, NULL, &ticks)) {
+    guint64 ns = ticks * (G_USEC_PER_SEC * 1000 / (guint64) sysconf (_SC_CLK_TCK));
+    g_variant_builder_add (&b, "{sv}", "cpu.time", g_variant_new_uint64 (ns));
+  }
+  if (stats & QEMU_STATS_BALLOON) {
+    g_variant_builder_add (&b, "{sv}", "balloon.current", g_variant_new_uint64 (def_current_memory (def)));
+    g_variant_builder_add (&b, "{sv}", "balloon.maximum", g_variant_new_uint64 (def->memory_kib));
+  }
+  if (stats & QEMU_STATS_VCPU) {
+    g_variant_builder_add (&b, "{sv}", "vcpu.current", g_variant_new_uint32 (def_current_vcpus (def)));
+    g_variant_builder_add (&b, "{sv}", "vcpu.maximum", g_variant_new_uint32 (def->vcpus));
+  }
+  return g_variant_builder_end (&b);
+}
+
+static gboolean
+run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GVariant **out,
+                  GError **error)
+{
+  guint flags = 0;
+
+  switch (op) {
+  case VB_OP_DOMAIN_GET_XML_DESC: {
+    const VbDomainDef *def = vb_domain_get_current_def (dom);
+    guint format = 0;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_UPDATE_CPU |
+                      VB_DOMAIN_XML_MIGRATABLE, error))
+      return FALSE;
+    if (flags & (VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE)) {
+      format |= VB_DOMAIN_FORMAT_INACTIVE;
+      if (vb_domain_is_persistent (dom))
+        def = vb_domain_get_def (dom);
+    }
+    if (flags & VB_DOMAIN_XML_SECURE)
+      format |= VB_DOMAIN_FORMAT_SECURE;
+    *out = g_variant_new_take_string (vb_domain_def_format (def, format));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_STATE: {
+    int reason;
+    VbDomainState state;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    state = vb_domain_get_state (dom, &reason);
+    *out = g_variant_new ("(ii)", (int) state, reason);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_INFO: {
+    const VbDomainDef *def = vb_domain_get_current_def (dom);
+    QemuVm *vm = domain_vm (dom);
+    guint64 ticks = 0;
+
+    if (vm)
+      read_proc_stat (vm->pid, NULL, NULL, &ticks);
+    *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL), (guint64) def->memory_kib,
+                          (guint32) MIN (def_current_memory (def), G_MAXUINT32),
+                          (guint64) def_current_vcpus (def), (guint32) (ticks / (guint64) sysconf (_SC_CLK_TCK)));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_STATS: {
+    guint stats;
+
+    g_variant_get (args, "(uu)", &stats, &flags);
+    *out = domain_stats (dom, stats, flags, error);
+    return *out != NULL;
+  }
+
+  case VB_OP_DOMAIN_GET_VCPUS: {
+    const VbDomainDef *def;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+      return FALSE;
+    if ((flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
+      return FALSE;
+    def = (flags & VB_DOMAIN_AFFECT_CONFIG) ? vb_domain_get_def (dom) : vb_domain_get_current_def (dom);
+    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : def_current_vcpus (def));
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_HAS_MANAGED_SAVE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
+    return TRUE;
+
+  case VB_OP_DOMAIN_GET_METADATA: {
+    int type;
+    const char *uri;
+    char *value;
+
+    g_variant_get (args, "(i&su)", &type, &uri, &flags);
+    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+      return FALSE;
+    value = vb_domain_def_get_metadata ((flags & VB_DOMAIN_AFFECT_CONFIG) ? vb_domain_get_def (dom)
+                                                                          : vb_domain_get_current_def (dom),
+                                        type, *uri ? uri : NULL, error);
+    if (value == NULL)
+      return FALSE;
+    *out = g_variant_new_take_string (value);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_GET_SCHEDULER_TYPE:
+    *out = g_variant_new ("(si)", "posix", 5);
+    return TRUE;
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* Jobs that finish at once, or hand @task on to an asynchronous path
+ * (then *handed is set). */
+static gboolean
+run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask *task,
+                gboolean *handed, GError **error)
+{
+  const char *name = vb_domain_get_name (dom);
+  const char *uuid = vb_domain_get_uuid_string (dom);
+  guint flags = 0;
+
+  *handed = FALSE;
+  switch (op) {
+  case VB_OP_DOMAIN_CREATE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
+      return FALSE;
+    if (vb_domain_is_active (dom) || domain_vm (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
+      return FALSE;
+    }
+    if (vb_domain_has_managed_save (dom) && (flags & VB_DOMAIN_START_FORCE_BOOT))
+      remove_save_image (self, dom);
+    if (vb_domain_has_managed_save (dom)) {
+      g_autofree char *image = save_image_path (self, dom, "");
+      g_autofree char *xml_path = save_image_path (self, dom, ".xml");
+      g_autofree char *xml = NULL;
+      g_autoptr(VbDomainDef) saved_def = NULL;
+
+      if (!g_file_get_contents (xml_path, &xml, NULL, error) || (saved_def = parse_domain (xml, error)) == NULL) {
+        g_prefix_error (error, "managed save image of '%s' is unusable (start with force-boot to discard it): ",
+                        name);
+        return FALSE;
+      }
+      *handed = TRUE;
+      domain_start (self, dom, g_steal_pointer (&saved_def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE,
+                    image, task);
+      return TRUE;
+    }
+    *handed = TRUE;
+    domain_start (self, dom, vb_domain_def_copy (vb_domain_get_def (dom)),
+                  (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE, NULL, task);
+    return TRUE;
+
+  case VB_OP_DOMAIN_UNDEFINE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                      VB_DOMAIN_UNDEFINE_NVRAM | VB_DOMAIN_UNDEFINE_KEEP_NVRAM, error))
+      return FALSE;
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient domain '%s'", name);
+      return FALSE;
+    }
+    if (vb_domain_has_managed_save (dom) && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "refusing to undefine domain '%s' while a managed save image exists", name);
+      return FALSE;
+    }
+    if (!vb_config_store_delete (self->store, uuid, error))
+      return FALSE;
+    remove_save_image (self, dom);
+    if (vb_domain_is_active (dom)) {
+      vb_domain_set_persistent (dom, FALSE);
+      vm_save_status (domain_vm (dom));
+    } else {
+      vb_driver_remove_domain (VB_DRIVER (self), dom);
+    }
+    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
+                                 VB_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    return TRUE;
+
+  case VB_OP_DOMAIN_SHUTDOWN:
+  case VB_OP_DOMAIN_REBOOT:
+  case VB_OP_DOMAIN_RESET:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, op == VB_OP_DOMAIN_RESET ? 0 : QEMU_SHUTDOWN_ACPI, error) ||
+        !check_active (dom, error))
+      return FALSE;
+    *handed = TRUE;
+    /* Shutdown only asks the guest (ACPI): the caller decides when to
+     * give up and destroy, as with libvirt. */
+    vm_command (domain_vm (dom), op, op == VB_OP_DOMAIN_SHUTDOWN ? "system_powerdown" : "system_reset", task);
+    return TRUE;
+
+  case VB_OP_DOMAIN_DESTROY:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, QEMU_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+      return FALSE;
+    *handed = TRUE;
+    domain_destroy (self, dom, flags, task);
+    return TRUE;
+
+  case VB_OP_DOMAIN_SUSPEND:
+    if (!check_active (dom, error))
+      return FALSE;
+    if (vb_domain_get_state (dom, NULL) == VB_DOMAIN_PAUSED) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
+      return FALSE;
+    }
+    *handed = TRUE;
+    domain_vm (dom)->pause_reason = VB_DOMAIN_PAUSED_USER;
+    vm_command (domain_vm (dom), op, "stop", task);
+    return TRUE;
+
+  case VB_OP_DOMAIN_RESUME:
+    if (!check_active (dom, error))
+      return FALSE;
+    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PAUSED) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not paused", name);
+      return FALSE;
+    }
+    *handed = TRUE;
+    vm_command (domain_vm (dom), op, "cont", task);
+    return TRUE;
+
+  case VB_OP_DOMAIN_SET_AUTOSTART: {
+    gboolean autostart;
+
+    g_variant_get (args, "(b)", &autostart);
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot set autostart for transient domain '%s'", name);
+      return FALSE;
+    }
+    if (!vb_config_store_set_autostart (self->store, uuid, autostart, error))
+      return FALSE;
+    vb_domain_set_autostart (dom, autostart);
+    return TRUE;
+  }
+
+  case VB_OP_DOMAIN_MANAGED_SAVE_REMOVE:
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, error))
+      return FALSE;
+    remove_save_image (self, dom);
+    return TRUE;
+
+  case VB_OP_DOMAIN_ATTACH_DEVICE:
+    return domain_attach (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_SET_MEMORY:
+    return domain_set_memory (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_SET_VCPUS:
+    return domain_set_vcpus (self, dom, args, error);
+
+  case VB_OP_DOMAIN_SET_METADATA:
+    return domain_set_metadata (self, dom, args, error);
+
+  case VB_OP_DOMAIN_RENAME:
+    return domain_rename (self, dom, args, error);
+
+  case VB_OP_DOMAIN_DETACH_DEVICE:
+    return domain_detach (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_MANAGED_SAVE:
+    g_variant_get (args, "(u)", &flags);
+    /* bypass-cache, running, paused: accepted; the restore always runs
+     * unless the start asks for paused */
+    if (!check_flags (flags, 0x7, error) || !check_active (dom, error))
+      return FALSE;
+    if (!vb_domain_is_persistent (dom)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                   "cannot do managed save for transient domain '%s'", name);
+      return FALSE;
+    }
+    *handed = TRUE;
+    domain_managed_save (self, dom, task);
+    return TRUE;
+
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+                 vb_op_get_info (op)->name);
+    return FALSE;
+  }
+}
+
+/* VbDriver -------------------------------------------------------------------- */
+
+static gboolean
+op_needs_caps (VbOp op)
+{
+  switch (op) {
+  case VB_OP_GET_CAPABILITIES:
+  case VB_OP_GET_DOMAIN_CAPABILITIES:
+  case VB_OP_GET_CPU_MODEL_NAMES:
+  case VB_OP_GET_VERSION:
+  case VB_OP_DOMAIN_CREATE:
+  case VB_OP_DOMAIN_CREATE_XML:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static void
+vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, GTask *task)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (driver);
+  const VbOpInfo *info = vb_op_get_info (op);
+  g_autoptr(GError) error = NULL;
+  GVariant *out = NULL;
+  gboolean ok = FALSE;
+
+  if (op_needs_caps (op) && defer_for_caps (self, op, object, args, task))
+    return;
+
+  switch (op) {
+  case VB_OP_DOMAIN_DEFINE_XML: {
+    g_autoptr(VbDomain) dom = domain_define_xml (self, args, &error);
+
+    if (dom)
+      vb_driver_task_return_object (task, dom);
+    else
+      g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  case VB_OP_DOMAIN_CREATE_XML:
+    domain_create_xml (self, args, task);
+    return;
+  case VB_OP_DOMAIN_MEMORY_STATS: {
+    guint flags;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!check_flags (flags, 0, &error) || !check_active (VB_DOMAIN (object), &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    vm_command (domain_vm (VB_DOMAIN (object)), op, "query-balloon", task);
+    return;
+  }
+  default:
+    break;
+  }
+
+  switch (info->target) {
+  case VB_OP_TARGET_HOST:
+    ok = vb_qemu_host_run (op, args, self->caps, &out, &error);
+    break;
+  case VB_OP_TARGET_DOMAIN:
+    if (info->job) {
+      gboolean handed = FALSE;
+
+      ok = run_domain_job (self, op, VB_DOMAIN (object), args, task, &handed, &error);
+      if (ok && handed)
+        return;
+    } else {
+      ok = run_domain_query (self, op, VB_DOMAIN (object), args, &out, &error);
+    }
+    break;
+  case VB_OP_TARGET_NETWORK:
+  default:
+    vb_driver_task_return_unsupported (task, op);
+    return;
+  }
+  if (ok)
+    return_variant (task, out);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+load_definitions (VbQemuDriver *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = vb_config_store_list (self->store, &error);
+
+  if (keys == NULL) {
+    g_warning ("QEMU driver: %s", error->message);
+    return;
+  }
+  for (guint i = 0; keys[i]; i++) {
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *xml = vb_config_store_load (self->store, keys[i], &local_error);
+    g_autoptr(VbDomainDef) def = xml ? parse_domain (xml, &local_error) : NULL;
+    g_autoptr(VbDomain) dom = NULL;
+    VbDomain *existing = NULL;
+
+    if (def == NULL ||
+        !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &local_error) ||
+        existing != NULL) {
+      g_warning ("QEMU driver: skipping stored definition %s: %s", keys[i],
+                 local_error ? local_error->message : "duplicate UUID");
+      continue;
+    }
+    dom = vb_domain_new (g_steal_pointer (&def), TRUE);
+    vb_domain_set_autostart (dom, vb_config_store_get_autostart (self->store, keys[i]));
+    {
+      g_autofree char *image = save_image_path (self, dom, "");
+      vb_domain_set_managed_save (dom, g_file_test (image, G_FILE_TEST_EXISTS));
+    }
+    vb_driver_add_domain (VB_DRIVER (self), dom);
+  }
+}
+
+static void
+reattach_all (VbQemuDriver *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) keys = vb_config_store_list_status (self->store, &error);
+
+  if (keys == NULL) {
+    g_warning ("QEMU driver: %s", error->message);
+    return;
+  }
+  for (guint i = 0; keys[i]; i++)
+    reattach_one (self, keys[i]);
+}
+
+static void
+autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ret = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
+
+  if (error)
+    g_warning ("QEMU driver: autostart of '%s' failed: %s", name, error->message);
+}
+
+static gboolean
+vb_qemu_driver_open (VbDriver *driver, GError **error)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (driver);
+  g_autofree char *config_dir = NULL;
+  g_autofree char *run_dir = NULL;
+  g_autoptr(GPtrArray) domains = NULL;
+
+  if (self->opened)
+    return TRUE;
+  /* qemu stays our child (we wait for it ourselves), and anything it
+   * forks comes back to us rather than to a PID 1 that reaps slowly */
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    g_debug ("PR_SET_CHILD_SUBREAPER: %s", g_strerror (errno));
+
+  vb_config_store_default_dirs ("qemu", self->system, self->state_dir, &config_dir, &run_dir);
+  self->store = vb_config_store_new (config_dir, run_dir, error);
+  if (self->store == NULL)
+    return FALSE;
+  if (self->state_dir && *self->state_dir)
+    self->save_dir = g_build_filename (self->state_dir, "lib", "qemu", "save", NULL);
+  else if (self->system)
+    self->save_dir = g_strdup ("/var/lib/virtbus/qemu/save");
+  else
+    self->save_dir = g_build_filename (g_get_user_data_dir (), "virtbus", "qemu", "save", NULL);
+  if (g_mkdir_with_parents (self->save_dir, 0700) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", self->save_dir, g_strerror (saved));
+    return FALSE;
+  }
+  self->emulator = vb_qemu_caps_default_emulator ();
+  if (self->state_dir && *self->state_dir)
+    self->caps_cache = g_build_filename (self->state_dir, "cache", "qemu-capabilities", NULL);
+  else if (self->system)
+    self->caps_cache = g_strdup ("/var/cache/virtbus/qemu-capabilities");
+  else
+    self->caps_cache = g_build_filename (g_get_user_cache_dir (), "virtbus", "qemu-capabilities", NULL);
+  self->caps = vb_qemu_caps_load_cache (self->caps_cache, self->emulator);
+  load_definitions (self);
+  reattach_all (self);
+
+  domains = vb_driver_list_domains (driver, VB_LIST_DOMAINS_AUTOSTART | VB_LIST_DOMAINS_INACTIVE);
+  for (guint i = 0; i < domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (domains, i);
+
+    vb_driver_call_async (driver, VB_OP_DOMAIN_CREATE, dom, g_variant_new ("(u)", 0), NULL, autostart_done,
+                          g_strdup (vb_domain_get_name (dom)));
+  }
+  self->opened = TRUE;
+  return TRUE;
+}
+
+static void
+vb_qemu_driver_dispose (GObject *object)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (object);
+  g_autoptr(GPtrArray) domains = vb_driver_list_domains (VB_DRIVER (self), 0);
+
+  g_cancellable_cancel (self->probe_cancel);
+  /* Guests outlive the daemon; only our bookkeeping goes, which also
+   * breaks the domain ↔ process references. */
+  for (guint i = 0; i < domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (domains, i);
+    QemuVm *vm = domain_vm (dom);
+
+    if (vm) {
+      vm->exited = TRUE;
+      g_cancellable_cancel (vm->cancel);
+      g_clear_handle_id (&vm->kill_timer, g_source_remove);
+      g_clear_handle_id (&vm->poll_timer, g_source_remove);
+      if (vm->mon)
+        vb_qemu_monitor_close (vm->mon);
+      vb_domain_set_driver_data (dom, NULL, NULL);
+    }
+  }
+  G_OBJECT_CLASS (vb_qemu_driver_parent_class)->dispose (object);
+}
+
+static void
+vb_qemu_driver_finalize (GObject *object)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->probe_cancel);
+  g_clear_pointer (&self->caps, vb_qemu_caps_unref);
+  g_clear_error (&self->caps_error);
+  g_free (self->emulator);
+  g_free (self->save_dir);
+  g_free (self->caps_cache);
+  g_free (self->state_dir);
+  G_OBJECT_CLASS (vb_qemu_driver_parent_class)->finalize (object);
+}
+
+static void
+vb_qemu_driver_class_init (VbQemuDriverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  VbDriverClass *driver_class = VB_DRIVER_CLASS (klass);
+
+  object_class->dispose = vb_qemu_driver_dispose;
+  object_class->finalize = vb_qemu_driver_finalize;
+  driver_class->name = "QEMU";
+  driver_class->open = vb_qemu_driver_open;
+  driver_class->run = vb_qemu_driver_run;
+}
+
+static void
+vb_qemu_driver_init (VbQemuDriver *self)
+{
+  g_queue_init (&self->deferred);
+  self->probe_cancel = g_cancellable_new ();
+}
+
+VbDriver *
+vb_qemu_driver_new (gboolean system, const char *state_dir)
+{
+  VbQemuDriver *self = g_object_new (VB_TYPE_QEMU_DRIVER, NULL);
+
+  self->system = system;
+  self->state_dir = g_strdup (state_dir);
+  return VB_DRIVER (self);
+}

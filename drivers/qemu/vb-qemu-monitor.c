@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-qemu-monitor.h"
+
+#include <gio/gunixsocketaddress.h>
+
+#include "vb-error.h"
+
+#define RETRY_INTERVAL_MS 5
+
+typedef enum {
+  MON_DISCONNECTED, /* no stream yet */
+  MON_GREETING,     /* waiting for {"QMP": …} */
+  MON_NEGOTIATING,  /* qmp_capabilities sent */
+  MON_READY,
+  MON_CLOSED,
+} MonState;
+
+struct _VbQemuMonitor {
+  GObject parent_instance;
+  MonState state;
+  GIOStream *stream;
+  GDataInputStream *input;
+  GOutputStream *output;
+  GCancellable *cancellable;  /* our I/O, cancelled on close */
+  GQueue queued;              /* Pending* waiting for READY */
+  GHashTable *pending;        /* id → Pending*, sent and awaiting a reply */
+  GQueue writes;              /* GBytes* to write, in order */
+  gboolean writing;
+  guint64 next_id;
+  /* connect retries */
+  char *path;
+  gint64 connect_deadline;
+  GCancellable *connect_cancellable;
+  guint retry_id;
+  GError *last_connect_error;
+};
+
+G_DEFINE_FINAL_TYPE (VbQemuMonitor, vb_qemu_monitor, G_TYPE_OBJECT)
+
+enum { SIGNAL_EVENT, SIGNAL_CLOSED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  char *id;
+  char *line; /* the serialized command */
+  GTask *task;
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  g_free (p->id);
+  g_free (p->line);
+  g_clear_object (&p->task);
+  g_free (p);
+}
+
+static void read_next_line (VbQemuMonitor *self);
+static void send_line (VbQemuMonitor *self, const char *line);
+
+static void
+fail_all (VbQemuMonitor *self, const GError *error)
+{
+  GHashTableIter iter;
+  gpointer value;
+  Pending *p;
+
+  while ((p = g_queue_pop_head (&self->queued)) != NULL) {
+    g_task_return_error (p->task, g_error_copy (error));
+    pending_free (p);
+  }
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    p = value;
+    g_task_return_error (p->task, g_error_copy (error));
+    g_hash_table_iter_steal (&iter);
+    pending_free (p);
+  }
+}
+
+static void
+close_with_error (VbQemuMonitor *self, GError *error)
+{
+  g_autoptr(GError) owned = error;
+  g_autoptr(VbQemuMonitor) keep = g_object_ref (self);
+
+  if (self->state == MON_CLOSED)
+    return;
+  self->state = MON_CLOSED;
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  /* queued writes stay until finalize: a cancelled write may still hold
+   * a pointer into the head one */
+  if (self->stream)
+    g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  fail_all (self, owned);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, owned);
+}
+
+void
+vb_qemu_monitor_close (VbQemuMonitor *self)
+{
+  close_with_error (self, g_error_new_literal (VB_ERROR, VB_ERROR_FAILED, "monitor closed"));
+}
+
+gboolean
+vb_qemu_monitor_is_closed (VbQemuMonitor *self)
+{
+  return self->state == MON_CLOSED;
+}
+
+static void
+vb_qemu_monitor_dispose (GObject *object)
+{
+  VbQemuMonitor *self = VB_QEMU_MONITOR (object);
+
+  if (self->state != MON_CLOSED) {
+    self->state = MON_CLOSED;
+    g_clear_handle_id (&self->retry_id, g_source_remove);
+    g_cancellable_cancel (self->cancellable);
+    g_autoptr(GError) error = g_error_new_literal (VB_ERROR, VB_ERROR_FAILED, "monitor closed");
+    fail_all (self, error);
+  }
+  g_clear_object (&self->input);
+  g_clear_object (&self->output);
+  g_clear_object (&self->stream);
+  G_OBJECT_CLASS (vb_qemu_monitor_parent_class)->dispose (object);
+}
+
+static void
+vb_qemu_monitor_finalize (GObject *object)
+{
+  VbQemuMonitor *self = VB_QEMU_MONITOR (object);
+
+  g_queue_clear_full (&self->writes, (GDestroyNotify) g_bytes_unref);
+  g_hash_table_unref (self->pending);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->connect_cancellable);
+  g_clear_error (&self->last_connect_error);
+  g_free (self->path);
+  G_OBJECT_CLASS (vb_qemu_monitor_parent_class)->finalize (object);
+}
+
+static void
+vb_qemu_monitor_class_init (VbQemuMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vb_qemu_monitor_dispose;
+  object_class->finalize = vb_qemu_monitor_finalize;
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+vb_qemu_monitor_init (VbQemuMonitor *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
+  g_queue_init (&self->queued);
+  g_queue_init (&self->writes);
+}
+
+VbQemuMonitor *
+vb_qemu_monitor_new (void)
+{
+  return g_object_new (VB_TYPE_QEMU_MONITOR, NULL);
+}
+
+/* Writing ------------------------------------------------------------------ */
+
+static void write_next (VbQemuMonitor *self);
+
+static void
+write_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuMonitor) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error)) {
+    if (self->state != MON_CLOSED)
+      close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot write to the QEMU monitor: %s",
+                                           error->message));
+    return;
+  }
+  g_bytes_unref (g_queue_pop_head (&self->writes));
+  self->writing = FALSE;
+  write_next (self);
+}
+
+static void
+write_next (VbQemuMonitor *self)
+{
+  GBytes *bytes;
+  gsize len;
+  gconstpointer data;
+
+  if (self->writing || self->state == MON_CLOSED || g_queue_is_empty (&self->writes))
+    return;
+  bytes = g_queue_peek_head (&self->writes);
+  data = g_bytes_get_data (bytes, &len);
+  self->writing = TRUE;
+  g_output_stream_write_all_async (self->output, data, len, G_PRIORITY_DEFAULT, self->cancellable,
+                                   write_done, g_object_ref (self));
+}
+
+static void
+send_line (VbQemuMonitor *self, const char *line)
+{
+  char *copy = g_strconcat (line, "\n", NULL);
+
+  g_queue_push_tail (&self->writes, g_bytes_new_take (copy, strlen (copy)));
+  write_next (self);
+}
+
+static void
+send_pending (VbQemuMonitor *self, Pending *p)
+{
+  g_hash_table_insert (self->pending, p->id, p);
+  send_line (self, p->line);
+}
+
+/* Reading ------------------------------------------------------------------ */
+
+static char *
+error_message (JsonObject *obj)
+{
+  JsonObject *err = json_object_get_object_member (obj, "error");
+  const char *desc = err && json_object_has_member (err, "desc")
+                       ? json_object_get_string_member (err, "desc") : NULL;
+
+  return g_strdup (desc ? desc : "unknown QEMU error");
+}
+
+static void
+handle_reply (VbQemuMonitor *self, JsonObject *obj)
+{
+  const char *id = NULL;
+  Pending *p;
+  JsonNode *id_node = json_object_get_member (obj, "id");
+
+  if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
+    id = json_node_get_string (id_node);
+  p = id ? g_hash_table_lookup (self->pending, id) : NULL;
+  if (p == NULL) {
+    g_debug ("QMP reply without a matching command (id %s)", id ? id : "none");
+    return;
+  }
+  g_hash_table_steal (self->pending, id);
+  if (json_object_has_member (obj, "error")) {
+    g_autofree char *msg = error_message (obj);
+
+    g_task_return_new_error (p->task, VB_ERROR, VB_ERROR_FAILED, "%s", msg);
+  } else {
+    JsonNode *ret = json_object_get_member (obj, "return");
+
+    g_task_return_pointer (p->task, ret ? json_node_copy (ret) : json_node_new (JSON_NODE_NULL),
+                           (GDestroyNotify) json_node_unref);
+  }
+  pending_free (p);
+}
+
+static void
+negotiated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbQemuMonitor *self = VB_QEMU_MONITOR (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (self, result, &error);
+  Pending *p;
+
+  if (ret == NULL) {
+    if (self->state != MON_CLOSED)
+      close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QMP negotiation failed: %s",
+                                           error->message));
+    return;
+  }
+  self->state = MON_READY;
+  while ((p = g_queue_pop_head (&self->queued)) != NULL)
+    send_pending (self, p);
+}
+
+static Pending *
+make_pending (VbQemuMonitor *self, const char *command, JsonNode *arguments, GTask *task)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  Pending *p = g_new0 (Pending, 1);
+
+  p->id = g_strdup_printf ("vb-%" G_GUINT64_FORMAT, ++self->next_id);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "execute");
+  json_builder_add_string_value (b, command);
+  if (arguments) {
+    json_builder_set_member_name (b, "arguments");
+    json_builder_add_value (b, json_node_copy (arguments));
+  }
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, p->id);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  p->line = json_generator_to_data (gen, NULL);
+  p->task = task;
+  return p;
+}
+
+static void
+handle_line (VbQemuMonitor *self, const char *line)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (!json_parser_load_from_data (parser, line, -1, &error)) {
+    g_debug ("ignoring unparsable QMP line: %s", error->message);
+    return;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  obj = json_node_get_object (root);
+
+  if (self->state == MON_GREETING) {
+    GTask *task;
+
+    if (!json_object_has_member (obj, "QMP")) {
+      close_with_error (self, g_error_new_literal (VB_ERROR, VB_ERROR_FAILED,
+                                                   "the QEMU monitor did not greet with QMP"));
+      return;
+    }
+    self->state = MON_NEGOTIATING;
+    task = g_task_new (self, NULL, negotiated, NULL);
+    send_pending (self, make_pending (self, "qmp_capabilities", NULL, task));
+    return;
+  }
+  if (json_object_has_member (obj, "event")) {
+    const char *name = json_object_get_string_member (obj, "event");
+    JsonNode *data = json_object_get_member (obj, "data");
+
+    if (name)
+      g_signal_emit (self, signals[SIGNAL_EVENT], 0, name, data);
+    return;
+  }
+  if (json_object_has_member (obj, "return") || json_object_has_member (obj, "error"))
+    handle_reply (self, obj);
+}
+
+static void
+line_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VbQemuMonitor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                     result, NULL, &error);
+
+  if (self->state == MON_CLOSED)
+    return;
+  if (line == NULL) {
+    if (error == NULL)
+      error = g_error_new_literal (VB_ERROR, VB_ERROR_IO, "QEMU closed the monitor");
+    else
+      g_prefix_error (&error, "QEMU monitor: ");
+    close_with_error (self, g_error_new_literal (VB_ERROR, VB_ERROR_IO, error->message));
+    return;
+  }
+  handle_line (self, line);
+  if (self->state != MON_CLOSED)
+    read_next_line (self);
+}
+
+static void
+read_next_line (VbQemuMonitor *self)
+{
+  g_data_input_stream_read_line_async (self->input, G_PRIORITY_DEFAULT, self->cancellable,
+                                       line_read, g_object_ref (self));
+}
+
+void
+vb_qemu_monitor_attach (VbQemuMonitor *self, GIOStream *stream)
+{
+  g_return_if_fail (self->state == MON_DISCONNECTED);
+
+  self->stream = g_object_ref (stream);
+  self->input = g_data_input_stream_new (g_io_stream_get_input_stream (stream));
+  /* QMP ends lines with \r\n on some versions */
+  g_data_input_stream_set_newline_type (self->input, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  self->output = g_object_ref (g_io_stream_get_output_stream (stream));
+  self->state = MON_GREETING;
+  read_next_line (self);
+}
+
+/* Connecting ------------------------------------------------------------------ */
+
+static void try_connect (VbQemuMonitor *self);
+
+static gboolean
+retry_connect (gpointer user_data)
+{
+  VbQemuMonitor *self = user_data;
+
+  self->retry_id = 0;
+  try_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A unix socket connect answers at once (connected, refused, or no such
+ * file), so a non-blocking socket tries without an async round trip and
+ * without GSocketClient's proxy lookup, which costs more than the wait. */
+static void
+try_connect (VbQemuMonitor *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (self->path);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  if (self->state == MON_CLOSED)
+    return;
+  if (socket != NULL) {
+    g_socket_set_blocking (socket, FALSE);
+    if (g_socket_connect (socket, addr, NULL, &error)) {
+      g_autoptr(GSocketConnection) conn = g_socket_connection_factory_create_connection (socket);
+
+      vb_qemu_monitor_attach (self, G_IO_STREAM (conn));
+      return;
+    }
+  }
+  if (g_cancellable_is_cancelled (self->connect_cancellable) ||
+      g_get_monotonic_time () >= self->connect_deadline) {
+    close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot connect to the QEMU monitor %s: %s",
+                                         self->path, error->message));
+    return;
+  }
+  self->retry_id = g_timeout_add (RETRY_INTERVAL_MS, retry_connect, self);
+}
+
+void
+vb_qemu_monitor_connect (VbQemuMonitor *self, const char *path, guint timeout_ms,
+                         GCancellable *cancellable)
+{
+  g_return_if_fail (self->state == MON_DISCONNECTED);
+
+  g_free (self->path);
+  self->path = g_strdup (path);
+  self->connect_deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_object_ref (cancellable ? cancellable : self->cancellable);
+  try_connect (self);
+}
+
+/* Commands ------------------------------------------------------------------ */
+
+void
+vb_qemu_monitor_command_async (VbQemuMonitor *self, const char *command, JsonNode *arguments,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Pending *p;
+
+  g_task_set_source_tag (task, vb_qemu_monitor_command_async);
+  if (self->state == MON_CLOSED) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
+                             "the QEMU monitor is not connected");
+    g_object_unref (task);
+    return;
+  }
+  p = make_pending (self, command, arguments, task);
+  if (self->state == MON_READY)
+    send_pending (self, p);
+  else
+    g_queue_push_tail (&self->queued, p);
+}
+
+JsonNode *
+vb_qemu_monitor_command_finish (VbQemuMonitor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+JsonNode *
+vb_qemu_json_args (GVariant *dict)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (dict);
+
+  return json_gvariant_serialize (owned);
+}
