@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-driver.h"
 
+#include "vb-domain-def.h"
 #include "vb-error.h"
+#include "vb-network-def.h"
 
 #define H VB_OP_TARGET_HOST
 #define D VB_OP_TARGET_DOMAIN
@@ -284,6 +286,59 @@ job_queue_for (VbCall *call)
 
 static void run_call (VbCall *call);
 
+gboolean
+vb_check_flags (guint flags, guint allowed, GError **error)
+{
+  if (flags & ~allowed) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)", flags & ~allowed);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Returns TRUE when @op is one the core answers itself, with *@out or
+ * @error set. */
+static gboolean
+run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GError **error)
+{
+  guint flags;
+
+  switch (op) {
+  case VB_OP_DOMAIN_GET_XML_DESC: {
+    VbDomain *dom = object;
+    const VbDomainDef *def = vb_domain_get_current_def (dom);
+    guint format = 0;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!vb_check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE |
+                         VB_DOMAIN_XML_UPDATE_CPU | VB_DOMAIN_XML_MIGRATABLE, error))
+      return TRUE;
+    if (flags & (VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE)) {
+      format |= VB_DOMAIN_FORMAT_INACTIVE;
+      if (vb_domain_is_persistent (dom))
+        def = vb_domain_get_def (dom);
+    }
+    if (flags & VB_DOMAIN_XML_SECURE)
+      format |= VB_DOMAIN_FORMAT_SECURE;
+    *out = g_variant_new_take_string (vb_domain_def_format (def, format));
+    return TRUE;
+  }
+  case VB_OP_DOMAIN_GET_STATE: {
+    int reason;
+    VbDomainState state;
+
+    g_variant_get (args, "(u)", &flags);
+    if (!vb_check_flags (flags, 0, error))
+      return TRUE;
+    state = vb_domain_get_state (object, &reason);
+    *out = g_variant_new ("(ii)", (int) state, reason);
+    return TRUE;
+  }
+  default:
+    return FALSE;
+  }
+}
+
 static gboolean
 object_still_registered (VbCall *call, GError **error)
 {
@@ -366,6 +421,19 @@ run_call (VbCall *call)
 
   g_task_set_task_data (inner, GUINT_TO_POINTER (call->op), NULL);
   g_task_set_source_tag (inner, run_call);
+  {
+    g_autoptr(GError) error = NULL;
+    GVariant *out = NULL;
+
+    if (run_common_query (call->op, call->object, call->args, &out, &error)) {
+      if (error)
+        g_task_return_error (inner, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (inner, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
+      g_object_unref (inner);
+      return;
+    }
+  }
   if (klass->run == NULL)
     vb_driver_task_return_unsupported (inner, call->op);
   else

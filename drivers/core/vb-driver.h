@@ -159,6 +159,13 @@ void vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *a
 GVariant *vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_object,
                                  GError **error);
 
+/* Refuses flags outside @allowed with VB_ERROR_INVALID_ARG. */
+gboolean vb_check_flags (guint flags, guint allowed, GError **error);
+
+/* Queries every driver answers the same way from the registry and the
+ * definitions (GetXMLDesc and GetState of domains and networks) are
+ * answered by the core; drivers never see them. */
+
 /* Helpers for drivers completing a task. */
 void vb_driver_task_return_unsupported (GTask *task, VbOp op);
 void vb_driver_task_return_object (GTask *task, gpointer object);

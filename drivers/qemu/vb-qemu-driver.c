@@ -181,16 +181,6 @@ domain_vm (VbDomain *dom)
 /* Helpers ------------------------------------------------------------------ */
 
 static gboolean
-check_flags (guint flags, guint allowed, GError **error)
-{
-  if (flags & ~allowed) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)", flags & ~allowed);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 check_active (VbDomain *dom, GError **error)
 {
   if (!vb_domain_is_active (dom) || domain_vm (dom) == NULL) {
@@ -1197,7 +1187,7 @@ domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
   VbDomain *existing = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
-  if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, &error) ||
+  if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, &error) ||
       (def = parse_domain (xml, &error)) == NULL ||
       !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -1224,7 +1214,7 @@ domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
 static gboolean
 resolve_affect (VbDomain *dom, guint *flags, GError **error)
 {
-  if (!check_flags (*flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+  if (!vb_check_flags (*flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
     return FALSE;
   if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
     *flags |= vb_domain_is_active (dom) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
@@ -1687,7 +1677,7 @@ domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **er
   g_autoptr(VbDomainDef) config = NULL;
 
   g_variant_get (args, "(uu)", &count, &flags);
-  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
     return FALSE;
   if (count == 0) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
@@ -1775,7 +1765,7 @@ domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error
   g_autoptr(GError) invalid = NULL;
 
   g_variant_get (args, "(&su)", &new_name, &flags);
-  if (!check_flags (flags, 0, error))
+  if (!vb_check_flags (flags, 0, error))
     return FALSE;
   if (vb_domain_is_active (dom) || !vb_domain_is_persistent (dom)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename %s domain '%s'",
@@ -2008,37 +1998,6 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
   guint flags = 0;
 
   switch (op) {
-  case VB_OP_DOMAIN_GET_XML_DESC: {
-    const VbDomainDef *def = vb_domain_get_current_def (dom);
-    guint format = 0;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_UPDATE_CPU |
-                      VB_DOMAIN_XML_MIGRATABLE, error))
-      return FALSE;
-    if (flags & (VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE)) {
-      format |= VB_DOMAIN_FORMAT_INACTIVE;
-      if (vb_domain_is_persistent (dom))
-        def = vb_domain_get_def (dom);
-    }
-    if (flags & VB_DOMAIN_XML_SECURE)
-      format |= VB_DOMAIN_FORMAT_SECURE;
-    *out = g_variant_new_take_string (vb_domain_def_format (def, format));
-    return TRUE;
-  }
-
-  case VB_OP_DOMAIN_GET_STATE: {
-    int reason;
-    VbDomainState state;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
-      return FALSE;
-    state = vb_domain_get_state (dom, &reason);
-    *out = g_variant_new ("(ii)", (int) state, reason);
-    return TRUE;
-  }
-
   case VB_OP_DOMAIN_GET_INFO: {
     const VbDomainDef *def = vb_domain_get_current_def (dom);
     QemuVm *vm = domain_vm (dom);
@@ -2064,7 +2023,7 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     const VbDomainDef *def;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
       return FALSE;
     if ((flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
       return FALSE;
@@ -2075,7 +2034,7 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
 
   case VB_OP_DOMAIN_HAS_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
     return TRUE;
@@ -2086,7 +2045,7 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     char *value;
 
     g_variant_get (args, "(i&su)", &type, &uri, &flags);
-    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
       return FALSE;
     value = vb_domain_def_get_metadata ((flags & VB_DOMAIN_AFFECT_CONFIG) ? vb_domain_get_def (dom)
                                                                           : vb_domain_get_current_def (dom),
@@ -2122,7 +2081,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
   switch (op) {
   case VB_OP_DOMAIN_CREATE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
       return FALSE;
     if (vb_domain_is_active (dom) || domain_vm (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
@@ -2153,7 +2112,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_UNDEFINE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+    if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                       VB_DOMAIN_UNDEFINE_NVRAM | VB_DOMAIN_UNDEFINE_KEEP_NVRAM, error))
       return FALSE;
     if (!vb_domain_is_persistent (dom)) {
@@ -2182,7 +2141,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
   case VB_OP_DOMAIN_REBOOT:
   case VB_OP_DOMAIN_RESET:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, op == VB_OP_DOMAIN_RESET ? 0 : QEMU_SHUTDOWN_ACPI, error) ||
+    if (!vb_check_flags (flags, op == VB_OP_DOMAIN_RESET ? 0 : QEMU_SHUTDOWN_ACPI, error) ||
         !check_active (dom, error))
       return FALSE;
     *handed = TRUE;
@@ -2193,7 +2152,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_DESTROY:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, QEMU_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, QEMU_DESTROY_GRACEFUL, error) || !check_active (dom, error))
       return FALSE;
     *handed = TRUE;
     domain_destroy (self, dom, flags, task);
@@ -2238,7 +2197,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_MANAGED_SAVE_REMOVE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     remove_save_image (self, dom);
     return TRUE;
@@ -2265,7 +2224,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     g_variant_get (args, "(u)", &flags);
     /* bypass-cache, running, paused: accepted; the restore always runs
      * unless the start asks for paused */
-    if (!check_flags (flags, 0x7, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0x7, error) || !check_active (dom, error))
       return FALSE;
     if (!vb_domain_is_persistent (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
@@ -2330,7 +2289,7 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, &error) || !check_active (VB_DOMAIN (object), &error)) {
+    if (!vb_check_flags (flags, 0, &error) || !check_active (VB_DOMAIN (object), &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }

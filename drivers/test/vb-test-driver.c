@@ -115,17 +115,6 @@ domain_data (VbDomain *dom)
 /* Helpers ---------------------------------------------------------------- */
 
 static gboolean
-check_flags (guint flags, guint allowed, GError **error)
-{
-  if (flags & ~allowed) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)",
-                 flags & ~allowed);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 check_active (VbDomain *dom, GError **error)
 {
   if (!vb_domain_is_active (dom)) {
@@ -400,7 +389,7 @@ domain_create_xml (VbTestDriver *self, GVariant *args, GError **error)
   VbDomain *existing = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
-  if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, error))
     return NULL;
   paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
   def = parse_domain (xml, error);
@@ -579,7 +568,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     *out = g_variant_new_string (test_sysinfo);
     return TRUE;
@@ -590,7 +579,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(&su)", &arch, &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     if (!g_str_equal (arch, "i686") && !g_str_equal (arch, "x86_64")) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture %s", arch);
@@ -626,7 +615,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     g_variant_builder_init (&b, G_VARIANT_TYPE ("ab"));
     for (guint i = 0; i < G_N_ELEMENTS (online); i++)
@@ -641,7 +630,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(iu)", &cpu, &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
     g_variant_builder_add (&b, "{st}", "user", (guint64) 9797400000);
@@ -658,7 +647,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(iu)", &cell, &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     if (cell < -1 || cell >= TEST_N_CELLS) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number %d out of range", cell);
@@ -688,7 +677,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     guint flags;
 
     g_variant_get (args, "(iiu)", &start, &max, &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     if (start < 0 || start >= TEST_N_CELLS || max < 0) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
@@ -720,7 +709,7 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   int reason;
   VbDomainState state = vb_domain_get_state (dom, &reason);
 
-  if (!check_flags (flags, TEST_STATS_FILTERS | TEST_STATS_NOWAIT | TEST_STATS_BACKING |
+  if (!vb_check_flags (flags, TEST_STATS_FILTERS | TEST_STATS_NOWAIT | TEST_STATS_BACKING |
                     TEST_STATS_ENFORCE, error))
     return NULL;
   if ((flags & TEST_STATS_ENFORCE) && (stats & ~TEST_STATS_SUPPORTED)) {
@@ -867,7 +856,7 @@ domain_interface_addresses (VbTestDriver *self, VbDomain *dom, guint source, gui
   const VbDomainDef *def = vb_domain_get_live_def (dom);
   GVariantBuilder b;
 
-  if (!check_flags (flags, 0, error))
+  if (!vb_check_flags (flags, 0, error))
     return NULL;
   if (source >= TEST_INTERFACE_ADDRESSES_SRC_LAST) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Unknown IP address data source %u", source);
@@ -933,38 +922,6 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
   const char *name = vb_domain_get_name (dom);
 
   switch (op) {
-  case VB_OP_DOMAIN_GET_XML_DESC: {
-    const VbDomainDef *def = vb_domain_get_current_def (dom);
-    guint flags, format = 0;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_XML_SECURE | VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_UPDATE_CPU |
-                      VB_DOMAIN_XML_MIGRATABLE, error))
-      return FALSE;
-    if (flags & (VB_DOMAIN_XML_INACTIVE | VB_DOMAIN_XML_MIGRATABLE)) {
-      format |= VB_DOMAIN_FORMAT_INACTIVE;
-      if (vb_domain_is_persistent (dom))
-        def = vb_domain_get_def (dom);
-    }
-    if (flags & VB_DOMAIN_XML_SECURE)
-      format |= VB_DOMAIN_FORMAT_SECURE;
-    *out = g_variant_new_take_string (vb_domain_def_format (def, format));
-    return TRUE;
-  }
-
-  case VB_OP_DOMAIN_GET_STATE: {
-    guint flags;
-    int reason;
-    VbDomainState state;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
-      return FALSE;
-    state = vb_domain_get_state (dom, &reason);
-    *out = g_variant_new ("(ii)", (int) state, reason);
-    return TRUE;
-  }
-
   case VB_OP_DOMAIN_GET_INFO: {
     /* Shaped as vb-driver.h documents it: (ututu) state, max memory KiB,
      * memory KiB, vCPUs, CPU time (seconds, since the slot is 32 bits). */
@@ -989,7 +946,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     *out = domain_memory_stats (dom, error);
     return *out != NULL;
@@ -1000,7 +957,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     const VbDomainDef *def;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
       return FALSE;
     def = resolve_one_def (dom, &flags, error);
     if (def == NULL)
@@ -1025,7 +982,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     char *value;
 
     g_variant_get (args, "(i&su)", &type, &uri, &flags);
-    if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
       return FALSE;
     if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
@@ -1045,7 +1002,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
     return TRUE;
@@ -1056,7 +1013,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     TestDomainData *data;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_RUNNING) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running", name);
@@ -1071,7 +1028,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
       return FALSE;
     *out = g_variant_new_take_string (g_strdup_printf ("%shost", name));
     return TRUE;
@@ -1096,7 +1053,7 @@ domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(VbDomainDef) config = NULL;
 
-  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
     return FALSE;
   if (count == 0) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
@@ -1153,7 +1110,7 @@ domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
   g_autoptr(VbDomainDef) def = NULL;
   const VbDomainDef *target;
 
-  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error))
     return FALSE;
   if (kib == 0) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
@@ -1204,7 +1161,7 @@ domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError *
   g_autoptr(VbDomainDef) config = NULL;
 
   g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
-  if (!check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
     return FALSE;
   if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
@@ -1245,7 +1202,7 @@ domain_rename (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error
   g_autoptr(GError) invalid = NULL;
 
   g_variant_get (args, "(&su)", &new_name, &flags);
-  if (!check_flags (flags, 0, error))
+  if (!vb_check_flags (flags, 0, error))
     return FALSE;
   if (vb_domain_is_active (dom)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename active domain '%s'",
@@ -1300,7 +1257,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     gboolean paused;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
       return FALSE;
     if (vb_domain_is_active (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
@@ -1316,7 +1273,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_UNDEFINE: {
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, error))
       return FALSE;
     if (!vb_domain_is_persistent (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient domain '%s'", name);
@@ -1344,7 +1301,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     gboolean restarts;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, op == VB_OP_DOMAIN_REBOOT ? TEST_DOMAIN_REBOOT_ALL : 0, error) ||
+    if (!vb_check_flags (flags, op == VB_OP_DOMAIN_REBOOT ? TEST_DOMAIN_REBOOT_ALL : 0, error) ||
         !check_active (dom, error))
       return FALSE;
     live = vb_domain_get_live_def (dom);
@@ -1364,11 +1321,11 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
   case VB_OP_DOMAIN_RESET:
   case VB_OP_DOMAIN_INJECT_NMI:
     g_variant_get (args, "(u)", &flags);
-    return check_flags (flags, 0, error) && check_active (dom, error);
+    return vb_check_flags (flags, 0, error) && check_active (dom, error);
 
   case VB_OP_DOMAIN_DESTROY:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !check_active (dom, error))
       return FALSE;
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_DESTROYED, VB_DOMAIN_EVENT_STOPPED_DESTROYED);
     return TRUE;
@@ -1400,7 +1357,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !check_active (dom, error))
       return FALSE;
     if (!vb_domain_is_persistent (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
@@ -1413,7 +1370,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_MANAGED_SAVE_REMOVE:
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, 0, error))
+    if (!vb_check_flags (flags, 0, error))
       return FALSE;
     vb_domain_set_managed_save (dom, FALSE);
     return TRUE;
@@ -1456,7 +1413,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     g_autoptr(GVariant) keys = NULL;
 
     g_variant_get (args, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
-    if (!check_flags (flags, 0, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
       return FALSE;
     if (codeset >= TEST_KEYCODE_SET_LAST) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "invalid keycode set %u", codeset);
@@ -1476,7 +1433,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     TestDomainData *data;
 
     g_variant_get (args, "(tuu)", &seconds, &nseconds, &flags);
-    if (!check_flags (flags, TEST_DOMAIN_TIME_SYNC, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_TIME_SYNC, error) || !check_active (dom, error))
       return FALSE;
     if (nseconds >= G_USEC_PER_SEC * 1000 || seconds > G_MAXINT64) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "time out of range");
@@ -1569,7 +1526,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     gsize len;
 
     g_variant_get (args, "(&s&su)", &path, &dxml, &flags);
-    if (!check_flags (flags, 0, &error) || !check_active (dom, &error)) {
+    if (!vb_check_flags (flags, 0, &error) || !check_active (dom, &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1585,7 +1542,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     guint format;
 
     g_variant_get (args, "(&suu)", &path, &format, &flags);
-    if (!check_flags (flags, TEST_DUMP_CRASH, &error) || !check_active (dom, &error)) {
+    if (!vb_check_flags (flags, TEST_DUMP_CRASH, &error) || !check_active (dom, &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1625,7 +1582,7 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
     guint flags, format = VB_NETWORK_FORMAT_LIVE;
 
     g_variant_get (args, "(u)", &flags);
-    if (!check_flags (flags, VB_NETWORK_XML_INACTIVE, error))
+    if (!vb_check_flags (flags, VB_NETWORK_XML_INACTIVE, error))
       return FALSE;
     if (flags & VB_NETWORK_XML_INACTIVE) {
       format = VB_NETWORK_FORMAT_INACTIVE;
@@ -1689,7 +1646,7 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
     g_autoptr(VbNetworkDef) config = NULL;
 
     g_variant_get (args, "(uui&su)", &command, &section, &parent_index, &xml, &flags);
-    if (!check_flags (flags, TEST_NETWORK_UPDATE_AFFECT_LIVE | TEST_NETWORK_UPDATE_AFFECT_CONFIG, error))
+    if (!vb_check_flags (flags, TEST_NETWORK_UPDATE_AFFECT_LIVE | TEST_NETWORK_UPDATE_AFFECT_CONFIG, error))
       return FALSE;
     /* AFFECT_CURRENT: the live network when it runs, else its config */
     if ((flags & (TEST_NETWORK_UPDATE_AFFECT_LIVE | TEST_NETWORK_UPDATE_AFFECT_CONFIG)) == 0)
