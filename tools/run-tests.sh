@@ -42,8 +42,8 @@ PY
 
 run_suite() { # label, build dir
   local label=$1 dir=$2 rc p f
-  note "$label: unit tests"
-  meson test -C "$dir" --suite unit --print-errorlogs --num-processes 2
+  note "$label: C tests (unit, network, lib)"
+  meson test -C "$dir" --print-errorlogs --num-processes 2
   rc=$?
   read -r p f < <(count_meson "$dir")
   passed=$((passed + p)); failed=$((failed + f))

@@ -402,12 +402,13 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (info->job) {
     /* Keep the queue's owner alive while the next job is picked. */
-    g_autoptr(GObject) owner = g_object_ref (call->object ? call->object : G_OBJECT (call->driver));
+    GObject *owner = g_object_ref (call->object ? call->object : G_OBJECT (call->driver));
     VbJobQueue *queue = job_queue_for (call);
 
     queue->busy = FALSE;
     vb_call_free (call);
     start_next_job (queue);
+    g_object_unref (owner);
   } else {
     vb_call_free (call);
   }

@@ -1,0 +1,1854 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-network-driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vb-dnsmasq.h"
+#include "vb-error.h"
+#include "vb-net-firewall.h"
+#include "vb-net-ip.h"
+#include "vb-network-def.h"
+
+/* libvirt's virNetworkUpdateFlags */
+enum {
+  UPDATE_AFFECT_LIVE = 1 << 0,
+  UPDATE_AFFECT_CONFIG = 1 << 1,
+};
+
+#define DNSMASQ_READY_TIMEOUT_MS 5000
+/* dnsmasq is ready ~100 ms after exec; a fine poll keeps start close to that */
+#define DNSMASQ_POLL_MS 2
+#define DNSMASQ_KILL_TIMEOUT_MS 2000
+/* more crashes than this within a minute and we stop respawning */
+#define DNSMASQ_MAX_RESPAWNS 5
+
+struct _VbNetworkDriver {
+  GObject parent_instance;
+
+  VbDriver *owner; /* owns us */
+  char *config_dir;
+  char *autostart_dir;
+  char *run_dir;
+  char *dnsmasq_path;
+  VbNetPlatform *platform;
+  gboolean opened;
+  /* every NetState, registered network or not (a transient one being
+   * created is in no registry yet), so that dispose reaches them all */
+  GHashTable *states;
+
+  /* forwarding sysctls: how many running networks need each, and the value
+   * it had before we set it (-1: we did not change it) */
+  guint fwd_users[2];
+  int fwd_saved[2];
+};
+
+G_DEFINE_FINAL_TYPE (VbNetworkDriver, vb_network_driver, G_TYPE_OBJECT)
+
+typedef enum {
+  DNS_NONE,     /* no dnsmasq */
+  DNS_STARTING, /* spawned, waiting for its pid file */
+  DNS_RUNNING,
+  DNS_STOPPING, /* SIGTERM sent, the network stops once it is gone */
+} DnsPhase;
+
+/* What a running network holds besides its definitions: kept as the
+ * VbNetwork's driver data. */
+typedef struct {
+  VbNetworkDriver *driver;
+  VbNetwork *net;          /* borrowed: it owns us */
+  VbNetworkUsage *usage;
+  gboolean fwd_claim[2];
+
+  DnsPhase dns_phase;
+  GSubprocess *dnsmasq;    /* our child; NULL when adopted after a restart */
+  int dnsmasq_pid;
+  int pidfd;
+  guint pidfd_source;
+  guint timer_source;
+  guint waited_ms;
+  gboolean expect_exit;    /* a restart we asked for: respawn without counting */
+  guint respawns;
+  gint64 respawn_window;
+
+  /* the start or stop in progress; @hold keeps the network alive
+   * meanwhile (a new transient one is in no registry yet) */
+  GTask *pending;
+  VbNetwork *hold;
+  VbNetworkDef *starting_def;
+  gboolean return_object;
+  gboolean register_new;
+} NetState;
+
+static void dnsmasq_unwatch (NetState *st);
+
+static void
+net_state_free (NetState *st)
+{
+  g_hash_table_remove (st->driver->states, st);
+  dnsmasq_unwatch (st);
+  g_clear_object (&st->dnsmasq);
+  vb_network_usage_free (st->usage);
+  g_clear_object (&st->pending);
+  vb_network_def_free (st->starting_def);
+  /* st->hold is always clear here: dispose steals it, and while it is set
+   * the network cannot be finalized */
+  g_free (st);
+}
+
+static NetState *
+get_state (VbNetworkDriver *self, VbNetwork *net)
+{
+  NetState *st = vb_network_get_driver_data (net);
+
+  if (st == NULL) {
+    st = g_new0 (NetState, 1);
+    st->driver = self;
+    st->net = net;
+    st->usage = vb_network_usage_new ();
+    st->pidfd = -1;
+    g_hash_table_add (self->states, st);
+    vb_network_set_driver_data (net, st, (GDestroyNotify) net_state_free);
+  }
+  return st;
+}
+
+/* Helpers -------------------------------------------------------------------- */
+
+static gboolean
+has_own_bridge (const VbNetworkDef *def)
+{
+  return def->forward_mode == VB_NETWORK_FORWARD_NONE || def->forward_mode == VB_NETWORK_FORWARD_NAT ||
+         def->forward_mode == VB_NETWORK_FORWARD_ROUTE || def->forward_mode == VB_NETWORK_FORWARD_OPEN;
+}
+
+static gboolean
+check_flags (guint flags, guint allowed, GError **error)
+{
+  if (flags & ~allowed) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unsupported flags (0x%x)", flags & ~allowed);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char *
+config_path (VbNetworkDriver *self, const char *name)
+{
+  return g_strdup_printf ("%s/%s.xml", self->config_dir, name);
+}
+
+static char *
+autostart_path (VbNetworkDriver *self, const char *name)
+{
+  return g_strdup_printf ("%s/%s.xml", self->autostart_dir, name);
+}
+
+static char *
+status_path (VbNetworkDriver *self, const char *name)
+{
+  return g_strdup_printf ("%s/%s.status", self->run_dir, name);
+}
+
+static char *
+dnsmasq_log_path (VbNetworkDriver *self, const char *name)
+{
+  return g_strdup_printf ("%s/%s.log", self->run_dir, name);
+}
+
+static gboolean
+save_config (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
+{
+  g_autofree char *xml = vb_network_def_format (def, VB_NETWORK_FORMAT_INACTIVE);
+  g_autofree char *path = config_path (self, def->name);
+
+  if (!vb_file_write_atomic (path, xml, strlen (xml), error)) {
+    g_prefix_error (error, "cannot save network '%s': ", def->name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The live connection counts go into the live definition, as libvirt
+ * keeps them in its status XML. */
+static void
+sync_counts (NetState *st)
+{
+  VbNetworkDef *live = (VbNetworkDef *) vb_network_get_live_def (st->net);
+
+  if (live == NULL)
+    return;
+  live->connections = st->usage->connections;
+  for (guint i = 0; i < live->forward_ifaces->len; i++) {
+    VbNetworkForwardIface *f = g_ptr_array_index (live->forward_ifaces, i);
+    g_autofree char *key = vb_network_forward_iface_key (f);
+    f->connections = vb_network_usage_device_count (st->usage, key);
+  }
+}
+
+static gboolean
+save_status (VbNetworkDriver *self, NetState *st, GError **error)
+{
+  /* while starting, the record is provisional: a daemon killed before the
+   * start completes finds it and undoes what was built */
+  gboolean starting = st->starting_def != NULL;
+  const VbNetworkDef *live = starting ? st->starting_def : vb_network_get_live_def (st->net);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *xml = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *path = NULL;
+  gsize len;
+
+  if (live == NULL)
+    return TRUE;
+  if (!starting)
+    sync_counts (st);
+  xml = vb_network_def_format (live, VB_NETWORK_FORMAT_LIVE);
+  g_key_file_set_string (kf, "network", "def", xml);
+  g_key_file_set_boolean (kf, "network", "starting", starting);
+  g_key_file_set_integer (kf, "network", "dnsmasq-pid", st->dnsmasq_pid);
+  g_key_file_set_boolean (kf, "network", "ipv4-forward", st->fwd_claim[VB_SYSCTL_IPV4_FORWARD]);
+  g_key_file_set_boolean (kf, "network", "ipv6-forward", st->fwd_claim[VB_SYSCTL_IPV6_FORWARD]);
+  data = g_key_file_to_data (kf, &len, NULL);
+  path = status_path (self, live->name);
+  return vb_file_write_atomic (path, data, len, error);
+}
+
+static void
+save_status_or_warn (VbNetworkDriver *self, NetState *st)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!save_status (self, st, &error))
+    g_warning ("network '%s': cannot write its status: %s", vb_network_get_name (st->net),
+               error->message);
+}
+
+/* Forwarding sysctls ---------------------------------------------------------- */
+
+static void
+save_sysctl_state (VbNetworkDriver *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = g_strdup_printf ("%s/sysctl.state", self->run_dir);
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  if (self->fwd_saved[0] < 0 && self->fwd_saved[1] < 0) {
+    g_unlink (path);
+    return;
+  }
+  g_key_file_set_integer (kf, "sysctl", "ipv4-forward-saved", self->fwd_saved[0]);
+  g_key_file_set_integer (kf, "sysctl", "ipv6-forward-saved", self->fwd_saved[1]);
+  data = g_key_file_to_data (kf, &len, NULL);
+  if (!vb_file_write_atomic (path, data, len, &error))
+    g_warning ("cannot record the forwarding sysctls: %s", error->message);
+}
+
+static void
+load_sysctl_state (VbNetworkDriver *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = g_strdup_printf ("%s/sysctl.state", self->run_dir);
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    return;
+  if (g_key_file_has_key (kf, "sysctl", "ipv4-forward-saved", NULL))
+    self->fwd_saved[0] = g_key_file_get_integer (kf, "sysctl", "ipv4-forward-saved", NULL);
+  if (g_key_file_has_key (kf, "sysctl", "ipv6-forward-saved", NULL))
+    self->fwd_saved[1] = g_key_file_get_integer (kf, "sysctl", "ipv6-forward-saved", NULL);
+}
+
+static gboolean
+sysctl_claim (VbNetworkDriver *self, VbSysctl key, GError **error)
+{
+  int value;
+
+  if (self->fwd_users[key] == 0) {
+    if (!vb_net_platform_sysctl_get (self->platform, key, &value, error))
+      return FALSE;
+    if (value != 1) {
+      if (!vb_net_platform_sysctl_set (self->platform, key, 1, error))
+        return FALSE;
+      self->fwd_saved[key] = value;
+      save_sysctl_state (self);
+    }
+  }
+  self->fwd_users[key]++;
+  return TRUE;
+}
+
+/* Puts a sysctl back once no network of ours needs it. */
+static void
+sysctl_restore_unused (VbNetworkDriver *self, VbSysctl key)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->fwd_users[key] > 0 || self->fwd_saved[key] < 0)
+    return;
+  if (!vb_net_platform_sysctl_set (self->platform, key, self->fwd_saved[key], &error))
+    g_warning ("cannot restore a forwarding sysctl: %s", error->message);
+  self->fwd_saved[key] = -1;
+  save_sysctl_state (self);
+}
+
+static void
+sysctl_release (VbNetworkDriver *self, VbSysctl key)
+{
+  if (self->fwd_users[key] > 0)
+    self->fwd_users[key]--;
+  sysctl_restore_unused (self, key);
+}
+
+static gboolean
+network_has_family (const VbNetworkDef *def, gboolean v6)
+{
+  for (guint i = 0; i < def->ips->len; i++) {
+    if (vb_network_ip_is_ipv6 (g_ptr_array_index (def->ips, i)) == v6)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* dnsmasq supervision ---------------------------------------------------------- */
+
+static void start_finish (NetState *st, GError *error);
+static void stop_finish (NetState *st);
+
+static int
+pidfd_open_compat (int pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+/* Through the pidfd: a pid alone may have been recycled by the time we
+ * signal it; a process already gone is fine. */
+static void
+signal_dnsmasq (NetState *st, int sig)
+{
+  if (st->pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, st->pidfd, sig, NULL, 0);
+}
+
+static void
+dnsmasq_unwatch (NetState *st)
+{
+  g_clear_handle_id (&st->pidfd_source, g_source_remove);
+  g_clear_handle_id (&st->timer_source, g_source_remove);
+  if (st->pidfd >= 0) {
+    close (st->pidfd);
+    st->pidfd = -1;
+  }
+}
+
+static void
+dnsmasq_child_setup (gpointer data)
+{
+  /* its own session: a ^C meant for the daemon must not take the
+   * network's DHCP/DNS down with it */
+  setsid ();
+}
+
+static gboolean on_dnsmasq_exit (int fd, GIOCondition cond, gpointer data);
+
+static gboolean
+on_dnsmasq_gone (gpointer data)
+{
+  return on_dnsmasq_exit (-1, G_IO_IN, data);
+}
+
+static gboolean
+dnsmasq_watch (NetState *st, GError **error)
+{
+  /* pid 0: GSubprocess reaped it already (its identifier is gone) */
+  st->pidfd = st->dnsmasq_pid > 0 ? pidfd_open_compat (st->dnsmasq_pid) : -1;
+  if (st->pidfd < 0) {
+    int saved = st->dnsmasq_pid > 0 ? errno : ESRCH;
+
+    /* exited and already reaped: report it as any other exit */
+    if (saved == ESRCH) {
+      st->pidfd_source = g_idle_add (on_dnsmasq_gone, st);
+      return TRUE;
+    }
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot watch dnsmasq (pid %d): %s",
+                 st->dnsmasq_pid, g_strerror (saved));
+    return FALSE;
+  }
+  st->pidfd_source = g_unix_fd_add (st->pidfd, G_IO_IN, on_dnsmasq_exit, st);
+  return TRUE;
+}
+
+static gboolean
+dnsmasq_spawn (NetState *st, const VbNetworkDef *def, GError **error)
+{
+  VbNetworkDriver *self = st->driver;
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *conf_arg = NULL;
+  g_autofree char *log = dnsmasq_log_path (self, def->name);
+  const char *pid_text;
+
+  vb_dnsmasq_paths_init (&paths, self->run_dir, def->name);
+  if (!vb_dnsmasq_write_files (def, &paths, error))
+    return FALSE;
+  g_unlink (paths.pidfile);
+  conf_arg = g_strdup_printf ("--conf-file=%s", paths.conf);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, dnsmasq_child_setup, NULL, NULL);
+  g_clear_object (&st->dnsmasq);
+  /* in the foreground, so that it stays our child and never double-forks;
+   * it still writes its pid file, once its sockets are bound */
+  st->dnsmasq = g_subprocess_launcher_spawn (launcher, error, self->dnsmasq_path, conf_arg,
+                                             "--keep-in-foreground", NULL);
+  if (st->dnsmasq == NULL) {
+    g_prefix_error (error, "cannot start dnsmasq for network '%s': ", def->name);
+    return FALSE;
+  }
+  pid_text = g_subprocess_get_identifier (st->dnsmasq);
+  st->dnsmasq_pid = pid_text ? atoi (pid_text) : 0;
+  if (!dnsmasq_watch (st, error)) {
+    g_subprocess_force_exit (st->dnsmasq);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char *
+read_log_tail (VbNetworkDriver *self, const char *name)
+{
+  g_autofree char *path = dnsmasq_log_path (self, name);
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return g_strdup ("");
+  g_strstrip (contents);
+  return g_strdup (contents);
+}
+
+static gboolean
+pidfile_matches (NetState *st, const VbNetworkDef *def)
+{
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autofree char *contents = NULL;
+
+  vb_dnsmasq_paths_init (&paths, st->driver->run_dir, def->name);
+  return g_file_get_contents (paths.pidfile, &contents, NULL, NULL) &&
+         atoi (contents) == st->dnsmasq_pid;
+}
+
+static gboolean
+on_dnsmasq_poll (gpointer data)
+{
+  NetState *st = data;
+
+  st->waited_ms += DNSMASQ_POLL_MS;
+  if (pidfile_matches (st, st->starting_def)) {
+    st->timer_source = 0;
+    st->dns_phase = DNS_RUNNING;
+    start_finish (st, NULL);
+    return G_SOURCE_REMOVE;
+  }
+  if (st->waited_ms >= DNSMASQ_READY_TIMEOUT_MS) {
+    st->timer_source = 0;
+    start_finish (st, g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                   "dnsmasq for network '%s' did not become ready within %d ms",
+                                   st->starting_def->name, DNSMASQ_READY_TIMEOUT_MS));
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_kill_timeout (gpointer data)
+{
+  NetState *st = data;
+
+  st->timer_source = 0;
+  g_warning ("network '%s': dnsmasq (pid %d) ignored SIGTERM; killing it",
+             vb_network_get_name (st->net), st->dnsmasq_pid);
+  signal_dnsmasq (st, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+respawn (NetState *st)
+{
+  g_autoptr(GError) error = NULL;
+  const VbNetworkDef *live = vb_network_get_live_def (st->net);
+  gint64 now = g_get_monotonic_time ();
+
+  if (!st->expect_exit) {
+    if (now - st->respawn_window > 60 * G_USEC_PER_SEC) {
+      st->respawn_window = now;
+      st->respawns = 0;
+    }
+    if (++st->respawns > DNSMASQ_MAX_RESPAWNS) {
+      g_warning ("network '%s': dnsmasq keeps exiting; giving up on it", live->name);
+      st->dns_phase = DNS_NONE;
+      st->dnsmasq_pid = 0;
+      save_status_or_warn (st->driver, st);
+      return;
+    }
+    g_warning ("network '%s': dnsmasq (pid %d) exited; restarting it", live->name, st->dnsmasq_pid);
+  }
+  st->expect_exit = FALSE;
+  if (!dnsmasq_spawn (st, live, &error)) {
+    g_warning ("%s", error->message);
+    st->dns_phase = DNS_NONE;
+    st->dnsmasq_pid = 0;
+  }
+  save_status_or_warn (st->driver, st);
+}
+
+static gboolean
+on_dnsmasq_exit (int fd, GIOCondition cond, gpointer data)
+{
+  NetState *st = data;
+  DnsPhase phase = st->dns_phase;
+
+  st->pidfd_source = 0;
+  dnsmasq_unwatch (st);
+
+  switch (phase) {
+  case DNS_STARTING: {
+    g_autofree char *log = read_log_tail (st->driver, st->starting_def->name);
+    start_finish (st, g_error_new (VB_ERROR, VB_ERROR_FAILED,
+                                   "dnsmasq for network '%s' exited during start%s%s",
+                                   st->starting_def->name, *log ? ": " : "", log));
+    break;
+  }
+  case DNS_RUNNING:
+    respawn (st);
+    break;
+  case DNS_STOPPING:
+    st->dns_phase = DNS_NONE;
+    st->dnsmasq_pid = 0;
+    stop_finish (st);
+    break;
+  case DNS_NONE:
+  default:
+    break;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether @pid is the dnsmasq we started for this network (a pid from a
+ * status file may have been reused since). */
+static gboolean
+pid_is_our_dnsmasq (VbNetworkDriver *self, int pid, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
+  g_autofree char *cmdline = NULL;
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autofree char *conf_arg = NULL;
+  gsize len;
+
+  if (pid <= 0 || !g_file_get_contents (path, &cmdline, &len, NULL))
+    return FALSE;
+  vb_dnsmasq_paths_init (&paths, self->run_dir, name);
+  conf_arg = g_strdup_printf ("--conf-file=%s", paths.conf);
+  for (gsize off = 0; off < len; off += strlen (cmdline + off) + 1) {
+    if (g_str_equal (cmdline + off, conf_arg))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Kernel side of start and stop ------------------------------------------------ */
+
+static gboolean
+check_sriov (const VbNetworkDef *def, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/sys/bus/pci/devices", 0, NULL);
+  const char *entry;
+
+  while (dir && (entry = g_dir_read_name (dir))) {
+    g_autofree char *p = g_strdup_printf ("/sys/bus/pci/devices/%s/sriov_totalvfs", entry);
+    g_autofree char *n = NULL;
+    if (g_file_get_contents (p, &n, NULL, NULL) && atoi (n) > 0)
+      return TRUE;
+  }
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+               "network '%s' uses <forward mode='hostdev'>, which needs SR-IOV virtual functions, "
+               "and no PCI device of this host offers any",
+               def->name);
+  return FALSE;
+}
+
+static gboolean
+check_external (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
+{
+  VbLinkInfo info;
+
+  switch (def->forward_mode) {
+  case VB_NETWORK_FORWARD_BRIDGE:
+    if (def->bridge_name) {
+      g_autoptr(GError) local = NULL;
+
+      if (def->virtualport && def->virtualport->type == VB_VIRTUALPORT_OPENVSWITCH) {
+        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                     "network '%s': Open vSwitch bridges are not supported yet", def->name);
+        return FALSE;
+      }
+      if (!vb_net_platform_link_query (self->platform, def->bridge_name, &info, &local)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                     "network '%s' uses host bridge '%s', which does not exist", def->name,
+                     def->bridge_name);
+        return FALSE;
+      }
+      if (!g_str_equal (info.kind, "bridge")) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                     "network '%s' uses host bridge '%s', which is not a bridge (%s)", def->name,
+                     def->bridge_name, *info.kind ? info.kind : "unknown kind");
+        return FALSE;
+      }
+      return TRUE;
+    }
+    G_GNUC_FALLTHROUGH;
+  case VB_NETWORK_FORWARD_PRIVATE:
+  case VB_NETWORK_FORWARD_VEPA:
+  case VB_NETWORK_FORWARD_PASSTHROUGH:
+    if (def->forward_pf) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "network '%s': a <pf> pool needs SR-IOV virtual functions, which this driver cannot expand yet",
+                   def->name);
+      return FALSE;
+    }
+    if (def->forward_ifaces->len == 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                   "network '%s' (<forward mode='%s'>) has no <interface> in its forward pool",
+                   def->name, vb_network_forward_mode_to_string (def->forward_mode));
+      return FALSE;
+    }
+    for (guint i = 0; i < def->forward_ifaces->len; i++) {
+      const VbNetworkForwardIface *f = g_ptr_array_index (def->forward_ifaces, i);
+
+      if (!vb_net_platform_link_exists (self->platform, f->dev)) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                     "forward device '%s' of network '%s' does not exist", f->dev, def->name);
+        return FALSE;
+      }
+    }
+    return TRUE;
+  case VB_NETWORK_FORWARD_HOSTDEV:
+    return check_sriov (def, error);
+  default:
+    return TRUE;
+  }
+}
+
+/* What this driver can do of <bandwidth> on a device (a guest's tap or
+ * macvtap, or a network's bridge): shape what the device sends, which is
+ * the guest's (the network's) inbound traffic.  Outbound limits need tc
+ * policing and floors need a bridge-wide class tree; both are refused
+ * rather than silently dropped. */
+static gboolean
+check_bandwidth (const VbBandwidth *bw, const char *network_name, GError **error)
+{
+  if (bw == NULL)
+    return TRUE;
+  if (bw->out && (bw->out->average || bw->out->peak || bw->out->burst)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "network '%s': <bandwidth><outbound> is not supported (it needs tc policing, which this driver does not do)",
+                 network_name);
+    return FALSE;
+  }
+  if (bw->in && bw->in->floor) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "network '%s': <bandwidth><inbound floor> is not supported yet", network_name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+apply_bandwidth (VbNetworkDriver *self, const VbBandwidth *bw, const char *dev, GError **error)
+{
+  if (bw == NULL || bw->in == NULL || bw->in->average == 0)
+    return TRUE;
+  return vb_net_platform_shape_egress (self->platform, dev, bw->in->average, bw->in->peak,
+                                       bw->in->burst, error);
+}
+
+/* Undoes whatever part of kernel_setup happened; safe to call on pieces
+ * that are not there. */
+static void
+kernel_teardown (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (has_own_bridge (def)) {
+    if (!vb_net_firewall_remove (def->name, &error)) {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
+    if (def->bridge_name && vb_net_platform_link_exists (self->platform, def->bridge_name) &&
+        !vb_net_platform_link_delete (self->platform, def->bridge_name, &error)) {
+      g_warning ("network '%s': %s", def->name, error->message);
+      g_clear_error (&error);
+    }
+  }
+  for (int k = 0; k < 2; k++) {
+    if (st->fwd_claim[k]) {
+      st->fwd_claim[k] = FALSE;
+      sysctl_release (self, (VbSysctl) k);
+    }
+  }
+}
+
+static gboolean
+kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GError **error)
+{
+  VbBridgeConfig cfg = { 0 };
+
+  if (!has_own_bridge (def))
+    return check_external (self, def, error);
+  if (!check_bandwidth (def->bandwidth, def->name, error))
+    return FALSE;
+
+  cfg.stp = def->stp != VB_TRISTATE_NO;
+  cfg.forward_delay_ms = (guint) MIN (def->delay, 30) * 1000;
+  cfg.mtu = def->mtu;
+  cfg.mac_set = def->mac_set;
+  cfg.mac = def->mac;
+  if (!vb_net_platform_bridge_add (self->platform, def->bridge_name, &cfg, error))
+    return FALSE;
+
+  for (guint i = 0; i < def->ips->len; i++) {
+    const VbNetworkIp *ip = g_ptr_array_index (def->ips, i);
+    int prefix = vb_net_ip_prefix (ip);
+
+    if (prefix < 0 ||
+        !vb_net_platform_addr_add (self->platform, def->bridge_name, ip->address, (guint) prefix, error)) {
+      if (prefix < 0)
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "network '%s': no prefix for %s",
+                     def->name, ip->address);
+      kernel_teardown (self, st, def);
+      return FALSE;
+    }
+  }
+  if (!vb_net_platform_link_set_up (self->platform, def->bridge_name, TRUE, error) ||
+      !apply_bandwidth (self, def->bandwidth, def->bridge_name, error)) {
+    kernel_teardown (self, st, def);
+    return FALSE;
+  }
+  /* static routes through guests (libvirt's <route>); they go with the
+   * bridge */
+  for (guint i = 0; i < def->routes->len; i++) {
+    const VbNetworkRoute *r = g_ptr_array_index (def->routes, i);
+    int prefix = vb_net_route_prefix (r);
+
+    if (prefix < 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                   "network '%s': <route address='%s'> needs a prefix or netmask", def->name, r->address);
+      kernel_teardown (self, st, def);
+      return FALSE;
+    }
+    if (!vb_net_platform_route_add (self->platform, def->bridge_name, r->address, (guint) prefix,
+                                    r->gateway, r->metric_set ? r->metric : 0, error)) {
+      kernel_teardown (self, st, def);
+      return FALSE;
+    }
+  }
+  if (!vb_net_firewall_apply (def, error)) {
+    kernel_teardown (self, st, def);
+    return FALSE;
+  }
+  if (def->forward_mode == VB_NETWORK_FORWARD_NAT || def->forward_mode == VB_NETWORK_FORWARD_ROUTE) {
+    for (int k = 0; k < 2; k++) {
+      if (!network_has_family (def, k == VB_SYSCTL_IPV6_FORWARD))
+        continue;
+      if (!sysctl_claim (self, (VbSysctl) k, error)) {
+        kernel_teardown (self, st, def);
+        return FALSE;
+      }
+      st->fwd_claim[k] = TRUE;
+    }
+  }
+  return TRUE;
+}
+
+/* Start ------------------------------------------------------------------------- */
+
+static void
+start_finish (NetState *st, GError *error)
+{
+  VbNetworkDriver *self = st->driver;
+  g_autoptr(GTask) task = g_steal_pointer (&st->pending);
+  g_autoptr(VbNetworkDef) def = g_steal_pointer (&st->starting_def);
+  /* released on return, after the last use of @st, which it may free */
+  g_autoptr(VbNetwork) net = g_steal_pointer (&st->hold);
+  gboolean register_new = st->register_new;
+
+  if (error != NULL) {
+    signal_dnsmasq (st, SIGKILL);
+    dnsmasq_unwatch (st);
+    st->dns_phase = DNS_NONE;
+    st->dnsmasq_pid = 0;
+    kernel_teardown (self, st, def);
+    if (has_own_bridge (def)) {
+      g_auto(VbDnsmasqPaths) paths = { 0 };
+      vb_dnsmasq_paths_init (&paths, self->run_dir, def->name);
+      vb_dnsmasq_remove_files (&paths);
+    }
+    {
+      g_autofree char *status = status_path (self, def->name);
+      g_autofree char *log = dnsmasq_log_path (self, def->name);
+      g_unlink (status);
+      g_unlink (log);
+    }
+    if (task)
+      g_task_return_error (task, error);
+    else {
+      g_warning ("%s", error->message);
+      g_error_free (error);
+    }
+    return;
+  }
+
+  vb_network_usage_reset (st->usage);
+  vb_network_set_live_def (net, g_steal_pointer (&def));
+  vb_network_set_active (net, TRUE);
+  save_status_or_warn (self, st);
+  if (register_new)
+    vb_driver_add_network (self->owner, net);
+  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STARTED);
+  if (task == NULL)
+    return;
+  if (st->return_object)
+    vb_driver_task_return_object (task, net);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+/* Starts @net with @live (owned) as its live definition.  @task (may be
+ * NULL) completes once the network runs, with @net when @return_object;
+ * @register_new adds @net to the registry on success. */
+static void
+start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask *task,
+               gboolean return_object, gboolean register_new)
+{
+  NetState *st = get_state (self, net);
+  g_autofree char *status = status_path (self, live->name);
+  GError *error = NULL;
+
+  g_assert (st->pending == NULL && st->starting_def == NULL && st->hold == NULL);
+  st->pending = task ? g_object_ref (task) : NULL;
+  st->hold = g_object_ref (net);
+  st->starting_def = live;
+  st->return_object = return_object;
+  st->register_new = register_new;
+  st->respawns = 0;
+
+  /* A bridge of that name that is someone else's is refused before
+   * anything is built or recorded, so no cleanup can ever delete it. */
+  if (has_own_bridge (live) && vb_net_platform_link_exists (self->platform, live->bridge_name)) {
+    error = g_error_new (VB_ERROR, VB_ERROR_EXISTS,
+                         "cannot start network '%s': bridge name '%s' is already in use", live->name,
+                         live->bridge_name);
+  } else if (save_status (self, st, &error)) {
+    if (!kernel_setup (self, st, live, &error))
+      g_unlink (status);
+  }
+  /* kernel_setup undid its own part; nothing else was built */
+  if (error != NULL) {
+    g_autoptr(GTask) t = g_steal_pointer (&st->pending);
+
+    g_clear_pointer (&st->starting_def, vb_network_def_free);
+    if (t)
+      g_task_return_error (t, error);
+    else {
+      g_warning ("%s", error->message);
+      g_error_free (error);
+    }
+    /* last: it may free @st */
+    g_object_unref (g_steal_pointer (&st->hold));
+    return;
+  }
+  if (!vb_dnsmasq_needed (live)) {
+    st->dns_phase = DNS_NONE;
+    start_finish (st, NULL);
+    return;
+  }
+  if (!dnsmasq_spawn (st, live, &error)) {
+    start_finish (st, error);
+    return;
+  }
+  /* its pid, so that a daemon killed from here on can stop it */
+  save_status_or_warn (self, st);
+  st->dns_phase = DNS_STARTING;
+  st->waited_ms = 0;
+  st->timer_source = g_timeout_add (DNSMASQ_POLL_MS, on_dnsmasq_poll, st);
+}
+
+/* Stop -------------------------------------------------------------------------- */
+
+static void
+stop_finish (NetState *st)
+{
+  VbNetworkDriver *self = st->driver;
+  g_autoptr(GTask) task = g_steal_pointer (&st->pending);
+  g_autoptr(VbNetwork) net = g_steal_pointer (&st->hold);
+  const VbNetworkDef *live = vb_network_get_live_def (net);
+  g_autofree char *status = status_path (self, vb_network_get_name (net));
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autofree char *log = dnsmasq_log_path (self, vb_network_get_name (net));
+
+  dnsmasq_unwatch (st);
+  st->dns_phase = DNS_NONE;
+  st->dnsmasq_pid = 0;
+  if (live != NULL)
+    kernel_teardown (self, st, live);
+  vb_dnsmasq_paths_init (&paths, self->run_dir, vb_network_get_name (net));
+  vb_dnsmasq_remove_files (&paths);
+  g_unlink (log);
+  g_unlink (status);
+  vb_network_usage_reset (st->usage);
+  vb_network_set_live_def (net, NULL);
+  vb_network_set_active (net, FALSE);
+  if (!vb_network_is_persistent (net))
+    vb_driver_remove_network (self->owner, net);
+  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STOPPED);
+  if (task)
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+stop_network (VbNetworkDriver *self, VbNetwork *net, GTask *task)
+{
+  NetState *st = get_state (self, net);
+
+  st->pending = task ? g_object_ref (task) : NULL;
+  st->hold = g_object_ref (net);
+  if (st->dns_phase == DNS_NONE || st->pidfd < 0) {
+    st->dns_phase = DNS_NONE;
+    stop_finish (st);
+    return;
+  }
+  st->dns_phase = DNS_STOPPING;
+  signal_dnsmasq (st, SIGTERM);
+  st->timer_source = g_timeout_add (DNSMASQ_KILL_TIMEOUT_MS, on_kill_timeout, st);
+}
+
+/* Bridge names ------------------------------------------------------------------ */
+
+static const char *
+bridge_of (VbNetwork *net, gboolean live)
+{
+  const VbNetworkDef *def = live ? vb_network_get_live_def (net) : vb_network_get_def (net);
+
+  return def && has_own_bridge (def) ? def->bridge_name : NULL;
+}
+
+static VbNetwork *
+network_using_bridge (VbNetworkDriver *self, const char *bridge, const VbUuid *except)
+{
+  g_autoptr(GPtrArray) nets = vb_driver_list_networks (self->owner, 0);
+
+  for (guint i = 0; i < nets->len; i++) {
+    VbNetwork *net = g_ptr_array_index (nets, i);
+
+    if (vb_uuid_equal (vb_network_get_uuid (net), except))
+      continue;
+    if (g_strcmp0 (bridge_of (net, FALSE), bridge) == 0 || g_strcmp0 (bridge_of (net, TRUE), bridge) == 0)
+      return net;
+  }
+  return NULL;
+}
+
+/* libvirt's rules: a network with a bridge of its own gets "virbrN" (or
+ * the template it names) with the first N that no network and no host
+ * link uses; a name given must not be another network's. */
+static gboolean
+assign_bridge (VbNetworkDriver *self, VbNetworkDef *def, GError **error)
+{
+  VbNetwork *other;
+
+  if (!has_own_bridge (def))
+    return TRUE;
+  if (def->bridge_name == NULL || strstr (def->bridge_name, "%d")) {
+    g_autofree char *templ = g_strdup (def->bridge_name ? def->bridge_name : "virbr%d");
+    g_autofree char *prefix = g_strndup (templ, strstr (templ, "%d") - templ);
+
+    for (guint n = 0; n < 1024; n++) {
+      g_autofree char *name = g_strdup_printf ("%s%u", prefix, n);
+
+      if (network_using_bridge (self, name, &def->uuid) == NULL &&
+          !vb_net_platform_link_exists (self->platform, name)) {
+        g_free (def->bridge_name);
+        def->bridge_name = g_steal_pointer (&name);
+        return TRUE;
+      }
+    }
+    g_set_error (error, VB_ERROR, VB_ERROR_BUSY, "no free bridge name for network '%s' from '%s'",
+                 def->name, templ);
+    return FALSE;
+  }
+  other = network_using_bridge (self, def->bridge_name, &def->uuid);
+  if (other) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "bridge name '%s' is already in use by network '%s'",
+                 def->bridge_name, vb_network_get_name (other));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Replaces the persistent definition in place: the registry keys names on
+ * the def's name, which does not change here. */
+static void
+replace_def (VbNetwork *net, VbNetworkDef *def)
+{
+  VbNetworkDef *cur = (VbNetworkDef *) vb_network_get_def (net);
+  VbNetworkDef tmp = *cur;
+
+  *cur = *def;
+  *def = tmp;
+  vb_network_def_free (def);
+}
+
+static VbNetworkDef *
+parse_checked (VbNetworkDriver *self, const char *xml, VbNetwork **existing, GError **error)
+{
+  g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, 0, error);
+
+  if (def == NULL || !vb_network_def_validate (def, error))
+    return NULL;
+  if (!vb_driver_check_network_identity (self->owner, def->name, &def->uuid, existing, error))
+    return NULL;
+  if (!assign_bridge (self, def, error))
+    return NULL;
+  return g_steal_pointer (&def);
+}
+
+/* Operations ---------------------------------------------------------------------- */
+
+static VbNetwork *
+network_define_xml (VbNetworkDriver *self, GVariant *args, GError **error)
+{
+  const char *xml;
+  g_autoptr(VbNetworkDef) def = NULL;
+  VbNetwork *existing = NULL;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = parse_checked (self, xml, &existing, error);
+  if (def == NULL || !save_config (self, def, error))
+    return NULL;
+
+  if (existing == NULL) {
+    g_autoptr(VbNetwork) net = vb_network_new (g_steal_pointer (&def), TRUE);
+
+    vb_driver_add_network (self->owner, net);
+    vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_DEFINED);
+    return g_steal_pointer (&net);
+  }
+  /* a running network keeps its live definition; this one applies at the
+   * next start */
+  replace_def (existing, g_steal_pointer (&def));
+  vb_network_set_persistent (existing, TRUE);
+  vb_driver_emit_network_event (self->owner, existing, VB_NETWORK_EVENT_DEFINED);
+  return g_object_ref (existing);
+}
+
+static void
+network_create_xml (VbNetworkDriver *self, GVariant *args, GTask *task)
+{
+  const char *xml;
+  g_autoptr(VbNetworkDef) def = NULL;
+  g_autoptr(VbNetwork) net = NULL;
+  VbNetwork *existing = NULL;
+  GError *error = NULL;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = parse_checked (self, xml, &existing, &error);
+  if (def == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (existing != NULL) {
+    if (vb_network_is_active (existing)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already active",
+                               vb_network_get_name (existing));
+      return;
+    }
+    start_network (self, existing, g_steal_pointer (&def), task, TRUE, FALSE);
+    return;
+  }
+  net = vb_network_new (vb_network_def_copy (def), FALSE);
+  start_network (self, net, g_steal_pointer (&def), task, TRUE, TRUE);
+}
+
+static gboolean
+set_autostart (VbNetworkDriver *self, VbNetwork *net, gboolean autostart, GError **error)
+{
+  const char *name = vb_network_get_name (net);
+  g_autofree char *link = autostart_path (self, name);
+  g_autofree char *target = config_path (self, name);
+
+  if (!vb_network_is_persistent (net)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                 "cannot set autostart for transient network '%s'", name);
+    return FALSE;
+  }
+  if (autostart && !g_file_test (link, G_FILE_TEST_IS_SYMLINK)) {
+    if (symlink (target, link) < 0) {
+      int saved = errno;
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create autostart link '%s': %s", link,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  } else if (!autostart && g_unlink (link) < 0 && errno != ENOENT) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove autostart link '%s': %s", link,
+                 g_strerror (saved));
+    return FALSE;
+  }
+  vb_network_set_autostart (net, autostart);
+  return TRUE;
+}
+
+static gboolean
+network_undefine (VbNetworkDriver *self, VbNetwork *net, GError **error)
+{
+  const char *name = vb_network_get_name (net);
+  g_autofree char *path = config_path (self, name);
+
+  if (!vb_network_is_persistent (net)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient network '%s'", name);
+    return FALSE;
+  }
+  if (vb_network_get_autostart (net) && !set_autostart (self, net, FALSE, error))
+    return FALSE;
+  if (g_unlink (path) < 0 && errno != ENOENT) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove '%s': %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  /* as libvirt's network driver: a running network stays, transient */
+  vb_network_set_persistent (net, FALSE);
+  if (!vb_network_is_active (net)) {
+    g_auto(VbDnsmasqPaths) paths = { 0 };
+
+    vb_dnsmasq_paths_init (&paths, self->run_dir, name);
+    g_unlink (paths.leases);
+    vb_driver_remove_network (self->owner, net);
+  }
+  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_UNDEFINED);
+  return TRUE;
+}
+
+/* Brings the running services in line with a new live definition. */
+static gboolean
+apply_live_update (VbNetworkDriver *self, VbNetwork *net, const VbNetworkDef *old_def,
+                   const VbNetworkDef *new_def, GError **error)
+{
+  NetState *st = get_state (self, net);
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autoptr(GError) local = NULL;
+  g_autofree char *fw_old = NULL;
+  g_autofree char *fw_new = NULL;
+  gboolean running;
+
+  if (!has_own_bridge (new_def))
+    return TRUE;
+  fw_old = vb_net_firewall_build (old_def, NULL);
+  fw_new = vb_net_firewall_build (new_def, &local);
+  if (local != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  vb_dnsmasq_paths_init (&paths, self->run_dir, new_def->name);
+  running = st->dns_phase == DNS_RUNNING;
+
+  /* files first, the likeliest to fail; the rules after them are undone
+   * by rewriting the old files, so a failed update changes nothing */
+  if (running && !vb_dnsmasq_write_files (new_def, &paths, error))
+    return FALSE;
+  if (g_strcmp0 (fw_old, fw_new) != 0 && !vb_net_firewall_apply (new_def, error)) {
+    if (running)
+      vb_dnsmasq_write_files (old_def, &paths, NULL);
+    return FALSE;
+  }
+
+  if (!running) {
+    if (!vb_dnsmasq_needed (new_def))
+      return TRUE;
+    st->dns_phase = DNS_RUNNING;
+    if (!dnsmasq_spawn (st, new_def, error)) {
+      st->dns_phase = DNS_NONE;
+      return FALSE;
+    }
+  } else if (vb_dnsmasq_needs_restart (old_def, new_def)) {
+    /* the supervisor respawns it with the new configuration */
+    st->expect_exit = TRUE;
+    signal_dnsmasq (st, SIGTERM);
+  } else {
+    /* hosts files only: dnsmasq re-reads them on SIGHUP */
+    signal_dnsmasq (st, SIGHUP);
+  }
+  return TRUE;
+}
+
+static gboolean
+network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GError **error)
+{
+  const char *name = vb_network_get_name (net);
+  guint command, section, flags;
+  int parent_index;
+  const char *xml;
+  g_autoptr(VbNetworkDef) live = NULL;
+  g_autoptr(VbNetworkDef) config = NULL;
+
+  g_variant_get (args, "(uui&su)", &command, &section, &parent_index, &xml, &flags);
+  if (!check_flags (flags, UPDATE_AFFECT_LIVE | UPDATE_AFFECT_CONFIG, error))
+    return FALSE;
+  if ((flags & (UPDATE_AFFECT_LIVE | UPDATE_AFFECT_CONFIG)) == 0)
+    flags |= vb_network_is_active (net) ? UPDATE_AFFECT_LIVE : UPDATE_AFFECT_CONFIG;
+  if ((flags & UPDATE_AFFECT_LIVE) && !vb_network_is_active (net)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not running", name);
+    return FALSE;
+  }
+  if ((flags & UPDATE_AFFECT_CONFIG) && !vb_network_is_persistent (net)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                 "cannot change persistent config of transient network '%s'", name);
+    return FALSE;
+  }
+  if (flags & UPDATE_AFFECT_LIVE) {
+    live = vb_network_def_copy (vb_network_get_live_def (net));
+    if (!vb_network_def_update (live, command, section, parent_index, xml, error) ||
+        !vb_network_def_validate (live, error))
+      return FALSE;
+  }
+  if (flags & UPDATE_AFFECT_CONFIG) {
+    config = vb_network_def_copy (vb_network_get_def (net));
+    if (!vb_network_def_update (config, command, section, parent_index, xml, error) ||
+        !vb_network_def_validate (config, error))
+      return FALSE;
+  }
+  /* (a pool member in use cannot go away under its guests: the core's
+   * update refuses it from the live connection counts, which sync_counts
+   * keeps current)
+   *
+   * The running network first: it can fail for more reasons (rules,
+   * dnsmasq) than the config file, and it undoes itself when it does. */
+  if (live) {
+    if (!apply_live_update (self, net, vb_network_get_live_def (net), live, error))
+      return FALSE;
+    vb_network_set_live_def (net, g_steal_pointer (&live));
+    save_status_or_warn (self, get_state (self, net));
+  }
+  if (config) {
+    if (!save_config (self, config, error))
+      return FALSE;
+    replace_def (net, g_steal_pointer (&config));
+  }
+  return TRUE;
+}
+
+gboolean
+vb_network_driver_handles (VbOp op)
+{
+  switch (op) {
+  case VB_OP_NETWORK_DEFINE_XML:
+  case VB_OP_NETWORK_CREATE_XML:
+  case VB_OP_NETWORK_GET_XML_DESC:
+  case VB_OP_NETWORK_GET_DHCP_LEASES:
+  case VB_OP_NETWORK_GET_BRIDGE_NAME:
+  case VB_OP_NETWORK_CREATE:
+  case VB_OP_NETWORK_DESTROY:
+  case VB_OP_NETWORK_UNDEFINE:
+  case VB_OP_NETWORK_UPDATE:
+  case VB_OP_NETWORK_SET_AUTOSTART:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static void
+return_result (GTask *task, gboolean ok, GVariant *out, GError *error)
+{
+  if (!ok)
+    g_task_return_error (task, error);
+  else if (out)
+    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+void
+vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant *args,
+                       GTask *task)
+{
+  VbNetwork *net = object ? VB_NETWORK (object) : NULL;
+  const char *name = net ? vb_network_get_name (net) : NULL;
+  GError *error = NULL;
+  GVariant *out = NULL;
+  gboolean ok = TRUE;
+
+  switch (op) {
+  case VB_OP_NETWORK_DEFINE_XML: {
+    g_autoptr(VbNetwork) created = network_define_xml (self, args, &error);
+
+    if (created)
+      vb_driver_task_return_object (task, created);
+    else
+      g_task_return_error (task, error);
+    return;
+  }
+
+  case VB_OP_NETWORK_CREATE_XML:
+    network_create_xml (self, args, task);
+    return;
+
+  case VB_OP_NETWORK_CREATE:
+    if (vb_network_is_active (net)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
+                               "network '%s' is already running", name);
+      return;
+    }
+    start_network (self, net, vb_network_def_copy (vb_network_get_def (net)), task, FALSE, FALSE);
+    return;
+
+  case VB_OP_NETWORK_DESTROY:
+    if (!vb_network_is_active (net)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active",
+                               name);
+      return;
+    }
+    stop_network (self, net, task);
+    return;
+
+  case VB_OP_NETWORK_GET_XML_DESC: {
+    const VbNetworkDef *def = vb_network_get_current_def (net);
+    guint flags, format = VB_NETWORK_FORMAT_LIVE;
+
+    g_variant_get (args, "(u)", &flags);
+    ok = check_flags (flags, VB_NETWORK_XML_INACTIVE, &error);
+    if (ok && (flags & VB_NETWORK_XML_INACTIVE)) {
+      format = VB_NETWORK_FORMAT_INACTIVE;
+      if (vb_network_is_persistent (net))
+        def = vb_network_get_def (net);
+    }
+    if (ok)
+      out = g_variant_new_take_string (vb_network_def_format (def, format));
+    break;
+  }
+
+  case VB_OP_NETWORK_GET_BRIDGE_NAME: {
+    const VbNetworkDef *def = vb_network_get_current_def (net);
+
+    ok = def->bridge_name != NULL;
+    if (ok)
+      out = g_variant_new_string (def->bridge_name);
+    else
+      g_set_error (&error, VB_ERROR, VB_ERROR_FAILED, "network '%s' does not have a bridge name", name);
+    break;
+  }
+
+  case VB_OP_NETWORK_GET_DHCP_LEASES: {
+    const char *mac;
+    guint flags;
+    g_auto(VbDnsmasqPaths) paths = { 0 };
+
+    g_variant_get (args, "(&su)", &mac, &flags);
+    ok = check_flags (flags, 0, &error);
+    if (ok) {
+      vb_dnsmasq_paths_init (&paths, self->run_dir, name);
+      out = vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
+    }
+    break;
+  }
+
+  case VB_OP_NETWORK_UNDEFINE:
+    ok = network_undefine (self, net, &error);
+    break;
+
+  case VB_OP_NETWORK_UPDATE:
+    ok = network_update (self, net, args, &error);
+    break;
+
+  case VB_OP_NETWORK_SET_AUTOSTART: {
+    gboolean autostart;
+
+    g_variant_get (args, "(b)", &autostart);
+    ok = set_autostart (self, net, autostart, &error);
+    break;
+  }
+
+  default:
+    vb_driver_task_return_unsupported (task, op);
+    return;
+  }
+  return_result (task, ok, out, error);
+}
+
+/* Ports ------------------------------------------------------------------------------ */
+
+static VbNetwork *
+lookup_running (VbNetworkDriver *self, const char *name, GError **error)
+{
+  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, name);
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", name);
+    return NULL;
+  }
+  if (!vb_network_is_active (net)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active", name);
+    return NULL;
+  }
+  return net;
+}
+
+static gboolean
+plug_device (VbNetworkDriver *self, const VbNetworkPort *port, guint mtu, const char *ifname_hint,
+             char **out_ifname, int *out_fd, GError **error)
+{
+  switch (port->type) {
+  case VB_PORT_TYPE_NETWORK:
+  case VB_PORT_TYPE_BRIDGE: {
+    VbMac tap_mac = port->mac;
+
+    /* libvirt's rule: the host side of the tap gets the guest's MAC with
+     * 0xfe first, so the bridge never adopts the guest's address */
+    tap_mac.bytes[0] = 0xfe;
+    if (!vb_net_platform_tap_create (self->platform, ifname_hint ? ifname_hint : "vnet%d", &tap_mac,
+                                     out_ifname, out_fd, error))
+      return FALSE;
+    /* a tap smaller than its bridge's MTU would cap the whole bridge */
+    if ((mtu > 0 && !vb_net_platform_link_set_mtu (self->platform, *out_ifname, mtu, error)) ||
+        !apply_bandwidth (self, port->bandwidth, *out_ifname, error) ||
+        !vb_net_platform_link_set_master (self->platform, *out_ifname, port->bridge_name, error) ||
+        !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
+      vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
+      close (*out_fd);
+      g_clear_pointer (out_ifname, g_free);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  case VB_PORT_TYPE_DIRECT:
+    if (!vb_net_platform_macvtap_create (self->platform, ifname_hint ? ifname_hint : "macvtap%d",
+                                         port->dev, port->macvtap_mode, &port->mac, out_ifname,
+                                         out_fd, error))
+      return FALSE;
+    if (!apply_bandwidth (self, port->bandwidth, *out_ifname, error) ||
+        !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
+      vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
+      close (*out_fd);
+      g_clear_pointer (out_ifname, g_free);
+      return FALSE;
+    }
+    return TRUE;
+  case VB_PORT_TYPE_HOSTDEV:
+  default:
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "network '%s': hostdev (SR-IOV VF) ports are not supported by this driver yet",
+                 port->network);
+    return FALSE;
+  }
+}
+
+gboolean
+vb_network_driver_port_allocate (VbNetworkDriver *self, const char *network_name,
+                                 const VbPortRequest *req, const char *ifname_hint,
+                                 VbNetworkPort **out_port, char **out_ifname, int *out_fd,
+                                 GError **error)
+{
+  VbNetwork *net = lookup_running (self, network_name, error);
+  g_autoptr(VbNetworkPort) port = NULL;
+  NetState *st;
+
+  *out_port = NULL;
+  *out_ifname = NULL;
+  *out_fd = -1;
+  if (net == NULL)
+    return FALSE;
+  st = get_state (self, net);
+  if (!vb_network_port_allocate (vb_network_get_live_def (net), st->usage, req, &port, error))
+    return FALSE;
+  if (!check_bandwidth (port->bandwidth, network_name, error) ||
+      !plug_device (self, port, vb_network_get_live_def (net)->mtu, ifname_hint, out_ifname, out_fd,
+                    error)) {
+    vb_network_port_release (vb_network_get_live_def (net), st->usage, port);
+    return FALSE;
+  }
+  save_status_or_warn (self, st);
+  *out_port = g_steal_pointer (&port);
+  return TRUE;
+}
+
+void
+vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
+                                const char *ifname)
+{
+  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, port->network);
+  g_autoptr(GError) error = NULL;
+  NetState *st;
+
+  if (ifname && port->type != VB_PORT_TYPE_HOSTDEV &&
+      vb_net_platform_link_exists (self->platform, ifname) &&
+      !vb_net_platform_link_delete (self->platform, ifname, &error))
+    g_warning ("network '%s': %s", port->network, error->message);
+  if (net == NULL || !vb_network_is_active (net) ||
+      !vb_uuid_equal (vb_network_get_uuid (net), &port->network_uuid))
+    return;
+  st = get_state (self, net);
+  vb_network_port_release (vb_network_get_live_def (net), st->usage, port);
+  save_status_or_warn (self, st);
+}
+
+void
+vb_network_driver_usage_reset (VbNetworkDriver *self)
+{
+  g_autoptr(GPtrArray) nets = vb_driver_list_networks (self->owner, 0);
+
+  for (guint i = 0; i < nets->len; i++) {
+    VbNetwork *net = g_ptr_array_index (nets, i);
+    NetState *st;
+
+    if (!vb_network_is_active (net))
+      continue;
+    st = get_state (self, net);
+    vb_network_usage_reset (st->usage);
+    save_status_or_warn (self, st);
+  }
+}
+
+gboolean
+vb_network_driver_port_reclaim (VbNetworkDriver *self, const VbNetworkPort *port, GError **error)
+{
+  VbNetwork *net = lookup_running (self, port->network, error);
+  NetState *st;
+
+  if (net == NULL)
+    return FALSE;
+  st = get_state (self, net);
+  vb_network_usage_add_port (st->usage, port);
+  save_status_or_warn (self, st);
+  return TRUE;
+}
+
+const VbNetworkUsage *
+vb_network_driver_get_usage (VbNetworkDriver *self, const char *network_name)
+{
+  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, network_name);
+
+  if (net == NULL || !vb_network_is_active (net))
+    return NULL;
+  return get_state (self, net)->usage;
+}
+
+/* Open: load, re-attach, autostart ------------------------------------------------ */
+
+static void
+load_configs (VbNetworkDriver *self)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->config_dir, 0, NULL);
+  const char *entry;
+
+  while (dir && (entry = g_dir_read_name (dir))) {
+    g_autofree char *path = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *link = NULL;
+    g_autoptr(VbNetworkDef) def = NULL;
+    g_autoptr(VbNetwork) net = NULL;
+    g_autoptr(GError) error = NULL;
+    VbNetwork *existing = NULL;
+
+    if (!g_str_has_suffix (entry, ".xml"))
+      continue;
+    path = g_build_filename (self->config_dir, entry, NULL);
+    if (!g_file_get_contents (path, &xml, NULL, &error) ||
+        (def = vb_network_def_parse (xml, 0, &error)) == NULL ||
+        !vb_driver_check_network_identity (self->owner, def->name, &def->uuid, &existing, &error)) {
+      g_warning ("skipping network definition %s: %s", path, error->message);
+      continue;
+    }
+    if (existing != NULL)
+      continue;
+    net = vb_network_new (g_steal_pointer (&def), TRUE);
+    link = autostart_path (self, vb_network_get_name (net));
+    vb_network_set_autostart (net, g_file_test (link, G_FILE_TEST_EXISTS));
+    vb_driver_add_network (self->owner, net);
+  }
+}
+
+/* Picks up one network that kept running while no daemon watched it. */
+static void
+reattach (VbNetworkDriver *self, const char *status_file)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr(VbNetworkDef) live = NULL;
+  VbNetwork *net;
+  NetState *st;
+  int pid;
+  gboolean alive;
+
+  if (!g_key_file_load_from_file (kf, status_file, G_KEY_FILE_NONE, &error) ||
+      (xml = g_key_file_get_string (kf, "network", "def", &error)) == NULL ||
+      (live = vb_network_def_parse (xml, VB_NETWORK_PARSE_STATUS, &error)) == NULL) {
+    g_warning ("ignoring network status %s: %s", status_file, error->message);
+    g_unlink (status_file);
+    return;
+  }
+  pid = g_key_file_get_integer (kf, "network", "dnsmasq-pid", NULL);
+  net = vb_driver_lookup_network_by_uuid (self->owner, &live->uuid);
+  if (net == NULL && vb_driver_lookup_network_by_name (self->owner, live->name) != NULL) {
+    /* its name now belongs to another definition: it cannot be listed,
+     * so it must not keep running unseen */
+    g_autoptr(VbNetwork) orphan = vb_network_new (vb_network_def_copy (live), FALSE);
+    NetState *ost = get_state (self, orphan);
+
+    g_warning ("network '%s' (%s) still runs but its name is taken by another definition; stopping it",
+               live->name, vb_network_get_uuid_string (orphan));
+    if (pid_is_our_dnsmasq (self, pid, live->name))
+      kill (pid, SIGTERM);
+    ost->fwd_claim[0] = g_key_file_get_boolean (kf, "network", "ipv4-forward", NULL);
+    ost->fwd_claim[1] = g_key_file_get_boolean (kf, "network", "ipv6-forward", NULL);
+    for (int k = 0; k < 2; k++)
+      self->fwd_users[k] += ost->fwd_claim[k] ? 1 : 0;
+    kernel_teardown (self, ost, live);
+    g_unlink (status_file);
+    return;
+  }
+  if (net == NULL) {
+    g_autoptr(VbNetwork) transient = vb_network_new (vb_network_def_copy (live), FALSE);
+    vb_driver_add_network (self->owner, transient);
+    net = transient;
+  }
+  st = get_state (self, net);
+  st->fwd_claim[0] = g_key_file_get_boolean (kf, "network", "ipv4-forward", NULL);
+  st->fwd_claim[1] = g_key_file_get_boolean (kf, "network", "ipv6-forward", NULL);
+  for (int k = 0; k < 2; k++)
+    self->fwd_users[k] += st->fwd_claim[k] ? 1 : 0;
+  alive = pid_is_our_dnsmasq (self, pid, live->name);
+
+  if (g_key_file_get_boolean (kf, "network", "starting", NULL)) {
+    g_auto(VbDnsmasqPaths) paths = { 0 };
+
+    /* the previous daemon died while starting it: undo the half-built
+     * network rather than adopt it */
+    g_message ("network '%s' was being started when the daemon stopped; undoing it", live->name);
+    if (alive)
+      kill (pid, SIGKILL);
+    kernel_teardown (self, st, live);
+    vb_dnsmasq_paths_init (&paths, self->run_dir, live->name);
+    vb_dnsmasq_remove_files (&paths);
+    g_unlink (status_file);
+    if (!vb_network_is_persistent (net))
+      vb_driver_remove_network (self->owner, net);
+    return;
+  }
+
+  if (has_own_bridge (live) && !vb_net_platform_link_exists (self->platform, live->bridge_name)) {
+    /* the bridge went away (deleted by hand, host network restart): the
+     * network is dead; clear what is left of it */
+    g_message ("network '%s': bridge '%s' is gone; marking the network inactive", live->name,
+               live->bridge_name);
+    if (alive)
+      kill (pid, SIGTERM);
+    kernel_teardown (self, st, live);
+    g_unlink (status_file);
+    if (!vb_network_is_persistent (net))
+      vb_driver_remove_network (self->owner, net);
+    return;
+  }
+
+  /* counts as the status recorded them; the hypervisor driver recounts
+   * from its guests (usage_reset + port_reclaim) */
+  vb_network_usage_reset (st->usage);
+  st->usage->connections = live->connections;
+  for (guint i = 0; i < live->forward_ifaces->len; i++) {
+    VbNetworkForwardIface *f = g_ptr_array_index (live->forward_ifaces, i);
+    g_autofree char *key = vb_network_forward_iface_key (f);
+
+    if (f->connections == 0)
+      continue;
+    g_hash_table_insert (st->usage->devices, g_strdup (key), GUINT_TO_POINTER (f->connections));
+    if (live->forward_mode == VB_NETWORK_FORWARD_PASSTHROUGH || live->forward_mode == VB_NETWORK_FORWARD_HOSTDEV)
+      g_hash_table_add (st->usage->exclusive, g_strdup (key));
+  }
+
+  vb_network_set_live_def (net, g_steal_pointer (&live));
+  vb_network_set_active (net, TRUE);
+  live = vb_network_def_copy (vb_network_get_live_def (net));
+
+  if (has_own_bridge (live) && live->forward_mode != VB_NETWORK_FORWARD_OPEN &&
+      !vb_net_firewall_exists (live->name) && !vb_net_firewall_apply (live, &error)) {
+    g_warning ("network '%s': %s", live->name, error->message);
+    g_clear_error (&error);
+  }
+  if (alive) {
+    st->dnsmasq_pid = pid;
+    st->dns_phase = DNS_RUNNING;
+    if (!dnsmasq_watch (st, &error)) {
+      g_warning ("network '%s': %s", live->name, error->message);
+      g_clear_error (&error);
+    }
+  } else if (vb_dnsmasq_needed (live)) {
+    st->dns_phase = DNS_RUNNING;
+    if (!dnsmasq_spawn (st, live, &error)) {
+      g_warning ("%s", error->message);
+      st->dns_phase = DNS_NONE;
+    }
+  }
+  save_status_or_warn (self, st);
+}
+
+gboolean
+vb_network_driver_open (VbNetworkDriver *self, GError **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) nets = NULL;
+  const char *entry;
+
+  if (self->opened)
+    return TRUE;
+  if (g_mkdir_with_parents (self->autostart_dir, 0755) < 0 || g_mkdir_with_parents (self->run_dir, 0755) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create the network driver's directories: %s",
+                 g_strerror (saved));
+    return FALSE;
+  }
+  if (self->platform == NULL) {
+    self->platform = vb_net_platform_new_netlink (error);
+    if (self->platform == NULL)
+      return FALSE;
+  }
+  self->opened = TRUE;
+  load_sysctl_state (self);
+  load_configs (self);
+
+  dir = g_dir_open (self->run_dir, 0, NULL);
+  while (dir && (entry = g_dir_read_name (dir))) {
+    g_autofree char *path = NULL;
+
+    if (!g_str_has_suffix (entry, ".status"))
+      continue;
+    path = g_build_filename (self->run_dir, entry, NULL);
+    reattach (self, path);
+  }
+  /* a sysctl we set for networks that are all gone now */
+  sysctl_restore_unused (self, VB_SYSCTL_IPV4_FORWARD);
+  sysctl_restore_unused (self, VB_SYSCTL_IPV6_FORWARD);
+
+  nets = vb_driver_list_networks (self->owner, 0);
+  for (guint i = 0; i < nets->len; i++) {
+    VbNetwork *net = g_ptr_array_index (nets, i);
+    g_autoptr(VbNetworkDef) def = NULL;
+    g_autoptr(GError) local = NULL;
+
+    if (!vb_network_get_autostart (net) || vb_network_is_active (net))
+      continue;
+    def = vb_network_def_copy (vb_network_get_def (net));
+    if (!vb_network_def_validate (def, &local) || !assign_bridge (self, def, &local)) {
+      g_warning ("cannot autostart network '%s': %s", vb_network_get_name (net), local->message);
+      continue;
+    }
+    start_network (self, net, g_steal_pointer (&def), NULL, FALSE, FALSE);
+  }
+  return TRUE;
+}
+
+/* GObject --------------------------------------------------------------------------- */
+
+static void
+vb_network_driver_dispose (GObject *object)
+{
+  VbNetworkDriver *self = VB_NETWORK_DRIVER (object);
+
+  /* networks keep running without us (a restarted daemon re-attaches);
+   * only our watches on them go, and an operation still waiting fails */
+  while (g_hash_table_size (self->states) > 0) {
+    GHashTableIter iter;
+    NetState *st;
+    g_autoptr(GTask) pending = NULL;
+    g_autoptr(VbNetwork) hold = NULL;
+
+    g_hash_table_iter_init (&iter, self->states);
+    g_hash_table_iter_next (&iter, (gpointer *) &st, NULL);
+    pending = g_steal_pointer (&st->pending);
+    hold = g_steal_pointer (&st->hold);
+    /* frees @st, which leaves the table */
+    vb_network_set_driver_data (st->net, NULL, NULL);
+    if (pending)
+      g_task_return_new_error (pending, VB_ERROR, VB_ERROR_FAILED,
+                               "the network driver is shutting down");
+  }
+  if (self->owner != NULL) {
+    g_object_remove_weak_pointer (G_OBJECT (self->owner), (gpointer *) &self->owner);
+    self->owner = NULL;
+  }
+  G_OBJECT_CLASS (vb_network_driver_parent_class)->dispose (object);
+}
+
+static void
+vb_network_driver_finalize (GObject *object)
+{
+  VbNetworkDriver *self = VB_NETWORK_DRIVER (object);
+
+  vb_net_platform_free (self->platform);
+  g_hash_table_unref (self->states);
+  g_free (self->config_dir);
+  g_free (self->autostart_dir);
+  g_free (self->run_dir);
+  g_free (self->dnsmasq_path);
+  G_OBJECT_CLASS (vb_network_driver_parent_class)->finalize (object);
+}
+
+static void
+vb_network_driver_class_init (VbNetworkDriverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vb_network_driver_dispose;
+  object_class->finalize = vb_network_driver_finalize;
+}
+
+static void
+vb_network_driver_init (VbNetworkDriver *self)
+{
+  self->fwd_saved[0] = self->fwd_saved[1] = -1;
+  self->states = g_hash_table_new (NULL, NULL);
+}
+
+VbNetworkDriver *
+vb_network_driver_new (VbDriver *owner, const char *config_dir, const char *run_dir)
+{
+  VbNetworkDriver *self = g_object_new (VB_TYPE_NETWORK_DRIVER, NULL);
+  g_autofree char *found = g_find_program_in_path ("dnsmasq");
+
+  self->owner = owner;
+  g_object_add_weak_pointer (G_OBJECT (owner), (gpointer *) &self->owner);
+  self->config_dir = g_strdup (config_dir);
+  self->autostart_dir = g_build_filename (config_dir, "autostart", NULL);
+  self->run_dir = g_strdup (run_dir);
+  self->dnsmasq_path = found ? g_steal_pointer (&found) : g_strdup ("/usr/sbin/dnsmasq");
+  return self;
+}
+
+void
+vb_network_driver_set_platform (VbNetworkDriver *self, VbNetPlatform *platform)
+{
+  vb_net_platform_free (self->platform);
+  self->platform = platform;
+}
+
+void
+vb_network_driver_set_dnsmasq_path (VbNetworkDriver *self, const char *path)
+{
+  g_free (self->dnsmasq_path);
+  self->dnsmasq_path = g_strdup (path);
+}

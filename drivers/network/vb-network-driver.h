@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Virtual networks for a hypervisor driver.  Not a VbDriver of its own: a
+ * hypervisor driver (QEMU, LXC) owns one, forwards the VB_OP_NETWORK_*
+ * operations to it from its run vfunc, and plugs its guests' NICs in
+ * through the port calls below.  The networks live in the owner's
+ * registry, so they appear under the owner's root on the bus
+ * (/org/libvirt/QEMU/network/…), and their events are the owner's.
+ *
+ * Files:
+ *   config_dir/<name>.xml            persistent definitions
+ *   config_dir/autostart/<name>.xml  symlink: start with the daemon
+ *   run_dir/<name>.status            live state of a running network
+ *   run_dir/<name>.{conf,hostsfile,addnhosts,leases,pid}  dnsmasq's
+ *   run_dir/sysctl.state             forwarding sysctls we changed */
+
+#include <gio/gio.h>
+
+#include "vb-driver.h"
+#include "vb-net-platform.h"
+#include "vb-network-port.h"
+
+G_BEGIN_DECLS
+
+#define VB_TYPE_NETWORK_DRIVER (vb_network_driver_get_type ())
+G_DECLARE_FINAL_TYPE (VbNetworkDriver, vb_network_driver, VB, NETWORK_DRIVER, GObject)
+
+/* @owner is not referenced (it owns us).  The netlink platform is used
+ * unless vb_network_driver_set_platform() is called before open. */
+VbNetworkDriver *vb_network_driver_new (VbDriver *owner, const char *config_dir,
+                                        const char *run_dir);
+
+/* Takes ownership of @platform (for tests that replace the kernel). */
+void vb_network_driver_set_platform (VbNetworkDriver *self, VbNetPlatform *platform);
+
+/* Where dnsmasq is found; defaults to "dnsmasq" on PATH, then /usr/sbin. */
+void vb_network_driver_set_dnsmasq_path (VbNetworkDriver *self, const char *path);
+
+/* Loads the persisted definitions, re-attaches to networks still running
+ * (bridge present, dnsmasq alive, firewall table present — what is
+ * missing is restored; a network whose bridge vanished is cleaned up and
+ * marked inactive), then starts the autostart ones.  A definition that
+ * cannot be loaded or started is logged and skipped. */
+gboolean vb_network_driver_open (VbNetworkDriver *self, GError **error);
+
+/* TRUE for the ops vb_network_driver_run() implements. */
+gboolean vb_network_driver_handles (VbOp op);
+
+/* Runs @op as the owner's run vfunc would (same contract). */
+void vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant *args,
+                            GTask *task);
+
+/* Ports ---------------------------------------------------------------------- */
+
+/* Plugs a guest NIC into network @network_name: resolves @req (portgroup,
+ * virtualport, vlan, bandwidth, pool device) and creates its device: a tap
+ * joined to the network's (or the host's) bridge, or a macvtap in the
+ * pool's mode on the device picked (least used; exclusive for
+ * passthrough).  @ifname_hint names the device ("vnet%d" / "macvtap%d"
+ * when NULL).  Returns the actual connection, the device's name and its fd
+ * (the tap queue or the opened /dev/tapN; -1 for hostdev), all owned by the
+ * caller.  Nothing stays charged or created on failure. */
+gboolean vb_network_driver_port_allocate (VbNetworkDriver *self, const char *network_name,
+                                          const VbPortRequest *req, const char *ifname_hint,
+                                          VbNetworkPort **out_port, char **out_ifname,
+                                          int *out_fd, GError **error);
+
+/* Unplugs: deletes the device @ifname if it still exists (the caller
+ * closes its fd) and gives the port's share back to the network.  A port
+ * of a network that is gone or no longer running is ignored. */
+void vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
+                                     const char *ifname);
+
+/* After a daemon restart the hypervisor driver recounts: _usage_reset on
+ * every network, then _port_reclaim for every port of every guest that
+ * kept running.  Nothing is created or deleted. */
+void vb_network_driver_usage_reset (VbNetworkDriver *self);
+gboolean vb_network_driver_port_reclaim (VbNetworkDriver *self, const VbNetworkPort *port,
+                                         GError **error);
+
+/* Live usage of a running network (NULL if not running); for tests. */
+const VbNetworkUsage *vb_network_driver_get_usage (VbNetworkDriver *self,
+                                                   const char *network_name);
+
+G_END_DECLS
