@@ -120,28 +120,42 @@ scheduler_type_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_hash_table_foreach (sd->domain_objects, set_scheduler_type, sd->scheduler_type);
 }
 
+/* Mirrors one property of the domain (@changed, a VbDomain property name),
+ * or all of them when @changed is NULL. */
 static void
-sync_properties (VbServiceDomain *self)
+sync_properties (VbServiceDomain *self, const char *changed)
 {
   VbDBusDomain *iface = VB_DBUS_DOMAIN (self);
-  const VbDomainDef *def = vb_domain_get_current_def (self->domain);
-  int id = vb_domain_get_id (self->domain);
+  gboolean all = changed == NULL;
 
-  vb_dbus_domain_set_active (iface, vb_domain_is_active (self->domain));
-  vb_dbus_domain_set_autostart (iface, vb_domain_get_autostart (self->domain));
-  /* libvirt-dbus sends virDomainGetID()'s (unsigned) -1 for inactive domains */
-  vb_dbus_domain_set_id (iface, id < 0 ? G_MAXUINT32 : (guint) id);
-  vb_dbus_domain_set_name (iface, vb_domain_get_name (self->domain));
-  vb_dbus_domain_set_ostype (iface, def->os_type ? def->os_type : "");
-  vb_dbus_domain_set_persistent (iface, vb_domain_is_persistent (self->domain));
-  vb_dbus_domain_set_updated (iface, vb_domain_is_updated (self->domain));
-  vb_dbus_domain_set_uuid (iface, vb_domain_get_uuid_string (self->domain));
+  if (all || g_str_equal (changed, "active"))
+    vb_dbus_domain_set_active (iface, vb_domain_is_active (self->domain));
+  if (all || g_str_equal (changed, "autostart"))
+    vb_dbus_domain_set_autostart (iface, vb_domain_get_autostart (self->domain));
+  if (all || g_str_equal (changed, "id")) {
+    int id = vb_domain_get_id (self->domain);
+
+    /* libvirt-dbus sends virDomainGetID()'s (unsigned) -1 for inactive domains */
+    vb_dbus_domain_set_id (iface, id < 0 ? G_MAXUINT32 : (guint) id);
+  }
+  if (all || g_str_equal (changed, "name")) {
+    const VbDomainDef *def = vb_domain_get_current_def (self->domain);
+
+    vb_dbus_domain_set_name (iface, vb_domain_get_name (self->domain));
+    vb_dbus_domain_set_ostype (iface, def->os_type ? def->os_type : "");
+  }
+  if (all || g_str_equal (changed, "persistent"))
+    vb_dbus_domain_set_persistent (iface, vb_domain_is_persistent (self->domain));
+  if (all || g_str_equal (changed, "updated"))
+    vb_dbus_domain_set_updated (iface, vb_domain_is_updated (self->domain));
+  if (all)
+    vb_dbus_domain_set_uuid (iface, vb_domain_get_uuid_string (self->domain));
 }
 
 void
-vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton)
+vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton, const char *changed)
 {
-  sync_properties (VB_SERVICE_DOMAIN (skeleton));
+  sync_properties (VB_SERVICE_DOMAIN (skeleton), changed);
 }
 
 static void
@@ -182,6 +196,6 @@ vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain)
     vb_driver_call_async (sd->driver, VB_OP_DOMAIN_GET_SCHEDULER_TYPE, domain, NULL, NULL,
                           scheduler_type_done, sd);
   }
-  sync_properties (self);
+  sync_properties (self, NULL);
   return G_DBUS_INTERFACE_SKELETON (self);
 }

@@ -64,7 +64,7 @@ sync_properties (VbServiceNetwork *self)
 }
 
 void
-vb_service_network_sync (GDBusInterfaceSkeleton *skeleton)
+vb_service_network_sync (GDBusInterfaceSkeleton *skeleton, const char *changed)
 {
   sync_properties (VB_SERVICE_NETWORK (skeleton));
 }

@@ -449,7 +449,7 @@ flush_properties (GHashTable *objects, gpointer key)
 
 static void
 on_object_changed (VbServiceDriver *sd, GHashTable *objects, gpointer key, const char *iface_name,
-                   void (*sync) (GDBusInterfaceSkeleton *))
+                   void (*sync) (GDBusInterfaceSkeleton *, const char *), const char *changed)
 {
   GDBusObjectSkeleton *object = g_hash_table_lookup (objects, key);
   g_autoptr(GDBusInterface) iface = NULL;
@@ -458,20 +458,21 @@ on_object_changed (VbServiceDriver *sd, GHashTable *objects, gpointer key, const
     return;
   iface = g_dbus_object_get_interface (G_DBUS_OBJECT (object), iface_name);
   if (iface)
-    sync (G_DBUS_INTERFACE_SKELETON (iface));
+    sync (G_DBUS_INTERFACE_SKELETON (iface), changed);
 }
 
 static void
 on_domain_changed (VbDriver *driver, VbDomain *domain, GParamSpec *pspec, VbServiceDriver *sd)
 {
-  on_object_changed (sd, sd->domain_objects, domain, "org.libvirt.Domain", vb_service_domain_sync);
+  on_object_changed (sd, sd->domain_objects, domain, "org.libvirt.Domain", vb_service_domain_sync,
+                     pspec->name);
 }
 
 static void
 on_network_changed (VbDriver *driver, VbNetwork *network, GParamSpec *pspec, VbServiceDriver *sd)
 {
   on_object_changed (sd, sd->network_objects, network, "org.libvirt.Network",
-                     vb_service_network_sync);
+                     vb_service_network_sync, pspec->name);
 }
 
 static void

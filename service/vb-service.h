@@ -101,9 +101,10 @@ gboolean vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp 
 /* Per-object skeletons. */
 GDBusInterfaceSkeleton *vb_service_domain_new (VbServiceDriver *sd, VbDomain *domain);
 GDBusInterfaceSkeleton *vb_service_network_new (VbServiceDriver *sd, VbNetwork *network);
-/* Mirror the object's current state into the skeleton's properties. */
-void vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton);
-void vb_service_network_sync (GDBusInterfaceSkeleton *skeleton);
+/* Mirror the object's state into the skeleton's properties: the one named
+ * by @changed (a VbDomain/VbNetwork property), or all when NULL. */
+void vb_service_domain_sync (GDBusInterfaceSkeleton *skeleton, const char *changed);
+void vb_service_network_sync (GDBusInterfaceSkeleton *skeleton, const char *changed);
 VbDBusConnect *vb_service_connect_new (VbServiceDriver *sd);
 
 G_END_DECLS
