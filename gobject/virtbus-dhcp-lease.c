@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "virtbus-private.h"
+
+/**
+ * VirtbusDhcpLease:
+ *
+ * One DHCP lease handed out on a network (virNetworkDHCPLease), as
+ * returned by virtbus_network_get_dhcp_leases_finish().
+ */
+struct _VirtbusDhcpLease {
+  GObject parent_instance;
+  char *iface;
+  gint64 expiry_time;
+  gboolean is_ipv6;
+  char *mac;
+  char *iaid;
+  char *ip_address;
+  guint prefix;
+  char *hostname;
+  char *client_id;
+};
+
+G_DEFINE_FINAL_TYPE (VirtbusDhcpLease, virtbus_dhcp_lease, G_TYPE_OBJECT)
+
+static void
+virtbus_dhcp_lease_finalize (GObject *object)
+{
+  VirtbusDhcpLease *self = VIRTBUS_DHCP_LEASE (object);
+
+  g_free (self->iface);
+  g_free (self->mac);
+  g_free (self->iaid);
+  g_free (self->ip_address);
+  g_free (self->hostname);
+  g_free (self->client_id);
+  G_OBJECT_CLASS (virtbus_dhcp_lease_parent_class)->finalize (object);
+}
+
+static void
+virtbus_dhcp_lease_class_init (VirtbusDhcpLeaseClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = virtbus_dhcp_lease_finalize;
+}
+
+static void
+virtbus_dhcp_lease_init (VirtbusDhcpLease *self)
+{
+}
+
+VirtbusDhcpLease *
+virtbus_dhcp_lease_new_from_variant (GVariant *value)
+{
+  VirtbusDhcpLease *self = g_object_new (VIRTBUS_TYPE_DHCP_LEASE, NULL);
+  int type = 0;
+
+  g_variant_get (value, "(sxisssuss)", &self->iface, &self->expiry_time, &type, &self->mac,
+                 &self->iaid, &self->ip_address, &self->prefix, &self->hostname,
+                 &self->client_id);
+  /* virIPAddrType: 0 IPv4, 1 IPv6 */
+  self->is_ipv6 = type == 1;
+  return self;
+}
+
+/**
+ * virtbus_dhcp_lease_get_interface:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the network's bridge interface
+ */
+const char *
+virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->iface;
+}
+
+/**
+ * virtbus_dhcp_lease_get_expiry_time:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: when the lease expires, in seconds since the epoch
+ */
+gint64
+virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), 0);
+  return self->expiry_time;
+}
+
+/**
+ * virtbus_dhcp_lease_get_is_ipv6:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: whether the address is IPv6
+ */
+gboolean
+virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), FALSE);
+  return self->is_ipv6;
+}
+
+/**
+ * virtbus_dhcp_lease_get_mac:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the client's MAC address
+ */
+const char *
+virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->mac;
+}
+
+/**
+ * virtbus_dhcp_lease_get_iaid:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the IAID (IPv6), or ""
+ */
+const char *
+virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->iaid;
+}
+
+/**
+ * virtbus_dhcp_lease_get_ip_address:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the leased address
+ */
+const char *
+virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->ip_address;
+}
+
+/**
+ * virtbus_dhcp_lease_get_prefix:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: the prefix length of the network
+ */
+guint
+virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), 0);
+  return self->prefix;
+}
+
+/**
+ * virtbus_dhcp_lease_get_hostname:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the client's host name, or ""
+ */
+const char *
+virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->hostname;
+}
+
+/**
+ * virtbus_dhcp_lease_get_client_id:
+ * @self: a #VirtbusDhcpLease
+ *
+ * Returns: (transfer none): the client id or DUID, or ""
+ */
+const char *
+virtbus_dhcp_lease_get_client_id (VirtbusDhcpLease *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DHCP_LEASE (self), NULL);
+  return self->client_id;
+}

@@ -1,0 +1,1317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "virtbus-private.h"
+
+/**
+ * VirtbusDomain:
+ *
+ * A domain (virtual machine or container) of a #VirtbusConnection.
+ *
+ * The properties mirror the daemon's org.libvirt.Domain properties and
+ * change (with #GObject::notify, in the main context the connection was
+ * created in) when the daemon reports a change.  Lifecycle events arrive as
+ * detailed signals whose detail is the nick of the event's detail enum, so
+ * `stopped::destroyed` only fires when a domain was destroyed.
+ *
+ * A domain object stays valid for as long as it is referenced: after the
+ * domain is undefined or the daemon restarts, calls on it fail with
+ * %VIRTBUS_ERROR_NOT_FOUND or %VIRTBUS_ERROR_NOT_CONNECTED rather than
+ * crash.
+ */
+struct _VirtbusDomain {
+  GObject parent_instance;
+  GWeakRef connection;
+  GDBusConnection *bus;
+  GMainContext *context; /* the connection's: where its signals are delivered */
+  char *path;
+  GDBusProxy *proxy;
+  gulong changed_id;
+
+  char *name;
+  char *uuid;
+  char *os_type;
+  int id;
+  gboolean active;
+  gboolean persistent;
+  gboolean autostart;
+  gboolean updated;
+  VirtbusDomainState state;
+  /* bumped by every event that sets the state, so that a GetState reply
+   * older than the event does not overwrite what the event said */
+  guint state_serial;
+};
+
+G_DEFINE_FINAL_TYPE (VirtbusDomain, virtbus_domain, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONNECTION,
+  PROP_OBJECT_PATH,
+  PROP_NAME,
+  PROP_UUID,
+  PROP_OS_TYPE,
+  PROP_ID,
+  PROP_ACTIVE,
+  PROP_PERSISTENT,
+  PROP_AUTOSTART,
+  PROP_UPDATED,
+  PROP_STATE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_DEFINED,
+  SIGNAL_UNDEFINED,
+  SIGNAL_STARTED,
+  SIGNAL_SUSPENDED,
+  SIGNAL_RESUMED,
+  SIGNAL_STOPPED,
+  SIGNAL_SHUTDOWN,
+  SIGNAL_PMSUSPENDED,
+  SIGNAL_CRASHED,
+  N_SIGNALS
+};
+
+/* Indexed by libvirt's virDomainEventType, which the enum above follows. */
+static guint signals[N_SIGNALS];
+
+static void
+set_string (VirtbusDomain *self, char **field, const char *value, guint prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+static void
+set_boolean (VirtbusDomain *self, gboolean *field, gboolean value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+static void
+apply_property (VirtbusDomain *self, const char *name, GVariant *value)
+{
+  if (g_str_equal (name, "Name") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    set_string (self, &self->name, g_variant_get_string (value, NULL), PROP_NAME);
+  } else if (g_str_equal (name, "UUID") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    set_string (self, &self->uuid, g_variant_get_string (value, NULL), PROP_UUID);
+  } else if (g_str_equal (name, "OSType") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    set_string (self, &self->os_type, g_variant_get_string (value, NULL), PROP_OS_TYPE);
+  } else if (g_str_equal (name, "Id") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)) {
+    guint32 raw = g_variant_get_uint32 (value);
+    /* the bus carries virDomainGetID()'s unsigned -1 for inactive domains */
+    int id = raw > G_MAXINT ? -1 : (int) raw;
+
+    if (self->id != id) {
+      self->id = id;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ID]);
+    }
+  } else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
+    gboolean b = g_variant_get_boolean (value);
+
+    if (g_str_equal (name, "Active"))
+      set_boolean (self, &self->active, b, PROP_ACTIVE);
+    else if (g_str_equal (name, "Persistent"))
+      set_boolean (self, &self->persistent, b, PROP_PERSISTENT);
+    else if (g_str_equal (name, "Autostart"))
+      set_boolean (self, &self->autostart, b, PROP_AUTOSTART);
+    else if (g_str_equal (name, "Updated"))
+      set_boolean (self, &self->updated, b, PROP_UPDATED);
+  }
+}
+
+void
+virtbus_domain_apply_properties (VirtbusDomain *self, GVariant *dict)
+{
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+
+  /* one batch of notifications per change set, after every field is set */
+  g_object_freeze_notify (G_OBJECT (self));
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &name, &value)) {
+    apply_property (self, name, value);
+    g_variant_unref (value);
+  }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
+                       VirtbusDomain *self)
+{
+  virtbus_domain_apply_properties (self, changed);
+}
+
+void
+virtbus_domain_set_proxy (VirtbusDomain *self, GDBusProxy *proxy)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (self->proxy == proxy)
+    return;
+  g_clear_signal_handler (&self->changed_id, self->proxy);
+  g_clear_object (&self->proxy);
+  if (proxy == NULL)
+    return;
+  self->proxy = g_object_ref (proxy);
+  self->changed_id = g_signal_connect (proxy, "g-properties-changed",
+                                       G_CALLBACK (on_properties_changed), self);
+  names = g_dbus_proxy_get_cached_property_names (proxy);
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = 0; names && names[i]; i++) {
+    g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
+
+    if (value)
+      apply_property (self, names[i], value);
+  }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static GType
+detail_type (int event)
+{
+  switch (event) {
+  case SIGNAL_DEFINED:
+    return VIRTBUS_TYPE_DOMAIN_DEFINED_DETAIL;
+  case SIGNAL_UNDEFINED:
+    return VIRTBUS_TYPE_DOMAIN_UNDEFINED_DETAIL;
+  case SIGNAL_STARTED:
+    return VIRTBUS_TYPE_DOMAIN_STARTED_DETAIL;
+  case SIGNAL_SUSPENDED:
+    return VIRTBUS_TYPE_DOMAIN_SUSPENDED_DETAIL;
+  case SIGNAL_RESUMED:
+    return VIRTBUS_TYPE_DOMAIN_RESUMED_DETAIL;
+  case SIGNAL_STOPPED:
+    return VIRTBUS_TYPE_DOMAIN_STOPPED_DETAIL;
+  case SIGNAL_SHUTDOWN:
+    return VIRTBUS_TYPE_DOMAIN_SHUTDOWN_DETAIL;
+  case SIGNAL_PMSUSPENDED:
+    return VIRTBUS_TYPE_DOMAIN_PM_SUSPENDED_DETAIL;
+  case SIGNAL_CRASHED:
+    return VIRTBUS_TYPE_DOMAIN_CRASHED_DETAIL;
+  default:
+    return G_TYPE_INVALID;
+  }
+}
+
+static void
+set_state (VirtbusDomain *self, VirtbusDomainState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+}
+
+static void
+refresh_state_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VirtbusDomain *self = VIRTBUS_DOMAIN (source);
+  guint serial = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GError) error = NULL;
+  VirtbusDomainState state = virtbus_domain_get_state_finish (self, result, NULL, &error);
+
+  if (error) {
+    g_debug ("%s: no state: %s", self->path, error->message);
+    return;
+  }
+  if (serial == self->state_serial)
+    set_state (self, state);
+}
+
+void
+virtbus_domain_refresh_state (VirtbusDomain *self)
+{
+  /* A sync wrapper may be iterating a private context right now; the
+   * reply belongs to the connection's, which outlives the call. */
+  g_main_context_push_thread_default (self->context);
+  virtbus_domain_get_state_async (self, NULL, refresh_state_done,
+                                  GUINT_TO_POINTER (self->state_serial));
+  g_main_context_pop_thread_default (self->context);
+}
+
+/* The state a lifecycle event leaves the domain in; -1 for no change. */
+static int
+state_after_event (int event, int detail)
+{
+  switch (event) {
+  case SIGNAL_STARTED:
+  case SIGNAL_RESUMED:
+    return VIRTBUS_DOMAIN_STATE_RUNNING;
+  case SIGNAL_SUSPENDED:
+    return VIRTBUS_DOMAIN_STATE_PAUSED;
+  case SIGNAL_STOPPED:
+    return VIRTBUS_DOMAIN_STATE_SHUTOFF;
+  case SIGNAL_PMSUSPENDED:
+    return VIRTBUS_DOMAIN_STATE_PMSUSPENDED;
+  case SIGNAL_CRASHED:
+    return VIRTBUS_DOMAIN_STATE_CRASHED;
+  case SIGNAL_SHUTDOWN:
+    /* "finished" is followed by "stopped"; the others mean it is under way */
+    return detail == VIRTBUS_DOMAIN_SHUTDOWN_FINISHED ? -1 : VIRTBUS_DOMAIN_STATE_SHUTDOWN;
+  default:
+    return -1;
+  }
+}
+
+void
+virtbus_domain_emit_event (VirtbusDomain *self, int event, int detail)
+{
+  g_autoptr(GEnumClass) klass = NULL;
+  GEnumValue *value;
+  GQuark quark = 0;
+  int state;
+
+  if (event < 0 || event >= N_SIGNALS) {
+    g_debug ("%s: ignoring unknown domain event %d", self->path, event);
+    return;
+  }
+  state = state_after_event (event, detail);
+  if (state >= 0) {
+    self->state_serial++;
+    set_state (self, (VirtbusDomainState) state);
+  }
+  klass = g_type_class_ref (detail_type (event));
+  value = g_enum_get_value (klass, detail);
+  /* a detail newer than this library still reaches undetailed handlers */
+  if (value)
+    quark = g_quark_from_static_string (value->value_nick);
+  g_signal_emit (self, signals[event], quark, detail);
+}
+
+/* Properties -------------------------------------------------------------- */
+
+static void
+virtbus_domain_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
+
+  switch (prop_id) {
+  case PROP_CONNECTION:
+    g_value_take_object (value, g_weak_ref_get (&self->connection));
+    break;
+  case PROP_OBJECT_PATH:
+    g_value_set_string (value, self->path);
+    break;
+  case PROP_NAME:
+    g_value_set_string (value, self->name);
+    break;
+  case PROP_UUID:
+    g_value_set_string (value, self->uuid);
+    break;
+  case PROP_OS_TYPE:
+    g_value_set_string (value, self->os_type);
+    break;
+  case PROP_ID:
+    g_value_set_int (value, self->id);
+    break;
+  case PROP_ACTIVE:
+    g_value_set_boolean (value, self->active);
+    break;
+  case PROP_PERSISTENT:
+    g_value_set_boolean (value, self->persistent);
+    break;
+  case PROP_AUTOSTART:
+    g_value_set_boolean (value, self->autostart);
+    break;
+  case PROP_UPDATED:
+    g_value_set_boolean (value, self->updated);
+    break;
+  case PROP_STATE:
+    g_value_set_enum (value, self->state);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+virtbus_domain_finalize (GObject *object)
+{
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
+
+  virtbus_domain_set_proxy (self, NULL);
+  g_weak_ref_clear (&self->connection);
+  g_clear_object (&self->bus);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->path);
+  g_free (self->name);
+  g_free (self->uuid);
+  g_free (self->os_type);
+  G_OBJECT_CLASS (virtbus_domain_parent_class)->finalize (object);
+}
+
+static guint
+new_event_signal (GType type, const char *name, GType detail)
+{
+  return g_signal_new (name, type, G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0, NULL,
+                       NULL, NULL, G_TYPE_NONE, 1, detail);
+}
+
+static void
+virtbus_domain_class_init (VirtbusDomainClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->get_property = virtbus_domain_get_property;
+  object_class->finalize = virtbus_domain_finalize;
+
+  /**
+   * VirtbusDomain:connection: (getter get_connection)
+   *
+   * The connection the domain belongs to, or %NULL once it is gone.
+   */
+  props[PROP_CONNECTION] = g_param_spec_object ("connection", NULL, NULL, VIRTBUS_TYPE_CONNECTION,
+                                                 ro);
+  /**
+   * VirtbusDomain:object-path: (getter get_object_path)
+   *
+   * The D-Bus object path of the domain.
+   */
+  props[PROP_OBJECT_PATH] = g_param_spec_string ("object-path", NULL, NULL, NULL, ro);
+  /**
+   * VirtbusDomain:name: (getter get_name)
+   *
+   * The name of the domain.
+   */
+  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
+  /**
+   * VirtbusDomain:uuid: (getter get_uuid)
+   *
+   * The UUID of the domain, in its canonical string form.
+   */
+  props[PROP_UUID] = g_param_spec_string ("uuid", NULL, NULL, NULL, ro);
+  /**
+   * VirtbusDomain:os-type: (getter get_os_type)
+   *
+   * The guest OS type ("hvm", "exe", …).
+   */
+  props[PROP_OS_TYPE] = g_param_spec_string ("os-type", NULL, NULL, NULL, ro);
+  /**
+   * VirtbusDomain:id: (getter get_id)
+   *
+   * The hypervisor's id of a running domain, -1 when inactive.
+   */
+  props[PROP_ID] = g_param_spec_int ("id", NULL, NULL, -1, G_MAXINT, -1, ro);
+  /**
+   * VirtbusDomain:active: (getter get_active)
+   *
+   * Whether the domain is running (or paused).
+   */
+  props[PROP_ACTIVE] = g_param_spec_boolean ("active", NULL, NULL, FALSE, ro);
+  /**
+   * VirtbusDomain:persistent: (getter get_persistent)
+   *
+   * Whether the domain has a persistent definition.
+   */
+  props[PROP_PERSISTENT] = g_param_spec_boolean ("persistent", NULL, NULL, FALSE, ro);
+  /**
+   * VirtbusDomain:autostart: (getter get_autostart)
+   *
+   * Whether the domain starts with the host; change it with
+   * virtbus_domain_set_autostart_async().
+   */
+  props[PROP_AUTOSTART] = g_param_spec_boolean ("autostart", NULL, NULL, FALSE, ro);
+  /**
+   * VirtbusDomain:updated: (getter get_updated)
+   *
+   * Whether the persistent definition differs from the running one.
+   */
+  props[PROP_UPDATED] = g_param_spec_boolean ("updated", NULL, NULL, FALSE, ro);
+  /**
+   * VirtbusDomain:state: (getter get_state)
+   *
+   * The state, fetched when the domain appears and then kept from the
+   * lifecycle events (the bus has no state property), so a UI can show it
+   * without polling.  Changes after the event that causes them; use
+   * virtbus_domain_get_state_async() for the reason as well.
+   */
+  props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, VIRTBUS_TYPE_DOMAIN_STATE,
+                                         VIRTBUS_DOMAIN_STATE_NOSTATE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * VirtbusDomain::defined:
+   * @self: the domain
+   * @detail: what happened
+   *
+   * The persistent definition was added or changed.
+   */
+  signals[SIGNAL_DEFINED] = new_event_signal (type, "defined", VIRTBUS_TYPE_DOMAIN_DEFINED_DETAIL);
+  /**
+   * VirtbusDomain::undefined:
+   * @self: the domain
+   * @detail: what happened
+   *
+   * The persistent definition was removed.
+   */
+  signals[SIGNAL_UNDEFINED] = new_event_signal (type, "undefined",
+                                                VIRTBUS_TYPE_DOMAIN_UNDEFINED_DETAIL);
+  /**
+   * VirtbusDomain::started:
+   * @self: the domain
+   * @detail: how it started
+   *
+   * The domain started.
+   */
+  signals[SIGNAL_STARTED] = new_event_signal (type, "started", VIRTBUS_TYPE_DOMAIN_STARTED_DETAIL);
+  /**
+   * VirtbusDomain::suspended:
+   * @self: the domain
+   * @detail: why it was paused
+   *
+   * The domain's CPUs were paused.
+   */
+  signals[SIGNAL_SUSPENDED] = new_event_signal (type, "suspended",
+                                                VIRTBUS_TYPE_DOMAIN_SUSPENDED_DETAIL);
+  /**
+   * VirtbusDomain::resumed:
+   * @self: the domain
+   * @detail: why it resumed
+   *
+   * The domain's CPUs run again.
+   */
+  signals[SIGNAL_RESUMED] = new_event_signal (type, "resumed", VIRTBUS_TYPE_DOMAIN_RESUMED_DETAIL);
+  /**
+   * VirtbusDomain::stopped:
+   * @self: the domain
+   * @detail: why it stopped
+   *
+   * The domain is no longer running.
+   */
+  signals[SIGNAL_STOPPED] = new_event_signal (type, "stopped", VIRTBUS_TYPE_DOMAIN_STOPPED_DETAIL);
+  /**
+   * VirtbusDomain::shutdown:
+   * @self: the domain
+   * @detail: the stage of the shutdown
+   *
+   * The guest is shutting down or has finished shutting down.
+   */
+  signals[SIGNAL_SHUTDOWN] = new_event_signal (type, "shutdown",
+                                               VIRTBUS_TYPE_DOMAIN_SHUTDOWN_DETAIL);
+  /**
+   * VirtbusDomain::pmsuspended:
+   * @self: the domain
+   * @detail: where the guest suspended to
+   *
+   * The guest suspended itself through power management.
+   */
+  signals[SIGNAL_PMSUSPENDED] = new_event_signal (type, "pmsuspended",
+                                                  VIRTBUS_TYPE_DOMAIN_PM_SUSPENDED_DETAIL);
+  /**
+   * VirtbusDomain::crashed:
+   * @self: the domain
+   * @detail: how it crashed
+   *
+   * The guest crashed (and the domain may still be running).
+   */
+  signals[SIGNAL_CRASHED] = new_event_signal (type, "crashed", VIRTBUS_TYPE_DOMAIN_CRASHED_DETAIL);
+}
+
+static void
+virtbus_domain_init (VirtbusDomain *self)
+{
+  self->id = -1;
+  g_weak_ref_init (&self->connection, NULL);
+}
+
+VirtbusDomain *
+virtbus_domain_new_internal (VirtbusConnection *connection, GDBusConnection *bus,
+                             GMainContext *context, const char *path)
+{
+  VirtbusDomain *self = g_object_new (VIRTBUS_TYPE_DOMAIN, NULL);
+
+  g_weak_ref_set (&self->connection, connection);
+  self->bus = g_object_ref (bus);
+  self->context = g_main_context_ref (context);
+  self->path = g_strdup (path);
+  return self;
+}
+
+/* Getters ------------------------------------------------------------------ */
+
+/**
+ * virtbus_domain_get_connection:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: (transfer none) (nullable): the connection, or %NULL once the
+ *   connection object was finalized
+ */
+VirtbusConnection *
+virtbus_domain_get_connection (VirtbusDomain *self)
+{
+  g_autoptr(GObject) connection = NULL;
+
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
+  connection = g_weak_ref_get (&self->connection);
+  /* the connection owns its domains, so it outlives this borrowed pointer
+   * whenever the caller got the domain from it */
+  return (VirtbusConnection *) connection;
+}
+
+/**
+ * virtbus_domain_get_object_path:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: (transfer none): the D-Bus object path
+ */
+const char *
+virtbus_domain_get_object_path (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
+  return self->path;
+}
+
+/**
+ * virtbus_domain_get_name:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: (transfer none) (nullable): the name
+ */
+const char *
+virtbus_domain_get_name (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
+  return self->name;
+}
+
+/**
+ * virtbus_domain_get_uuid:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: (transfer none) (nullable): the UUID string
+ */
+const char *
+virtbus_domain_get_uuid (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
+  return self->uuid;
+}
+
+/**
+ * virtbus_domain_get_os_type:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: (transfer none) (nullable): the guest OS type
+ */
+const char *
+virtbus_domain_get_os_type (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
+  return self->os_type;
+}
+
+/**
+ * virtbus_domain_get_id:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: the hypervisor id, -1 when inactive
+ */
+int
+virtbus_domain_get_id (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), -1);
+  return self->id;
+}
+
+/**
+ * virtbus_domain_get_active:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain is running
+ */
+gboolean
+virtbus_domain_get_active (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
+  return self->active;
+}
+
+/**
+ * virtbus_domain_get_persistent:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain has a persistent definition
+ */
+gboolean
+virtbus_domain_get_persistent (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
+  return self->persistent;
+}
+
+/**
+ * virtbus_domain_get_autostart:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain starts with the host
+ */
+gboolean
+virtbus_domain_get_autostart (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
+  return self->autostart;
+}
+
+/**
+ * virtbus_domain_get_updated:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the persistent definition differs from the running one
+ */
+gboolean
+virtbus_domain_get_updated (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
+  return self->updated;
+}
+
+/**
+ * virtbus_domain_get_state:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: the last known state
+ */
+VirtbusDomainState
+virtbus_domain_get_state (VirtbusDomain *self)
+{
+  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), VIRTBUS_DOMAIN_STATE_NOSTATE);
+  return self->state;
+}
+
+/* Operations --------------------------------------------------------------- */
+
+static void
+domain_call (VirtbusDomain *self, const char *method, GVariant *params, const char *reply_type,
+             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
+             gpointer tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  virtbus_call (self->bus, self->path, VIRTBUS_DOMAIN_IFACE, method, params, reply_type, task);
+}
+
+/**
+ * virtbus_domain_start_async:
+ * @self: a #VirtbusDomain
+ * @flags: how to start
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain runs or starting failed
+ * @user_data: (closure): data for @callback
+ *
+ * Starts a defined domain (virDomainCreateWithFlags).
+ */
+void
+virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Create", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_start_async);
+}
+
+/**
+ * virtbus_domain_start_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_start_async, error);
+}
+
+/**
+ * virtbus_domain_shutdown_async:
+ * @self: a #VirtbusDomain
+ * @flags: how to ask the guest
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the request was made
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the guest to shut down; #VirtbusDomain::stopped follows when it has.
+ */
+void
+virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Shutdown", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_shutdown_async);
+}
+
+/**
+ * virtbus_domain_shutdown_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_shutdown_async, error);
+}
+
+/**
+ * virtbus_domain_reboot_async:
+ * @self: a #VirtbusDomain
+ * @flags: how to ask the guest
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the request was made
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the guest to reboot.
+ */
+void
+virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Reboot", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_reboot_async);
+}
+
+/**
+ * virtbus_domain_reboot_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_reboot_async, error);
+}
+
+/**
+ * virtbus_domain_reset_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain was reset
+ * @user_data: (closure): data for @callback
+ *
+ * Resets the domain at once, like a reset button, without asking the guest.
+ */
+void
+virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Reset", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
+               virtbus_domain_reset_async);
+}
+
+/**
+ * virtbus_domain_reset_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_reset_async, error);
+}
+
+/**
+ * virtbus_domain_destroy_async:
+ * @self: a #VirtbusDomain
+ * @flags: how forcefully
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain is off
+ * @user_data: (closure): data for @callback
+ *
+ * Stops the domain at once (virDomainDestroyFlags).
+ */
+void
+virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Destroy", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_destroy_async);
+}
+
+/**
+ * virtbus_domain_destroy_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_destroy_async, error);
+}
+
+/**
+ * virtbus_domain_suspend_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain is paused
+ * @user_data: (closure): data for @callback
+ *
+ * Pauses the domain's CPUs.
+ */
+void
+virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Suspend", NULL, NULL, cancellable, callback, user_data,
+               virtbus_domain_suspend_async);
+}
+
+/**
+ * virtbus_domain_suspend_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_suspend_async, error);
+}
+
+/**
+ * virtbus_domain_resume_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain runs again
+ * @user_data: (closure): data for @callback
+ *
+ * Resumes a paused domain.
+ */
+void
+virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Resume", NULL, NULL, cancellable, callback, user_data,
+               virtbus_domain_resume_async);
+}
+
+/**
+ * virtbus_domain_resume_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_resume_async, error);
+}
+
+/**
+ * virtbus_domain_managed_save_async:
+ * @self: a #VirtbusDomain
+ * @flags: how to save and later restore
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain is saved and stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Saves the running domain to an image the next start restores from.
+ */
+void
+virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "ManagedSave", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_managed_save_async);
+}
+
+/**
+ * virtbus_domain_managed_save_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_managed_save_async, error);
+}
+
+/**
+ * virtbus_domain_managed_save_remove_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the image is gone
+ * @user_data: (closure): data for @callback
+ *
+ * Deletes the managed save image, so the next start boots afresh.
+ */
+void
+virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL, cancellable, callback,
+               user_data, virtbus_domain_managed_save_remove_async);
+}
+
+/**
+ * virtbus_domain_managed_save_remove_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *result,
+                                           GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_managed_save_remove_async, error);
+}
+
+/**
+ * virtbus_domain_undefine_async:
+ * @self: a #VirtbusDomain
+ * @flags: what else to remove
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the definition is gone
+ * @user_data: (closure): data for @callback
+ *
+ * Removes the persistent definition; a running domain lives on as a
+ * transient one until it stops.
+ */
+void
+virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "Undefine", g_variant_new ("(u)", flags), NULL, cancellable, callback,
+               user_data, virtbus_domain_undefine_async);
+}
+
+/**
+ * virtbus_domain_undefine_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_undefine_async, error);
+}
+
+/**
+ * virtbus_domain_get_xml_desc_async:
+ * @self: a #VirtbusDomain
+ * @flags: which definition
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the XML
+ * @user_data: (closure): data for @callback
+ *
+ * Fetches the domain's XML definition; parse it with
+ * virtbus_domain_config_new_from_xml() for typed access.
+ */
+void
+virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "GetXMLDesc", g_variant_new ("(u)", flags), "(s)", cancellable, callback,
+               user_data, virtbus_domain_get_xml_desc_async);
+}
+
+/**
+ * virtbus_domain_get_xml_desc_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the XML, or %NULL on error
+ */
+char *
+virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_xml_desc_async,
+                                                   error);
+  char *xml = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(s)", &xml);
+  return xml;
+}
+
+/**
+ * virtbus_domain_get_state_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the state
+ * @user_data: (closure): data for @callback
+ *
+ * Asks the daemon for the domain's state and the reason for it.
+ */
+void
+virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "GetState", g_variant_new ("(u)", 0), "((ii))", cancellable, callback,
+               user_data, virtbus_domain_get_state_async);
+}
+
+/**
+ * virtbus_domain_get_state_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @reason: (out) (optional): libvirt's reason code for the state
+ *   (virDomainRunningReason, virDomainShutoffReason, … by state)
+ * @error: return location for a #GError
+ *
+ * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ */
+VirtbusDomainState
+virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int *reason,
+                                 GError **error)
+{
+  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_state_async,
+                                                   error);
+  int s = VIRTBUS_DOMAIN_STATE_NOSTATE, r = 0;
+
+  if (reply)
+    g_variant_get (reply, "((ii))", &s, &r);
+  if (reason)
+    *reason = r;
+  return (VirtbusDomainState) s;
+}
+
+/**
+ * virtbus_domain_set_autostart_async:
+ * @self: a #VirtbusDomain
+ * @autostart: whether the domain starts with the host
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the setting is stored
+ * @user_data: (closure): data for @callback
+ *
+ * Changes #VirtbusDomain:autostart.
+ */
+void
+virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virtbus_domain_set_autostart_async);
+  virtbus_call (self->bus, self->path, "org.freedesktop.DBus.Properties", "Set",
+                g_variant_new ("(ssv)", VIRTBUS_DOMAIN_IFACE, "Autostart",
+                               g_variant_new_boolean (autostart)),
+                NULL, task);
+}
+
+/**
+ * virtbus_domain_set_autostart_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_set_autostart_async, error);
+}
+
+/**
+ * virtbus_domain_set_vcpus_async:
+ * @self: a #VirtbusDomain
+ * @vcpus: the number of virtual CPUs
+ * @flags: which copy to change, and whether the maximum
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the change is made
+ * @user_data: (closure): data for @callback
+ *
+ * Changes the number of virtual CPUs (virDomainSetVcpusFlags).
+ */
+void
+virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "SetVcpus", g_variant_new ("(uu)", vcpus, flags), NULL, cancellable,
+               callback, user_data, virtbus_domain_set_vcpus_async);
+}
+
+/**
+ * virtbus_domain_set_vcpus_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_set_vcpus_async, error);
+}
+
+/**
+ * virtbus_domain_set_memory_async:
+ * @self: a #VirtbusDomain
+ * @memory_kib: the memory in KiB
+ * @flags: which copy to change, and whether the maximum
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the change is made
+ * @user_data: (closure): data for @callback
+ *
+ * Changes the memory of the domain (virDomainSetMemoryFlags).
+ */
+void
+virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
+                                 VirtbusDomainAffectFlags flags, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "SetMemory", g_variant_new ("(tu)", memory_kib, flags), NULL, cancellable,
+               callback, user_data, virtbus_domain_set_memory_async);
+}
+
+/**
+ * virtbus_domain_set_memory_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_set_memory_async, error);
+}
+
+/**
+ * virtbus_domain_get_metadata_async:
+ * @self: a #VirtbusDomain
+ * @type: which metadata
+ * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
+ * @flags: which copy to read
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the metadata
+ * @user_data: (closure): data for @callback
+ *
+ * Reads the title, description or an application's metadata element.
+ */
+void
+virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
+                                   const char *uri, VirtbusDomainAffectFlags flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "GetMetadata", g_variant_new ("(isu)", type, uri ? uri : "", flags), "(s)",
+               cancellable, callback, user_data, virtbus_domain_get_metadata_async);
+}
+
+/**
+ * virtbus_domain_get_metadata_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the metadata, or %NULL on error
+ *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
+ */
+char *
+virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_metadata_async,
+                                                   error);
+  char *metadata = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(s)", &metadata);
+  return metadata;
+}
+
+/**
+ * virtbus_domain_set_metadata_async:
+ * @self: a #VirtbusDomain
+ * @type: which metadata
+ * @metadata: (nullable): the new value; %NULL or empty removes it
+ * @key: (nullable): the XML namespace prefix, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
+ * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
+ * @flags: which copy to change
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the change is made
+ * @user_data: (closure): data for @callback
+ *
+ * Writes the title, description or an application's metadata element.
+ */
+void
+virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
+                                   const char *metadata, const char *key, const char *uri,
+                                   VirtbusDomainAffectFlags flags, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "SetMetadata",
+               g_variant_new ("(isssu)", type, metadata ? metadata : "", key ? key : "",
+                              uri ? uri : "", flags),
+               NULL, cancellable, callback, user_data, virtbus_domain_set_metadata_async);
+}
+
+/**
+ * virtbus_domain_set_metadata_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_set_metadata_async, error);
+}

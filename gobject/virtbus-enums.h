@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__VIRTBUS_H_INSIDE__) && !defined(VIRTBUS_COMPILATION)
+#error "Only <virtbus.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* Every value equals libvirt's public number: the daemon sends libvirt's
+ * integers on the bus and the library passes them through unchanged. The
+ * nicks (derived from the names) are the details of the detailed signals,
+ * e.g. "stopped::destroyed". */
+
+/**
+ * VirtbusDomainState:
+ * @VIRTBUS_DOMAIN_STATE_NOSTATE: no state
+ * @VIRTBUS_DOMAIN_STATE_RUNNING: running
+ * @VIRTBUS_DOMAIN_STATE_BLOCKED: blocked on a resource
+ * @VIRTBUS_DOMAIN_STATE_PAUSED: paused by the user or the hypervisor
+ * @VIRTBUS_DOMAIN_STATE_SHUTDOWN: being shut down
+ * @VIRTBUS_DOMAIN_STATE_SHUTOFF: shut off
+ * @VIRTBUS_DOMAIN_STATE_CRASHED: crashed
+ * @VIRTBUS_DOMAIN_STATE_PMSUSPENDED: suspended by guest power management
+ *
+ * The state of a domain (virDomainState).
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_STATE_NOSTATE = 0,
+  VIRTBUS_DOMAIN_STATE_RUNNING = 1,
+  VIRTBUS_DOMAIN_STATE_BLOCKED = 2,
+  VIRTBUS_DOMAIN_STATE_PAUSED = 3,
+  VIRTBUS_DOMAIN_STATE_SHUTDOWN = 4,
+  VIRTBUS_DOMAIN_STATE_SHUTOFF = 5,
+  VIRTBUS_DOMAIN_STATE_CRASHED = 6,
+  VIRTBUS_DOMAIN_STATE_PMSUSPENDED = 7,
+} VirtbusDomainState;
+
+/**
+ * VirtbusDomainDefinedDetail:
+ * @VIRTBUS_DOMAIN_DEFINED_ADDED: a new persistent definition
+ * @VIRTBUS_DOMAIN_DEFINED_UPDATED: an existing definition changed
+ * @VIRTBUS_DOMAIN_DEFINED_RENAMED: the domain was renamed
+ * @VIRTBUS_DOMAIN_DEFINED_FROM_SNAPSHOT: the definition came from a snapshot
+ *
+ * Detail of #VirtbusDomain::defined.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_DEFINED_ADDED = 0,
+  VIRTBUS_DOMAIN_DEFINED_UPDATED = 1,
+  VIRTBUS_DOMAIN_DEFINED_RENAMED = 2,
+  VIRTBUS_DOMAIN_DEFINED_FROM_SNAPSHOT = 3,
+} VirtbusDomainDefinedDetail;
+
+/**
+ * VirtbusDomainUndefinedDetail:
+ * @VIRTBUS_DOMAIN_UNDEFINED_REMOVED: the definition was deleted
+ * @VIRTBUS_DOMAIN_UNDEFINED_RENAMED: the old name of a renamed domain went away
+ *
+ * Detail of #VirtbusDomain::undefined.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_UNDEFINED_REMOVED = 0,
+  VIRTBUS_DOMAIN_UNDEFINED_RENAMED = 1,
+} VirtbusDomainUndefinedDetail;
+
+/**
+ * VirtbusDomainStartedDetail:
+ * @VIRTBUS_DOMAIN_STARTED_BOOTED: normal boot
+ * @VIRTBUS_DOMAIN_STARTED_MIGRATED: incoming migration
+ * @VIRTBUS_DOMAIN_STARTED_RESTORED: restored from a saved image
+ * @VIRTBUS_DOMAIN_STARTED_FROM_SNAPSHOT: restored from a snapshot
+ * @VIRTBUS_DOMAIN_STARTED_WAKEUP: woken up after a PM suspend
+ *
+ * Detail of #VirtbusDomain::started.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_STARTED_BOOTED = 0,
+  VIRTBUS_DOMAIN_STARTED_MIGRATED = 1,
+  VIRTBUS_DOMAIN_STARTED_RESTORED = 2,
+  VIRTBUS_DOMAIN_STARTED_FROM_SNAPSHOT = 3,
+  VIRTBUS_DOMAIN_STARTED_WAKEUP = 4,
+} VirtbusDomainStartedDetail;
+
+/**
+ * VirtbusDomainSuspendedDetail:
+ * @VIRTBUS_DOMAIN_SUSPENDED_PAUSED: paused by a request
+ * @VIRTBUS_DOMAIN_SUSPENDED_MIGRATED: paused for an offline migration
+ * @VIRTBUS_DOMAIN_SUSPENDED_IOERROR: paused on a disk I/O error
+ * @VIRTBUS_DOMAIN_SUSPENDED_WATCHDOG: paused by the watchdog
+ * @VIRTBUS_DOMAIN_SUSPENDED_RESTORED: restored from a paused saved image
+ * @VIRTBUS_DOMAIN_SUSPENDED_FROM_SNAPSHOT: restored from a paused snapshot
+ * @VIRTBUS_DOMAIN_SUSPENDED_API_ERROR: a management call failed
+ * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY: paused for post-copy migration
+ * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY_FAILED: post-copy migration failed
+ *
+ * Detail of #VirtbusDomain::suspended.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_SUSPENDED_PAUSED = 0,
+  VIRTBUS_DOMAIN_SUSPENDED_MIGRATED = 1,
+  VIRTBUS_DOMAIN_SUSPENDED_IOERROR = 2,
+  VIRTBUS_DOMAIN_SUSPENDED_WATCHDOG = 3,
+  VIRTBUS_DOMAIN_SUSPENDED_RESTORED = 4,
+  VIRTBUS_DOMAIN_SUSPENDED_FROM_SNAPSHOT = 5,
+  VIRTBUS_DOMAIN_SUSPENDED_API_ERROR = 6,
+  VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY = 7,
+  VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY_FAILED = 8,
+} VirtbusDomainSuspendedDetail;
+
+/**
+ * VirtbusDomainResumedDetail:
+ * @VIRTBUS_DOMAIN_RESUMED_UNPAUSED: resumed by a request
+ * @VIRTBUS_DOMAIN_RESUMED_MIGRATED: resumed at the end of a migration
+ * @VIRTBUS_DOMAIN_RESUMED_FROM_SNAPSHOT: resumed from a snapshot
+ * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY: resumed in post-copy migration
+ * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY_FAILED: resumed after a failed post-copy migration
+ *
+ * Detail of #VirtbusDomain::resumed.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_RESUMED_UNPAUSED = 0,
+  VIRTBUS_DOMAIN_RESUMED_MIGRATED = 1,
+  VIRTBUS_DOMAIN_RESUMED_FROM_SNAPSHOT = 2,
+  VIRTBUS_DOMAIN_RESUMED_POSTCOPY = 3,
+  VIRTBUS_DOMAIN_RESUMED_POSTCOPY_FAILED = 4,
+} VirtbusDomainResumedDetail;
+
+/**
+ * VirtbusDomainStoppedDetail:
+ * @VIRTBUS_DOMAIN_STOPPED_SHUTDOWN: the guest shut down
+ * @VIRTBUS_DOMAIN_STOPPED_DESTROYED: destroyed (forced off)
+ * @VIRTBUS_DOMAIN_STOPPED_CRASHED: the guest crashed
+ * @VIRTBUS_DOMAIN_STOPPED_MIGRATED: migrated away
+ * @VIRTBUS_DOMAIN_STOPPED_SAVED: saved to an image
+ * @VIRTBUS_DOMAIN_STOPPED_FAILED: the hypervisor failed
+ * @VIRTBUS_DOMAIN_STOPPED_FROM_SNAPSHOT: reverted to an offline snapshot
+ *
+ * Detail of #VirtbusDomain::stopped.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_STOPPED_SHUTDOWN = 0,
+  VIRTBUS_DOMAIN_STOPPED_DESTROYED = 1,
+  VIRTBUS_DOMAIN_STOPPED_CRASHED = 2,
+  VIRTBUS_DOMAIN_STOPPED_MIGRATED = 3,
+  VIRTBUS_DOMAIN_STOPPED_SAVED = 4,
+  VIRTBUS_DOMAIN_STOPPED_FAILED = 5,
+  VIRTBUS_DOMAIN_STOPPED_FROM_SNAPSHOT = 6,
+} VirtbusDomainStoppedDetail;
+
+/**
+ * VirtbusDomainShutdownDetail:
+ * @VIRTBUS_DOMAIN_SHUTDOWN_FINISHED: the guest finished shutting down
+ * @VIRTBUS_DOMAIN_SHUTDOWN_GUEST: the guest started the shutdown
+ * @VIRTBUS_DOMAIN_SHUTDOWN_HOST: the host started the shutdown
+ *
+ * Detail of #VirtbusDomain::shutdown.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_SHUTDOWN_FINISHED = 0,
+  VIRTBUS_DOMAIN_SHUTDOWN_GUEST = 1,
+  VIRTBUS_DOMAIN_SHUTDOWN_HOST = 2,
+} VirtbusDomainShutdownDetail;
+
+/**
+ * VirtbusDomainPMSuspendedDetail:
+ * @VIRTBUS_DOMAIN_PMSUSPENDED_MEMORY: suspended to memory
+ * @VIRTBUS_DOMAIN_PMSUSPENDED_DISK: suspended to disk
+ *
+ * Detail of #VirtbusDomain::pmsuspended.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_PMSUSPENDED_MEMORY = 0,
+  VIRTBUS_DOMAIN_PMSUSPENDED_DISK = 1,
+} VirtbusDomainPMSuspendedDetail;
+
+/**
+ * VirtbusDomainCrashedDetail:
+ * @VIRTBUS_DOMAIN_CRASHED_PANICKED: the guest kernel panicked
+ * @VIRTBUS_DOMAIN_CRASHED_CRASHLOADED: the guest loaded a crash kernel
+ *
+ * Detail of #VirtbusDomain::crashed.
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_CRASHED_PANICKED = 0,
+  VIRTBUS_DOMAIN_CRASHED_CRASHLOADED = 1,
+} VirtbusDomainCrashedDetail;
+
+/**
+ * VirtbusDomainStartFlags:
+ * @VIRTBUS_DOMAIN_START_NONE: no flag
+ * @VIRTBUS_DOMAIN_START_PAUSED: start with the CPUs paused
+ * @VIRTBUS_DOMAIN_START_AUTODESTROY: destroy when the connection closes
+ * @VIRTBUS_DOMAIN_START_BYPASS_CACHE: bypass the file cache for a managed save image
+ * @VIRTBUS_DOMAIN_START_FORCE_BOOT: boot, discarding a managed save image
+ * @VIRTBUS_DOMAIN_START_VALIDATE: validate the XML against the schema
+ *
+ * Flags for starting a domain (virDomainCreateFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_START_NONE = 0,
+  VIRTBUS_DOMAIN_START_PAUSED = 1 << 0,
+  VIRTBUS_DOMAIN_START_AUTODESTROY = 1 << 1,
+  VIRTBUS_DOMAIN_START_BYPASS_CACHE = 1 << 2,
+  VIRTBUS_DOMAIN_START_FORCE_BOOT = 1 << 3,
+  VIRTBUS_DOMAIN_START_VALIDATE = 1 << 4,
+} VirtbusDomainStartFlags;
+
+/**
+ * VirtbusDomainShutdownFlags:
+ * @VIRTBUS_DOMAIN_SHUTDOWN_DEFAULT: the hypervisor's choice
+ * @VIRTBUS_DOMAIN_SHUTDOWN_ACPI_POWER_BTN: press the ACPI power button
+ * @VIRTBUS_DOMAIN_SHUTDOWN_GUEST_AGENT: ask the guest agent
+ * @VIRTBUS_DOMAIN_SHUTDOWN_INITCTL: use initctl (containers)
+ * @VIRTBUS_DOMAIN_SHUTDOWN_SIGNAL: send a signal (containers)
+ * @VIRTBUS_DOMAIN_SHUTDOWN_PARAVIRT: use a paravirtual event channel
+ *
+ * How to ask a guest to shut down or reboot (virDomainShutdownFlagValues,
+ * which virDomainRebootFlagValues equals).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_SHUTDOWN_DEFAULT = 0,
+  VIRTBUS_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1 << 0,
+  VIRTBUS_DOMAIN_SHUTDOWN_GUEST_AGENT = 1 << 1,
+  VIRTBUS_DOMAIN_SHUTDOWN_INITCTL = 1 << 2,
+  VIRTBUS_DOMAIN_SHUTDOWN_SIGNAL = 1 << 3,
+  VIRTBUS_DOMAIN_SHUTDOWN_PARAVIRT = 1 << 4,
+} VirtbusDomainShutdownFlags;
+
+/**
+ * VirtbusDomainDestroyFlags:
+ * @VIRTBUS_DOMAIN_DESTROY_DEFAULT: kill the guest
+ * @VIRTBUS_DOMAIN_DESTROY_GRACEFUL: terminate, but do not kill
+ *
+ * Flags for destroying a domain (virDomainDestroyFlagsValues).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_DESTROY_DEFAULT = 0,
+  VIRTBUS_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
+} VirtbusDomainDestroyFlags;
+
+/**
+ * VirtbusDomainSaveFlags:
+ * @VIRTBUS_DOMAIN_SAVE_NONE: no flag
+ * @VIRTBUS_DOMAIN_SAVE_BYPASS_CACHE: bypass the file cache
+ * @VIRTBUS_DOMAIN_SAVE_RUNNING: restore as running
+ * @VIRTBUS_DOMAIN_SAVE_PAUSED: restore as paused
+ *
+ * Flags for a managed save (virDomainSaveRestoreFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_SAVE_NONE = 0,
+  VIRTBUS_DOMAIN_SAVE_BYPASS_CACHE = 1 << 0,
+  VIRTBUS_DOMAIN_SAVE_RUNNING = 1 << 1,
+  VIRTBUS_DOMAIN_SAVE_PAUSED = 1 << 2,
+} VirtbusDomainSaveFlags;
+
+/**
+ * VirtbusDomainUndefineFlags:
+ * @VIRTBUS_DOMAIN_UNDEFINE_NONE: no flag
+ * @VIRTBUS_DOMAIN_UNDEFINE_MANAGED_SAVE: also remove a managed save image
+ * @VIRTBUS_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA: also remove snapshot metadata
+ * @VIRTBUS_DOMAIN_UNDEFINE_NVRAM: also remove the NVRAM file
+ * @VIRTBUS_DOMAIN_UNDEFINE_KEEP_NVRAM: keep the NVRAM file
+ * @VIRTBUS_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA: also remove checkpoint metadata
+ *
+ * Flags for undefining a domain (virDomainUndefineFlagsValues).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_UNDEFINE_NONE = 0,
+  VIRTBUS_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0,
+  VIRTBUS_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1 << 1,
+  VIRTBUS_DOMAIN_UNDEFINE_NVRAM = 1 << 2,
+  VIRTBUS_DOMAIN_UNDEFINE_KEEP_NVRAM = 1 << 3,
+  VIRTBUS_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 1 << 4,
+} VirtbusDomainUndefineFlags;
+
+/**
+ * VirtbusDomainXMLFlags:
+ * @VIRTBUS_DOMAIN_XML_NONE: the current (live when running) definition
+ * @VIRTBUS_DOMAIN_XML_SECURE: include passwords
+ * @VIRTBUS_DOMAIN_XML_INACTIVE: the persistent definition
+ * @VIRTBUS_DOMAIN_XML_UPDATE_CPU: expand the CPU model
+ * @VIRTBUS_DOMAIN_XML_MIGRATABLE: suitable for migration
+ *
+ * Flags for virtbus_domain_get_xml_desc_async() (virDomainXMLFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_XML_NONE = 0,
+  VIRTBUS_DOMAIN_XML_SECURE = 1 << 0,
+  VIRTBUS_DOMAIN_XML_INACTIVE = 1 << 1,
+  VIRTBUS_DOMAIN_XML_UPDATE_CPU = 1 << 2,
+  VIRTBUS_DOMAIN_XML_MIGRATABLE = 1 << 3,
+} VirtbusDomainXMLFlags;
+
+/**
+ * VirtbusDomainAffectFlags:
+ * @VIRTBUS_DOMAIN_AFFECT_CURRENT: the running domain if active, else its definition
+ * @VIRTBUS_DOMAIN_AFFECT_LIVE: the running domain
+ * @VIRTBUS_DOMAIN_AFFECT_CONFIG: the persistent definition
+ * @VIRTBUS_DOMAIN_AFFECT_MAXIMUM: the maximum (vCPUs or memory) rather than the current value
+ *
+ * Which copy of a domain a change affects (virDomainModificationImpact
+ * plus the shared "maximum" bit of virDomainVcpuFlags and
+ * virDomainMemoryModFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_AFFECT_CURRENT = 0,
+  VIRTBUS_DOMAIN_AFFECT_LIVE = 1 << 0,
+  VIRTBUS_DOMAIN_AFFECT_CONFIG = 1 << 1,
+  VIRTBUS_DOMAIN_AFFECT_MAXIMUM = 1 << 2,
+} VirtbusDomainAffectFlags;
+
+/**
+ * VirtbusDomainMetadataType:
+ * @VIRTBUS_DOMAIN_METADATA_DESCRIPTION: the &lt;description&gt;
+ * @VIRTBUS_DOMAIN_METADATA_TITLE: the &lt;title&gt;
+ * @VIRTBUS_DOMAIN_METADATA_ELEMENT: an application element under &lt;metadata&gt;
+ *
+ * Which metadata to read or write (virDomainMetadataType).
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_METADATA_DESCRIPTION = 0,
+  VIRTBUS_DOMAIN_METADATA_TITLE = 1,
+  VIRTBUS_DOMAIN_METADATA_ELEMENT = 2,
+} VirtbusDomainMetadataType;
+
+/**
+ * VirtbusNetworkForwardMode:
+ * @VIRTBUS_NETWORK_FORWARD_NONE: isolated, no &lt;forward&gt;
+ * @VIRTBUS_NETWORK_FORWARD_NAT: NAT to the host's network
+ * @VIRTBUS_NETWORK_FORWARD_ROUTE: routed without NAT
+ * @VIRTBUS_NETWORK_FORWARD_OPEN: routed, without firewall rules
+ * @VIRTBUS_NETWORK_FORWARD_BRIDGE: an existing host bridge or macvtap bridge mode
+ * @VIRTBUS_NETWORK_FORWARD_PRIVATE: macvtap private mode
+ * @VIRTBUS_NETWORK_FORWARD_VEPA: macvtap VEPA mode
+ * @VIRTBUS_NETWORK_FORWARD_PASSTHROUGH: macvtap passthrough mode
+ * @VIRTBUS_NETWORK_FORWARD_HOSTDEV: PCI device assignment (SR-IOV VFs)
+ *
+ * The &lt;forward mode&gt; of a network.
+ */
+typedef enum {
+  VIRTBUS_NETWORK_FORWARD_NONE = 0,
+  VIRTBUS_NETWORK_FORWARD_NAT,
+  VIRTBUS_NETWORK_FORWARD_ROUTE,
+  VIRTBUS_NETWORK_FORWARD_OPEN,
+  VIRTBUS_NETWORK_FORWARD_BRIDGE,
+  VIRTBUS_NETWORK_FORWARD_PRIVATE,
+  VIRTBUS_NETWORK_FORWARD_VEPA,
+  VIRTBUS_NETWORK_FORWARD_PASSTHROUGH,
+  VIRTBUS_NETWORK_FORWARD_HOSTDEV,
+} VirtbusNetworkForwardMode;
+
+/**
+ * VirtbusVirtualPortType:
+ * @VIRTBUS_VIRTUAL_PORT_NONE: no type: a partial profile merged with others
+ * @VIRTBUS_VIRTUAL_PORT_IEEE_8021QBG: IEEE 802.1Qbg
+ * @VIRTBUS_VIRTUAL_PORT_IEEE_8021QBH: IEEE 802.1Qbh
+ * @VIRTBUS_VIRTUAL_PORT_OPENVSWITCH: Open vSwitch
+ * @VIRTBUS_VIRTUAL_PORT_MIDONET: MidoNet
+ *
+ * The type of a &lt;virtualport&gt;.
+ */
+typedef enum {
+  VIRTBUS_VIRTUAL_PORT_NONE = 0,
+  VIRTBUS_VIRTUAL_PORT_IEEE_8021QBG,
+  VIRTBUS_VIRTUAL_PORT_IEEE_8021QBH,
+  VIRTBUS_VIRTUAL_PORT_OPENVSWITCH,
+  VIRTBUS_VIRTUAL_PORT_MIDONET,
+} VirtbusVirtualPortType;
+
+/**
+ * VirtbusNetworkUpdateCommand:
+ * @VIRTBUS_NETWORK_UPDATE_MODIFY: replace an existing entry
+ * @VIRTBUS_NETWORK_UPDATE_DELETE: delete an entry
+ * @VIRTBUS_NETWORK_UPDATE_ADD_LAST: append an entry
+ * @VIRTBUS_NETWORK_UPDATE_ADD_FIRST: prepend an entry
+ *
+ * What virtbus_network_update_async() does (virNetworkUpdateCommand).
+ */
+typedef enum {
+  VIRTBUS_NETWORK_UPDATE_MODIFY = 1,
+  VIRTBUS_NETWORK_UPDATE_DELETE = 2,
+  VIRTBUS_NETWORK_UPDATE_ADD_LAST = 3,
+  VIRTBUS_NETWORK_UPDATE_ADD_FIRST = 4,
+} VirtbusNetworkUpdateCommand;
+
+/**
+ * VirtbusNetworkSection:
+ * @VIRTBUS_NETWORK_SECTION_BRIDGE: &lt;bridge&gt;
+ * @VIRTBUS_NETWORK_SECTION_DOMAIN: &lt;domain&gt;
+ * @VIRTBUS_NETWORK_SECTION_IP: &lt;ip&gt;
+ * @VIRTBUS_NETWORK_SECTION_IP_DHCP_HOST: &lt;ip&gt;&lt;dhcp&gt;&lt;host&gt;
+ * @VIRTBUS_NETWORK_SECTION_IP_DHCP_RANGE: &lt;ip&gt;&lt;dhcp&gt;&lt;range&gt;
+ * @VIRTBUS_NETWORK_SECTION_FORWARD: &lt;forward&gt;
+ * @VIRTBUS_NETWORK_SECTION_FORWARD_INTERFACE: &lt;forward&gt;&lt;interface&gt;
+ * @VIRTBUS_NETWORK_SECTION_FORWARD_PF: &lt;forward&gt;&lt;pf&gt;
+ * @VIRTBUS_NETWORK_SECTION_PORTGROUP: &lt;portgroup&gt;
+ * @VIRTBUS_NETWORK_SECTION_DNS_HOST: &lt;dns&gt;&lt;host&gt;
+ * @VIRTBUS_NETWORK_SECTION_DNS_TXT: &lt;dns&gt;&lt;txt&gt;
+ * @VIRTBUS_NETWORK_SECTION_DNS_SRV: &lt;dns&gt;&lt;srv&gt;
+ *
+ * The part of a network that virtbus_network_update_async() changes
+ * (virNetworkUpdateSection).
+ */
+typedef enum {
+  VIRTBUS_NETWORK_SECTION_BRIDGE = 1,
+  VIRTBUS_NETWORK_SECTION_DOMAIN = 2,
+  VIRTBUS_NETWORK_SECTION_IP = 3,
+  VIRTBUS_NETWORK_SECTION_IP_DHCP_HOST = 4,
+  VIRTBUS_NETWORK_SECTION_IP_DHCP_RANGE = 5,
+  VIRTBUS_NETWORK_SECTION_FORWARD = 6,
+  VIRTBUS_NETWORK_SECTION_FORWARD_INTERFACE = 7,
+  VIRTBUS_NETWORK_SECTION_FORWARD_PF = 8,
+  VIRTBUS_NETWORK_SECTION_PORTGROUP = 9,
+  VIRTBUS_NETWORK_SECTION_DNS_HOST = 10,
+  VIRTBUS_NETWORK_SECTION_DNS_TXT = 11,
+  VIRTBUS_NETWORK_SECTION_DNS_SRV = 12,
+} VirtbusNetworkSection;
+
+/**
+ * VirtbusNetworkUpdateFlags:
+ * @VIRTBUS_NETWORK_UPDATE_AFFECT_CURRENT: the running network if active, else its definition
+ * @VIRTBUS_NETWORK_UPDATE_AFFECT_LIVE: the running network
+ * @VIRTBUS_NETWORK_UPDATE_AFFECT_CONFIG: the persistent definition
+ *
+ * Which copy of a network an update affects (virNetworkUpdateFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_NETWORK_UPDATE_AFFECT_CURRENT = 0,
+  VIRTBUS_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
+  VIRTBUS_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
+} VirtbusNetworkUpdateFlags;
+
+/**
+ * VirtbusNetworkXMLFlags:
+ * @VIRTBUS_NETWORK_XML_NONE: the current (live when running) definition
+ * @VIRTBUS_NETWORK_XML_INACTIVE: the persistent definition
+ *
+ * Flags for virtbus_network_get_xml_desc_async() (virNetworkXMLFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_NETWORK_XML_NONE = 0,
+  VIRTBUS_NETWORK_XML_INACTIVE = 1 << 0,
+} VirtbusNetworkXMLFlags;
+
+G_END_DECLS

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "virtbus-private.h"
+
+/* The blocking variants: each runs its _async call in a private main
+ * context (virtbus_sync_new) and waits, like fwupd's fwupd-client-sync.c.
+ * They are for scripts and tools; a UI should use the _async calls. */
+
+/**
+ * virtbus_domain_start_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_start_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_start_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
+                           GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_start_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_start_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_shutdown_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_shutdown_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_shutdown_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
+                              GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_shutdown_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_shutdown_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_reboot_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_reboot_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_reboot_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
+                            GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_reboot_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_reboot_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_reset_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_reset_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_reset_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_reset_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_destroy_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_destroy_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_destroy_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
+                             GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_destroy_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_destroy_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_suspend_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_suspend_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_suspend_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_suspend_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_resume_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_resume_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_resume_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_resume_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_managed_save_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_managed_save_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_managed_save_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
+                                  GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_managed_save_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_managed_save_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_managed_save_remove_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_managed_save_remove_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *cancellable,
+                                         GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_managed_save_remove_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_managed_save_remove_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_undefine_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_undefine_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_undefine_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
+                              GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_undefine_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_undefine_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_get_xml_desc_sync:
+ * @self: a #VirtbusDomain
+ * @flags: as for virtbus_domain_get_xml_desc_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_get_xml_desc_async().
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+char *
+virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
+                                  GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_get_xml_desc_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_get_xml_desc_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_get_state_sync:
+ * @self: a #VirtbusDomain
+ * @reason: (out) (optional): libvirt's reason code for the state
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_get_state_async().
+ *
+ * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ */
+VirtbusDomainState
+virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_get_state_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_get_state_finish (self, virtbus_sync_wait (sync), reason, error);
+}
+
+/**
+ * virtbus_domain_set_autostart_sync:
+ * @self: a #VirtbusDomain
+ * @autostart: as for virtbus_domain_set_autostart_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_set_autostart_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
+                                   GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_set_autostart_async (self, autostart, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_set_autostart_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_set_vcpus_sync:
+ * @self: a #VirtbusDomain
+ * @vcpus: as for virtbus_domain_set_vcpus_async()
+ * @flags: as for virtbus_domain_set_vcpus_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_set_vcpus_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
+                               GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_set_vcpus_async (self, vcpus, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_set_vcpus_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_set_memory_sync:
+ * @self: a #VirtbusDomain
+ * @memory_kib: as for virtbus_domain_set_memory_async()
+ * @flags: as for virtbus_domain_set_memory_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_set_memory_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
+                                VirtbusDomainAffectFlags flags, GCancellable *cancellable,
+                                GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_set_memory_async (self, memory_kib, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_set_memory_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_get_metadata_sync:
+ * @self: a #VirtbusDomain
+ * @type: as for virtbus_domain_get_metadata_async()
+ * @uri: (nullable): as for virtbus_domain_get_metadata_async()
+ * @flags: as for virtbus_domain_get_metadata_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_get_metadata_async().
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+char *
+virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
+                                  const char *uri, VirtbusDomainAffectFlags flags,
+                                  GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_get_metadata_async (self, type, uri, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_get_metadata_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_set_metadata_sync:
+ * @self: a #VirtbusDomain
+ * @type: as for virtbus_domain_set_metadata_async()
+ * @metadata: (nullable): as for virtbus_domain_set_metadata_async()
+ * @key: (nullable): as for virtbus_domain_set_metadata_async()
+ * @uri: (nullable): as for virtbus_domain_set_metadata_async()
+ * @flags: as for virtbus_domain_set_metadata_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_set_metadata_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
+                                  const char *metadata, const char *key, const char *uri,
+                                  VirtbusDomainAffectFlags flags, GCancellable *cancellable,
+                                  GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_set_metadata_async (self, type, metadata, key, uri, flags, cancellable,
+                                     virtbus_sync_done, sync);
+  return virtbus_domain_set_metadata_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_start_sync:
+ * @self: a #VirtbusNetwork
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_start_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_start_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_start_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_destroy_sync:
+ * @self: a #VirtbusNetwork
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_destroy_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_destroy_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_destroy_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_undefine_sync:
+ * @self: a #VirtbusNetwork
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_undefine_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_undefine_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_undefine_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_get_xml_desc_sync:
+ * @self: a #VirtbusNetwork
+ * @flags: as for virtbus_network_get_xml_desc_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_get_xml_desc_async().
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+char *
+virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags flags,
+                                   GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_get_xml_desc_async (self, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_get_xml_desc_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_update_sync:
+ * @self: a #VirtbusNetwork
+ * @command: as for virtbus_network_update_async()
+ * @section: as for virtbus_network_update_async()
+ * @parent_index: as for virtbus_network_update_async()
+ * @xml: as for virtbus_network_update_async()
+ * @flags: as for virtbus_network_update_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_update_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand command,
+                             VirtbusNetworkSection section, int parent_index, const char *xml,
+                             VirtbusNetworkUpdateFlags flags, GCancellable *cancellable,
+                             GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_update_async (self, command, section, parent_index, xml, flags, cancellable,
+                                virtbus_sync_done, sync);
+  return virtbus_network_update_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_set_autostart_sync:
+ * @self: a #VirtbusNetwork
+ * @autostart: as for virtbus_network_set_autostart_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_set_autostart_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
+                                    GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_set_autostart_async (self, autostart, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_set_autostart_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_network_get_dhcp_leases_sync:
+ * @self: a #VirtbusNetwork
+ * @mac: (nullable): as for virtbus_network_get_dhcp_leases_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_network_get_dhcp_leases_async().
+ *
+ * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
+ */
+GList *
+virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
+                                      GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_network_get_dhcp_leases_async (self, mac, cancellable, virtbus_sync_done, sync);
+  return virtbus_network_get_dhcp_leases_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_lookup_domain_by_name_sync:
+ * @self: a #VirtbusConnection
+ * @name: as for virtbus_connection_lookup_domain_by_name_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_lookup_domain_by_name_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusDomain *
+virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const char *name,
+                                               GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_lookup_domain_by_name_async (self, name, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_lookup_domain_by_name_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_lookup_domain_by_uuid_sync:
+ * @self: a #VirtbusConnection
+ * @uuid: as for virtbus_connection_lookup_domain_by_uuid_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_lookup_domain_by_uuid_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusDomain *
+virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const char *uuid,
+                                               GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_lookup_domain_by_uuid_async (self, uuid, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_lookup_domain_by_uuid_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_define_domain_sync:
+ * @self: a #VirtbusConnection
+ * @xml: as for virtbus_connection_define_domain_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_define_domain_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusDomain *
+virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
+                                       GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_define_domain_async (self, xml, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_define_domain_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_define_domain_config_sync:
+ * @self: a #VirtbusConnection
+ * @config: as for virtbus_connection_define_domain_config_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_define_domain_config_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusDomain *
+virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDomainConfig *config,
+                                              GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_define_domain_config_async (self, config, cancellable, virtbus_sync_done,
+                                                 sync);
+  return virtbus_connection_define_domain_config_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_create_domain_sync:
+ * @self: a #VirtbusConnection
+ * @xml: as for virtbus_connection_create_domain_async()
+ * @flags: as for virtbus_connection_create_domain_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_create_domain_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusDomain *
+virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
+                                       VirtbusDomainStartFlags flags, GCancellable *cancellable,
+                                       GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_create_domain_async (self, xml, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_create_domain_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_lookup_network_by_name_sync:
+ * @self: a #VirtbusConnection
+ * @name: as for virtbus_connection_lookup_network_by_name_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_lookup_network_by_name_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusNetwork *
+virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const char *name,
+                                                GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_lookup_network_by_name_async (self, name, cancellable, virtbus_sync_done,
+                                                   sync);
+  return virtbus_connection_lookup_network_by_name_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_lookup_network_by_uuid_sync:
+ * @self: a #VirtbusConnection
+ * @uuid: as for virtbus_connection_lookup_network_by_uuid_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_lookup_network_by_uuid_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusNetwork *
+virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const char *uuid,
+                                                GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_lookup_network_by_uuid_async (self, uuid, cancellable, virtbus_sync_done,
+                                                   sync);
+  return virtbus_connection_lookup_network_by_uuid_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_define_network_sync:
+ * @self: a #VirtbusConnection
+ * @xml: as for virtbus_connection_define_network_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_define_network_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusNetwork *
+virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml,
+                                        GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_define_network_async (self, xml, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_define_network_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_define_network_config_sync:
+ * @self: a #VirtbusConnection
+ * @config: as for virtbus_connection_define_network_config_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_define_network_config_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusNetwork *
+virtbus_connection_define_network_config_sync (VirtbusConnection *self,
+                                               VirtbusNetworkConfig *config,
+                                               GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_define_network_config_async (self, config, cancellable, virtbus_sync_done,
+                                                  sync);
+  return virtbus_connection_define_network_config_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_create_network_sync:
+ * @self: a #VirtbusConnection
+ * @xml: as for virtbus_connection_create_network_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_create_network_async().
+ *
+ * Returns: (transfer full): the object, or %NULL on error
+ */
+VirtbusNetwork *
+virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml,
+                                        GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_create_network_async (self, xml, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_create_network_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_get_capabilities_sync:
+ * @self: a #VirtbusConnection
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_get_capabilities_async().
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+char *
+virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable *cancellable,
+                                          GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_get_capabilities_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_connection_get_capabilities_finish (self, virtbus_sync_wait (sync), error);
+}
