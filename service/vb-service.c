@@ -266,7 +266,7 @@ set_property_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) value = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
+  g_autoptr(GVariant) value G_GNUC_UNUSED = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
 
   if (error)
     vb_service_return_error (invocation, error);

@@ -80,6 +80,14 @@ setup build --werror || exit 1
 meson compile -C build || exit 1
 run_suite "plain" build
 
+note "build (clang, werror): compile only"
+if [ -f build-clang/build.ninja ]; then
+  meson setup --reconfigure build-clang >/dev/null || exit 1
+else
+  CC=clang meson setup build-clang --werror >/dev/null || exit 1
+fi
+meson compile -C build-clang >/dev/null || { echo "clang build failed"; meson compile -C build-clang 2>&1 | grep -E 'error' | head -20; exit 1; }
+
 note "build (AddressSanitizer + UBSan)"
 setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 meson compile -C build-asan || exit 1

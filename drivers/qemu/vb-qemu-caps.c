@@ -233,7 +233,7 @@ quit_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   Probe *probe = g_task_get_task_data (task);
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
+  g_autoptr(JsonNode) ret G_GNUC_UNUSED = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
 
   probe->outstanding--;
   probe_finish_if_done (task);

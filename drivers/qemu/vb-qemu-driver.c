@@ -354,7 +354,7 @@ vm_save_status (QemuVm *vm)
 static void
 vm_gone (QemuVm *vm)
 {
-  g_autoptr(QemuVm) keep = vm_ref (vm);
+  g_autoptr(QemuVm) keep G_GNUC_UNUSED = vm_ref (vm);
   g_autoptr(VbDomain) dom = g_object_ref (vm->dom);
   VbDriver *driver = VB_DRIVER (vm->driver);
   g_autoptr(GError) error = NULL;
@@ -641,7 +641,7 @@ caps_probed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_weak_ref_clear (weak);
   g_free (weak);
   if (self == NULL) {
-    g_autoptr(VbQemuCaps) unused = vb_qemu_caps_probe_finish (result, NULL);
+    g_autoptr(VbQemuCaps) unused G_GNUC_UNUSED = vb_qemu_caps_probe_finish (result, NULL);
     return;
   }
 
@@ -2379,7 +2379,7 @@ autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autofree char *name = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
+  g_autoptr(GVariant) ret G_GNUC_UNUSED = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
 
   if (error)
     g_warning ("QEMU driver: autostart of '%s' failed: %s", name, error->message);

@@ -82,7 +82,7 @@ static void
 close_with_error (VbQemuMonitor *self, GError *error)
 {
   g_autoptr(GError) owned = error;
-  g_autoptr(VbQemuMonitor) keep = g_object_ref (self);
+  g_autoptr(VbQemuMonitor) keep G_GNUC_UNUSED = g_object_ref (self);
 
   if (self->state == MON_CLOSED)
     return;
