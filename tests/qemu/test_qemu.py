@@ -10,7 +10,7 @@ import time
 import dbus
 import pytest
 
-from conftest import (DEFINED, PAUSED, RESUMED, RUNNING, SHUTDOWN, SHUTDOWN_GUEST, SHUTOFF,
+from qemutest import (DEFINED, PAUSED, RESUMED, RUNNING, SHUTDOWN, SHUTDOWN_GUEST, SHUTOFF,
                       SHUTOFF_CRASHED, SHUTOFF_DESTROYED, SHUTOFF_SHUTDOWN, STARTED, STOPPED,
                       STOPPED_DESTROYED, STOPPED_FAILED, STOPPED_SHUTDOWN, SUSPENDED, SignalRecorder, bare_domain,
                       guest_domain, guest_files, libvirt_error, lifecycle, qemu_pids, requires_qemu,
