@@ -4,17 +4,25 @@
 # Builds the tiny guest the QEMU bus tests boot: Debian's cloud kernel and
 # an initramfs of busybox-static whose /init prints
 # "VIRTBUS-GUEST: booted" on the serial console and powers off when the
-# ACPI power button is pressed.  Only Debian packages are used, fetched
-# with apt-get download and unpacked with dpkg-deb (installing the kernel
-# would pull in initramfs-tools and friends).
+# ACPI power button is pressed.  With "virtbus.dhcp" on the kernel command
+# line it also brings eth0 (virtio-net) up and asks for a DHCP lease with
+# busybox's udhcpc, printing "VIRTBUS-GUEST: dhcp <address>".  Only Debian
+# packages are used, fetched with apt-get download and unpacked with
+# dpkg-deb (installing the kernel would pull in initramfs-tools and
+# friends).
 #
 # Output, cached: ${XDG_CACHE_HOME:-~/.cache}/virtbus/guest/{vmlinuz,initrd.gz}
-# Prints the directory on success.  --force rebuilds.
+# Prints the directory on success.  --force rebuilds; so does a cache
+# built by an older version of this script (see $version).
 
 set -eu
 
+# bump when the guest changes, so cached guests are rebuilt
+version=4
+
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/virtbus/guest
-if [ "${1:-}" != "--force" ] && [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ]; then
+if [ "${1:-}" != "--force" ] && [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] &&
+    [ "$(cat "$cache/version" 2>/dev/null)" = "$version" ]; then
     echo "$cache"
     exit 0
 fi
@@ -41,16 +49,38 @@ moddir=$work/kroot/lib/modules/$kver/kernel
 root=$work/initramfs
 mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules"
 cp "$work/bb/bin/busybox" "$root/bin/busybox"
-# The power button needs the ACPI button driver and evdev to be read.
-for m in drivers/acpi/button.ko drivers/input/evdev.ko; do
+# The power button needs the ACPI button driver and evdev to be read;
+# eth0 needs virtio-pci and virtio-net with what they depend on.  /init
+# loads them in this order (dependencies first), listed in
+# /lib/modules/order.
+for m in drivers/acpi/button.ko drivers/input/evdev.ko \
+    drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
+    drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko \
+    drivers/virtio/virtio_pci.ko net/core/failover.ko drivers/net/net_failover.ko \
+    drivers/net/virtio_net.ko; do
     f=$(find "$(dirname "$moddir/$m")" -maxdepth 1 -name "$(basename "$m")*" | head -n1)
     if [ -n "$f" ]; then
         case $f in
             *.xz) xz -dc "$f" >"$root/lib/modules/$(basename "${f%.xz}")" ;;
             *) cp "$f" "$root/lib/modules/" ;;
         esac
+        basename "$m" >>"$root/lib/modules/order"
     fi
 done
+
+# udhcpc only talks DHCP; this script applies what it got.
+mkdir -p "$root/etc"
+cat >"$root/etc/udhcpc.script" <<'EOF'
+#!/bin/busybox sh
+case $1 in
+    bound|renew)
+        ip addr flush dev "$interface"
+        ip addr add "$ip/${mask:-24}" dev "$interface"
+        echo "VIRTBUS-GUEST: dhcp $ip" >/dev/console
+        ;;
+esac
+EOF
+chmod 755 "$root/etc/udhcpc.script"
 
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
@@ -58,7 +88,22 @@ cat >"$root/init" <<'EOF'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in /lib/modules/*.ko; do insmod "$m" 2>/dev/null; done
+while read -r m; do
+    insmod "/lib/modules/$m" 2>/dev/null || echo "VIRTBUS-GUEST: cannot load $m"
+done </lib/modules/order
+if grep -q virtbus.dhcp /proc/cmdline; then
+    # in the background: the power button must work meanwhile
+    (
+        for try in $(seq 50); do
+            [ -e /sys/class/net/eth0 ] && break
+            sleep 0.2
+        done
+        ip link set lo up
+        ip link set eth0 up
+        udhcpc -i eth0 -s /etc/udhcpc.script -t 30 -T 1 -q -n >/dev/null 2>&1 ||
+            echo "VIRTBUS-GUEST: dhcp failed"
+    ) &
+fi
 ev=
 for try in 1 2 3 4 5 6 7 8 9 10; do
     for d in /sys/class/input/event*; do
@@ -92,4 +137,5 @@ chmod 755 "$root/init"
 cp "$work/kroot/boot/vmlinuz-$kver" "$work/vmlinuz"
 mv "$work/vmlinuz" "$cache/vmlinuz"
 mv "$work/initrd.gz" "$cache/initrd.gz"
+echo "$version" >"$cache/version"
 echo "$cache"

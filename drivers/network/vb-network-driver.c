@@ -1507,6 +1507,39 @@ vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port
   save_status_or_warn (self, st);
 }
 
+gboolean
+vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname_hint,
+                        char **out_ifname, int *out_fd, GError **error)
+{
+  *out_ifname = NULL;
+  *out_fd = -1;
+  if (port->type != VB_PORT_TYPE_BRIDGE && port->type != VB_PORT_TYPE_DIRECT) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "only bridge and direct devices can be plugged outside a network");
+    return FALSE;
+  }
+  if (port->type == VB_PORT_TYPE_BRIDGE && !vb_net_platform_link_exists (self->platform, port->bridge_name)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "bridge '%s' does not exist", port->bridge_name);
+    return FALSE;
+  }
+  if (port->type == VB_PORT_TYPE_DIRECT && !vb_net_platform_link_exists (self->platform, port->dev)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "network device '%s' does not exist", port->dev);
+    return FALSE;
+  }
+  return check_bandwidth (port->bandwidth, port->bridge_name ? port->bridge_name : port->dev, error) &&
+         plug_device (self, port, 0, ifname_hint, out_ifname, out_fd, error);
+}
+
+void
+vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ifname && vb_net_platform_link_exists (self->platform, ifname) &&
+      !vb_net_platform_link_delete (self->platform, ifname, &error))
+    g_warning ("%s", error->message);
+}
+
 void
 vb_network_driver_usage_reset (VbNetworkDriver *self)
 {

@@ -72,6 +72,18 @@ gboolean vb_network_driver_port_allocate (VbNetworkDriver *self, const char *net
 void vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
                                      const char *ifname);
 
+/* A guest NIC outside any virtual network (<interface type='bridge'> or
+ * type='direct'): creates the device for @port, which the caller resolved
+ * itself (type VB_PORT_TYPE_BRIDGE with bridge_name, or
+ * VB_PORT_TYPE_DIRECT with dev and macvtap_mode; mac and bandwidth as
+ * for any port), and charges nothing.  Same outputs as _port_allocate. */
+gboolean vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port,
+                                 const char *ifname_hint, char **out_ifname, int *out_fd,
+                                 GError **error);
+
+/* Deletes the device @ifname made by _plug, if it still exists. */
+void vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname);
+
 /* After a daemon restart the hypervisor driver recounts: _usage_reset on
  * every network, then _port_reclaim for every port of every guest that
  * kept running.  Nothing is created or deleted. */

@@ -11,9 +11,15 @@ G_BEGIN_DECLS
  * the domain type asks for (kvm: only where /dev/kvm opens; qemu: TCG),
  * and only machine types and CPU models @caps lists.  Devices the driver
  * cannot yet build, and files that do not exist, are errors here, before
- * any process starts. */
+ * any process starts.  Interfaces for which vb_qemu_interface_uses_tap()
+ * is TRUE need a device the driver created: @tap_fds, one entry per
+ * interface of @def (-1 for the others), gives the fd the child holds. */
 GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, const char *qmp_path,
-                             GError **error);
+                             const int *tap_fds, GError **error);
+
+/* Network, bridge and direct interfaces: a tap or macvtap the driver
+ * creates and passes to qemu as an open fd. */
+gboolean vb_qemu_interface_uses_tap (const VbDomainInterfaceDef *iface);
 
 /* qemu device ids are the devices' <alias name=…> in the live definition,
  * libvirt style ("virtio-disk0", "net1"), so hot-unplug finds them again,

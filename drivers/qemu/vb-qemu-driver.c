@@ -13,6 +13,7 @@
 #include "vb-config-store.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
+#include "vb-network-driver.h"
 #include "vb-qemu-caps.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-host.h"
@@ -55,9 +56,29 @@ struct _VbQemuDriver {
   gboolean probing;
   GCancellable *probe_cancel;
   GQueue deferred; /* Deferred*: calls waiting for the capabilities */
+  /* virtual networks on our root, and the devices of guest NICs; NULL
+   * when networking could not be opened (e.g. no netlink) */
+  VbNetworkDriver *net;
 };
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
+
+/* A guest NIC the driver plugged in: the device made for it and, for
+ * <interface type='network'>, the port charged to the network. */
+typedef struct {
+  char *alias;          /* qemu id ("net0"): hot-unplug finds it by this */
+  char *ifname;         /* the tap or macvtap */
+  VbNetworkPort *port;  /* NULL for type bridge/direct: nothing charged */
+} QemuNic;
+
+static void
+nic_free (QemuNic *nic)
+{
+  g_free (nic->alias);
+  g_free (nic->ifname);
+  vb_network_port_free (nic->port);
+  g_free (nic);
+}
 
 /* One qemu process: from spawn (or re-attach) to its exit.  Held by the
  * domain's driver data while it runs, and by every pending callback. */
@@ -94,6 +115,7 @@ typedef struct {
   GPtrArray *stop_waiters; /* GTask*: Destroy calls completed at exit */
   guint kill_timer;
   guint poll_timer;
+  GPtrArray *nics;         /* QemuNic*: released when the run ends */
 } QemuVm;
 
 /* A hot-unplug the guest has not acknowledged yet. */
@@ -143,6 +165,7 @@ vm_clear (gpointer data)
   g_clear_error (&vm->start_error);
   g_clear_pointer (&vm->stop_waiters, g_ptr_array_unref);
   g_clear_pointer (&vm->detaches, g_hash_table_unref);
+  g_clear_pointer (&vm->nics, g_ptr_array_unref);
 }
 
 static QemuVm *
@@ -169,6 +192,7 @@ vm_new (VbQemuDriver *driver, VbDomain *dom)
   vm->cancel = g_cancellable_new ();
   vm->stop_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   vm->detaches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) detach_free);
+  vm->nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
   return vm;
 }
 
@@ -314,6 +338,267 @@ remove_save_image (VbQemuDriver *self, VbDomain *dom)
   vb_domain_set_managed_save (dom, FALSE);
 }
 
+/* Guest NICs ------------------------------------------------------------------ */
+
+static void
+nic_release (VbQemuDriver *self, QemuNic *nic)
+{
+  if (self->net == NULL)
+    return;
+  if (nic->port)
+    vb_network_driver_port_release (self->net, nic->port, nic->ifname);
+  else
+    vb_network_driver_unplug (self->net, nic->ifname);
+}
+
+/* The run ended: every device goes, every port is given back. */
+static void
+vm_release_nics (QemuVm *vm)
+{
+  for (guint i = 0; i < vm->nics->len; i++)
+    nic_release (vm->driver, g_ptr_array_index (vm->nics, i));
+  g_ptr_array_set_size (vm->nics, 0);
+}
+
+static void
+vm_release_nic (QemuVm *vm, const char *alias)
+{
+  for (guint i = 0; i < vm->nics->len; i++) {
+    QemuNic *nic = g_ptr_array_index (vm->nics, i);
+
+    if (g_strcmp0 (nic->alias, alias) == 0) {
+      nic_release (vm->driver, nic);
+      g_ptr_array_remove_index (vm->nics, i);
+      return;
+    }
+  }
+}
+
+static VbMacvtapMode
+macvtap_mode_from_string (const char *mode)
+{
+  /* libvirt's default for <interface type='direct'> is vepa */
+  if (mode == NULL || g_str_equal (mode, "vepa"))
+    return VB_MACVTAP_VEPA;
+  if (g_str_equal (mode, "bridge"))
+    return VB_MACVTAP_BRIDGE;
+  if (g_str_equal (mode, "private"))
+    return VB_MACVTAP_PRIVATE;
+  if (g_str_equal (mode, "passthrough"))
+    return VB_MACVTAP_PASSTHROUGH;
+  return VB_MACVTAP_NONE;
+}
+
+static VbTristate
+tristate_from_string (const char *value)
+{
+  if (g_strcmp0 (value, "yes") == 0)
+    return VB_TRISTATE_YES;
+  if (g_strcmp0 (value, "no") == 0)
+    return VB_TRISTATE_NO;
+  return VB_TRISTATE_ABSENT;
+}
+
+/* The live XML shows the actual connection, as libvirt's does: the
+ * device made (<target dev>), the bridge or the pool device and macvtap
+ * mode picked, and what the portgroup merged in. */
+static void
+iface_show_actual (VbDomainInterfaceDef *iface, const QemuNic *nic)
+{
+  const VbNetworkPort *port = nic->port;
+
+  g_free (iface->target);
+  iface->target = g_strdup (nic->ifname);
+  if (port == NULL)
+    return;
+  if (port->portgroup && iface->portgroup == NULL)
+    iface->portgroup = g_strdup (port->portgroup);
+  if (port->type == VB_PORT_TYPE_NETWORK || port->type == VB_PORT_TYPE_BRIDGE) {
+    g_free (iface->bridge);
+    iface->bridge = g_strdup (port->bridge_name);
+  } else if (port->type == VB_PORT_TYPE_DIRECT) {
+    g_free (iface->dev);
+    iface->dev = g_strdup (port->dev);
+    g_free (iface->mode);
+    iface->mode = g_strdup (vb_macvtap_mode_to_string (port->macvtap_mode));
+  }
+  vb_virtualport_free (iface->virtualport);
+  iface->virtualport = port->virtualport ? vb_virtualport_copy (port->virtualport) : NULL;
+  vb_vlan_free (iface->vlan);
+  iface->vlan = port->vlan ? vb_vlan_copy (port->vlan) : NULL;
+  vb_bandwidth_free (iface->bandwidth);
+  iface->bandwidth = port->bandwidth ? vb_bandwidth_copy (port->bandwidth) : NULL;
+}
+
+/* Creates the device of one network/bridge/direct interface. */
+static QemuNic *
+plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
+                GError **error)
+{
+  g_autoptr(VbNetworkPort) port = NULL;
+  g_autofree char *alias = vb_qemu_device_alias (&iface->info);
+  const char *hint = iface->target;
+  QemuNic *nic;
+  char *ifname = NULL;
+
+  if (self->net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "interface %s of '%s': host networking is not available to this daemon", alias,
+                 vb_domain_get_name (dom));
+    return NULL;
+  }
+  /* names under these prefixes are ours to hand out, as in libvirt */
+  if (hint && (g_str_has_prefix (hint, "vnet") || g_str_has_prefix (hint, "macvtap")))
+    hint = NULL;
+  if (g_str_equal (iface->type, "network")) {
+    VbPortRequest req = {
+      .network = iface->network,
+      .portgroup = iface->portgroup,
+      .virtualport = iface->virtualport,
+      .bandwidth = iface->bandwidth,
+      .vlan = iface->vlan,
+      .trust_guest_rx_filters = tristate_from_string (iface->trust_guest_rx_filters),
+      .mac = iface->mac,
+    };
+
+    if (iface->network == NULL) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s' names no source network",
+                   alias, vb_domain_get_name (dom));
+      return NULL;
+    }
+    if (!vb_network_driver_port_allocate (self->net, iface->network, &req, hint, &port, &ifname, out_fd, error)) {
+      g_prefix_error (error, "cannot plug interface %s of '%s': ", alias, vb_domain_get_name (dom));
+      return NULL;
+    }
+  } else {
+    VbNetworkPort local = { .mac = iface->mac, .bandwidth = iface->bandwidth };
+
+    if (g_str_equal (iface->type, "bridge")) {
+      local.type = VB_PORT_TYPE_BRIDGE;
+      local.bridge_name = iface->bridge;
+    } else {
+      local.type = VB_PORT_TYPE_DIRECT;
+      local.dev = iface->dev;
+      local.macvtap_mode = macvtap_mode_from_string (iface->mode);
+    }
+    if ((local.type == VB_PORT_TYPE_BRIDGE && local.bridge_name == NULL) ||
+        (local.type == VB_PORT_TYPE_DIRECT && (local.dev == NULL || local.macvtap_mode == VB_MACVTAP_NONE))) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s' of type '%s' lacks its <source>",
+                   alias, vb_domain_get_name (dom), iface->type);
+      return NULL;
+    }
+    if (!vb_network_driver_plug (self->net, &local, hint, &ifname, out_fd, error)) {
+      g_prefix_error (error, "cannot plug interface %s of '%s': ", alias, vb_domain_get_name (dom));
+      return NULL;
+    }
+  }
+  nic = g_new0 (QemuNic, 1);
+  nic->alias = g_steal_pointer (&alias);
+  nic->ifname = ifname;
+  nic->port = g_steal_pointer (&port);
+  return nic;
+}
+
+/* Plugs every interface of @live that needs a device; fills @fds (one
+ * per interface, -1 where none) and @nics.  All or nothing. */
+static gboolean
+plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics,
+                 GError **error)
+{
+  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
+    int fd = -1;
+    QemuNic *nic;
+
+    if (!vb_qemu_interface_uses_tap (iface)) {
+      g_array_append_val (fds, fd);
+      continue;
+    }
+    nic = plug_interface (self, dom, iface, &fd, error);
+    if (nic == NULL) {
+      for (guint j = 0; j < fds->len; j++)
+        if (g_array_index (fds, int, j) >= 0)
+          close (g_array_index (fds, int, j));
+      g_array_set_size (fds, 0);
+      for (guint j = 0; j < nics->len; j++)
+        nic_release (self, g_ptr_array_index (nics, j));
+      g_ptr_array_set_size (nics, 0);
+      return FALSE;
+    }
+    iface_show_actual (iface, nic);
+    g_array_append_val (fds, fd);
+    g_ptr_array_add (nics, nic);
+  }
+  return TRUE;
+}
+
+/* Ports go into the status file next to the live XML: what a restarted
+ * daemon needs to count them again and to let go of them. */
+#define NIC_GROUP_PREFIX "nic "
+
+static void
+nics_save (GKeyFile *kf, GPtrArray *nics)
+{
+  for (guint i = 0; i < nics->len; i++) {
+    QemuNic *nic = g_ptr_array_index (nics, i);
+    g_autofree char *group = g_strconcat (NIC_GROUP_PREFIX, nic->alias, NULL);
+    const VbNetworkPort *port = nic->port;
+    char uuid[VB_UUID_STRING_LEN + 1];
+
+    g_key_file_set_string (kf, group, "ifname", nic->ifname);
+    if (port == NULL)
+      continue;
+    vb_uuid_format (&port->network_uuid, uuid);
+    g_key_file_set_string (kf, group, "network", port->network);
+    g_key_file_set_string (kf, group, "network-uuid", uuid);
+    g_key_file_set_integer (kf, group, "type", port->type);
+    if (port->portgroup)
+      g_key_file_set_string (kf, group, "portgroup", port->portgroup);
+    if (port->bridge_name)
+      g_key_file_set_string (kf, group, "bridge", port->bridge_name);
+    if (port->dev)
+      g_key_file_set_string (kf, group, "dev", port->dev);
+    if (port->device_key)
+      g_key_file_set_string (kf, group, "device-key", port->device_key);
+    g_key_file_set_boolean (kf, group, "exclusive", port->exclusive);
+    g_key_file_set_integer (kf, group, "macvtap-mode", port->macvtap_mode);
+  }
+}
+
+static GPtrArray *
+nics_load (GKeyFile *kf)
+{
+  GPtrArray *nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+
+  for (guint i = 0; groups[i]; i++) {
+    QemuNic *nic;
+    g_autofree char *uuid = NULL;
+
+    if (!g_str_has_prefix (groups[i], NIC_GROUP_PREFIX))
+      continue;
+    nic = g_new0 (QemuNic, 1);
+    nic->alias = g_strdup (groups[i] + strlen (NIC_GROUP_PREFIX));
+    nic->ifname = g_key_file_get_string (kf, groups[i], "ifname", NULL);
+    g_ptr_array_add (nics, nic);
+    if (!g_key_file_has_key (kf, groups[i], "network", NULL))
+      continue;
+    nic->port = g_new0 (VbNetworkPort, 1);
+    nic->port->network = g_key_file_get_string (kf, groups[i], "network", NULL);
+    uuid = g_key_file_get_string (kf, groups[i], "network-uuid", NULL);
+    if (uuid == NULL || !vb_uuid_parse (uuid, &nic->port->network_uuid, NULL))
+      g_warning ("QEMU driver: status of port %s names no network UUID", nic->alias);
+    nic->port->type = g_key_file_get_integer (kf, groups[i], "type", NULL);
+    nic->port->portgroup = g_key_file_get_string (kf, groups[i], "portgroup", NULL);
+    nic->port->bridge_name = g_key_file_get_string (kf, groups[i], "bridge", NULL);
+    nic->port->dev = g_key_file_get_string (kf, groups[i], "dev", NULL);
+    nic->port->device_key = g_key_file_get_string (kf, groups[i], "device-key", NULL);
+    nic->port->exclusive = g_key_file_get_boolean (kf, groups[i], "exclusive", NULL);
+    nic->port->macvtap_mode = g_key_file_get_integer (kf, groups[i], "macvtap-mode", NULL);
+  }
+  return nics;
+}
+
 /* Status files -------------------------------------------------------------- */
 
 #define STATUS_GROUP "domain"
@@ -343,6 +628,7 @@ vm_save_status (QemuVm *vm)
   g_key_file_set_boolean (kf, STATUS_GROUP, "persistent", vb_domain_is_persistent (dom));
   g_key_file_set_boolean (kf, STATUS_GROUP, "shutdown-seen", vm->shutdown_seen);
   g_key_file_set_string (kf, STATUS_GROUP, "xml", xml);
+  nics_save (kf, vm->nics);
   data = g_key_file_to_data (kf, NULL, NULL);
   if (!vb_config_store_save_status (vm->driver->store, vb_domain_get_uuid_string (dom), data, &error))
     g_warning ("domain '%s': %s", vb_domain_get_name (dom), error->message);
@@ -369,6 +655,7 @@ vm_gone (QemuVm *vm)
     vb_qemu_monitor_close (vm->mon);
   /* pending unplugs fail: the device went with the guest */
   g_hash_table_remove_all (vm->detaches);
+  vm_release_nics (vm);
   g_unlink (vm->qmp_path);
   if (!vb_config_store_delete_status (vm->driver->store, vb_domain_get_uuid_string (dom), &error))
     g_warning ("%s", error->message);
@@ -1110,6 +1397,8 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   g_auto(GStrv) argv = NULL;
   g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GPtrArray) nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
   QemuVm *vm;
 
   if (strlen (qmp_path) >= sizeof (((struct sockaddr_un *) NULL)->sun_path)) {
@@ -1118,8 +1407,18 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     return;
   }
   vb_qemu_assign_aliases (owned);
-  argv = vb_qemu_build_command (owned, self->caps, qmp_path, &error);
+  /* devices before the command line: it names their fds */
+  if (!plug_interfaces (self, dom, owned, fds, nics, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  argv = vb_qemu_build_command (owned, self->caps, qmp_path, (const int *) (void *) fds->data, &error);
   if (argv == NULL) {
+    for (guint i = 0; i < fds->len; i++)
+      if (g_array_index (fds, int, i) >= 0)
+        close (g_array_index (fds, int, i));
+    for (guint i = 0; i < nics->len; i++)
+      nic_release (self, g_ptr_array_index (nics, i));
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -1139,8 +1438,16 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  /* each device fd keeps its number in the child, as the command line
+   * says; the launcher closes our copies */
+  for (guint i = 0; i < fds->len; i++)
+    if (g_array_index (fds, int, i) >= 0)
+      g_subprocess_launcher_take_fd (launcher, g_array_index (fds, int, i), g_array_index (fds, int, i));
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
+  g_clear_object (&launcher);
   if (proc == NULL) {
+    for (guint i = 0; i < nics->len; i++)
+      nic_release (self, g_ptr_array_index (nics, i));
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", argv[0], error->message);
     return;
   }
@@ -1157,6 +1464,7 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   vm->start_live = g_steal_pointer (&owned);
   vm->start_task = g_object_ref (task);
   vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  g_ptr_array_extend_and_steal (vm->nics, g_steal_pointer (&nics));
   vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);
 
   g_subprocess_wait_async (vm->proc, NULL, vm_proc_exited, vm_ref (vm));
@@ -1239,11 +1547,15 @@ typedef struct {
   gboolean backend_added;
   guint pending;        /* replies outstanding: they may come in any order when the monitor closes */
   GError *error;
+  QemuNic *nic;         /* the device plugged for a network/bridge/direct NIC */
+  char *fdname;         /* its fd's name in qemu (getfd) */
 } Attach;
 
 static void
 attach_free (Attach *a)
 {
+  g_clear_pointer (&a->nic, nic_free);
+  g_free (a->fdname);
   g_clear_object (&a->task);
   vm_unref (a->vm);
   g_clear_pointer (&a->live, vb_domain_def_free);
@@ -1308,6 +1620,14 @@ attach_finish (Attach *a)
         : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", a->backend));
       vb_qemu_monitor_command_async (vm->mon, a->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
     }
+    if (a->nic) {
+      /* qemu may still hold the fd by name when netdev_add failed */
+      if (!vm->exited) {
+        g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'fdname': <%s>}", a->fdname));
+        vb_qemu_monitor_command_async (vm->mon, "closefd", args, NULL, NULL, NULL);
+      }
+      nic_release (vm->driver, a->nic);
+    }
     g_task_return_new_error (a->task, VB_ERROR, VB_ERROR_FAILED, "cannot attach the device to '%s': %s",
                              vb_domain_get_name (vm->dom), a->error->message);
     attach_free (a);
@@ -1317,11 +1637,17 @@ attach_finish (Attach *a)
     g_autoptr(GError) store_error = NULL;
 
     vb_domain_set_live_def (vm->dom, g_steal_pointer (&a->live));
+    if (a->nic)
+      g_ptr_array_add (vm->nics, g_steal_pointer (&a->nic));
     vm_save_status (vm);
     if (!apply_config (vm->driver, vm->dom, &a->config, &store_error))
       g_warning ("domain '%s': device attached live, but not to the config: %s",
                  vb_domain_get_name (vm->dom), store_error->message);
     vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceAdded", g_variant_new ("(s)", a->alias));
+  } else if (a->nic) {
+    /* the guest went while the device was plugged: the run's end
+     * released the others already */
+    nic_release (vm->driver, a->nic);
   }
   g_task_return_pointer (a->task, NULL, NULL);
   attach_free (a);
@@ -1354,6 +1680,7 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   gpointer dev = NULL;
   Attach *a;
   char mac[18];
+  int tap_fd = -1;
 
   g_variant_get (args, "(&su)", &xml, &flags);
   if (!resolve_affect (dom, &flags, error) || (parsed = vb_domain_device_parse (xml, error)) == NULL)
@@ -1407,17 +1734,33 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   } else {
     VbDomainInterfaceDef *iface = dev;
     const char *device = vb_qemu_nic_device (iface->model);
+    gboolean tap = vb_qemu_interface_uses_tap (iface);
 
-    if (g_strcmp0 (iface->type, "user") != 0 || device == NULL) {
+    if ((g_strcmp0 (iface->type, "user") != 0 && !tap) || device == NULL) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                           "live attach supports interfaces of type user (virtio, e1000, e1000e, rtl8139)");
+                           "live attach supports interfaces of type user, network, bridge and direct "
+                           "(virtio, e1000, e1000e, rtl8139)");
       attach_free (a);
       return FALSE;
     }
     a->alias = vb_qemu_next_alias (live, "net");
     a->backend = g_strdup_printf ("host%s", a->alias);
     vb_mac_format (&iface->mac, mac);
-    backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'user'>, 'id': <%s>}", a->backend));
+    if (tap) {
+      /* the device first, as at start; its fd goes to qemu by name */
+      vb_qemu_set_alias (&iface->info, a->alias);
+      a->nic = plug_interface (self, dom, iface, &tap_fd, error);
+      if (a->nic == NULL) {
+        attach_free (a);
+        return FALSE;
+      }
+      iface_show_actual (iface, a->nic);
+      a->fdname = g_strdup_printf ("fd-%s", a->alias);
+      backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'tap'>, 'id': <%s>, 'fd': <%s>}",
+                                                              a->backend, a->fdname));
+    } else {
+      backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'user'>, 'id': <%s>}", a->backend));
+    }
     device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>}",
                                                            device, a->alias, a->backend, mac));
   }
@@ -1428,6 +1771,12 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   a->config = g_steal_pointer (&config);
   a->pending = 2;
   *handed = TRUE;
+  if (a->nic) {
+    g_autoptr(JsonNode) fd_args = vb_qemu_json_args (g_variant_new_parsed ("{'fdname': <%s>}", a->fdname));
+
+    a->pending++;
+    vb_qemu_monitor_command_with_fd_async (a->vm->mon, "getfd", fd_args, tap_fd, NULL, attach_device_reply, a);
+  }
   vb_qemu_monitor_command_async (a->vm->mon, a->is_disk ? "blockdev-add" : "netdev_add", backend_args, NULL,
                                  attach_backend_reply, a);
   vb_qemu_monitor_command_async (a->vm->mon, "device_add", device_args, NULL, attach_device_reply, a);
@@ -1455,6 +1804,10 @@ vm_device_deleted (QemuVm *vm, const char *alias)
   args = d->is_disk ? vb_qemu_json_args (g_variant_new_parsed ("{'node-name': <%s>}", d->backend))
                     : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", d->backend));
   vb_qemu_monitor_command_async (vm->mon, d->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
+  if (!d->is_disk) {
+    vm_release_nic (vm, alias);
+    vm_save_status (vm);
+  }
   vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceRemoved", g_variant_new ("(s)", alias));
   if (d->task)
     g_task_return_pointer (g_steal_pointer (&d->task), NULL, NULL);
@@ -1818,6 +2171,7 @@ reattach_one (VbQemuDriver *self, const char *key)
   g_autofree char *qmp = NULL;
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(VbDomain) dom = NULL;
+  g_autoptr(GPtrArray) nics = NULL;
   VbUuid uuid;
   QemuVm *vm;
   GPid pid;
@@ -1838,9 +2192,14 @@ reattach_one (VbQemuDriver *self, const char *key)
   reason = g_key_file_get_integer (kf, STATUS_GROUP, "reason", NULL);
   live = xml ? vb_domain_def_parse (xml, 0, &error) : NULL;
 
+  nics = nics_load (kf);
   if (process_gone (pid, start_time) || qmp == NULL || live == NULL || !vb_uuid_parse (key, &uuid, NULL)) {
-    /* died while no daemon watched: nobody to tell but the log */
+    /* died while no daemon watched: nobody to tell but the log.  Its
+     * macvtaps outlive it; the recount after re-attach leaves its
+     * ports uncharged. */
     g_message ("QEMU driver: domain %s (pid %d) is no longer running", key, pid);
+    for (guint i = 0; self->net && i < nics->len; i++)
+      vb_network_driver_unplug (self->net, ((QemuNic *) g_ptr_array_index (nics, i))->ifname);
     vb_config_store_delete_status (self->store, key, NULL);
     if (qmp)
       g_unlink (qmp);
@@ -1869,6 +2228,7 @@ reattach_one (VbQemuDriver *self, const char *key)
   vm->log_path = g_key_file_get_string (kf, STATUS_GROUP, "log", NULL);
   vm->shutdown_seen = g_key_file_get_boolean (kf, STATUS_GROUP, "shutdown-seen", NULL);
   vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
+  g_ptr_array_extend_and_steal (vm->nics, g_steal_pointer (&nics));
   vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);
   vm_attach_monitor (vm, REATTACH_CONNECT_TIMEOUT_MS);
   vb_qemu_monitor_command_async (vm->mon, "query-status", NULL, NULL, reattach_status, vm_ref (vm));
@@ -2269,6 +2629,13 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   GVariant *out = NULL;
   gboolean ok = FALSE;
 
+  if (vb_network_driver_handles (op)) {
+    if (self->net)
+      vb_network_driver_run (self->net, op, object, args, task);
+    else
+      vb_driver_task_return_unsupported (task, op);
+    return;
+  }
   if (op_needs_caps (op) && defer_for_caps (self, op, object, args, task))
     return;
 
@@ -2360,6 +2727,33 @@ load_definitions (VbQemuDriver *self)
   }
 }
 
+/* The networks' usage as the guests that kept running hold it: what
+ * the network driver recorded may predate guests that stopped, or
+ * started, just before the daemon went away. */
+static void
+recount_ports (VbQemuDriver *self)
+{
+  g_autoptr(GPtrArray) domains = NULL;
+
+  if (self->net == NULL)
+    return;
+  vb_network_driver_usage_reset (self->net);
+  domains = vb_driver_list_domains (VB_DRIVER (self), 0);
+  for (guint i = 0; i < domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (domains, i);
+    QemuVm *vm = domain_vm (dom);
+
+    for (guint j = 0; vm && j < vm->nics->len; j++) {
+      QemuNic *nic = g_ptr_array_index (vm->nics, j);
+      g_autoptr(GError) error = NULL;
+
+      if (nic->port && !vb_network_driver_port_reclaim (self->net, nic->port, &error))
+        g_warning ("QEMU driver: domain '%s', interface %s: %s", vb_domain_get_name (dom), nic->alias,
+                   error->message);
+    }
+  }
+}
+
 static void
 reattach_all (VbQemuDriver *self)
 {
@@ -2372,6 +2766,7 @@ reattach_all (VbQemuDriver *self)
   }
   for (guint i = 0; keys[i]; i++)
     reattach_one (self, keys[i]);
+  recount_ports (self);
 }
 
 static void
@@ -2383,6 +2778,22 @@ autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (error)
     g_warning ("QEMU driver: autostart of '%s' failed: %s", name, error->message);
+}
+
+/* Networks come first: re-attached guests recount their ports on them.
+ * A host where they cannot open (no netlink) still runs guests. */
+static void
+open_networks (VbQemuDriver *self, const char *config_dir, const char *run_dir)
+{
+  g_autofree char *net_config = g_build_filename (config_dir, "networks", NULL);
+  g_autofree char *net_run = g_build_filename (run_dir, "networks", NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->net = vb_network_driver_new (VB_DRIVER (self), net_config, net_run);
+  if (!vb_network_driver_open (self->net, &error)) {
+    g_warning ("QEMU driver: virtual networks are unavailable: %s", error->message);
+    g_clear_object (&self->net);
+  }
 }
 
 static gboolean
@@ -2423,6 +2834,7 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   else
     self->caps_cache = g_build_filename (g_get_user_cache_dir (), "virtbus", "qemu-capabilities", NULL);
   self->caps = vb_qemu_caps_load_cache (self->caps_cache, self->emulator);
+  open_networks (self, config_dir, run_dir);
   load_definitions (self);
   reattach_all (self);
 
@@ -2460,6 +2872,8 @@ vb_qemu_driver_dispose (GObject *object)
       vb_domain_set_driver_data (dom, NULL, NULL);
     }
   }
+  /* networks keep running too, like the guests plugged into them */
+  g_clear_object (&self->net);
   G_OBJECT_CLASS (vb_qemu_driver_parent_class)->dispose (object);
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-qemu-monitor.h"
 
+#include <unistd.h>
+
+#include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "vb-error.h"
@@ -24,7 +27,7 @@ struct _VbQemuMonitor {
   GCancellable *cancellable;  /* our I/O, cancelled on close */
   GQueue queued;              /* Pending* waiting for READY */
   GHashTable *pending;        /* id → Pending*, sent and awaiting a reply */
-  GQueue writes;              /* GBytes* to write, in order */
+  GQueue writes;              /* Write* to write, in order */
   gboolean writing;
   guint64 next_id;
   /* connect retries */
@@ -44,6 +47,7 @@ typedef struct {
   char *id;
   char *line; /* the serialized command */
   GTask *task;
+  int fd;     /* sent along (SCM_RIGHTS), owned until then; -1 for none */
 } Pending;
 
 static void
@@ -52,11 +56,28 @@ pending_free (Pending *p)
   g_free (p->id);
   g_free (p->line);
   g_clear_object (&p->task);
+  if (p->fd >= 0)
+    close (p->fd);
   g_free (p);
 }
 
+/* One line on its way out, with the fd that goes along with it. */
+typedef struct {
+  GBytes *bytes;
+  int fd;
+} Write;
+
+static void
+write_free (Write *w)
+{
+  g_bytes_unref (w->bytes);
+  if (w->fd >= 0)
+    close (w->fd);
+  g_free (w);
+}
+
 static void read_next_line (VbQemuMonitor *self);
-static void send_line (VbQemuMonitor *self, const char *line);
+static void send_line (VbQemuMonitor *self, const char *line, int fd);
 
 static void
 fail_all (VbQemuMonitor *self, const GError *error)
@@ -132,7 +153,7 @@ vb_qemu_monitor_finalize (GObject *object)
 {
   VbQemuMonitor *self = VB_QEMU_MONITOR (object);
 
-  g_queue_clear_full (&self->writes, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&self->writes, (GDestroyNotify) write_free);
   g_hash_table_unref (self->pending);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->connect_cancellable);
@@ -187,41 +208,120 @@ write_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                            error->message));
     return;
   }
-  g_bytes_unref (g_queue_pop_head (&self->writes));
+  write_free (g_queue_pop_head (&self->writes));
   self->writing = FALSE;
   write_next (self);
+}
+
+static gboolean
+socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  VbQemuMonitor *self = user_data;
+
+  self->writing = FALSE;
+  write_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The head write carries an fd: one sendmsg with SCM_RIGHTS (the stream
+ * API has no room for ancillary data), on the monitor's non-blocking
+ * socket; when the socket is full, wait until it is writable again.
+ * FALSE when the head write is done with (sent whole, or failed). */
+static gboolean
+write_with_fd (VbQemuMonitor *self, Write *w)
+{
+  GSocket *socket = G_IS_SOCKET_CONNECTION (self->stream)
+                      ? g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketControlMessage) msg = NULL;
+  GSocketControlMessage *msgs[1];
+  GOutputVector vec;
+  gssize sent;
+  gsize len;
+
+  if (socket == NULL) {
+    /* qemu answers the command with "no file descriptor supplied" */
+    g_debug ("QMP over a stream that is no socket: the fd cannot go along");
+    close (w->fd);
+    w->fd = -1;
+    return TRUE;
+  }
+  msg = g_unix_fd_message_new ();
+  if (!g_unix_fd_message_append_fd (G_UNIX_FD_MESSAGE (msg), w->fd, &error)) {
+    close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot pass an fd to the QEMU monitor: %s",
+                                         error->message));
+    return FALSE;
+  }
+  msgs[0] = msg;
+  vec.buffer = g_bytes_get_data (w->bytes, &len);
+  vec.size = len;
+  sent = g_socket_send_message (socket, NULL, &vec, 1, msgs, 1, 0, NULL, &error);
+  if (sent < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    g_autoptr(GSource) source = g_socket_create_source (socket, G_IO_OUT, self->cancellable);
+
+    self->writing = TRUE;
+    g_source_set_callback (source, (GSourceFunc) (void (*) (void)) socket_writable, g_object_ref (self),
+                           g_object_unref);
+    g_source_attach (source, NULL);
+    return FALSE;
+  }
+  if (sent < 0) {
+    close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot write to the QEMU monitor: %s",
+                                         error->message));
+    return FALSE;
+  }
+  close (w->fd);
+  w->fd = -1;
+  if ((gsize) sent < len) {
+    /* the fd went with the first bytes; the rest is an ordinary write */
+    GBytes *rest = g_bytes_new_from_bytes (w->bytes, sent, len - sent);
+
+    g_bytes_unref (w->bytes);
+    w->bytes = rest;
+    return TRUE;
+  }
+  write_free (g_queue_pop_head (&self->writes));
+  return FALSE;
 }
 
 static void
 write_next (VbQemuMonitor *self)
 {
-  GBytes *bytes;
+  Write *w;
   gsize len;
   gconstpointer data;
 
-  if (self->writing || self->state == MON_CLOSED || g_queue_is_empty (&self->writes))
-    return;
-  bytes = g_queue_peek_head (&self->writes);
-  data = g_bytes_get_data (bytes, &len);
-  self->writing = TRUE;
-  g_output_stream_write_all_async (self->output, data, len, G_PRIORITY_DEFAULT, self->cancellable,
-                                   write_done, g_object_ref (self));
+  while (!self->writing && self->state != MON_CLOSED && !g_queue_is_empty (&self->writes)) {
+    w = g_queue_peek_head (&self->writes);
+    if (w->fd >= 0 && !write_with_fd (self, w))
+      continue;
+    data = g_bytes_get_data (w->bytes, &len);
+    self->writing = TRUE;
+    g_output_stream_write_all_async (self->output, data, len, G_PRIORITY_DEFAULT, self->cancellable,
+                                     write_done, g_object_ref (self));
+  }
 }
 
 static void
-send_line (VbQemuMonitor *self, const char *line)
+send_line (VbQemuMonitor *self, const char *line, int fd)
 {
   char *copy = g_strconcat (line, "\n", NULL);
+  Write *w = g_new0 (Write, 1);
 
-  g_queue_push_tail (&self->writes, g_bytes_new_take (copy, strlen (copy)));
+  w->bytes = g_bytes_new_take (copy, strlen (copy));
+  w->fd = fd;
+  g_queue_push_tail (&self->writes, w);
   write_next (self);
 }
 
 static void
 send_pending (VbQemuMonitor *self, Pending *p)
 {
+  int fd = p->fd;
+
+  p->fd = -1;
   g_hash_table_insert (self->pending, p->id, p);
-  send_line (self, p->line);
+  send_line (self, p->line, fd);
 }
 
 /* Reading ------------------------------------------------------------------ */
@@ -291,6 +391,7 @@ make_pending (VbQemuMonitor *self, const char *command, JsonNode *arguments, GTa
   g_autoptr(JsonNode) root = NULL;
   Pending *p = g_new0 (Pending, 1);
 
+  p->fd = -1;
   p->id = g_strdup_printf ("vb-%" G_GUINT64_FORMAT, ++self->next_id);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "execute");
@@ -461,6 +562,14 @@ vb_qemu_monitor_command_async (VbQemuMonitor *self, const char *command, JsonNod
                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data)
 {
+  vb_qemu_monitor_command_with_fd_async (self, command, arguments, -1, cancellable, callback, user_data);
+}
+
+void
+vb_qemu_monitor_command_with_fd_async (VbQemuMonitor *self, const char *command, JsonNode *arguments,
+                                       int fd, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Pending *p;
 
@@ -469,9 +578,12 @@ vb_qemu_monitor_command_async (VbQemuMonitor *self, const char *command, JsonNod
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
                              "the QEMU monitor is not connected");
     g_object_unref (task);
+    if (fd >= 0)
+      close (fd);
     return;
   }
   p = make_pending (self, command, arguments, task);
+  p->fd = fd;
   if (self->state == MON_READY)
     send_pending (self, p);
   else

@@ -40,6 +40,13 @@ void vb_qemu_monitor_close (VbQemuMonitor *self);
 void vb_qemu_monitor_command_async (VbQemuMonitor *self, const char *command, JsonNode *arguments,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data);
+/* The same, with @fd (taken: closed once sent, or when the command
+ * cannot be sent) passed along with the command line as SCM_RIGHTS, as
+ * "getfd" expects.  Only a monitor on a unix socket can pass fds; over
+ * other streams the command goes without it. */
+void vb_qemu_monitor_command_with_fd_async (VbQemuMonitor *self, const char *command,
+                                            JsonNode *arguments, int fd, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
 /* The "return" member (a new reference), or NULL with @error set: QMP's
  * own error message, or why the monitor closed. */
 JsonNode *vb_qemu_monitor_command_finish (VbQemuMonitor *self, GAsyncResult *result, GError **error);
