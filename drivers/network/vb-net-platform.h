@@ -8,8 +8,11 @@
  * real implementation speaks rtnetlink through libnl-route-3.
  *
  * Every call acts in the network namespace of the calling thread and is
- * synchronous: each is one or two netlink round trips (sub-millisecond to a
- * few ms), cheap enough for the main loop.
+ * synchronous: most are one or two netlink round trips (sub-millisecond),
+ * but deleting a bridge waits for the kernel (40-110 ms), so the network
+ * driver makes its start/stop/update calls from a worker thread with an
+ * instance of its own.  An instance is not thread-safe: one thread at a
+ * time. 
  *
  * Errors are VB_ERROR codes: VB_ERROR_NOT_FOUND for a link that does not
  * exist, VB_ERROR_EXISTS for a name taken, VB_ERROR_FAILED (with the

@@ -37,14 +37,26 @@ struct _VbNetworkDriver {
   char *autostart_dir;
   char *run_dir;
   char *dnsmasq_path;
+  /* the main thread's door to the kernel (ports, bridge names) */
   VbNetPlatform *platform;
+  /* the kernel worker's own (its own netlink socket: a libnl socket is
+   * not thread-safe); the same as @platform when one was injected */
+  VbNetPlatform *kplatform;
+  gboolean platform_injected;
+  /* one thread: bridge deletion alone takes 40-110 ms, so the kernel side
+   * of start, stop and update runs here, off the main loop; one thread
+   * keeps the kernel changes in the order they were asked for, and is the
+   * only user of @kplatform, libnftables and the forwarding sysctls once
+   * the driver is open */
+  GThreadPool *kernel_pool;
   gboolean opened;
   /* every NetState, registered network or not (a transient one being
    * created is in no registry yet), so that dispose reaches them all */
   GHashTable *states;
 
   /* forwarding sysctls: how many running networks need each, and the value
-   * it had before we set it (-1: we did not change it) */
+   * it had before we set it (-1: we did not change it); after open only
+   * the kernel worker touches them */
   guint fwd_users[2];
   int fwd_saved[2];
 };
@@ -84,6 +96,8 @@ typedef struct {
   VbNetworkDef *starting_def;
   gboolean return_object;
   gboolean register_new;
+  /* its kernel side is being torn down: no new ports */
+  gboolean stopping;
 } NetState;
 
 static void dnsmasq_unwatch (NetState *st);
@@ -192,8 +206,10 @@ sync_counts (NetState *st)
   }
 }
 
-static gboolean
-save_status (VbNetworkDriver *self, NetState *st, GError **error)
+/* The status file's contents (NULL when the network has no live
+ * definition); *@out_len its length. */
+static char *
+build_status (NetState *st, gsize *out_len)
 {
   /* while starting, the record is provisional: a daemon killed before the
    * start completes finds it and undoes what was built */
@@ -201,12 +217,9 @@ save_status (VbNetworkDriver *self, NetState *st, GError **error)
   const VbNetworkDef *live = starting ? st->starting_def : vb_network_get_live_def (st->net);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autofree char *xml = NULL;
-  g_autofree char *data = NULL;
-  g_autofree char *path = NULL;
-  gsize len;
 
   if (live == NULL)
-    return TRUE;
+    return NULL;
   if (!starting)
     sync_counts (st);
   xml = vb_network_def_format (live, VB_NETWORK_FORMAT_LIVE);
@@ -215,7 +228,20 @@ save_status (VbNetworkDriver *self, NetState *st, GError **error)
   g_key_file_set_integer (kf, "network", "dnsmasq-pid", st->dnsmasq_pid);
   g_key_file_set_boolean (kf, "network", "ipv4-forward", st->fwd_claim[VB_SYSCTL_IPV4_FORWARD]);
   g_key_file_set_boolean (kf, "network", "ipv6-forward", st->fwd_claim[VB_SYSCTL_IPV6_FORWARD]);
-  data = g_key_file_to_data (kf, &len, NULL);
+  return g_key_file_to_data (kf, out_len, NULL);
+}
+
+static gboolean
+save_status (VbNetworkDriver *self, NetState *st, GError **error)
+{
+  const VbNetworkDef *live = st->starting_def ? st->starting_def : vb_network_get_live_def (st->net);
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  data = build_status (st, &len);
+  if (data == NULL)
+    return TRUE;
   path = status_path (self, live->name);
   return vb_file_write_atomic (path, data, len, error);
 }
@@ -272,10 +298,10 @@ sysctl_claim (VbNetworkDriver *self, VbSysctl key, GError **error)
   int value;
 
   if (self->fwd_users[key] == 0) {
-    if (!vb_net_platform_sysctl_get (self->platform, key, &value, error))
+    if (!vb_net_platform_sysctl_get (self->kplatform, key, &value, error))
       return FALSE;
     if (value != 1) {
-      if (!vb_net_platform_sysctl_set (self->platform, key, 1, error))
+      if (!vb_net_platform_sysctl_set (self->kplatform, key, 1, error))
         return FALSE;
       self->fwd_saved[key] = value;
       save_sysctl_state (self);
@@ -293,7 +319,7 @@ sysctl_restore_unused (VbNetworkDriver *self, VbSysctl key)
 
   if (self->fwd_users[key] > 0 || self->fwd_saved[key] < 0)
     return;
-  if (!vb_net_platform_sysctl_set (self->platform, key, self->fwd_saved[key], &error))
+  if (!vb_net_platform_sysctl_set (self->kplatform, key, self->fwd_saved[key], &error))
     g_warning ("cannot restore a forwarding sysctl: %s", error->message);
   self->fwd_saved[key] = -1;
   save_sysctl_state (self);
@@ -599,7 +625,7 @@ check_external (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
                      "network '%s': Open vSwitch bridges are not supported yet", def->name);
         return FALSE;
       }
-      if (!vb_net_platform_link_query (self->platform, def->bridge_name, &info, &local)) {
+      if (!vb_net_platform_link_query (self->kplatform, def->bridge_name, &info, &local)) {
         g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                      "network '%s' uses host bridge '%s', which does not exist", def->name,
                      def->bridge_name);
@@ -632,7 +658,7 @@ check_external (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
     for (guint i = 0; i < def->forward_ifaces->len; i++) {
       const VbNetworkForwardIface *f = g_ptr_array_index (def->forward_ifaces, i);
 
-      if (!vb_net_platform_link_exists (self->platform, f->dev)) {
+      if (!vb_net_platform_link_exists (self->kplatform, f->dev)) {
         g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                      "forward device '%s' of network '%s' does not exist", f->dev, def->name);
         return FALSE;
@@ -671,18 +697,20 @@ check_bandwidth (const VbBandwidth *bw, const char *network_name, GError **error
 }
 
 static gboolean
-apply_bandwidth (VbNetworkDriver *self, const VbBandwidth *bw, const char *dev, GError **error)
+apply_bandwidth (VbNetPlatform *platform, const VbBandwidth *bw, const char *dev, GError **error)
 {
   if (bw == NULL || bw->in == NULL || bw->in->average == 0)
     return TRUE;
-  return vb_net_platform_shape_egress (self->platform, dev, bw->in->average, bw->in->peak,
+  return vb_net_platform_shape_egress (platform, dev, bw->in->average, bw->in->peak,
                                        bw->in->burst, error);
 }
 
 /* Undoes whatever part of kernel_setup happened; safe to call on pieces
- * that are not there. */
+ * that are not there.  Runs in the kernel worker, or on the main thread
+ * during open, before the worker has anything to do.  @fwd_claim is the
+ * network's (a copy of its NetState's in the worker). */
 static void
-kernel_teardown (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def)
+kernel_teardown (VbNetworkDriver *self, gboolean fwd_claim[2], const VbNetworkDef *def)
 {
   g_autoptr(GError) error = NULL;
 
@@ -691,22 +719,23 @@ kernel_teardown (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def)
       g_warning ("%s", error->message);
       g_clear_error (&error);
     }
-    if (def->bridge_name && vb_net_platform_link_exists (self->platform, def->bridge_name) &&
-        !vb_net_platform_link_delete (self->platform, def->bridge_name, &error)) {
+    if (def->bridge_name && vb_net_platform_link_exists (self->kplatform, def->bridge_name) &&
+        !vb_net_platform_link_delete (self->kplatform, def->bridge_name, &error)) {
       g_warning ("network '%s': %s", def->name, error->message);
       g_clear_error (&error);
     }
   }
   for (int k = 0; k < 2; k++) {
-    if (st->fwd_claim[k]) {
-      st->fwd_claim[k] = FALSE;
+    if (fwd_claim[k]) {
+      fwd_claim[k] = FALSE;
       sysctl_release (self, (VbSysctl) k);
     }
   }
 }
 
+/* Runs in the kernel worker. */
 static gboolean
-kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GError **error)
+kernel_setup (VbNetworkDriver *self, gboolean fwd_claim[2], const VbNetworkDef *def, GError **error)
 {
   VbBridgeConfig cfg = { 0 };
 
@@ -720,7 +749,7 @@ kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GErr
   cfg.mtu = def->mtu;
   cfg.mac_set = def->mac_set;
   cfg.mac = def->mac;
-  if (!vb_net_platform_bridge_add (self->platform, def->bridge_name, &cfg, error))
+  if (!vb_net_platform_bridge_add (self->kplatform, def->bridge_name, &cfg, error))
     return FALSE;
 
   for (guint i = 0; i < def->ips->len; i++) {
@@ -728,17 +757,17 @@ kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GErr
     int prefix = vb_net_ip_prefix (ip);
 
     if (prefix < 0 ||
-        !vb_net_platform_addr_add (self->platform, def->bridge_name, ip->address, (guint) prefix, error)) {
+        !vb_net_platform_addr_add (self->kplatform, def->bridge_name, ip->address, (guint) prefix, error)) {
       if (prefix < 0)
         g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "network '%s': no prefix for %s",
                      def->name, ip->address);
-      kernel_teardown (self, st, def);
+      kernel_teardown (self, fwd_claim, def);
       return FALSE;
     }
   }
-  if (!vb_net_platform_link_set_up (self->platform, def->bridge_name, TRUE, error) ||
-      !apply_bandwidth (self, def->bandwidth, def->bridge_name, error)) {
-    kernel_teardown (self, st, def);
+  if (!vb_net_platform_link_set_up (self->kplatform, def->bridge_name, TRUE, error) ||
+      !apply_bandwidth (self->kplatform, def->bandwidth, def->bridge_name, error)) {
+    kernel_teardown (self, fwd_claim, def);
     return FALSE;
   }
   /* static routes through guests (libvirt's <route>); they go with the
@@ -750,17 +779,17 @@ kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GErr
     if (prefix < 0) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                    "network '%s': <route address='%s'> needs a prefix or netmask", def->name, r->address);
-      kernel_teardown (self, st, def);
+      kernel_teardown (self, fwd_claim, def);
       return FALSE;
     }
-    if (!vb_net_platform_route_add (self->platform, def->bridge_name, r->address, (guint) prefix,
+    if (!vb_net_platform_route_add (self->kplatform, def->bridge_name, r->address, (guint) prefix,
                                     r->gateway, r->metric_set ? r->metric : 0, error)) {
-      kernel_teardown (self, st, def);
+      kernel_teardown (self, fwd_claim, def);
       return FALSE;
     }
   }
   if (!vb_net_firewall_apply (def, error)) {
-    kernel_teardown (self, st, def);
+    kernel_teardown (self, fwd_claim, def);
     return FALSE;
   }
   if (def->forward_mode == VB_NETWORK_FORWARD_NAT || def->forward_mode == VB_NETWORK_FORWARD_ROUTE) {
@@ -768,60 +797,230 @@ kernel_setup (VbNetworkDriver *self, NetState *st, const VbNetworkDef *def, GErr
       if (!network_has_family (def, k == VB_SYSCTL_IPV6_FORWARD))
         continue;
       if (!sysctl_claim (self, (VbSysctl) k, error)) {
-        kernel_teardown (self, st, def);
+        kernel_teardown (self, fwd_claim, def);
         return FALSE;
       }
-      st->fwd_claim[k] = TRUE;
+      fwd_claim[k] = TRUE;
     }
   }
   return TRUE;
 }
 
+/* The kernel worker -------------------------------------------------------------- */
+
+typedef enum {
+  JOB_START,    /* refuse a foreign bridge, write the provisional status, kernel_setup */
+  JOB_TEARDOWN, /* kernel_teardown, then remove the run files listed */
+  JOB_FIREWALL, /* vb_net_firewall_apply */
+} JobKind;
+
+/* One piece of kernel work, the data of an internal GTask whose callback
+ * carries on on the main thread.  The worker sees only what is here (its
+ * own copy of the definition and of the network's sysctl claims), never
+ * a NetState or a VbNetwork, which are the main thread's. */
+typedef struct {
+  JobKind kind;
+  VbNetworkDriver *self;   /* kept alive by the GTask's source object */
+  NetState *st;            /* for the callback only; its network is held */
+  VbNetworkDef *def;
+  gboolean fwd_claim[2];   /* in and out */
+  char *status_path;       /* JOB_START: where, and what, to record */
+  char *status_data;
+  gsize status_len;
+  GPtrArray *unlink_after; /* JOB_TEARDOWN: files that go once it is done */
+  GError *op_error;        /* JOB_TEARDOWN after a failed start: the reason */
+  GAsyncReadyCallback done;
+  gpointer done_data;
+} KernelJob;
+
+static void
+kernel_job_free (KernelJob *job)
+{
+  vb_network_def_free (job->def);
+  g_free (job->status_path);
+  g_free (job->status_data);
+  g_clear_pointer (&job->unlink_after, g_ptr_array_unref);
+  g_clear_error (&job->op_error);
+  g_free (job);
+}
+
+static KernelJob *
+kernel_job_new (JobKind kind, NetState *st, const VbNetworkDef *def)
+{
+  KernelJob *job = g_new0 (KernelJob, 1);
+
+  job->kind = kind;
+  job->self = st->driver;
+  job->st = st;
+  job->def = vb_network_def_copy (def);
+  job->fwd_claim[0] = st->fwd_claim[0];
+  job->fwd_claim[1] = st->fwd_claim[1];
+  return job;
+}
+
+static gboolean
+kernel_job_start (KernelJob *job, GError **error)
+{
+  VbNetworkDriver *self = job->self;
+  const VbNetworkDef *def = job->def;
+
+  /* A bridge of that name that is someone else's is refused before
+   * anything is built or recorded, so no cleanup can ever delete it. */
+  if (has_own_bridge (def) && vb_net_platform_link_exists (self->kplatform, def->bridge_name)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "cannot start network '%s': bridge name '%s' is already in use", def->name,
+                 def->bridge_name);
+    return FALSE;
+  }
+  if (!vb_file_write_atomic (job->status_path, job->status_data, job->status_len, error))
+    return FALSE;
+  if (!kernel_setup (self, job->fwd_claim, def, error)) {
+    /* kernel_setup undid its own part; nothing else was built */
+    g_unlink (job->status_path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* @data is borrowed: the task's owning reference stays with the main
+ * thread (kernel_job_dispatch drops it), so that the task, and with it
+ * the driver it holds, is always freed there. */
+static void
+kernel_job_run (gpointer data, gpointer user_data)
+{
+  GTask *task = data;
+  KernelJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok = TRUE;
+
+  switch (job->kind) {
+  case JOB_START:
+    ok = kernel_job_start (job, &error);
+    break;
+  case JOB_TEARDOWN:
+    if (job->def != NULL)
+      kernel_teardown (job->self, job->fwd_claim, job->def);
+    for (guint i = 0; job->unlink_after && i < job->unlink_after->len; i++)
+      g_unlink (g_ptr_array_index (job->unlink_after, i));
+    break;
+  case JOB_FIREWALL:
+    ok = vb_net_firewall_apply (job->def, &error);
+    break;
+  default:
+    g_assert_not_reached ();
+  }
+  /* the callback runs on the main context the job was queued from */
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+kernel_job_dispatch (GObject *source, GAsyncResult *res, gpointer data)
+{
+  KernelJob *job = g_task_get_task_data (G_TASK (res));
+
+  job->done (source, res, job->done_data);
+  /* the reference kernel_job_push took */
+  g_object_unref (res);
+}
+
+/* Queues @job (owned); @done (with @data) runs on the calling thread's
+ * main context once the worker is through with it, and finds @job as the
+ * task data. */
+static void
+kernel_job_push (KernelJob *job, GAsyncReadyCallback done, gpointer data)
+{
+  GTask *task = g_task_new (job->self, NULL, kernel_job_dispatch, NULL);
+
+  job->done = done;
+  job->done_data = data;
+  g_task_set_source_tag (task, kernel_job_push);
+  g_task_set_task_data (task, job, (GDestroyNotify) kernel_job_free);
+  g_thread_pool_push (job->self->kernel_pool, task, NULL);
+}
+
+/* The job's state has come back to the main thread: its sysctl claims
+ * become the network's again. */
+static KernelJob *
+kernel_job_finish (GAsyncResult *res, GError **error)
+{
+  KernelJob *job = g_task_get_task_data (G_TASK (res));
+
+  job->st->fwd_claim[0] = job->fwd_claim[0];
+  job->st->fwd_claim[1] = job->fwd_claim[1];
+  g_task_propagate_boolean (G_TASK (res), error);
+  return job;
+}
+
 /* Start ------------------------------------------------------------------------- */
+
+static void
+start_undone (GObject *source, GAsyncResult *res, gpointer data)
+{
+  KernelJob *job = kernel_job_finish (res, NULL);
+  NetState *st = job->st;
+  g_autoptr(GTask) task = g_steal_pointer (&st->pending);
+  GError *error = g_steal_pointer (&job->op_error);
+
+  if (task)
+    g_task_return_error (task, error);
+  else {
+    g_warning ("%s", error->message);
+    g_error_free (error);
+  }
+  /* last: it may free @st */
+  g_object_unref (g_steal_pointer (&st->hold));
+}
 
 static void
 start_finish (NetState *st, GError *error)
 {
   VbNetworkDriver *self = st->driver;
-  g_autoptr(GTask) task = g_steal_pointer (&st->pending);
+  g_autoptr(GTask) task = NULL;
   g_autoptr(VbNetworkDef) def = g_steal_pointer (&st->starting_def);
   /* released on return, after the last use of @st, which it may free */
-  g_autoptr(VbNetwork) net = g_steal_pointer (&st->hold);
+  g_autoptr(VbNetwork) net = NULL;
   gboolean register_new = st->register_new;
 
   if (error != NULL) {
+    KernelJob *job = kernel_job_new (JOB_TEARDOWN, st, def);
+
     signal_dnsmasq (st, SIGKILL);
     dnsmasq_unwatch (st);
     st->dns_phase = DNS_NONE;
     st->dnsmasq_pid = 0;
-    kernel_teardown (self, st, def);
+    /* the files go after the kernel side, as before: the status file last
+     * of all, so that a daemon killed meanwhile still undoes the rest;
+     * @st->pending and @st->hold stay until start_undone */
+    job->unlink_after = g_ptr_array_new_with_free_func (g_free);
     if (has_own_bridge (def)) {
       g_auto(VbDnsmasqPaths) paths = { 0 };
       vb_dnsmasq_paths_init (&paths, self->run_dir, def->name);
-      vb_dnsmasq_remove_files (&paths);
+      g_ptr_array_add (job->unlink_after, g_strdup (paths.conf));
+      g_ptr_array_add (job->unlink_after, g_strdup (paths.hostsfile));
+      g_ptr_array_add (job->unlink_after, g_strdup (paths.addnhosts));
+      g_ptr_array_add (job->unlink_after, g_strdup (paths.leases));
+      g_ptr_array_add (job->unlink_after, g_strdup (paths.pidfile));
     }
-    {
-      g_autofree char *status = status_path (self, def->name);
-      g_autofree char *log = dnsmasq_log_path (self, def->name);
-      g_unlink (status);
-      g_unlink (log);
-    }
-    if (task)
-      g_task_return_error (task, error);
-    else {
-      g_warning ("%s", error->message);
-      g_error_free (error);
-    }
+    g_ptr_array_add (job->unlink_after, dnsmasq_log_path (self, def->name));
+    g_ptr_array_add (job->unlink_after, status_path (self, def->name));
+    job->op_error = error;
+    kernel_job_push (job, start_undone, NULL);
     return;
   }
 
+  task = g_steal_pointer (&st->pending);
+  net = g_steal_pointer (&st->hold);
   vb_network_usage_reset (st->usage);
   vb_network_set_live_def (net, g_steal_pointer (&def));
   vb_network_set_active (net, TRUE);
   save_status_or_warn (self, st);
-  if (register_new)
+  if (self->owner != NULL && register_new)
     vb_driver_add_network (self->owner, net);
-  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STARTED);
+  if (self->owner != NULL)
+    vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STARTED);
   if (task == NULL)
     return;
   if (st->return_object)
@@ -830,36 +1029,15 @@ start_finish (NetState *st, GError *error)
     g_task_return_pointer (task, NULL, NULL);
 }
 
-/* Starts @net with @live (owned) as its live definition.  @task (may be
- * NULL) completes once the network runs, with @net when @return_object;
- * @register_new adds @net to the registry on success. */
+/* The kernel side is built (or not): on with dnsmasq. */
 static void
-start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask *task,
-               gboolean return_object, gboolean register_new)
+start_kernel_done (GObject *source, GAsyncResult *res, gpointer data)
 {
-  NetState *st = get_state (self, net);
-  g_autofree char *status = status_path (self, live->name);
   GError *error = NULL;
+  KernelJob *job = kernel_job_finish (res, &error);
+  NetState *st = job->st;
+  VbNetworkDef *live = st->starting_def;
 
-  g_assert (st->pending == NULL && st->starting_def == NULL && st->hold == NULL);
-  st->pending = task ? g_object_ref (task) : NULL;
-  st->hold = g_object_ref (net);
-  st->starting_def = live;
-  st->return_object = return_object;
-  st->register_new = register_new;
-  st->respawns = 0;
-
-  /* A bridge of that name that is someone else's is refused before
-   * anything is built or recorded, so no cleanup can ever delete it. */
-  if (has_own_bridge (live) && vb_net_platform_link_exists (self->platform, live->bridge_name)) {
-    error = g_error_new (VB_ERROR, VB_ERROR_EXISTS,
-                         "cannot start network '%s': bridge name '%s' is already in use", live->name,
-                         live->bridge_name);
-  } else if (save_status (self, st, &error)) {
-    if (!kernel_setup (self, st, live, &error))
-      g_unlink (status);
-  }
-  /* kernel_setup undid its own part; nothing else was built */
   if (error != NULL) {
     g_autoptr(GTask) t = g_steal_pointer (&st->pending);
 
@@ -884,42 +1062,95 @@ start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask 
     return;
   }
   /* its pid, so that a daemon killed from here on can stop it */
-  save_status_or_warn (self, st);
+  save_status_or_warn (st->driver, st);
   st->dns_phase = DNS_STARTING;
   st->waited_ms = 0;
   st->timer_source = g_timeout_add (DNSMASQ_POLL_MS, on_dnsmasq_poll, st);
 }
 
+/* Starts @net with @live (owned) as its live definition.  @task (may be
+ * NULL) completes once the network runs, with @net when @return_object;
+ * @register_new adds @net to the registry on success. */
+static void
+start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask *task,
+               gboolean return_object, gboolean register_new)
+{
+  NetState *st = get_state (self, net);
+  KernelJob *job;
+
+  g_assert (st->pending == NULL && st->starting_def == NULL && st->hold == NULL);
+  st->pending = task ? g_object_ref (task) : NULL;
+  st->hold = g_object_ref (net);
+  st->starting_def = live;
+  st->return_object = return_object;
+  st->register_new = register_new;
+  st->respawns = 0;
+  st->fwd_claim[0] = st->fwd_claim[1] = FALSE;
+
+  /* the provisional status is composed here (it reads the NetState) and
+   * written by the worker, before it builds anything */
+  job = kernel_job_new (JOB_START, st, live);
+  job->status_path = status_path (self, live->name);
+  job->status_data = build_status (st, &job->status_len);
+  kernel_job_push (job, start_kernel_done, NULL);
+}
+
 /* Stop -------------------------------------------------------------------------- */
 
 static void
-stop_finish (NetState *st)
+stop_kernel_done (GObject *source, GAsyncResult *res, gpointer data)
 {
+  KernelJob *job = kernel_job_finish (res, NULL);
+  NetState *st = job->st;
   VbNetworkDriver *self = st->driver;
   g_autoptr(GTask) task = g_steal_pointer (&st->pending);
+  /* released on return, after the last use of @st, which it may free */
   g_autoptr(VbNetwork) net = g_steal_pointer (&st->hold);
-  const VbNetworkDef *live = vb_network_get_live_def (net);
   g_autofree char *status = status_path (self, vb_network_get_name (net));
   g_auto(VbDnsmasqPaths) paths = { 0 };
   g_autofree char *log = dnsmasq_log_path (self, vb_network_get_name (net));
 
-  dnsmasq_unwatch (st);
-  st->dns_phase = DNS_NONE;
-  st->dnsmasq_pid = 0;
-  if (live != NULL)
-    kernel_teardown (self, st, live);
   vb_dnsmasq_paths_init (&paths, self->run_dir, vb_network_get_name (net));
   vb_dnsmasq_remove_files (&paths);
   g_unlink (log);
   g_unlink (status);
+  st->stopping = FALSE;
   vb_network_usage_reset (st->usage);
   vb_network_set_live_def (net, NULL);
   vb_network_set_active (net, FALSE);
-  if (!vb_network_is_persistent (net))
+  if (self->owner != NULL && !vb_network_is_persistent (net))
     vb_driver_remove_network (self->owner, net);
-  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STOPPED);
+  if (self->owner != NULL)
+    vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_STOPPED);
   if (task)
     g_task_return_pointer (task, NULL, NULL);
+}
+
+/* dnsmasq is gone: the kernel side goes in the worker, the rest once it
+ * is done.  The network stays active (and refuses new ports) meanwhile. */
+static void
+stop_finish (NetState *st)
+{
+  const VbNetworkDef *live = vb_network_get_live_def (st->net);
+  KernelJob *job;
+
+  dnsmasq_unwatch (st);
+  st->dns_phase = DNS_NONE;
+  st->dnsmasq_pid = 0;
+  st->stopping = TRUE;
+  if (live == NULL) {
+    /* nothing in the kernel to undo; keep the same path through the
+     * worker so that completion is never re-entrant */
+    job = g_new0 (KernelJob, 1);
+    job->kind = JOB_TEARDOWN;
+    job->self = st->driver;
+    job->st = st;
+  } else {
+    job = kernel_job_new (JOB_TEARDOWN, st, live);
+  }
+  /* (the claims stay recorded in the status until the worker is done:
+   * a daemon killed meanwhile still releases them) */
+  kernel_job_push (job, stop_kernel_done, NULL);
 }
 
 static void
@@ -1145,40 +1376,34 @@ network_undefine (VbNetworkDriver *self, VbNetwork *net, GError **error)
   return TRUE;
 }
 
-/* Brings the running services in line with a new live definition. */
-static gboolean
-apply_live_update (VbNetworkDriver *self, VbNetwork *net, const VbNetworkDef *old_def,
-                   const VbNetworkDef *new_def, GError **error)
-{
-  NetState *st = get_state (self, net);
-  g_auto(VbDnsmasqPaths) paths = { 0 };
-  g_autoptr(GError) local = NULL;
-  g_autofree char *fw_old = NULL;
-  g_autofree char *fw_new = NULL;
-  gboolean running;
+/* A live update waiting for the worker to load the network's new rules. */
+typedef struct {
+  VbNetwork *net;
+  GTask *task;
+  VbNetworkDef *live;   /* the new live definition, NULL for config only */
+  VbNetworkDef *config; /* the new persistent one, or NULL */
+  gboolean files_written; /* dnsmasq's files hold @live: put back on failure */
+} Update;
 
+static void
+update_free (Update *u)
+{
+  g_clear_object (&u->net);
+  g_clear_object (&u->task);
+  vb_network_def_free (u->live);
+  vb_network_def_free (u->config);
+  g_free (u);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Update, update_free)
+
+/* Brings dnsmasq in line with a new live definition, once its rules are. */
+static gboolean
+update_services (NetState *st, const VbNetworkDef *old_def, const VbNetworkDef *new_def,
+                 GError **error)
+{
   if (!has_own_bridge (new_def))
     return TRUE;
-  fw_old = vb_net_firewall_build (old_def, NULL);
-  fw_new = vb_net_firewall_build (new_def, &local);
-  if (local != NULL) {
-    g_propagate_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  vb_dnsmasq_paths_init (&paths, self->run_dir, new_def->name);
-  running = st->dns_phase == DNS_RUNNING;
-
-  /* files first, the likeliest to fail; the rules after them are undone
-   * by rewriting the old files, so a failed update changes nothing */
-  if (running && !vb_dnsmasq_write_files (new_def, &paths, error))
-    return FALSE;
-  if (g_strcmp0 (fw_old, fw_new) != 0 && !vb_net_firewall_apply (new_def, error)) {
-    if (running)
-      vb_dnsmasq_write_files (old_def, &paths, NULL);
-    return FALSE;
-  }
-
-  if (!running) {
+  if (st->dns_phase != DNS_RUNNING) {
     if (!vb_dnsmasq_needed (new_def))
       return TRUE;
     st->dns_phase = DNS_RUNNING;
@@ -1197,8 +1422,103 @@ apply_live_update (VbNetworkDriver *self, VbNetwork *net, const VbNetworkDef *ol
   return TRUE;
 }
 
-static gboolean
-network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GError **error)
+/* The running network is updated (or there was none to update): the
+ * definitions take the new values and the op completes. */
+static void
+update_commit (VbNetworkDriver *self, Update *u)
+{
+  GError *error = NULL;
+
+  if (u->live) {
+    vb_network_set_live_def (u->net, g_steal_pointer (&u->live));
+    save_status_or_warn (self, get_state (self, u->net));
+  }
+  if (u->config) {
+    if (!save_config (self, u->config, &error)) {
+      g_task_return_error (u->task, error);
+      return;
+    }
+    replace_def (u->net, g_steal_pointer (&u->config));
+  }
+  g_task_return_pointer (u->task, NULL, NULL);
+}
+
+static void
+update_firewall_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  VbNetworkDriver *self = VB_NETWORK_DRIVER (source);
+  g_autoptr(Update) u = data;
+  GError *error = NULL;
+  KernelJob *job = kernel_job_finish (res, &error);
+  const VbNetworkDef *old_def = vb_network_get_live_def (u->net);
+
+  if (error == NULL && !update_services (job->st, old_def, u->live, &error)) {
+    g_task_return_error (u->task, error);
+    return;
+  }
+  if (error != NULL) {
+    /* the old rules stand; the old files make the update a no-op */
+    if (u->files_written) {
+      g_auto(VbDnsmasqPaths) paths = { 0 };
+
+      vb_dnsmasq_paths_init (&paths, self->run_dir, old_def->name);
+      vb_dnsmasq_write_files (old_def, &paths, NULL);
+    }
+    g_task_return_error (u->task, error);
+    return;
+  }
+  update_commit (self, u);
+}
+
+/* Brings the running services in line with @u->live: dnsmasq's files here
+ * (the likeliest to fail), the rules in the worker when they change, and
+ * dnsmasq once they are loaded.  A failure changes nothing (the old files
+ * are rewritten), as it did when all of it ran here. */
+static void
+update_live (VbNetworkDriver *self, Update *u)
+{
+  NetState *st = get_state (self, u->net);
+  const VbNetworkDef *old_def = vb_network_get_live_def (u->net);
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+  g_autoptr(GError) local = NULL;
+  g_autofree char *fw_old = NULL;
+  g_autofree char *fw_new = NULL;
+  GError *error = NULL;
+
+  if (!has_own_bridge (u->live)) {
+    update_commit (self, u);
+    update_free (u);
+    return;
+  }
+  fw_old = vb_net_firewall_build (old_def, NULL);
+  fw_new = vb_net_firewall_build (u->live, &local);
+  if (local != NULL) {
+    g_task_return_error (u->task, g_steal_pointer (&local));
+    update_free (u);
+    return;
+  }
+  vb_dnsmasq_paths_init (&paths, self->run_dir, u->live->name);
+  if (st->dns_phase == DNS_RUNNING) {
+    if (!vb_dnsmasq_write_files (u->live, &paths, &error)) {
+      g_task_return_error (u->task, error);
+      update_free (u);
+      return;
+    }
+    u->files_written = TRUE;
+  }
+  if (g_strcmp0 (fw_old, fw_new) != 0) {
+    kernel_job_push (kernel_job_new (JOB_FIREWALL, st, u->live), update_firewall_done, u);
+    return;
+  }
+  if (!update_services (st, old_def, u->live, &error))
+    g_task_return_error (u->task, error);
+  else
+    update_commit (self, u);
+  update_free (u);
+}
+
+static void
+network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GTask *task)
 {
   const char *name = vb_network_get_name (net);
   guint command, section, flags;
@@ -1206,32 +1526,41 @@ network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GError **
   const char *xml;
   g_autoptr(VbNetworkDef) live = NULL;
   g_autoptr(VbNetworkDef) config = NULL;
+  GError *error = NULL;
+  Update *u;
 
   g_variant_get (args, "(uui&su)", &command, &section, &parent_index, &xml, &flags);
-  if (!check_flags (flags, UPDATE_AFFECT_LIVE | UPDATE_AFFECT_CONFIG, error))
-    return FALSE;
+  if (!check_flags (flags, UPDATE_AFFECT_LIVE | UPDATE_AFFECT_CONFIG, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
   if ((flags & (UPDATE_AFFECT_LIVE | UPDATE_AFFECT_CONFIG)) == 0)
     flags |= vb_network_is_active (net) ? UPDATE_AFFECT_LIVE : UPDATE_AFFECT_CONFIG;
   if ((flags & UPDATE_AFFECT_LIVE) && !vb_network_is_active (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not running", name);
-    return FALSE;
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not running",
+                             name);
+    return;
   }
   if ((flags & UPDATE_AFFECT_CONFIG) && !vb_network_is_persistent (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                 "cannot change persistent config of transient network '%s'", name);
-    return FALSE;
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
+                             "cannot change persistent config of transient network '%s'", name);
+    return;
   }
   if (flags & UPDATE_AFFECT_LIVE) {
     live = vb_network_def_copy (vb_network_get_live_def (net));
-    if (!vb_network_def_update (live, command, section, parent_index, xml, error) ||
-        !vb_network_def_validate (live, error))
-      return FALSE;
+    if (!vb_network_def_update (live, command, section, parent_index, xml, &error) ||
+        !vb_network_def_validate (live, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
   }
   if (flags & UPDATE_AFFECT_CONFIG) {
     config = vb_network_def_copy (vb_network_get_def (net));
-    if (!vb_network_def_update (config, command, section, parent_index, xml, error) ||
-        !vb_network_def_validate (config, error))
-      return FALSE;
+    if (!vb_network_def_update (config, command, section, parent_index, xml, &error) ||
+        !vb_network_def_validate (config, &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
   }
   /* (a pool member in use cannot go away under its guests: the core's
    * update refuses it from the live connection counts, which sync_counts
@@ -1239,18 +1568,17 @@ network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GError **
    *
    * The running network first: it can fail for more reasons (rules,
    * dnsmasq) than the config file, and it undoes itself when it does. */
-  if (live) {
-    if (!apply_live_update (self, net, vb_network_get_live_def (net), live, error))
-      return FALSE;
-    vb_network_set_live_def (net, g_steal_pointer (&live));
-    save_status_or_warn (self, get_state (self, net));
+  u = g_new0 (Update, 1);
+  u->net = g_object_ref (net);
+  u->task = g_object_ref (task);
+  u->live = g_steal_pointer (&live);
+  u->config = g_steal_pointer (&config);
+  if (u->live) {
+    update_live (self, u);
+    return;
   }
-  if (config) {
-    if (!save_config (self, config, error))
-      return FALSE;
-    replace_def (net, g_steal_pointer (&config));
-  }
-  return TRUE;
+  update_commit (self, u);
+  update_free (u);
 }
 
 gboolean
@@ -1373,8 +1701,8 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     break;
 
   case VB_OP_NETWORK_UPDATE:
-    ok = network_update (self, net, args, &error);
-    break;
+    network_update (self, net, args, task);
+    return;
 
   case VB_OP_NETWORK_SET_AUTOSTART: {
     gboolean autostart;
@@ -1426,7 +1754,7 @@ plug_device (VbNetworkDriver *self, const VbNetworkPort *port, guint mtu, const 
       return FALSE;
     /* a tap smaller than its bridge's MTU would cap the whole bridge */
     if ((mtu > 0 && !vb_net_platform_link_set_mtu (self->platform, *out_ifname, mtu, error)) ||
-        !apply_bandwidth (self, port->bandwidth, *out_ifname, error) ||
+        !apply_bandwidth (self->platform, port->bandwidth, *out_ifname, error) ||
         !vb_net_platform_link_set_master (self->platform, *out_ifname, port->bridge_name, error) ||
         !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
       vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
@@ -1441,7 +1769,7 @@ plug_device (VbNetworkDriver *self, const VbNetworkPort *port, guint mtu, const 
                                          port->dev, port->macvtap_mode, &port->mac, out_ifname,
                                          out_fd, error))
       return FALSE;
-    if (!apply_bandwidth (self, port->bandwidth, *out_ifname, error) ||
+    if (!apply_bandwidth (self->platform, port->bandwidth, *out_ifname, error) ||
         !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
       vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
       close (*out_fd);
@@ -1474,6 +1802,11 @@ vb_network_driver_port_allocate (VbNetworkDriver *self, const char *network_name
   if (net == NULL)
     return FALSE;
   st = get_state (self, net);
+  /* its bridge is being deleted in the kernel worker */
+  if (st->stopping) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is stopping", network_name);
+    return FALSE;
+  }
   if (!vb_network_port_allocate (vb_network_get_live_def (net), st->usage, req, &port, error))
     return FALSE;
   if (!check_bandwidth (port->bandwidth, network_name, error) ||
@@ -1652,7 +1985,7 @@ reattach (VbNetworkDriver *self, const char *status_file)
     ost->fwd_claim[1] = g_key_file_get_boolean (kf, "network", "ipv6-forward", NULL);
     for (int k = 0; k < 2; k++)
       self->fwd_users[k] += ost->fwd_claim[k] ? 1 : 0;
-    kernel_teardown (self, ost, live);
+    kernel_teardown (self, ost->fwd_claim, live);
     g_unlink (status_file);
     return;
   }
@@ -1676,7 +2009,7 @@ reattach (VbNetworkDriver *self, const char *status_file)
     g_message ("network '%s' was being started when the daemon stopped; undoing it", live->name);
     if (alive)
       kill (pid, SIGKILL);
-    kernel_teardown (self, st, live);
+    kernel_teardown (self, st->fwd_claim, live);
     vb_dnsmasq_paths_init (&paths, self->run_dir, live->name);
     vb_dnsmasq_remove_files (&paths);
     g_unlink (status_file);
@@ -1692,7 +2025,7 @@ reattach (VbNetworkDriver *self, const char *status_file)
                live->bridge_name);
     if (alive)
       kill (pid, SIGTERM);
-    kernel_teardown (self, st, live);
+    kernel_teardown (self, st->fwd_claim, live);
     g_unlink (status_file);
     if (!vb_network_is_persistent (net))
       vb_driver_remove_network (self->owner, net);
@@ -1758,6 +2091,16 @@ vb_network_driver_open (VbNetworkDriver *self, GError **error)
   if (self->platform == NULL) {
     self->platform = vb_net_platform_new_netlink (error);
     if (self->platform == NULL)
+      return FALSE;
+  }
+  if (self->kplatform == NULL) {
+    self->kplatform = self->platform_injected ? self->platform : vb_net_platform_new_netlink (error);
+    if (self->kplatform == NULL)
+      return FALSE;
+  }
+  if (self->kernel_pool == NULL) {
+    self->kernel_pool = g_thread_pool_new (kernel_job_run, NULL, 1, FALSE, error);
+    if (self->kernel_pool == NULL)
       return FALSE;
   }
   self->opened = TRUE;
@@ -1832,6 +2175,12 @@ vb_network_driver_finalize (GObject *object)
 {
   VbNetworkDriver *self = VB_NETWORK_DRIVER (object);
 
+  /* every job held a reference on us, so the pool is idle; not waiting
+   * for its thread keeps this safe when the last reference goes there */
+  if (self->kernel_pool != NULL)
+    g_thread_pool_free (self->kernel_pool, FALSE, FALSE);
+  if (self->kplatform != self->platform)
+    vb_net_platform_free (self->kplatform);
   vb_net_platform_free (self->platform);
   g_hash_table_unref (self->states);
   g_free (self->config_dir);
@@ -1875,8 +2224,12 @@ vb_network_driver_new (VbDriver *owner, const char *config_dir, const char *run_
 void
 vb_network_driver_set_platform (VbNetworkDriver *self, VbNetPlatform *platform)
 {
+  if (self->kplatform != self->platform)
+    vb_net_platform_free (self->kplatform);
+  self->kplatform = NULL;
   vb_net_platform_free (self->platform);
   self->platform = platform;
+  self->platform_injected = platform != NULL;
 }
 
 void

@@ -31,7 +31,10 @@ G_DECLARE_FINAL_TYPE (VbNetworkDriver, vb_network_driver, VB, NETWORK_DRIVER, GO
 VbNetworkDriver *vb_network_driver_new (VbDriver *owner, const char *config_dir,
                                         const char *run_dir);
 
-/* Takes ownership of @platform (for tests that replace the kernel). */
+/* Takes ownership of @platform (for tests that replace the kernel).  The
+ * driver then calls it from two threads, the main one (ports) and its
+ * kernel worker (start, stop, update), so it must be thread-safe; the
+ * netlink platform instead gets a second instance for the worker. */
 void vb_network_driver_set_platform (VbNetworkDriver *self, VbNetPlatform *platform);
 
 /* Where dnsmasq is found; defaults to "dnsmasq" on PATH, then /usr/sbin. */
@@ -47,7 +50,10 @@ gboolean vb_network_driver_open (VbNetworkDriver *self, GError **error);
 /* TRUE for the ops vb_network_driver_run() implements. */
 gboolean vb_network_driver_handles (VbOp op);
 
-/* Runs @op as the owner's run vfunc would (same contract). */
+/* Runs @op as the owner's run vfunc would (same contract).  The kernel
+ * side of start, stop and update (bridge, addresses, routes, nftables,
+ * sysctls) runs in a worker thread; @task completes on the caller's main
+ * context afterwards, where all object state changes and events happen. */
 void vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant *args,
                             GTask *task);
 
