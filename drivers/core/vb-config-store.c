@@ -61,9 +61,9 @@ vb_config_store_default_dirs (const char *driver, gboolean system, const char *s
 }
 
 static gboolean
-make_dir (const char *path, GError **error)
+make_dir (const char *path, int mode, GError **error)
 {
-  if (g_mkdir_with_parents (path, 0700) < 0) {
+  if (g_mkdir_with_parents (path, mode) < 0 || g_chmod (path, mode) < 0) {
     int saved = errno;
 
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create directory %s: %s", path,
@@ -81,8 +81,11 @@ vb_config_store_new (const char *config_dir, const char *run_dir, GError **error
   self->config_dir = g_strdup (config_dir);
   self->autostart_dir = g_build_filename (config_dir, "autostart", NULL);
   self->run_dir = g_strdup (run_dir);
-  if (!make_dir (self->config_dir, error) || !make_dir (self->autostart_dir, error) ||
-      !make_dir (self->run_dir, error))
+  /* Run-time state may be traversed but not listed by others: helpers
+   * that drop privileges (dnsmasq runs as nobody) must reach their own
+   * files below it; the status files themselves are 0600. */
+  if (!make_dir (self->config_dir, 0700, error) || !make_dir (self->autostart_dir, 0700, error) ||
+      !make_dir (self->run_dir, 0711, error))
     return NULL;
   return g_steal_pointer (&self);
 }
