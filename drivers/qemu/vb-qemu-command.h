@@ -13,9 +13,11 @@ G_BEGIN_DECLS
  * cannot yet build, and files that do not exist, are errors here, before
  * any process starts.  Interfaces for which vb_qemu_interface_uses_tap()
  * is TRUE need a device the driver created: @tap_fds, one entry per
- * interface of @def (-1 for the others), gives the fd the child holds. */
-GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, const char *qmp_path,
-                             const int *tap_fds, GError **error);
+ * interface of @def (-1 for the others), gives the fd the child holds;
+ * @qmp_fd is the child's listening socket for QMP
+ * (vb_qemu_monitor_listen); qemu writes its pid to @pid_path. */
+GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_fd,
+                             const char *pid_path, const int *tap_fds, GError **error);
 
 /* Network, bridge and direct interfaces: a tap or macvtap the driver
  * creates and passes to qemu as an open fd. */

@@ -19,9 +19,9 @@
 #include "vb-qemu-host.h"
 #include "vb-qemu-monitor.h"
 
-/* How long a start may take to answer on its monitor, how long SIGTERM
- * gets before SIGKILL, and how often a guest that is not our child is
- * checked for having gone. */
+/* How long qemu may take to greet on its monitor (a start, a re-attach),
+ * how long SIGTERM gets before SIGKILL, and how often a guest that is not
+ * our child is checked for having gone. */
 #define MONITOR_CONNECT_TIMEOUT_MS 30000
 #define REATTACH_CONNECT_TIMEOUT_MS 3000
 #define DESTROY_KILL_TIMEOUT_MS 5000
@@ -657,6 +657,12 @@ vm_gone (QemuVm *vm)
   g_hash_table_remove_all (vm->detaches);
   vm_release_nics (vm);
   g_unlink (vm->qmp_path);
+  {
+    g_autofree char *pid_path = vb_config_store_run_path (vm->driver->store, vb_domain_get_uuid_string (dom), ".pid");
+
+    /* qemu removes its pidfile when it exits in order, not when killed */
+    g_unlink (pid_path);
+  }
   if (!vb_config_store_delete_status (vm->driver->store, vb_domain_get_uuid_string (dom), &error))
     g_warning ("%s", error->message);
 
@@ -715,6 +721,12 @@ vm_proc_exited (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(QemuVm) vm = user_data;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  /* A qemu that cannot start exits by itself, having said why in its log
+   * (which vm_gone quotes); its monitor, reset on the way out and often
+   * noticed first, only says that it went.  Killed by us, our reason
+   * stays. */
+  if (vm->starting && g_subprocess_get_if_exited (G_SUBPROCESS (source)))
+    g_clear_error (&vm->start_error);
   vm_gone (vm);
 }
 
@@ -904,7 +916,7 @@ vm_attach_monitor (QemuVm *vm, guint timeout_ms)
   vm->mon = vb_qemu_monitor_new ();
   g_signal_connect (vm->mon, "event", G_CALLBACK (on_monitor_event), vm);
   g_signal_connect (vm->mon, "closed", G_CALLBACK (on_monitor_closed), vm);
-  vb_qemu_monitor_connect (vm->mon, vm->qmp_path, timeout_ms, vm->cancel);
+  vb_qemu_monitor_connect (vm->mon, vm->qmp_path, timeout_ms);
 }
 
 /* Capabilities ------------------------------------------------------------ */
@@ -1292,7 +1304,6 @@ typedef enum {
   START_STEP_CHARDEV,
   START_STEP_VNC,
   START_STEP_INCOMING,
-  START_STEP_CONT,
   START_STEP_LAST,
 } StartStep;
 
@@ -1343,13 +1354,17 @@ start_command (QemuVm *vm, const char *command, JsonNode *args, StartStep step)
   vb_qemu_monitor_command_async (vm->mon, command, args, NULL, start_reply, call);
 }
 
-/* The last steps: run (unless asked to stay paused), then confirm. */
+/* The last step: run, unless asked to stay paused.  cont's answer says
+ * the guest runs, so nothing needs asking after it; a paused guest gets
+ * a query-status, whose answer says the monitor took every command before
+ * it (qemu answers in order). */
 static void
 start_finish_commands (QemuVm *vm)
 {
   if (!vm->start_paused)
-    start_command (vm, "cont", NULL, START_STEP_CONT);
-  start_command (vm, "query-status", NULL, START_STEP_LAST);
+    start_command (vm, "cont", NULL, START_STEP_LAST);
+  else
+    start_command (vm, "query-status", NULL, START_STEP_LAST);
 }
 
 static void
@@ -1366,6 +1381,19 @@ restore_migrated (gpointer data, const char *message)
     return;
   }
   start_finish_commands (vm);
+}
+
+/* Whether query-chardev has a pty path to tell: the serials
+ * fill_pty_paths looks at. */
+static gboolean
+has_pty_serial (const VbDomainDef *def)
+{
+  GPtrArray *serials = def->serials && def->serials->len ? def->serials : def->consoles;
+
+  for (guint i = 0; serials && i < serials->len; i++)
+    if (g_strcmp0 (((VbDomainChardevDef *) g_ptr_array_index (serials, i))->source.type, "pty") == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -1397,9 +1425,11 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   g_auto(GStrv) argv = NULL;
   g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
+  g_autofree char *pid_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".pid");
   g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GPtrArray) nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
   QemuVm *vm;
+  int qmp_fd;
 
   if (strlen (qmp_path) >= sizeof (((struct sockaddr_un *) NULL)->sun_path)) {
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
@@ -1412,8 +1442,19 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  argv = vb_qemu_build_command (owned, self->caps, qmp_path, (const int *) (void *) fds->data, &error);
+  /* a socket left by a qemu that died with us would make bind fail */
+  g_unlink (qmp_path);
+  /* qemu gets its monitor socket listening already, so that we connect
+   * right after the spawn instead of polling for the socket to appear */
+  qmp_fd = vb_qemu_monitor_listen (qmp_path, &error);
+  argv = qmp_fd < 0 ? NULL
+                    : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path,
+                                             (const int *) (void *) fds->data, &error);
   if (argv == NULL) {
+    if (qmp_fd >= 0) {
+      close (qmp_fd);
+      g_unlink (qmp_path);
+    }
     for (guint i = 0; i < fds->len; i++)
       if (g_array_index (fds, int, i) >= 0)
         close (g_array_index (fds, int, i));
@@ -1430,8 +1471,6 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     g_strfreev (argv);
     argv = g_strv_builder_end (b);
   }
-  /* a socket left by a qemu that died with us would refuse connections */
-  g_unlink (qmp_path);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
@@ -1443,9 +1482,11 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   for (guint i = 0; i < fds->len; i++)
     if (g_array_index (fds, int, i) >= 0)
       g_subprocess_launcher_take_fd (launcher, g_array_index (fds, int, i), g_array_index (fds, int, i));
+  g_subprocess_launcher_take_fd (launcher, qmp_fd, qmp_fd);
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
   g_clear_object (&launcher);
   if (proc == NULL) {
+    g_unlink (qmp_path);
     for (guint i = 0; i < nics->len; i++)
       nic_release (self, g_ptr_array_index (nics, i));
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", argv[0], error->message);
@@ -1469,7 +1510,8 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
 
   g_subprocess_wait_async (vm->proc, NULL, vm_proc_exited, vm_ref (vm));
   vm_attach_monitor (vm, MONITOR_CONNECT_TIMEOUT_MS);
-  start_command (vm, "query-chardev", NULL, START_STEP_CHARDEV);
+  if (has_pty_serial (vm->start_live))
+    start_command (vm, "query-chardev", NULL, START_STEP_CHARDEV);
   if (has_vnc (vm->start_live))
     start_command (vm, "query-vnc", NULL, START_STEP_VNC);
   if (restore_path) {
@@ -2203,6 +2245,11 @@ reattach_one (VbQemuDriver *self, const char *key)
     vb_config_store_delete_status (self->store, key, NULL);
     if (qmp)
       g_unlink (qmp);
+    {
+      g_autofree char *pid_path = vb_config_store_run_path (self->store, key, ".pid");
+
+      g_unlink (pid_path);
+    }
     return;
   }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-qemu-monitor.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <gio/gunixfdmessage.h>
@@ -8,13 +11,10 @@
 
 #include "vb-error.h"
 
-#define RETRY_INTERVAL_MS 5
-
 typedef enum {
-  MON_DISCONNECTED, /* no stream yet */
-  MON_GREETING,     /* waiting for {"QMP": …} */
-  MON_NEGOTIATING,  /* qmp_capabilities sent */
-  MON_READY,
+  MON_DISCONNECTED, /* no stream yet: commands queue */
+  MON_GREETING,     /* qmp_capabilities and commands sent, waiting for {"QMP": …} */
+  MON_READY,        /* greeted */
   MON_CLOSED,
 } MonState;
 
@@ -25,17 +25,15 @@ struct _VbQemuMonitor {
   GDataInputStream *input;
   GOutputStream *output;
   GCancellable *cancellable;  /* our I/O, cancelled on close */
-  GQueue queued;              /* Pending* waiting for READY */
+  GQueue queued;              /* Pending* waiting for a stream */
   GHashTable *pending;        /* id → Pending*, sent and awaiting a reply */
   GQueue writes;              /* Write* to write, in order */
   gboolean writing;
   guint64 next_id;
-  /* connect retries */
-  char *path;
-  gint64 connect_deadline;
-  GCancellable *connect_cancellable;
-  guint retry_id;
-  GError *last_connect_error;
+  char *path;                 /* connected to, for messages */
+  guint greeting_timeout_id;
+  guint connect_failed_id;
+  GError *connect_error;      /* reported from the main loop, not from connect () */
 };
 
 G_DEFINE_FINAL_TYPE (VbQemuMonitor, vb_qemu_monitor, G_TYPE_OBJECT)
@@ -108,7 +106,8 @@ close_with_error (VbQemuMonitor *self, GError *error)
   if (self->state == MON_CLOSED)
     return;
   self->state = MON_CLOSED;
-  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->greeting_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->connect_failed_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   /* queued writes stay until finalize: a cancelled write may still hold
    * a pointer into the head one */
@@ -137,7 +136,8 @@ vb_qemu_monitor_dispose (GObject *object)
 
   if (self->state != MON_CLOSED) {
     self->state = MON_CLOSED;
-    g_clear_handle_id (&self->retry_id, g_source_remove);
+    g_clear_handle_id (&self->greeting_timeout_id, g_source_remove);
+    g_clear_handle_id (&self->connect_failed_id, g_source_remove);
     g_cancellable_cancel (self->cancellable);
     g_autoptr(GError) error = g_error_new_literal (VB_ERROR, VB_ERROR_FAILED, "monitor closed");
     fail_all (self, error);
@@ -156,8 +156,7 @@ vb_qemu_monitor_finalize (GObject *object)
   g_queue_clear_full (&self->writes, (GDestroyNotify) write_free);
   g_hash_table_unref (self->pending);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->connect_cancellable);
-  g_clear_error (&self->last_connect_error);
+  g_clear_error (&self->connect_error);
   g_free (self->path);
   G_OBJECT_CLASS (vb_qemu_monitor_parent_class)->finalize (object);
 }
@@ -370,17 +369,11 @@ negotiated (GObject *source, GAsyncResult *result, gpointer user_data)
   VbQemuMonitor *self = VB_QEMU_MONITOR (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (self, result, &error);
-  Pending *p;
 
-  if (ret == NULL) {
-    if (self->state != MON_CLOSED)
-      close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QMP negotiation failed: %s",
-                                           error->message));
-    return;
-  }
-  self->state = MON_READY;
-  while ((p = g_queue_pop_head (&self->queued)) != NULL)
-    send_pending (self, p);
+  /* the commands behind it were sent already, and fail on their own */
+  if (ret == NULL && self->state != MON_CLOSED)
+    close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_FAILED, "QMP negotiation failed: %s",
+                                         error->message));
 }
 
 static Pending *
@@ -428,16 +421,13 @@ handle_line (VbQemuMonitor *self, const char *line)
   obj = json_node_get_object (root);
 
   if (self->state == MON_GREETING) {
-    GTask *task;
-
     if (!json_object_has_member (obj, "QMP")) {
       close_with_error (self, g_error_new_literal (VB_ERROR, VB_ERROR_FAILED,
                                                    "the QEMU monitor did not greet with QMP"));
       return;
     }
-    self->state = MON_NEGOTIATING;
-    task = g_task_new (self, NULL, negotiated, NULL);
-    send_pending (self, make_pending (self, "qmp_capabilities", NULL, task));
+    self->state = MON_READY;
+    g_clear_handle_id (&self->greeting_timeout_id, g_source_remove);
     return;
   }
   if (json_object_has_member (obj, "event")) {
@@ -485,6 +475,8 @@ read_next_line (VbQemuMonitor *self)
 void
 vb_qemu_monitor_attach (VbQemuMonitor *self, GIOStream *stream)
 {
+  Pending *p;
+
   g_return_if_fail (self->state == MON_DISCONNECTED);
 
   self->stream = g_object_ref (stream);
@@ -493,66 +485,96 @@ vb_qemu_monitor_attach (VbQemuMonitor *self, GIOStream *stream)
   g_data_input_stream_set_newline_type (self->input, G_DATA_STREAM_NEWLINE_TYPE_ANY);
   self->output = g_object_ref (g_io_stream_get_output_stream (stream));
   self->state = MON_GREETING;
+  /* Everything goes out now, without waiting for the greeting or for
+   * qmp_capabilities' answer: qemu greets before it reads, and without
+   * OOB it takes one command at a time, in order, the next one only
+   * once the one before has left capabilities negotiation.  That saves
+   * two round trips, each one a wait on qemu's still busy main loop. */
+  send_pending (self, make_pending (self, "qmp_capabilities", NULL, g_task_new (self, NULL, negotiated, NULL)));
+  while ((p = g_queue_pop_head (&self->queued)) != NULL)
+    send_pending (self, p);
   read_next_line (self);
 }
 
 /* Connecting ------------------------------------------------------------------ */
 
-static void try_connect (VbQemuMonitor *self);
+int
+vb_qemu_monitor_listen (const char *path, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (strlen (path) >= sizeof addr.sun_path) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "monitor socket path %s is too long for a unix socket", path);
+    return -1;
+  }
+  g_strlcpy (addr.sun_path, path, sizeof addr.sun_path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 8) < 0) {
+    int saved = errno;
+
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot listen on %s: %s", path, g_strerror (saved));
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+  return fd;
+}
 
 static gboolean
-retry_connect (gpointer user_data)
+connect_failed (gpointer user_data)
 {
   VbQemuMonitor *self = user_data;
 
-  self->retry_id = 0;
-  try_connect (self);
+  self->connect_failed_id = 0;
+  close_with_error (self, g_steal_pointer (&self->connect_error));
   return G_SOURCE_REMOVE;
 }
 
-/* A unix socket connect answers at once (connected, refused, or no such
- * file), so a non-blocking socket tries without an async round trip and
- * without GSocketClient's proxy lookup, which costs more than the wait. */
-static void
-try_connect (VbQemuMonitor *self)
+static gboolean
+greeting_timed_out (gpointer user_data)
+{
+  VbQemuMonitor *self = user_data;
+
+  self->greeting_timeout_id = 0;
+  close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "QEMU did not greet on its monitor %s in time",
+                                       self->path));
+  return G_SOURCE_REMOVE;
+}
+
+/* A unix socket connect answers at once: connected (also while qemu has
+ * not accepted yet: the listening socket queues it), refused or no such
+ * file.  So a non-blocking socket connects without an async round trip
+ * and without GSocketClient's proxy lookup, which costs more than the
+ * connect. */
+void
+vb_qemu_monitor_connect (VbQemuMonitor *self, const char *path, guint timeout_ms)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (self->path);
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr(GSocket) socket = NULL;
 
-  if (self->state == MON_CLOSED)
-    return;
+  g_return_if_fail (self->state == MON_DISCONNECTED);
+
+  g_free (self->path);
+  self->path = g_strdup (path);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
   if (socket != NULL) {
     g_socket_set_blocking (socket, FALSE);
     if (g_socket_connect (socket, addr, NULL, &error)) {
       g_autoptr(GSocketConnection) conn = g_socket_connection_factory_create_connection (socket);
 
       vb_qemu_monitor_attach (self, G_IO_STREAM (conn));
+      if (timeout_ms > 0 && self->state == MON_GREETING)
+        self->greeting_timeout_id = g_timeout_add (timeout_ms, greeting_timed_out, self);
       return;
     }
   }
-  if (g_cancellable_is_cancelled (self->connect_cancellable) ||
-      g_get_monotonic_time () >= self->connect_deadline) {
-    close_with_error (self, g_error_new (VB_ERROR, VB_ERROR_IO, "cannot connect to the QEMU monitor %s: %s",
-                                         self->path, error->message));
-    return;
-  }
-  self->retry_id = g_timeout_add (RETRY_INTERVAL_MS, retry_connect, self);
-}
-
-void
-vb_qemu_monitor_connect (VbQemuMonitor *self, const char *path, guint timeout_ms,
-                         GCancellable *cancellable)
-{
-  g_return_if_fail (self->state == MON_DISCONNECTED);
-
-  g_free (self->path);
-  self->path = g_strdup (path);
-  self->connect_deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  g_clear_object (&self->connect_cancellable);
-  self->connect_cancellable = g_object_ref (cancellable ? cancellable : self->cancellable);
-  try_connect (self);
+  /* ::closed comes from the main loop, as for any other end, not from
+   * inside the caller's connect */
+  self->connect_error = g_error_new (VB_ERROR, VB_ERROR_IO, "cannot connect to the QEMU monitor %s: %s",
+                                     path, error->message);
+  self->connect_failed_id = g_idle_add (connect_failed, self);
 }
 
 /* Commands ------------------------------------------------------------------ */
@@ -584,10 +606,10 @@ vb_qemu_monitor_command_with_fd_async (VbQemuMonitor *self, const char *command,
   }
   p = make_pending (self, command, arguments, task);
   p->fd = fd;
-  if (self->state == MON_READY)
-    send_pending (self, p);
-  else
+  if (self->state == MON_DISCONNECTED)
     g_queue_push_tail (&self->queued, p);
+  else
+    send_pending (self, p);
 }
 
 JsonNode *

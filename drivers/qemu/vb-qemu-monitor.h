@@ -9,9 +9,10 @@ G_BEGIN_DECLS
 /* An asynchronous QMP client.
  *
  * Commands may be issued at once: they queue until the stream is attached,
- * the greeting read and qmp_capabilities acknowledged, then go out in
- * order, each with its own id so replies are matched even when events come
- * in between.  Nothing here blocks: lines are read with
+ * then go out in order right behind qmp_capabilities, without waiting for
+ * the greeting or the negotiation's answer (qemu handles them in order),
+ * each with its own id so replies are matched even when events come in
+ * between.  Nothing here blocks: lines are read with
  * g_data_input_stream_read_line_async and written with async writes.
  *
  * Signals:
@@ -25,12 +26,18 @@ VbQemuMonitor *vb_qemu_monitor_new (void);
 /* Speaks QMP over @stream (a socket connection, or a subprocess' pipes). */
 void vb_qemu_monitor_attach (VbQemuMonitor *self, GIOStream *stream);
 
-/* Connects to the unix socket at @path, retrying while it does not exist
- * yet or refuses (qemu creates it a little after exec), until
- * @timeout_ms has passed or @cancellable fires; then closes with the
- * last error. */
-void vb_qemu_monitor_connect (VbQemuMonitor *self, const char *path, guint timeout_ms,
-                              GCancellable *cancellable);
+/* A listening unix socket bound to @path (which must not exist), for
+ * qemu to take over as its QMP server ("fd=N"): made before qemu runs,
+ * it accepts a connect at once, so nobody waits for qemu to create it,
+ * and a restarted daemon still finds qemu at @path.  -1 on error;
+ * close-on-exec, the caller owns it. */
+int vb_qemu_monitor_listen (const char *path, GError **error);
+
+/* Connects to the unix socket at @path, once: a socket that refuses or
+ * does not exist closes the monitor (from the main loop).  A connection
+ * the server has not accepted yet is fine: commands wait in the socket.
+ * Closes too when no greeting came within @timeout_ms (0: no limit). */
+void vb_qemu_monitor_connect (VbQemuMonitor *self, const char *path, guint timeout_ms);
 
 gboolean vb_qemu_monitor_is_closed (VbQemuMonitor *self);
 /* Fails every pending command and emits ::closed (if not yet). */
