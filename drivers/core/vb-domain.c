@@ -2,6 +2,7 @@
 #include "vb-domain.h"
 
 #include "vb-domain-def.h"
+#include "vb-error.h"
 
 struct _VbDomain {
   GObject parent_instance;
@@ -227,6 +228,37 @@ const VbDomainDef *
 vb_domain_get_current_def (VbDomain *self)
 {
   return self->live ? self->live : self->def;
+}
+
+gboolean
+vb_domain_resolve_affect (VbDomain *self, guint *flags, GError **error)
+{
+  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
+    *flags |= vb_domain_is_active (self) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !vb_domain_is_active (self)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                 vb_domain_get_name (self));
+    return FALSE;
+  }
+  if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !self->persistent) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                 "transient domain '%s' has no persistent config", vb_domain_get_name (self));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+const VbDomainDef *
+vb_domain_resolve_one_def (VbDomain *self, guint *flags, GError **error)
+{
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && (*flags & VB_DOMAIN_AFFECT_CONFIG)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "flags 'affect live' and 'affect config' are mutually exclusive");
+    return NULL;
+  }
+  if (!vb_domain_resolve_affect (self, flags, error))
+    return NULL;
+  return (*flags & VB_DOMAIN_AFFECT_LIVE) ? self->live : self->def;
 }
 
 void

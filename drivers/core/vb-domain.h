@@ -36,6 +36,15 @@ const VbDomainDef *vb_domain_get_live_def (VbDomain *self);
 /* live while active, else the persistent one */
 const VbDomainDef *vb_domain_get_current_def (VbDomain *self);
 
+/* libvirt's virDomainModificationImpact: with neither VB_DOMAIN_AFFECT_LIVE
+ * nor _CONFIG in *@flags, picks live for a running domain and config for
+ * an inactive one; then checks the domain can take it (live needs it
+ * running, config needs it persistent). */
+gboolean vb_domain_resolve_affect (VbDomain *self, guint *flags, GError **error);
+/* The same for calls that read or write exactly one definition (live and
+ * config together are refused); returns that definition. */
+const VbDomainDef *vb_domain_resolve_one_def (VbDomain *self, guint *flags, GError **error);
+
 /* Driver side. */
 void vb_domain_set_def (VbDomain *self, VbDomainDef *def);
 void vb_domain_set_live_def (VbDomain *self, VbDomainDef *live);

@@ -334,6 +334,28 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     *out = g_variant_new ("(ii)", (int) state, reason);
     return TRUE;
   }
+  case VB_OP_DOMAIN_GET_METADATA: {
+    int type;
+    const char *uri;
+    const VbDomainDef *def;
+    char *value;
+
+    g_variant_get (args, "(i&su)", &type, &uri, &flags);
+    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
+      return TRUE;
+    if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
+      return TRUE;
+    }
+    def = vb_domain_resolve_one_def (object, &flags, error);
+    if (def == NULL)
+      return TRUE;
+    /* D-Bus has no NULL string: libvirt-dbus sends "" for no namespace */
+    value = vb_domain_def_get_metadata (def, type, *uri ? uri : NULL, error);
+    if (value != NULL)
+      *out = g_variant_new_take_string (value);
+    return TRUE;
+  }
   default:
     return FALSE;
   }

@@ -1566,16 +1566,7 @@ resolve_affect (VbDomain *dom, guint *flags, GError **error)
 {
   if (!vb_check_flags (*flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
     return FALSE;
-  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
-    *flags |= vb_domain_is_active (dom) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
-  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
-    return FALSE;
-  if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !vb_domain_is_persistent (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "transient domain '%s' has no persistent config",
-                 vb_domain_get_name (dom));
-    return FALSE;
-  }
-  return TRUE;
+  return vb_domain_resolve_affect (dom, flags, error);
 }
 
 typedef struct {
@@ -2445,23 +2436,6 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
       return FALSE;
     *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
     return TRUE;
-
-  case VB_OP_DOMAIN_GET_METADATA: {
-    int type;
-    const char *uri;
-    char *value;
-
-    g_variant_get (args, "(i&su)", &type, &uri, &flags);
-    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
-      return FALSE;
-    value = vb_domain_def_get_metadata ((flags & VB_DOMAIN_AFFECT_CONFIG) ? vb_domain_get_def (dom)
-                                                                          : vb_domain_get_current_def (dom),
-                                        type, *uri ? uri : NULL, error);
-    if (value == NULL)
-      return FALSE;
-    *out = g_variant_new_take_string (value);
-    return TRUE;
-  }
 
   case VB_OP_DOMAIN_GET_SCHEDULER_TYPE:
     *out = g_variant_new ("(si)", "posix", 5);

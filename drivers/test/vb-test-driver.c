@@ -265,38 +265,6 @@ parse_domain (const char *xml, GError **error)
   return g_steal_pointer (&def);
 }
 
-/* virDomainObjGetDefs: AFFECT_CURRENT becomes live or config by state, and
- * the domain must be able to take the change. */
-static gboolean
-resolve_affect (VbDomain *dom, guint *flags, GError **error)
-{
-  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
-    *flags |= vb_domain_is_active (dom) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
-  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !check_active (dom, error))
-    return FALSE;
-  if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !vb_domain_is_persistent (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                 "transient domain '%s' has no persistent config", vb_domain_get_name (dom));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* virDomainObjGetOneDef: as resolve_affect, for calls that read or write
- * exactly one definition. */
-static const VbDomainDef *
-resolve_one_def (VbDomain *dom, guint *flags, GError **error)
-{
-  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && (*flags & VB_DOMAIN_AFFECT_CONFIG)) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                         "flags 'affect live' and 'affect config' are mutually exclusive");
-    return NULL;
-  }
-  if (!resolve_affect (dom, flags, error))
-    return NULL;
-  return (*flags & VB_DOMAIN_AFFECT_LIVE) ? vb_domain_get_live_def (dom) : vb_domain_get_def (dom);
-}
-
 /* Lifecycle --------------------------------------------------------------- */
 
 /* Sets the run state of a start; the caller emits the events once the
@@ -959,7 +927,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
       return FALSE;
-    def = resolve_one_def (dom, &flags, error);
+    def = vb_domain_resolve_one_def (dom, &flags, error);
     if (def == NULL)
       return FALSE;
     *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : def_current_vcpus (def));
@@ -972,30 +940,6 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     g_variant_get (args, "(uu)", &source, &flags);
     *out = domain_interface_addresses (self, dom, source, flags, error);
     return *out != NULL;
-  }
-
-  case VB_OP_DOMAIN_GET_METADATA: {
-    int type;
-    const char *uri;
-    guint flags;
-    const VbDomainDef *def;
-    char *value;
-
-    g_variant_get (args, "(i&su)", &type, &uri, &flags);
-    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
-      return FALSE;
-    if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
-      return FALSE;
-    }
-    def = resolve_one_def (dom, &flags, error);
-    if (def == NULL)
-      return FALSE;
-    value = vb_domain_def_get_metadata (def, type, null_if_empty (uri), error);
-    if (value == NULL)
-      return FALSE;
-    *out = g_variant_new_take_string (value);
-    return TRUE;
   }
 
   case VB_OP_DOMAIN_HAS_MANAGED_SAVE: {
@@ -1065,7 +1009,7 @@ domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
                  TEST_MAX_VCPUS);
     return FALSE;
   }
-  if (!resolve_affect (dom, &flags, error))
+  if (!vb_domain_resolve_affect (dom, &flags, error))
     return FALSE;
   if ((flags & VB_DOMAIN_VCPU_MAXIMUM) && (flags & VB_DOMAIN_AFFECT_LIVE)) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
@@ -1116,7 +1060,7 @@ domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
     return FALSE;
   }
-  target = resolve_one_def (dom, &flags, error);
+  target = vb_domain_resolve_one_def (dom, &flags, error);
   if (target == NULL)
     return FALSE;
   def = vb_domain_def_copy (target);
@@ -1167,7 +1111,7 @@ domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError *
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
     return FALSE;
   }
-  if (!resolve_affect (dom, &flags, error))
+  if (!vb_domain_resolve_affect (dom, &flags, error))
     return FALSE;
   metadata = null_if_empty (metadata);
   key = null_if_empty (key);
