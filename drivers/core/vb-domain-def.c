@@ -8,22 +8,7 @@
 
 #include "vb-error.h"
 
-/* Parsing rejects with VB_ERROR_INVALID_CONFIG naming what is wrong. */
-static gboolean invalid (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, msg);
-  return FALSE;
-}
-#define INVALID invalid
+#define INVALID vb_error_invalid_config
 
 /* libvirt never takes more vCPUs than this; also bounds the bitmaps. */
 #define MAX_VCPUS 16384

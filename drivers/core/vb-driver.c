@@ -334,6 +334,11 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     *out = g_variant_new ("(ii)", (int) state, reason);
     return TRUE;
   }
+  case VB_OP_DOMAIN_HAS_MANAGED_SAVE:
+    g_variant_get (args, "(u)", &flags);
+    if (vb_check_flags (flags, 0, error))
+      *out = g_variant_new_boolean (vb_domain_has_managed_save (object));
+    return TRUE;
   case VB_OP_DOMAIN_GET_METADATA: {
     int type;
     const char *uri;

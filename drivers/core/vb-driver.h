@@ -163,7 +163,7 @@ GVariant *vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer 
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
 
 /* Queries every driver answers the same way from the registry and the
- * definitions (a domain's GetXMLDesc, GetState and GetMetadata) are
+ * definitions (a domain's GetXMLDesc, GetState, GetMetadata and HasManagedSaveImage) are
  * answered by the core; drivers never see them. */
 
 /* Helpers for drivers completing a task. */

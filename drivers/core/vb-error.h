@@ -27,4 +27,8 @@ typedef enum {
 
 GQuark vb_error_quark (void);
 
+/* Sets VB_ERROR_INVALID_CONFIG with a message naming what is wrong and
+ * returns FALSE, for parsers that reject as they go. */
+gboolean vb_error_invalid_config (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

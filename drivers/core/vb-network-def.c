@@ -9,21 +9,8 @@
 
 #define DNSMASQ_NS "http://libvirt.org/schemas/network/dnsmasq/1.0"
 
-static gboolean
-config_error (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-config_error (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  g_autofree char *msg = NULL;
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, msg);
-  return FALSE;
-}
+/* every rejection names the element or attribute and why */
+#define config_error vb_error_invalid_config
 
 static const char *const forward_modes[] = {
   "nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev", NULL

@@ -2430,13 +2430,6 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return TRUE;
   }
 
-  case VB_OP_DOMAIN_HAS_MANAGED_SAVE:
-    g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, 0, error))
-      return FALSE;
-    *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
-    return TRUE;
-
   case VB_OP_DOMAIN_GET_SCHEDULER_TYPE:
     *out = g_variant_new ("(si)", "posix", 5);
     return TRUE;

@@ -942,16 +942,6 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return *out != NULL;
   }
 
-  case VB_OP_DOMAIN_HAS_MANAGED_SAVE: {
-    guint flags;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, 0, error))
-      return FALSE;
-    *out = g_variant_new_boolean (vb_domain_has_managed_save (dom));
-    return TRUE;
-  }
-
   case VB_OP_DOMAIN_GET_TIME: {
     guint flags;
     TestDomainData *data;
