@@ -14,7 +14,7 @@ packages=(
   libclang-rt-14-dev
   # tests
   dbus-daemon dbus-bin polkitd pkexec python3 python3-dbus python3-gi python3-pytest
-  systemd iproute2 procps dnsmasq-base nftables qemu-system-x86 qemu-utils busybox-static
+  systemd iproute2 procps dnsmasq-base nftables qemu-system-x86 qemu-utils busybox-static ovmf
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "vb-error.h"
+#include "vb-qemu-firmware.h"
 
 #define VNC_PORT_MIN 5900
 #define VNC_DISPLAYS 100
@@ -186,6 +187,61 @@ add_boot (Cmd *cmd)
     g_string_free (b, TRUE);
   }
   g_string_free (order, TRUE);
+}
+
+/* The driver settled loader and NVRAM when the domain was defined or
+ * started (vb_qemu_firmware_fill_domain) and made the NVRAM file: here
+ * they only become options. */
+static gboolean
+add_firmware (Cmd *cmd, GError **error)
+{
+  xmlNode *loader = vb_qemu_firmware_loader (cmd->def);
+  xmlNode *nvram = vb_qemu_firmware_nvram (cmd->def);
+  g_autofree char *path = loader ? g_strstrip (vb_xml_text (loader)) : NULL;
+  g_autofree char *type = loader ? vb_xml_prop (loader, "type") : NULL;
+  g_autofree char *readonly = loader ? vb_xml_prop (loader, "readonly") : NULL;
+  g_autofree char *secure = loader ? vb_xml_prop (loader, "secure") : NULL;
+  g_autofree char *nvram_path = nvram ? g_strstrip (vb_xml_text (nvram)) : NULL;
+  g_autofree char *code = NULL;
+
+  if (path == NULL || *path == '\0') {
+    if (g_strcmp0 (cmd->def->os_firmware, "efi") == 0)
+      return unsupported (error, "firmware 'efi' without a loader");
+    return TRUE;
+  }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "cannot access loader file '%s'", path);
+    return FALSE;
+  }
+  code = esc (path);
+  if (type == NULL || g_str_equal (type, "rom")) {
+    opt (cmd, "-bios", "%s", path);
+    return TRUE;
+  }
+  if (!g_str_equal (type, "pflash"))
+    return unsupported (error, "loader type '%s'", type);
+  if (g_strcmp0 (secure, "yes") == 0) {
+    /* the variable store is only protected from the OS when SMM guards it */
+    opt (cmd, "-machine", "smm=on");
+    opt (cmd, "-global", "driver=cfi.pflash01,property=secure,value=on");
+  }
+  opt (cmd, "-drive", "file=%s,if=pflash,format=raw,unit=0%s", code,
+       g_strcmp0 (readonly, "yes") == 0 ? ",readonly=on" : "");
+  if (g_strcmp0 (readonly, "yes") == 0) {
+    g_autofree char *vars = NULL;
+
+    if (nvram_path == NULL || *nvram_path == '\0') {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "read-only pflash loader '%s' needs an <nvram>", path);
+      return FALSE;
+    }
+    if (!g_file_test (nvram_path, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "cannot access NVRAM file '%s'", nvram_path);
+      return FALSE;
+    }
+    vars = esc (nvram_path);
+    opt (cmd, "-drive", "file=%s,if=pflash,format=raw,unit=1", vars);
+  }
+  return TRUE;
 }
 
 /* Disks -------------------------------------------------------------------- */
@@ -665,7 +721,7 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
   if (g_strcmp0 (def->on_reboot, "destroy") == 0)
     arg (&cmd, "-no-reboot");
   add_boot (&cmd);
-  if (!check_other_devices (&cmd, error))
+  if (!add_firmware (&cmd, error) || !check_other_devices (&cmd, error))
     return NULL;
   for (guint i = 0; def->disks && i < def->disks->len; i++)
     if (!add_disk (&cmd, g_ptr_array_index (def->disks, i), i, error))

@@ -16,6 +16,7 @@
 #include "vb-network-driver.h"
 #include "vb-qemu-caps.h"
 #include "vb-qemu-command.h"
+#include "vb-qemu-firmware.h"
 #include "vb-qemu-host.h"
 #include "vb-qemu-monitor.h"
 
@@ -49,6 +50,7 @@ struct _VbQemuDriver {
   gboolean opened;
   VbConfigStore *store;
   char *save_dir;   /* managed save images: memory, so not under /etc or /run */
+  char *nvram_dir;  /* per-domain UEFI variable stores: state, kept across boots */
   char *emulator;
   char *caps_cache;
   VbQemuCaps *caps;
@@ -1002,6 +1004,48 @@ defer_for_caps (VbQemuDriver *self, VbOp op, gpointer object, GVariant *args, GT
 
 /* Definitions ------------------------------------------------------------------ */
 
+static char *
+nvram_file (const VbDomainDef *def)
+{
+  xmlNode *nvram = vb_qemu_firmware_nvram (def);
+  char *path = nvram ? g_strstrip (vb_xml_text (nvram)) : NULL;
+
+  if (path && *path == '\0')
+    g_clear_pointer (&path, g_free);
+  return path;
+}
+
+/* libvirt's rule: a guest's variable store (its boot entries, its keys)
+ * is not lost by an undefine that did not say what to do with it. */
+static gboolean
+check_undefine_nvram (const VbDomainDef *def, guint flags, GError **error)
+{
+  g_autofree char *path = nvram_file (def);
+
+  if ((flags & VB_DOMAIN_UNDEFINE_NVRAM) && (flags & VB_DOMAIN_UNDEFINE_KEEP_NVRAM)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "flags VIR_DOMAIN_UNDEFINE_NVRAM and VIR_DOMAIN_UNDEFINE_KEEP_NVRAM are mutually exclusive");
+    return FALSE;
+  }
+  if (path && g_file_test (path, G_FILE_TEST_EXISTS) &&
+      !(flags & (VB_DOMAIN_UNDEFINE_NVRAM | VB_DOMAIN_UNDEFINE_KEEP_NVRAM))) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                 "cannot undefine domain '%s' with nvram (%s): pass VIR_DOMAIN_UNDEFINE_NVRAM "
+                 "or VIR_DOMAIN_UNDEFINE_KEEP_NVRAM", def->name, path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+remove_nvram (const VbDomainDef *def)
+{
+  g_autofree char *path = nvram_file (def);
+
+  if (path && g_unlink (path) < 0 && errno != ENOENT)
+    g_warning ("cannot remove NVRAM file %s: %s", path, g_strerror (errno));
+}
+
 /* What the QEMU driver accepts, with libvirt's defaults filled in. */
 static VbDomainDef *
 parse_domain (const char *xml, GError **error)
@@ -1041,6 +1085,64 @@ parse_domain (const char *xml, GError **error)
   return g_steal_pointer (&def);
 }
 
+/* Loader and NVRAM paths settled as libvirt settles them at define
+ * time, so the stored and the live XML name the files the guest uses. */
+static gboolean
+fill_firmware (VbQemuDriver *self, VbDomainDef *def, GError **error)
+{
+  g_autoptr(GPtrArray) firmwares = NULL;
+  const VbQemuMachine *machine;
+
+  if (def->os_firmware == NULL && vb_qemu_firmware_loader (def) == NULL)
+    return TRUE;
+  machine = self->caps ? vb_qemu_caps_lookup_machine (self->caps, def->os_machine) : NULL;
+  firmwares = vb_qemu_firmware_load (NULL, !self->system);
+  return vb_qemu_firmware_fill_domain (def, firmwares, machine ? machine->name : def->os_machine, self->nvram_dir,
+                                       error);
+}
+
+/* The guest's own variable store, made from its template on first start
+ * (a few hundred KiB: copied in place). */
+static gboolean
+prepare_nvram (const VbDomainDef *def, GError **error)
+{
+  xmlNode *nvram = vb_qemu_firmware_nvram (def);
+  g_autofree char *path = nvram ? g_strstrip (vb_xml_text (nvram)) : NULL;
+  g_autofree char *template = nvram ? vb_xml_prop (nvram, "template") : NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *tmp = NULL;
+  g_autoptr(GFile) src = NULL;
+  g_autoptr(GFile) dst = NULL;
+
+  if (path == NULL || *path == '\0' || g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (template == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                 "NVRAM file '%s' does not exist and no template names where to make it from", path);
+    return FALSE;
+  }
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+  /* under a temporary name: a half-copied store must never look made */
+  tmp = g_strdup_printf ("%s.tmp", path);
+  src = g_file_new_for_path (template);
+  dst = g_file_new_for_path (tmp);
+  if (!g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error) ||
+      g_chmod (tmp, 0600) < 0 || g_rename (tmp, path) < 0) {
+    if (error && *error == NULL)
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create NVRAM file '%s': %s", path, g_strerror (errno));
+    else
+      g_prefix_error (error, "cannot create NVRAM file '%s' from '%s': ", path, template);
+    g_unlink (tmp);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 store_definition (VbQemuDriver *self, const VbDomainDef *def, GError **error)
 {
@@ -1061,7 +1163,7 @@ domain_define_xml (VbQemuDriver *self, GVariant *args, GError **error)
 
   g_variant_get (args, "(&s)", &xml);
   def = parse_domain (xml, error);
-  if (def == NULL)
+  if (def == NULL || !fill_firmware (self, def, error))
     return NULL;
   if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
     return NULL;
@@ -1437,6 +1539,10 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     return;
   }
   vb_qemu_assign_aliases (owned);
+  if (!fill_firmware (self, owned, &error) || !prepare_nvram (owned, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
   /* devices before the command line: it names their fds */
   if (!plug_interfaces (self, dom, owned, fds, nics, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -2498,9 +2604,12 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
                    "refusing to undefine domain '%s' while a managed save image exists", name);
       return FALSE;
     }
-    if (!vb_config_store_delete (self->store, uuid, error))
+    if (!check_undefine_nvram (vb_domain_get_def (dom), flags, error) ||
+        !vb_config_store_delete (self->store, uuid, error))
       return FALSE;
     remove_save_image (self, dom);
+    if (flags & VB_DOMAIN_UNDEFINE_NVRAM)
+      remove_nvram (vb_domain_get_def (dom));
     if (vb_domain_is_active (dom)) {
       vb_domain_set_persistent (dom, FALSE);
       vm_save_status (domain_vm (dom));
@@ -2655,7 +2764,12 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
 
   switch (op) {
   case VB_OP_DOMAIN_DEFINE_XML: {
-    g_autoptr(VbDomain) dom = domain_define_xml (self, args, &error);
+    g_autoptr(VbDomain) dom = NULL;
+
+    /* firmware is chosen by the full machine name, which only qemu knows */
+    if (defer_for_caps (self, op, object, args, task))
+      return;
+    dom = domain_define_xml (self, args, &error);
 
     if (dom)
       vb_driver_task_return_object (task, dom);
@@ -2840,6 +2954,12 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", self->save_dir, g_strerror (saved));
     return FALSE;
   }
+  if (self->state_dir && *self->state_dir)
+    self->nvram_dir = g_build_filename (self->state_dir, "lib", "qemu", "nvram", NULL);
+  else if (self->system)
+    self->nvram_dir = g_strdup ("/var/lib/virtbus/qemu/nvram");
+  else
+    self->nvram_dir = g_build_filename (g_get_user_data_dir (), "virtbus", "qemu", "nvram", NULL);
   self->emulator = vb_qemu_caps_default_emulator ();
   if (self->state_dir && *self->state_dir)
     self->caps_cache = g_build_filename (self->state_dir, "cache", "qemu-capabilities", NULL);
@@ -2904,6 +3024,7 @@ vb_qemu_driver_finalize (GObject *object)
   g_free (self->save_dir);
   g_free (self->caps_cache);
   g_free (self->state_dir);
+  g_free (self->nvram_dir);
   G_OBJECT_CLASS (vb_qemu_driver_parent_class)->finalize (object);
 }
 

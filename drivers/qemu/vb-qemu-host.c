@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "vb-error.h"
+#include "vb-qemu-firmware.h"
 
 typedef struct {
   guint cpus;        /* online */
@@ -191,6 +192,45 @@ enum_values (GString *s, const char *indent, const char *name, const char *const
   g_string_append_printf (s, "%s</enum>\n", indent);
 }
 
+/* The loaders libvirt would offer: those of the descriptors for this
+ * machine, which also make 'efi' a firmware to ask for. */
+static void
+format_os (GString *s, const char *machine)
+{
+  static const char *const loader_types[] = { "rom", "pflash", NULL };
+  static const char *const yes_no[] = { "yes", "no", NULL };
+  g_autoptr(GPtrArray) firmwares = vb_qemu_firmware_load (NULL, geteuid () != 0);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  gboolean efi = FALSE, secure = FALSE;
+
+  for (guint i = 0; i < firmwares->len; i++) {
+    const VbQemuFirmware *fw = g_ptr_array_index (firmwares, i);
+
+    if (!vb_qemu_firmware_matches_machine (fw, "x86_64", machine) ||
+        g_strcmp0 (fw->device, "kernel") == 0)
+      continue;
+    efi |= g_strv_contains ((const char *const *) fw->interface_types, "uefi");
+    secure |= vb_qemu_firmware_has_feature (fw, "secure-boot");
+    if (!g_ptr_array_find_with_equal_func (paths, fw->executable, g_str_equal, NULL))
+      g_ptr_array_add (paths, fw->executable);
+  }
+  g_string_append (s, "  <os supported='yes'>\n");
+  if (efi)
+    g_string_append (s, "    <enum name='firmware'>\n      <value>efi</value>\n    </enum>\n");
+  else
+    g_string_append (s, "    <enum name='firmware'/>\n");
+  g_string_append (s, "    <loader supported='yes'>\n");
+  for (guint i = 0; i < paths->len; i++) {
+    g_autofree char *escaped = g_markup_escape_text (g_ptr_array_index (paths, i), -1);
+
+    g_string_append_printf (s, "      <value>%s</value>\n", escaped);
+  }
+  enum_values (s, "      ", "type", loader_types);
+  enum_values (s, "      ", "readonly", yes_no);
+  enum_values (s, "      ", "secure", secure ? yes_no : yes_no + 1);
+  g_string_append (s, "    </loader>\n  </os>\n");
+}
+
 static char *
 format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, const char *virttype,
                             GError **error)
@@ -220,7 +260,7 @@ format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, co
   g_string_append_printf (s, "  <path>%s</path>\n  <domain>%s</domain>\n  <machine>%s</machine>\n"
                              "  <arch>x86_64</arch>\n  <vcpu max='%d'/>\n  <iothreads supported='yes'/>\n",
                           caps->emulator, kvm ? "kvm" : "qemu", machine->name, machine->cpu_max);
-  g_string_append (s, "  <os supported='yes'>\n    <enum name='firmware'/>\n    <loader supported='no'/>\n  </os>\n");
+  format_os (s, machine->name);
   g_string_append (s, "  <cpu>\n");
   g_string_append_printf (s, "    <mode name='host-passthrough' supported='%s'/>\n", kvm ? "yes" : "no");
   g_string_append (s, "    <mode name='maximum' supported='yes'/>\n"

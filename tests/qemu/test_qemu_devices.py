@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Controllers and firmware on /org/libvirt/QEMU: the controllers of a
+definition become devices of the qemu process (seen on its command line),
+disks and USB input land on the controller they name, models qemu lacks
+or the driver cannot build are refused before any qemu starts, and UEFI
+guests boot under OVMF with a per-domain variable store made from the
+descriptor's template."""
+import glob
+import os
+import xml.etree.ElementTree as ET
+
+import dbus
+import pytest
+
+from qemutest import (RUNNING, bare_domain, guest_domain, guest_files, libvirt_error, qemu_pids, requires_qemu,
+                      wait_for)
+
+pytestmark = requires_qemu
+
+UNDEFINE_NVRAM = 1 << 2
+UNDEFINE_KEEP_NVRAM = 1 << 3
+OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
+OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
+requires_ovmf = pytest.mark.skipif(not glob.glob('/usr/share/qemu/firmware/*.json') or
+                                   not os.path.exists(OVMF_CODE),
+                                   reason='no OVMF with firmware descriptors (Debian package ovmf)')
+
+
+@pytest.fixture(scope='module')
+def guest():
+    files = guest_files()
+    if files is None:
+        pytest.skip('the tiny test guest cannot be built here')
+    return files
+
+
+def expect_error(call, *args, fragment=None):
+    with pytest.raises(dbus.DBusException) as e:
+        call(*args)
+    name, message = libvirt_error(e)
+    assert name == 'org.libvirt.Error', message
+    if fragment:
+        assert fragment in message, message
+    return message
+
+
+def qemu_argv(env):
+    pids = qemu_pids(env.state_dir)
+    assert len(pids) == 1, pids
+    with open(f'/proc/{pids[0]}/cmdline', 'rb') as f:
+        return f.read().decode().split('\0')
+
+
+def devices(argv):
+    """The -device option strings, keyed by their id."""
+    out = {}
+    for i, a in enumerate(argv[:-1]):
+        if a == '-device':
+            props = dict(p.split('=', 1) if '=' in p else ('driver', p) for p in argv[i + 1].split(','))
+            out[props.get('id', argv[i + 1])] = props
+    return out
+
+
+def domain_xml(name, machine, devices_xml, os_extra='', firmware=''):
+    return f'''<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os{firmware}><type arch='x86_64' machine='{machine}'>hvm</type>{os_extra}</os>
+  <features><acpi/></features>
+  <devices>
+    {devices_xml}
+    <memballoon model='none'/>
+  </devices>
+</domain>'''
+
+
+def start(env, xml):
+    c = env.connect()
+    dom = env.daemon.domain(c.DomainDefineXML(xml))
+    dom.Create(0)
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    return dom
+
+
+@requires_ovmf
+def test_uefi_guest_boots_with_its_own_nvram(env, guest):
+    kernel, initrd = guest
+    serial = os.path.join(env.state_dir, 'serial.log')
+    xml = guest_domain('efi1', kernel, initrd, serial).replace("<os>", "<os firmware='efi'>")
+    c = env.connect()
+    dom = env.daemon.domain(c.DomainDefineXML(xml))
+
+    # settled at define time, as libvirt does
+    os_el = ET.fromstring(str(dom.GetXMLDesc(0))).find('os')
+    assert os_el.get('firmware') == 'efi'
+    loader, nvram = os_el.find('loader'), os_el.find('nvram')
+    assert loader.text == OVMF_CODE
+    assert loader.get('type') == 'pflash' and loader.get('readonly') == 'yes'
+    assert nvram.get('template') == OVMF_VARS
+    assert nvram.text.startswith(env.state_dir) and nvram.text.endswith('/efi1_VARS.fd')
+    assert not os.path.exists(nvram.text)
+
+    dom.Create(0)
+    assert os.path.exists(nvram.text)
+    with open(nvram.text, 'rb') as made, open(OVMF_VARS, 'rb') as template:
+        assert len(made.read()) == len(template.read())
+    argv = qemu_argv(env)
+    assert f'file={OVMF_CODE},if=pflash,format=raw,unit=0,readonly=on' in argv
+    assert f'file={nvram.text},if=pflash,format=raw,unit=1' in argv
+    live = ET.fromstring(str(dom.GetXMLDesc(0))).find('os')
+    assert live.find('nvram').text == nvram.text
+
+    def booted():
+        try:
+            with open(serial, errors='replace') as f:
+                return 'VIRTBUS-GUEST: booted' in f.read()
+        except FileNotFoundError:
+            return False
+    # OVMF under TCG takes its time; only the marker matters
+    wait_for(booted, 180, 'the boot marker under OVMF')
+    dom.Destroy(0)
+
+    expect_error(dom.Undefine, 0, fragment='nvram')
+    assert os.path.exists(nvram.text)
+    expect_error(dom.Undefine, UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM, fragment='mutually exclusive')
+    dom.Undefine(UNDEFINE_NVRAM)
+    assert not os.path.exists(nvram.text)
+    assert list(c.ListDomains(0)) == []
+
+
+@requires_ovmf
+def test_uefi_keep_nvram_and_explicit_loader(env):
+    c = env.connect()
+    nvram = os.path.join(env.state_dir, 'mine_VARS.fd')
+    os_extra = (f"<loader readonly='yes' type='pflash'>{OVMF_CODE}</loader>"
+                f"<nvram template='{OVMF_VARS}'>{nvram}</nvram>")
+    dom = start(env, domain_xml('efi2', 'q35', '', os_extra))
+    assert os.path.exists(nvram)
+    assert f'file={nvram},if=pflash,format=raw,unit=1' in qemu_argv(env)
+    dom.Destroy(0)
+    dom.Undefine(UNDEFINE_KEEP_NVRAM)
+    assert os.path.exists(nvram)
+    assert list(c.ListDomains(0)) == []
+
+
+@requires_ovmf
+def test_rom_loader_and_bad_firmware(env):
+    c = env.connect()
+    dom = start(env, domain_xml('rom1', 'pc', '', "<loader type='rom'>/usr/share/seabios/bios-256k.bin</loader>"))
+    argv = qemu_argv(env)
+    assert argv[argv.index('-bios') + 1] == '/usr/share/seabios/bios-256k.bin'
+    assert not any('if=pflash' in a for a in argv)
+    dom.Destroy(0)
+    dom.Undefine(0)
+
+    # secure boot was asked for, but the pc machine has no descriptor with it
+    secure = "<firmware><feature enabled='yes' name='secure-boot'/></firmware>"
+    expect_error(c.DomainDefineXML, domain_xml('sb', 'pc', '', secure, " firmware='efi'"),
+                 fragment="satisfy 'efi'")
+    expect_error(c.DomainDefineXML, domain_xml('fw', 'pc', '', '', " firmware='coreboot'"),
+                 fragment='coreboot')
+    dom = env.daemon.domain(c.DomainDefineXML(
+        domain_xml('gone', 'pc', '', "<loader type='rom'>/nonexistent/bios.bin</loader>")))
+    expect_error(dom.Create, 0, fragment='/nonexistent/bios.bin')
+    assert qemu_pids(env.state_dir) == []
+    assert list(c.ListDomains(0)) == [c.DomainLookupByName('gone')]
+
+
+@requires_ovmf
+def test_domain_capabilities_list_ovmf(env):
+    c = env.connect()
+    dcaps = ET.fromstring(str(c.GetDomainCapabilities('', 'x86_64', 'q35', 'qemu', 0)))
+    os_el = dcaps.find('os')
+    firmware = [v.text for e in os_el.findall('enum') if e.get('name') == 'firmware' for v in e.findall('value')]
+    assert firmware == ['efi']
+    loader = os_el.find('loader')
+    assert loader.get('supported') == 'yes'
+    assert OVMF_CODE in [v.text for v in loader.findall('value')]
+    enums = {e.get('name'): [v.text for v in e.findall('value')] for e in loader.findall('enum')}
+    assert enums['type'] == ['rom', 'pflash']
+    assert enums['readonly'] == ['yes', 'no']
