@@ -414,8 +414,8 @@ vb_qemu_firmware_fill_domain (VbDomainDef *def, GPtrArray *firmwares, const char
   if (nvram_template == NULL && fw && fw->nvram_template)
     xmlSetProp (node, BAD_CAST "template", BAD_CAST fw->nvram_template);
   if (nvram_path == NULL || *nvram_path == '\0') {
-    /* a name is any string; as a file name it must stay in the directory */
-    g_autofree char *file = g_strdelimit (g_strdup_printf ("%s_VARS.fd", def->name), "/", '_');
+    /* the parser refuses '/' in names: the file stays in @nvram_dir */
+    g_autofree char *file = g_strdup_printf ("%s_VARS.fd", def->name);
     g_autofree char *path = g_build_filename (nvram_dir, file, NULL);
 
     xmlNodeSetContent (node, BAD_CAST path);
