@@ -34,6 +34,7 @@ caps_clear (gpointer data)
   g_clear_pointer (&caps->machines, g_ptr_array_unref);
   g_strfreev (caps->cpu_models);
   g_strfreev (caps->usable_cpu_models);
+  g_strfreev (caps->device_types);
 }
 
 VbQemuCaps *
@@ -74,6 +75,12 @@ gboolean
 vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model)
 {
   return caps->cpu_models && g_strv_contains ((const char *const *) caps->cpu_models, model);
+}
+
+gboolean
+vb_qemu_caps_has_device (const VbQemuCaps *caps, const char *type)
+{
+  return caps->device_types && g_strv_contains ((const char *const *) caps->device_types, type);
 }
 
 /* Probing ------------------------------------------------------------------ */
@@ -203,6 +210,21 @@ parse_cpu_models (VbQemuCaps *caps, JsonNode *ret)
 }
 
 static void
+parse_device_types (VbQemuCaps *caps, JsonNode *ret)
+{
+  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
+  g_autoptr(GStrvBuilder) types = g_strv_builder_new ();
+
+  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
+    const char *name = member_string (json_array_get_object_element (arr, i), "name");
+
+    if (name)
+      g_strv_builder_add (types, name);
+  }
+  caps->device_types = g_strv_builder_end (types);
+}
+
+static void
 probe_finish_if_done (GTask *task)
 {
   Probe *probe = g_task_get_task_data (task);
@@ -298,6 +320,23 @@ cpus_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
+static void
+types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Probe *probe = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (ret)
+    parse_device_types (probe->caps, ret);
+  else
+    query_failed (probe, "qom-list-types", error);
+  probe->outstanding--;
+  probe_finish_if_done (task);
+  g_object_unref (task);
+}
+
 static gboolean
 probe_timed_out (gpointer user_data)
 {
@@ -382,10 +421,15 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
   vb_qemu_monitor_attach (probe->mon, stream);
 
   /* one reference per outstanding callback */
-  probe->outstanding = 5;
+  probe->outstanding = 6;
   vb_qemu_monitor_command_async (probe->mon, "query-version", NULL, NULL, version_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-machines", NULL, NULL, machines_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-cpu-definitions", NULL, NULL, cpus_reply, g_object_ref (task));
+  {
+    g_autoptr(JsonNode) args = json_from_string ("{\"implements\": \"device\", \"abstract\": false}", NULL);
+
+    vb_qemu_monitor_command_async (probe->mon, "qom-list-types", args, NULL, types_reply, g_object_ref (task));
+  }
   vb_qemu_monitor_command_async (probe->mon, "quit", NULL, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
   probe->timeout_id = g_timeout_add (PROBE_TIMEOUT_MS, probe_timed_out, task);
@@ -405,7 +449,7 @@ vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error)
 /* Cache ---------------------------------------------------------------------- */
 
 #define CACHE_GROUP "qemu"
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2
 
 static gboolean
 emulator_stamp (const char *emulator, gint64 *mtime, gint64 *size)
@@ -441,6 +485,8 @@ vb_qemu_caps_save_cache (const VbQemuCaps *caps, const char *path)
                               caps->cpu_models ? g_strv_length (caps->cpu_models) : 0);
   g_key_file_set_string_list (kf, CACHE_GROUP, "usable-cpu-models", (const char *const *) caps->usable_cpu_models,
                               caps->usable_cpu_models ? g_strv_length (caps->usable_cpu_models) : 0);
+  g_key_file_set_string_list (kf, CACHE_GROUP, "device-types", (const char *const *) caps->device_types,
+                              caps->device_types ? g_strv_length (caps->device_types) : 0);
   for (guint i = 0; i < caps->machines->len; i++) {
     const VbQemuMachine *m = g_ptr_array_index (caps->machines, i);
     g_autofree char *group = g_strdup_printf ("machine %s", m->name);
@@ -483,8 +529,11 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
   caps->package = g_key_file_get_string (kf, CACHE_GROUP, "package", NULL);
   caps->cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "cpu-models", NULL, NULL);
   caps->usable_cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "usable-cpu-models", NULL, NULL);
+  caps->device_types = g_key_file_get_string_list (kf, CACHE_GROUP, "device-types", NULL, NULL);
   if (caps->cpu_models == NULL)
     caps->cpu_models = g_new0 (char *, 1);
+  if (caps->device_types == NULL)
+    caps->device_types = g_new0 (char *, 1);
   if (caps->usable_cpu_models == NULL)
     caps->usable_cpu_models = g_new0 (char *, 1);
   caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);

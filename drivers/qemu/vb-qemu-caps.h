@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* What the installed qemu-system binary offers, learnt by asking it over
- * QMP (query-version, query-machines, query-cpu-definitions) in a
+ * QMP (query-version, query-machines, query-cpu-definitions, qom-list-types) in a
  * short-lived "-S -machine none" process, so no command line ever carries
  * a machine type or CPU model this binary lacks. */
 typedef struct {
@@ -26,6 +26,7 @@ typedef struct {
   GPtrArray *machines;  /* VbQemuMachine* */
   GStrv cpu_models;     /* usable or not, as query-cpu-definitions lists them */
   GStrv usable_cpu_models; /* those without unavailable features under TCG */
+  GStrv device_types;   /* what -device takes (qom-list-types implementing "device") */
   gboolean kvm_usable;  /* /dev/kvm opens read-write */
 } VbQemuCaps;
 
@@ -51,5 +52,7 @@ void vb_qemu_caps_save_cache (const VbQemuCaps *caps, const char *path);
  * machine for NULL; NULL when this qemu has no such machine. */
 const VbQemuMachine *vb_qemu_caps_lookup_machine (const VbQemuCaps *caps, const char *name);
 gboolean vb_qemu_caps_has_cpu_model (const VbQemuCaps *caps, const char *model);
+/* Whether -device takes @type (a concrete device type of this binary). */
+gboolean vb_qemu_caps_has_device (const VbQemuCaps *caps, const char *type);
 
 G_END_DECLS

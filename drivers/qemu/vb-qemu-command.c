@@ -17,8 +17,10 @@ typedef struct {
   const VbDomainDef *def;
   const VbQemuCaps *caps;
   gboolean kvm;
-  gboolean usb;           /* -usb given */
-  gboolean scsi;          /* virtio-scsi controller added */
+  gboolean q35;           /* PCI Express root; AHCI built in, no IDE */
+  GHashTable *usb;        /* USB controller index → its qemu id; empty: USB disabled */
+  GHashTable *scsi;       /* SCSI controller index → "virtio-scsi" or "lsilogic" */
+  GHashTable *sata;       /* SATA controller index → its qemu id ("ide" for q35's own) */
 } Cmd;
 
 static void
@@ -257,6 +259,345 @@ disk_index (const char *dev, const char *prefix)
   return dev[strlen (prefix)] - 'a';
 }
 
+/* <address type='drive' controller= bus= target= unit=>: the controller
+ * (and place on it) a SCSI or SATA disk goes to; controller 0 when absent. */
+typedef struct {
+  gboolean set;
+  int controller, bus, target, unit;
+} DriveAddress;
+
+static int
+address_int (xmlNode *address, const char *name)
+{
+  g_autofree char *value = vb_xml_prop (address, name);
+  gint64 n = value ? g_ascii_strtoll (value, NULL, 0) : 0;
+
+  return n >= 0 && n < 65536 ? (int) n : 0;
+}
+
+static void
+drive_address (const VbDomainDiskDef *disk, DriveAddress *a)
+{
+  xmlNode *address = disk->info.address;
+  g_autofree char *type = address ? vb_xml_prop (address, "type") : NULL;
+
+  if (g_strcmp0 (type, "drive") != 0)
+    return;
+  a->set = TRUE;
+  a->controller = address_int (address, "controller");
+  a->bus = address_int (address, "bus");
+  a->target = address_int (address, "target");
+  a->unit = address_int (address, "unit");
+}
+
+/* Controllers ---------------------------------------------------------------- */
+
+static gboolean
+need_device (Cmd *cmd, const char *device, const char *what, GError **error)
+{
+  if (vb_qemu_caps_has_device (cmd->caps, device))
+    return TRUE;
+  return unsupported (error, "%s: %s has no device '%s'", what, cmd->caps->emulator, device);
+}
+
+/* <target chassis= port=> and <model name=> of PCI controllers sit in
+ * the controller's kept children. */
+static xmlNode *
+controller_child (const VbDomainControllerDef *ctl, const char *name)
+{
+  for (guint i = 0; ctl->info.extra && i < ctl->info.extra->len; i++)
+    if (vb_xml_is_element (g_ptr_array_index (ctl->info.extra, i), name))
+      return g_ptr_array_index (ctl->info.extra, i);
+  return NULL;
+}
+
+static int
+controller_child_int (const VbDomainControllerDef *ctl, const char *child, const char *name, int fallback)
+{
+  xmlNode *node = controller_child (ctl, child);
+  g_autofree char *value = node ? vb_xml_prop (node, name) : NULL;
+
+  return value ? address_int (node, name) : fallback;
+}
+
+/* The bus a PCI controller plugs into: the one its address names, else the root. */
+static char *
+pci_parent (Cmd *cmd, const VbDomainControllerDef *ctl)
+{
+  xmlNode *address = ctl->info.address;
+  g_autofree char *type = address ? vb_xml_prop (address, "type") : NULL;
+  int bus = g_strcmp0 (type, "pci") == 0 ? address_int (address, "bus") : 0;
+
+  if (bus == 0)
+    return g_strdup (cmd->q35 ? "pcie.0" : "pci.0");
+  return g_strdup_printf ("pci.%d", bus);
+}
+
+static gboolean
+add_pci_controller (Cmd *cmd, const VbDomainControllerDef *ctl, GError **error)
+{
+  const char *model = ctl->model ? ctl->model : (ctl->index == 0 ? (cmd->q35 ? "pcie-root" : "pci-root") : "");
+  g_autofree char *parent = NULL;
+  xmlNode *model_node = controller_child (ctl, "model");
+  g_autofree char *model_name = model_node ? vb_xml_prop (model_node, "name") : NULL;
+  const char *device;
+  gboolean express = g_str_equal (model, "pcie-root-port") || g_str_equal (model, "dmi-to-pci-bridge") ||
+                     g_str_equal (model, "pcie-to-pci-bridge");
+
+  if (g_str_equal (model, "pci-root") || g_str_equal (model, "pcie-root")) {
+    if (ctl->index != 0 || g_str_equal (model, "pcie-root") != cmd->q35)
+      return unsupported (error, "PCI controller '%s' with index %d on machine type %s", model, ctl->index,
+                          cmd->def->os_machine ? cmd->def->os_machine : "(default)");
+    return TRUE;
+  }
+  if (ctl->index == 0)
+    return unsupported (error, "PCI controller '%s' with index 0 (the root bus)", model);
+  if (express && !cmd->q35)
+    return unsupported (error, "PCI controller '%s' needs a PCI Express machine type (q35)", model);
+  if (g_str_equal (model, "pcie-root-port")) {
+    device = g_strcmp0 (model_name, "ioh3420") == 0 ? "ioh3420" : "pcie-root-port";
+  } else if (g_str_equal (model, "pci-bridge")) {
+    device = "pci-bridge";
+  } else if (g_str_equal (model, "dmi-to-pci-bridge")) {
+    device = "i82801b11-bridge";
+  } else if (g_str_equal (model, "pcie-to-pci-bridge")) {
+    device = "pcie-pci-bridge";
+  } else {
+    return unsupported (error, "PCI controller model '%s'", model);
+  }
+  if (!need_device (cmd, device, "PCI controller", error))
+    return FALSE;
+  parent = pci_parent (cmd, ctl);
+  if (g_str_equal (model, "pcie-root-port"))
+    opt (cmd, "-device", "%s,port=%d,chassis=%d,id=pci.%d,bus=%s", device,
+         controller_child_int (ctl, "target", "port", ctl->index),
+         controller_child_int (ctl, "target", "chassis", ctl->index), ctl->index, parent);
+  else if (g_str_equal (model, "pci-bridge"))
+    opt (cmd, "-device", "%s,chassis_nr=%d,id=pci.%d,bus=%s", device,
+         controller_child_int (ctl, "target", "chassisNr", ctl->index), ctl->index, parent);
+  else
+    opt (cmd, "-device", "%s,id=pci.%d,bus=%s", device, ctl->index, parent);
+  return TRUE;
+}
+
+typedef struct {
+  const char *model;
+  const char *device;
+  int companion_port;  /* -1: a controller of its own; else the EHCI port it starts at */
+} UsbModel;
+
+static const UsbModel usb_models[] = {
+  { "piix3-uhci", "piix3-usb-uhci", -1 },
+  { "piix4-uhci", "piix4-usb-uhci", -1 },
+  { "ich9-ehci1", "ich9-usb-ehci1", -1 },
+  { "ich9-uhci1", "ich9-usb-uhci1", 0 },
+  { "ich9-uhci2", "ich9-usb-uhci2", 2 },
+  { "ich9-uhci3", "ich9-usb-uhci3", 4 },
+  { "qemu-xhci", "qemu-xhci", -1 },
+  { "nec-xhci", "nec-usb-xhci", -1 },
+};
+
+static const UsbModel *
+usb_model (const char *model)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (usb_models); i++)
+    if (g_strcmp0 (usb_models[i].model, model) == 0)
+      return &usb_models[i];
+  return NULL;
+}
+
+/* As libvirt: q35 gets an XHCI controller, pc the PIIX3 UHCI. */
+static const char *
+default_usb_model (Cmd *cmd)
+{
+  return cmd->q35 && vb_qemu_caps_has_device (cmd->caps, "qemu-xhci") ? "qemu-xhci" : "piix3-uhci";
+}
+
+/* EHCI companions go last: their masterbus must exist when they plug. */
+static gboolean
+add_usb_controller (Cmd *cmd, const VbDomainControllerDef *ctl, gboolean companions, GError **error)
+{
+  const char *model_name = ctl->model ? ctl->model : default_usb_model (cmd);
+  const UsbModel *model = usb_model (model_name);
+  g_autofree char *id = ctl->index == 0 ? g_strdup ("usb") : g_strdup_printf ("usb%d", ctl->index);
+
+  if (model == NULL)
+    return unsupported (error, "USB controller model '%s'", model_name);
+  if ((model->companion_port >= 0) != companions)
+    return TRUE;
+  if (!need_device (cmd, model->device, "USB controller", error))
+    return FALSE;
+  if (model->companion_port >= 0)
+    opt (cmd, "-device", "%s,masterbus=%s.0,firstport=%d", model->device, id, model->companion_port);
+  else
+    opt (cmd, "-device", "%s,id=%s", model->device, id);
+  g_hash_table_insert (cmd->usb, GINT_TO_POINTER (ctl->index), g_steal_pointer (&id));
+  return TRUE;
+}
+
+static gboolean
+add_scsi_controller (Cmd *cmd, int index, const char *model, GError **error)
+{
+  /* no model: virtio-scsi, what the driver always used for SCSI disks */
+  const char *name = model ? model : "virtio-scsi";
+  const char *device = g_str_equal (name, "virtio-scsi") ? "virtio-scsi-pci"
+                       : g_str_equal (name, "lsilogic") ? "lsi53c895a" : NULL;
+
+  if (device == NULL)
+    return unsupported (error, "SCSI controller model '%s'", name);
+  if (!need_device (cmd, device, "SCSI controller", error))
+    return FALSE;
+  opt (cmd, "-device", "%s,id=scsi%d", device, index);
+  g_hash_table_insert (cmd->scsi, GINT_TO_POINTER (index), (gpointer) (g_str_equal (name, "lsilogic") ? "lsilogic"
+                                                                                                    : "virtio-scsi"));
+  return TRUE;
+}
+
+static gboolean
+add_sata_controller (Cmd *cmd, int index, GError **error)
+{
+  /* q35 has its AHCI built in, as bus "ide" */
+  if (cmd->q35 && index == 0) {
+    g_hash_table_insert (cmd->sata, GINT_TO_POINTER (index), g_strdup ("ide"));
+    return TRUE;
+  }
+  if (!need_device (cmd, "ich9-ahci", "SATA controller", error))
+    return FALSE;
+  opt (cmd, "-device", "ich9-ahci,id=sata%d", index);
+  g_hash_table_insert (cmd->sata, GINT_TO_POINTER (index), g_strdup_printf ("sata%d", index));
+  return TRUE;
+}
+
+static gboolean
+add_other_controller (Cmd *cmd, const VbDomainControllerDef *ctl, GError **error)
+{
+  const char *type = ctl->type ? ctl->type : "";
+
+  if (g_str_equal (type, "scsi"))
+    return add_scsi_controller (cmd, ctl->index, ctl->model, error);
+  if (g_str_equal (type, "sata"))
+    return add_sata_controller (cmd, ctl->index, error);
+  if (g_str_equal (type, "ide")) {
+    if (cmd->q35 || ctl->index != 0)
+      return unsupported (error, "IDE controller %d on machine type %s", ctl->index,
+                          cmd->def->os_machine ? cmd->def->os_machine : "(default)");
+    return TRUE; /* the PIIX IDE of the pc machine */
+  }
+  if (g_str_equal (type, "virtio-serial")) {
+    g_autofree char *ports = ctl->attrs ? vb_xml_prop (ctl->attrs, "ports") : NULL;
+
+    if (!need_device (cmd, "virtio-serial-pci", "virtio-serial controller", error))
+      return FALSE;
+    if (ports)
+      opt (cmd, "-device", "virtio-serial-pci,id=virtio-serial%d,max_ports=%d", ctl->index,
+           address_int (ctl->attrs, "ports"));
+    else
+      opt (cmd, "-device", "virtio-serial-pci,id=virtio-serial%d", ctl->index);
+    return TRUE;
+  }
+  return unsupported (error, "controller type '%s'", type);
+}
+
+static int
+compare_index (gconstpointer a, gconstpointer b)
+{
+  const VbDomainControllerDef *ca = *(VbDomainControllerDef *const *) a;
+  const VbDomainControllerDef *cb = *(VbDomainControllerDef *const *) b;
+
+  return ca->index - cb->index;
+}
+
+/* The controllers of the definition, libvirt's implicit ones (a USB
+ * controller unless model='none'; the SCSI and SATA controllers disks
+ * name but the definition lacks), PCI bridges first so that the rest
+ * could sit behind them. */
+static gboolean
+add_controllers (Cmd *cmd, GError **error)
+{
+  const VbDomainDef *def = cmd->def;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean usb_given = FALSE, usb_none = FALSE;
+
+  for (guint i = 0; def->controllers && i < def->controllers->len; i++) {
+    VbDomainControllerDef *ctl = g_ptr_array_index (def->controllers, i);
+    const UsbModel *model = g_strcmp0 (ctl->type, "usb") == 0 ? usb_model (ctl->model) : NULL;
+    /* an EHCI and its UHCI companions share one index */
+    g_autofree char *key = g_strdup_printf ("%s/%d%s", ctl->type ? ctl->type : "", ctl->index,
+                                            model && model->companion_port >= 0 ? model->model : "");
+
+    if (ctl->index < 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "controller of type '%s' has no index",
+                   ctl->type ? ctl->type : "");
+      return FALSE;
+    }
+    if (!g_hash_table_add (seen, g_steal_pointer (&key))) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "more than one controller of type '%s' with index %d",
+                   ctl->type ? ctl->type : "", ctl->index);
+      return FALSE;
+    }
+    if (g_strcmp0 (ctl->type, "usb") == 0) {
+      usb_given = TRUE;
+      usb_none |= g_strcmp0 (ctl->model, "none") == 0;
+    }
+    g_ptr_array_add (sorted, ctl);
+  }
+  if (usb_none && def->controllers->len > 0) {
+    for (guint i = 0; i < sorted->len; i++) {
+      VbDomainControllerDef *ctl = g_ptr_array_index (sorted, i);
+
+      if (g_strcmp0 (ctl->type, "usb") == 0 && g_strcmp0 (ctl->model, "none") != 0) {
+        g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                             "USB controller model 'none' disables USB, but other USB controllers are defined");
+        return FALSE;
+      }
+    }
+  }
+  g_ptr_array_sort (sorted, compare_index);
+
+  for (guint i = 0; i < sorted->len; i++) {
+    VbDomainControllerDef *ctl = g_ptr_array_index (sorted, i);
+
+    if (g_strcmp0 (ctl->type, "pci") == 0 && !add_pci_controller (cmd, ctl, error))
+      return FALSE;
+  }
+  if (!usb_given) {
+    VbDomainControllerDef implicit = { .type = (char *) "usb", .index = 0 };
+
+    if (!add_usb_controller (cmd, &implicit, FALSE, error))
+      return FALSE;
+  }
+  for (int companions = 0; companions < 2; companions++)
+    for (guint i = 0; i < sorted->len; i++) {
+      VbDomainControllerDef *ctl = g_ptr_array_index (sorted, i);
+
+      if (g_strcmp0 (ctl->type, "usb") == 0 && !usb_none && !add_usb_controller (cmd, ctl, companions, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < sorted->len; i++) {
+    VbDomainControllerDef *ctl = g_ptr_array_index (sorted, i);
+
+    if (g_strcmp0 (ctl->type, "pci") != 0 && g_strcmp0 (ctl->type, "usb") != 0 &&
+        !add_other_controller (cmd, ctl, error))
+      return FALSE;
+  }
+  for (guint i = 0; def->disks && i < def->disks->len; i++) {
+    const VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    DriveAddress a = { 0 };
+
+    drive_address (disk, &a);
+    if (g_strcmp0 (disk->target_bus, "scsi") == 0 &&
+        !g_hash_table_contains (cmd->scsi, GINT_TO_POINTER (a.controller)) &&
+        !add_scsi_controller (cmd, a.controller, NULL, error))
+      return FALSE;
+    if (g_strcmp0 (disk->target_bus, "sata") == 0 &&
+        !g_hash_table_contains (cmd->sata, GINT_TO_POINTER (a.controller)) &&
+        !add_sata_controller (cmd, a.controller, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 add_disk (Cmd *cmd, const VbDomainDiskDef *disk, guint n, GError **error)
 {
@@ -304,33 +645,48 @@ add_disk (Cmd *cmd, const VbDomainDiskDef *disk, guint n, GError **error)
     if (cdrom)
       return unsupported (error, "cdrom on the virtio bus");
     g_string_append_printf (dev, "virtio-blk-pci,drive=%s,id=%s", drive_id, alias);
-  } else if (g_str_equal (bus, "ide") || g_str_equal (bus, "sata")) {
-    int idx = disk_index (disk->target_dev, g_str_equal (bus, "ide") ? "hd" : "sd");
-    gboolean q35 = strstr (vb_qemu_caps_lookup_machine (cmd->caps, cmd->def->os_machine)->name, "q35") != NULL;
+  } else if (g_str_equal (bus, "sata")) {
+    DriveAddress a = { 0 };
+    const char *ahci;
+
+    drive_address (disk, &a);
+    if (!a.set && (a.unit = disk_index (disk->target_dev, "sd")) < 0)
+      return unsupported (error, "disk target '%s' on bus %s", disk->target_dev ? disk->target_dev : "", bus);
+    if (a.unit >= 6)
+      return unsupported (error, "disk %s beyond the six SATA ports", disk->target_dev ? disk->target_dev : "");
+    ahci = g_hash_table_lookup (cmd->sata, GINT_TO_POINTER (a.controller));
+    g_string_append_printf (dev, "%s,bus=%s.%d,drive=%s,id=%s", cdrom ? "ide-cd" : "ide-hd", ahci, a.unit,
+                            drive_id, alias);
+  } else if (g_str_equal (bus, "ide")) {
+    int idx = disk_index (disk->target_dev, "hd");
 
     if (idx < 0)
       return unsupported (error, "disk target '%s' on bus %s", disk->target_dev ? disk->target_dev : "", bus);
     /* pc: two IDE buses of two units; q35: the six AHCI ports as ide.N */
-    if (q35) {
+    if (cmd->q35) {
       if (idx >= 6)
         return unsupported (error, "disk target '%s' beyond the six SATA ports", disk->target_dev);
       g_string_append_printf (dev, "%s,bus=ide.%d,drive=%s,id=%s", cdrom ? "ide-cd" : "ide-hd",
                               idx, drive_id, alias);
     } else {
-      if (g_str_equal (bus, "sata"))
-        return unsupported (error, "SATA disks on machine type %s", cmd->def->os_machine ? cmd->def->os_machine : "pc");
       if (idx >= 4)
         return unsupported (error, "disk target '%s' beyond the four IDE units", disk->target_dev);
       g_string_append_printf (dev, "%s,bus=ide.%d,unit=%d,drive=%s,id=%s", cdrom ? "ide-cd" : "ide-hd",
                               idx / 2, idx % 2, drive_id, alias);
     }
   } else if (g_str_equal (bus, "scsi")) {
-    if (!cmd->scsi) {
-      opt (cmd, "-device", "virtio-scsi-pci,id=scsi0");
-      cmd->scsi = TRUE;
-    }
-    g_string_append_printf (dev, "%s,bus=scsi0.0,drive=%s,id=%s", cdrom ? "scsi-cd" : "scsi-hd",
-                            drive_id, alias);
+    DriveAddress a = { 0 };
+    const char *model;
+
+    drive_address (disk, &a);
+    model = g_hash_table_lookup (cmd->scsi, GINT_TO_POINTER (a.controller));
+    g_string_append_printf (dev, "%s,bus=scsi%d.0", cdrom ? "scsi-cd" : "scsi-hd", a.controller);
+    /* without an address qemu takes the next free unit, as before */
+    if (a.set && g_str_equal (model, "lsilogic"))
+      g_string_append_printf (dev, ",scsi-id=%d", a.unit);
+    else if (a.set)
+      g_string_append_printf (dev, ",channel=%d,scsi-id=%d,lun=%d", a.bus, a.target, a.unit);
+    g_string_append_printf (dev, ",drive=%s,id=%s", drive_id, alias);
   } else {
     return unsupported (error, "disk bus '%s'", bus);
   }
@@ -568,13 +924,24 @@ add_inputs (Cmd *cmd, GError **error)
       const char *device = g_strcmp0 (in->type, "tablet") == 0 ? "usb-tablet"
                            : g_strcmp0 (in->type, "keyboard") == 0 ? "usb-kbd"
                            : g_strcmp0 (in->type, "mouse") == 0 ? "usb-mouse" : NULL;
+      g_autofree char *address_type = in->info.address ? vb_xml_prop (in->info.address, "type") : NULL;
+      int controller = g_strcmp0 (address_type, "usb") == 0 ? address_int (in->info.address, "bus") : 0;
+      const char *usb = g_hash_table_lookup (cmd->usb, GINT_TO_POINTER (controller));
+
       if (device == NULL)
         return unsupported (error, "USB input type '%s'", in->type ? in->type : "");
-      if (!cmd->usb) {
-        arg (cmd, "-usb");
-        cmd->usb = TRUE;
+      if (g_hash_table_size (cmd->usb) == 0) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                     "USB input '%s' needs a USB controller, but USB is disabled for this domain "
+                     "(<controller type='usb' model='none'/>)", in->type);
+        return FALSE;
       }
-      opt (cmd, "-device", "%s,id=input%u", device, i);
+      if (usb == NULL) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "USB input '%s' is on USB bus %d, which has no controller",
+                     in->type, controller);
+        return FALSE;
+      }
+      opt (cmd, "-device", "%s,id=input%u,bus=%s.0", device, i, usb);
     } else if (g_str_equal (bus, "virtio")) {
       const char *device = g_strcmp0 (in->type, "tablet") == 0 ? "virtio-tablet-pci"
                            : g_strcmp0 (in->type, "keyboard") == 0 ? "virtio-keyboard-pci"
@@ -680,7 +1047,11 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
                        const char *pid_path, const int *tap_fds, GError **error)
 {
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
-  Cmd cmd = { .argv = argv, .def = def, .caps = caps };
+  g_autoptr(GHashTable) usb = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autoptr(GHashTable) scsi = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) sata = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  Cmd cmd = { .argv = argv, .def = def, .caps = caps, .usb = usb, .scsi = scsi, .sata = sata };
+  const VbQemuMachine *machine = vb_qemu_caps_lookup_machine (caps, def->os_machine);
   g_autofree char *name = esc (def->name);
   char uuid[VB_UUID_STRING_LEN + 1];
 
@@ -697,6 +1068,7 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
     return NULL;
   }
 
+  cmd.q35 = machine && strstr (machine->name, "q35") != NULL;
   vb_uuid_format (&def->uuid, uuid);
   arg (&cmd, def->emulator ? def->emulator : caps->emulator);
   opt (&cmd, "-name", "guest=%s,debug-threads=on", name);
@@ -721,7 +1093,7 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
   if (g_strcmp0 (def->on_reboot, "destroy") == 0)
     arg (&cmd, "-no-reboot");
   add_boot (&cmd);
-  if (!add_firmware (&cmd, error) || !check_other_devices (&cmd, error))
+  if (!add_firmware (&cmd, error) || !check_other_devices (&cmd, error) || !add_controllers (&cmd, error))
     return NULL;
   for (guint i = 0; def->disks && i < def->disks->len; i++)
     if (!add_disk (&cmd, g_ptr_array_index (def->disks, i), i, error))

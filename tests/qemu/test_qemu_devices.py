@@ -180,3 +180,121 @@ def test_domain_capabilities_list_ovmf(env):
     enums = {e.get('name'): [v.text for v in e.findall('value')] for e in loader.findall('enum')}
     assert enums['type'] == ['rom', 'pflash']
     assert enums['readonly'] == ['yes', 'no']
+
+
+def disk_image(env, name, size=1 << 20):
+    path = os.path.join(env.state_dir, name)
+    with open(path, 'wb') as f:
+        f.truncate(size)
+    return path
+
+
+def test_controllers_on_q35(env):
+    scsi0, scsi1, sata = (disk_image(env, n) for n in ('scsi0.img', 'scsi1.img', 'sata.img'))
+    controllers = f'''
+    <disk type='file' device='disk'><source file='{scsi0}'/><target dev='sda' bus='scsi'/></disk>
+    <disk type='file' device='disk'>
+      <source file='{scsi1}'/><target dev='sdb' bus='scsi'/>
+      <address type='drive' controller='1' bus='0' target='0' unit='3'/>
+    </disk>
+    <disk type='file' device='disk'><source file='{sata}'/><target dev='sdc' bus='sata'/></disk>
+    <controller type='usb' index='0' model='qemu-xhci' ports='15'/>
+    <controller type='scsi' index='0' model='virtio-scsi'/>
+    <controller type='scsi' index='1' model='virtio-scsi'/>
+    <controller type='sata' index='0'/>
+    <controller type='virtio-serial' index='0' ports='8'/>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'>
+      <model name='pcie-root-port'/><target chassis='1' port='0x10'/>
+    </controller>
+    <controller type='pci' index='2' model='pcie-root-port'>
+      <model name='pcie-root-port'/><target chassis='2' port='0x11'/>
+    </controller>
+    <controller type='pci' index='3' model='pcie-to-pci-bridge'>
+      <model name='pcie-pci-bridge'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </controller>
+    <input type='tablet' bus='usb'/>'''
+    dom = start(env, domain_xml('ctl-q35', 'q35', controllers))
+    dev = devices(qemu_argv(env))
+    assert dev['usb']['driver'] == 'qemu-xhci'
+    assert dev['scsi0']['driver'] == 'virtio-scsi-pci' and dev['scsi1']['driver'] == 'virtio-scsi-pci'
+    assert dev['virtio-serial0'] == {'driver': 'virtio-serial-pci', 'id': 'virtio-serial0', 'max_ports': '8'}
+    assert dev['pci.1'] == {'driver': 'pcie-root-port', 'port': '16', 'chassis': '1', 'id': 'pci.1',
+                            'bus': 'pcie.0'}
+    assert dev['pci.2']['chassis'] == '2'
+    assert dev['pci.3'] == {'driver': 'pcie-pci-bridge', 'id': 'pci.3', 'bus': 'pci.1'}
+    # disks on the controllers their addresses name, the SATA one on q35's own AHCI
+    assert dev['scsi-disk0']['bus'] == 'scsi0.0'
+    assert dev['scsi-disk1']['bus'] == 'scsi1.0' and dev['scsi-disk1']['lun'] == '3'
+    assert dev['sata-disk0']['bus'] == 'ide.2'  # sdc: the third port, as libvirt places it
+    assert dev['input0'] == {'driver': 'usb-tablet', 'id': 'input0', 'bus': 'usb.0'}
+    assert not any(d['driver'] == 'ich9-ahci' for d in dev.values())
+    dom.Destroy(0)
+
+
+def test_usb_defaults_and_ehci_companions(env):
+    # no controller element: libvirt's default USB controller for pc
+    dom = start(env, bare_domain('usb-default', extra_devices="<input type='tablet' bus='usb'/>"))
+    dev = devices(qemu_argv(env))
+    assert dev['usb']['driver'] == 'piix3-usb-uhci'
+    assert dev['input0']['bus'] == 'usb.0'
+    dom.Destroy(0)
+
+    ehci = '''
+    <controller type='usb' index='0' model='ich9-ehci1'/>
+    <controller type='usb' index='0' model='ich9-uhci1'/>
+    <controller type='usb' index='0' model='ich9-uhci2'/>
+    <controller type='usb' index='0' model='ich9-uhci3'/>
+    <controller type='usb' index='1' model='nec-xhci'/>
+    <controller type='pci' index='1' model='pci-bridge'/>
+    <input type='keyboard' bus='usb'><address type='usb' bus='1' port='1'/></input>
+    <input type='mouse' bus='usb'/>'''
+    dom = start(env, domain_xml('usb-ehci', 'pc', ehci))
+    argv = qemu_argv(env)
+    dev = devices(argv)
+    assert dev['usb']['driver'] == 'ich9-usb-ehci1' and dev['usb1']['driver'] == 'nec-usb-xhci'
+    companions = [argv[i + 1] for i, a in enumerate(argv[:-1])
+                  if a == '-device' and argv[i + 1].startswith('ich9-usb-uhci')]
+    assert companions == ['ich9-usb-uhci1,masterbus=usb.0,firstport=0', 'ich9-usb-uhci2,masterbus=usb.0,firstport=2',
+                          'ich9-usb-uhci3,masterbus=usb.0,firstport=4']
+    assert argv.index(companions[0]) > argv.index(next(a for a in argv if a.startswith('ich9-usb-ehci1')))
+    assert dev['pci.1'] == {'driver': 'pci-bridge', 'chassis_nr': '1', 'id': 'pci.1', 'bus': 'pci.0'}
+    assert dev['input0']['bus'] == 'usb1.0' and dev['input1']['bus'] == 'usb.0'
+    dom.Destroy(0)
+
+
+def test_usb_none(env):
+    c = env.connect()
+    dom = start(env, bare_domain('usb-none', extra_devices="<controller type='usb' model='none'/>"))
+    argv = qemu_argv(env)
+    assert not any('usb' in a for a in argv if not a.startswith('guest='))
+    dom.Destroy(0)
+
+    tablet = "<controller type='usb' model='none'/><input type='tablet' bus='usb'/>"
+    dom = env.daemon.domain(c.DomainDefineXML(bare_domain('usb-none-tablet', extra_devices=tablet)))
+    expect_error(dom.Create, 0, fragment='USB is disabled')
+    expect_error(c.DomainCreateXML, bare_domain('usb-none-t2', extra_devices=tablet), 0,
+                 fragment='USB is disabled')
+    assert qemu_pids(env.state_dir) == []
+
+
+@pytest.mark.parametrize('controllers, fragment', [
+    ("<controller type='scsi' index='0' model='buslogic'/>", "SCSI controller model 'buslogic'"),
+    ("<controller type='usb' index='0' model='pci-ohci'/>", "USB controller model 'pci-ohci'"),
+    ("<controller type='pci' index='1' model='pcie-root-port'/>", 'PCI Express'),
+    ("<controller type='pci' index='0' model='pcie-root'/>", "'pcie-root'"),
+    ("<controller type='ide' index='1'/>", 'IDE controller 1'),
+    ("<controller type='ccid' index='0'/>", "controller type 'ccid'"),
+    ("<controller type='usb' index='0' model='none'/><controller type='usb' index='1' model='qemu-xhci'/>",
+     'disables USB'),
+    ("<controller type='scsi' index='0'/><controller type='scsi' index='0'/>", 'more than one'),
+])
+def test_unsupported_controllers_leave_no_qemu(env, controllers, fragment):
+    c = env.connect()
+    dom = env.daemon.domain(c.DomainDefineXML(bare_domain('bad-ctl', extra_devices=controllers)))
+    expect_error(dom.Create, 0, fragment=fragment)
+    assert qemu_pids(env.state_dir) == []
+    assert tuple(dom.GetState(0))[0] != RUNNING
+    # the definition is kept as it was
+    assert 'controller' in str(dom.GetXMLDesc(0))
