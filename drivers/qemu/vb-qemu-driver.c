@@ -2743,6 +2743,19 @@ op_needs_caps (VbOp op)
   }
 }
 
+/* Firmware is chosen by the full machine name, which only qemu knows;
+ * other definitions need no qemu to be defined. */
+static gboolean
+define_needs_caps (GVariant *args)
+{
+  const char *xml;
+  g_autoptr(VbDomainDef) def = NULL;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = vb_domain_def_parse (xml, 0, NULL);
+  return def && (def->os_firmware || vb_qemu_firmware_loader (def));
+}
+
 static void
 vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, GTask *task)
 {
@@ -2766,8 +2779,7 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   case VB_OP_DOMAIN_DEFINE_XML: {
     g_autoptr(VbDomain) dom = NULL;
 
-    /* firmware is chosen by the full machine name, which only qemu knows */
-    if (defer_for_caps (self, op, object, args, task))
+    if (self->caps == NULL && define_needs_caps (args) && defer_for_caps (self, op, object, args, task))
       return;
     dom = domain_define_xml (self, args, &error);
 

@@ -145,6 +145,29 @@ def test_uefi_keep_nvram_and_explicit_loader(env):
 
 
 @requires_ovmf
+def test_uefi_secure_boot_on_request(env, guest):
+    kernel, initrd = guest
+    serial = os.path.join(env.state_dir, 'serial.log')
+    features = "<firmware><feature enabled='yes' name='secure-boot'/><feature enabled='no' name='enrolled-keys'/></firmware>"
+    xml = (guest_domain('sb1', kernel, initrd, serial)
+           .replace("<os>", "<os firmware='efi'>")
+           .replace("machine='pc'>hvm</type>", "machine='q35'>hvm</type>" + features))
+    c = env.connect()
+    dom = env.daemon.domain(c.DomainDefineXML(xml))
+    loader = ET.fromstring(str(dom.GetXMLDesc(0))).find('os').find('loader')
+    assert loader.text == '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd'
+    assert loader.get('secure') == 'yes'
+    dom.Create(0)
+    argv = qemu_argv(env)
+    assert 'smm=on' in argv and 'driver=cfi.pflash01,property=secure,value=on' in argv
+    # no keys enrolled: the unsigned test kernel still boots
+    wait_for(lambda: 'VIRTBUS-GUEST: booted' in open(serial, errors='replace').read(), 180,
+             'the boot marker under Secure Boot OVMF')
+    dom.Destroy(0)
+    dom.Undefine(UNDEFINE_NVRAM)
+
+
+@requires_ovmf
 def test_rom_loader_and_bad_firmware(env):
     c = env.connect()
     dom = start(env, domain_xml('rom1', 'pc', '', "<loader type='rom'>/usr/share/seabios/bios-256k.bin</loader>"))
