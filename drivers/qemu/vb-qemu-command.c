@@ -1221,3 +1221,33 @@ vb_qemu_assign_aliases (VbDomainDef *def)
     }
   }
 }
+
+/* libvirt shows each controller's qemu id in the live XML: the ids the
+ * command line gives them, or the machine's own bus names. */
+void
+vb_qemu_assign_controller_aliases (VbDomainDef *def, const VbQemuCaps *caps)
+{
+  const VbQemuMachine *machine = vb_qemu_caps_lookup_machine (caps, def->os_machine);
+  gboolean q35 = machine && strstr (machine->name, "q35") != NULL;
+
+  for (guint i = 0; def->controllers && i < def->controllers->len; i++) {
+    VbDomainControllerDef *ctl = g_ptr_array_index (def->controllers, i);
+    const char *type = ctl->type ? ctl->type : "";
+    g_autofree char *name = NULL;
+
+    if (ctl->index < 0 || g_strcmp0 (ctl->model, "none") == 0)
+      continue;
+    if (g_str_equal (type, "usb"))
+      name = ctl->index == 0 ? g_strdup ("usb") : g_strdup_printf ("usb%d", ctl->index);
+    else if (g_str_equal (type, "pci"))
+      name = ctl->index == 0 ? g_strdup (q35 ? "pcie.0" : "pci.0") : g_strdup_printf ("pci.%d", ctl->index);
+    else if (g_str_equal (type, "sata"))
+      name = q35 && ctl->index == 0 ? g_strdup ("ide") : g_strdup_printf ("sata%d", ctl->index);
+    else if (g_str_equal (type, "ide"))
+      name = g_strdup ("ide");
+    else if (g_str_equal (type, "scsi") || g_str_equal (type, "virtio-serial"))
+      name = g_strdup_printf ("%s%d", type, ctl->index);
+    if (name)
+      vb_qemu_set_alias (&ctl->info, name);
+  }
+}

@@ -27,6 +27,7 @@ gboolean vb_qemu_interface_uses_tap (const VbDomainInterfaceDef *iface);
  * libvirt style ("virtio-disk0", "net1"), so hot-unplug finds them again,
  * also after a daemon restart. */
 void vb_qemu_assign_aliases (VbDomainDef *def);
+void vb_qemu_assign_controller_aliases (VbDomainDef *def, const VbQemuCaps *caps);
 char *vb_qemu_device_alias (const VbDomainDeviceInfo *info);
 void vb_qemu_set_alias (VbDomainDeviceInfo *info, const char *name);
 /* The first "<prefix>N" no disk or interface of @def uses. */

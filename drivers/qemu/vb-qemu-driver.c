@@ -1539,6 +1539,7 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     return;
   }
   vb_qemu_assign_aliases (owned);
+  vb_qemu_assign_controller_aliases (owned, self->caps);
   if (!fill_firmware (self, owned, &error) || !prepare_nvram (owned, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;

@@ -253,6 +253,14 @@ def test_controllers_on_q35(env):
     assert dev['sata-disk0']['bus'] == 'ide.2'  # sdc: the third port, as libvirt places it
     assert dev['input0'] == {'driver': 'usb-tablet', 'id': 'input0', 'bus': 'usb.0'}
     assert not any(d['driver'] == 'ich9-ahci' for d in dev.values())
+    # the live XML names each controller's qemu id, as libvirt's does
+    live = ET.fromstring(str(dom.GetXMLDesc(0)))
+    aliases = {(c.get('type'), c.get('index')): c.find('alias').get('name')
+               for c in live.find('devices').findall('controller')}
+    assert aliases == {('usb', '0'): 'usb', ('scsi', '0'): 'scsi0', ('scsi', '1'): 'scsi1', ('sata', '0'): 'ide',
+                       ('virtio-serial', '0'): 'virtio-serial0', ('pci', '0'): 'pcie.0', ('pci', '1'): 'pci.1',
+                       ('pci', '2'): 'pci.2', ('pci', '3'): 'pci.3'}
+    assert ET.fromstring(str(dom.GetXMLDesc(2))).find('devices/controller/alias') is None  # inactive
     dom.Destroy(0)
 
 
