@@ -253,7 +253,8 @@ def test_booted_guest_and_hotplug(netenv, tmp_path):
     # hot-plug: a managed tap and an admin's one
     persistent_tap(netenv, 'vqpt2')
     added = SignalRecorder(d.bus, dbus_interface='org.libvirt.Domain', signal_name='DeviceAdded', path=path)
-    hot = eth('52:54:00:6d:00:02', target='vqhot0', source="<ip address='192.168.168.1' prefix='24'/>")
+    hot = eth('52:54:00:6d:00:02', target='vqhot0', source="<ip address='192.168.168.1' prefix='24'/>",
+              extra="<mtu size='1300'/>")
     admin = eth('52:54:00:6d:00:03', target='vqpt2', managed='no')
     d.domain(path).AttachDevice(hot, AFFECT_LIVE)
     d.domain(path).AttachDevice(admin, AFFECT_LIVE)
@@ -262,6 +263,7 @@ def test_booted_guest_and_hotplug(netenv, tmp_path):
     assert targets(live) == ['vqboot0', 'vqhot0', 'vqpt2'], live
     info = link(netenv, 'vqhot0')
     assert is_tap(info) and 'UP' in info['flags'] and 'master' not in info, info
+    assert info['mtu'] == 1300
     assert ('192.168.168.1', 24, None) in addresses(netenv, 'vqhot0')
     assert qemu_holds_tap('vqhot0', 'guest=ethguest') and qemu_holds_tap('vqpt2', 'guest=ethguest')
     # refused before anything is plugged
