@@ -1042,6 +1042,8 @@ vb_domain_interface_def_free (VbDomainInterfaceDef *n)
   vb_bandwidth_free (n->bandwidth);
   vb_vlan_free (n->vlan);
   g_clear_pointer (&n->extra_pre_target, g_ptr_array_unref);
+  g_clear_pointer (&n->host_ips, g_ptr_array_unref);
+  g_clear_pointer (&n->host_routes, g_ptr_array_unref);
   device_info_clear (&n->info);
   g_free (n);
 }
@@ -1050,6 +1052,35 @@ static const char *const iface_types[] = {
   "user", "ethernet", "vhostuser", "server", "client", "mcast", "network",
   "bridge", "internal", "direct", "hostdev", "udp", "vdpa", "null", "vds", NULL,
 };
+
+/* Only the typed copy of what <source> holds: the element itself is kept
+ * whole and written back as given. */
+static gboolean
+iface_host_ip_parse (VbDomainInterfaceDef *n, xmlNode *src, GError **error)
+{
+  for (xmlNode *c = src->children; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE || c->ns != NULL)
+      continue;
+    if (strcmp ((const char *) c->name, "ip") == 0) {
+      VbNetdevIp *ip = vb_netdev_ip_parse (c, error);
+
+      if (ip == NULL)
+        return FALSE;
+      if (n->host_ips == NULL)
+        n->host_ips = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_netdev_ip_free);
+      g_ptr_array_add (n->host_ips, ip);
+    } else if (strcmp ((const char *) c->name, "route") == 0) {
+      VbNetdevRoute *route = vb_netdev_route_parse (c, error);
+
+      if (route == NULL)
+        return FALSE;
+      if (n->host_routes == NULL)
+        n->host_routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_netdev_route_free);
+      g_ptr_array_add (n->host_routes, route);
+    }
+  }
+  return TRUE;
+}
 
 static gboolean
 iface_source_parse (VbDomainInterfaceDef *n, xmlNode *src, GError **error)
@@ -1077,6 +1108,8 @@ iface_source_parse (VbDomainInterfaceDef *n, xmlNode *src, GError **error)
   } else {
     attrs = no_attrs;
   }
+  if (strcmp (n->type, "ethernet") == 0 && !iface_host_ip_parse (n, src, error))
+    return FALSE;
   if (!node_is_simple (src, attrs))
     n->source_node = vb_xml_opaque_copy (src);
   return TRUE;
@@ -1139,6 +1172,8 @@ interface_def_parse (xmlNode *node, GError **error)
       g_free (n->target_managed);
       n->target = prop (c, "dev");
       n->target_managed = prop (c, "managed");
+      if (n->target_managed && !str_in (n->target_managed, (const char *const[]) { "yes", "no", NULL }))
+        return INVALID (error, "<interface>: invalid <target managed='%s'>", n->target_managed), NULL;
     } else if (strcmp (name, "script") == 0) {
       g_free (n->script);
       n->script = prop (c, "path");
@@ -1152,6 +1187,19 @@ interface_def_parse (xmlNode *node, GError **error)
       if (n->extra_pre_target == NULL)
         n->extra_pre_target = opaque_array_new ();
       g_ptr_array_add (n->extra_pre_target, vb_xml_opaque_copy (c));
+    } else if (strcmp (name, "mtu") == 0) {
+      /* typed for the drivers, kept for its place in the output */
+      if (vb_xml_child (node, "mtu") == c) {
+        guint64 size = 0;
+        gboolean present = FALSE;
+
+        if (!vb_xml_prop_uint (c, "size", 10, G_MAXUINT32, &size, &present, error))
+          return NULL;
+        if (!present)
+          return INVALID (error, "<interface>: <mtu> needs a size"), NULL;
+        n->mtu = (guint) size;
+      }
+      device_info_keep (&n->info, c);
     } else if ((r = device_info_take (&n->info, c, error)) != 0) {
       if (r < 0)
         return NULL;

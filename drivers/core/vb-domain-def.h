@@ -137,6 +137,11 @@ typedef struct {
   VbBandwidth *bandwidth;
   VbVlan *vlan;
   GPtrArray *extra_pre_target;  /* ip, route */
+  /* type='ethernet': <ip> and <route> inside <source>, for the host side
+   * of the tap.  Read from source_node, which is what gets written back. */
+  GPtrArray *host_ips;          /* VbNetdevIp*, NULL when none */
+  GPtrArray *host_routes;       /* VbNetdevRoute*, NULL when none */
+  guint mtu;                    /* <mtu size>, 0 when absent; the element stays in info.extra */
   VbDomainDeviceInfo info;      /* driver, link, mtu, … kept in info.extra */
 } VbDomainInterfaceDef;
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "vb-error.h"
 
 /* libvirt keeps profile ids in a 40-byte buffer */
@@ -564,4 +566,172 @@ vb_vlan_equal (const VbVlan *a, const VbVlan *b)
     if (a->tags[i].id != b->tags[i].id || a->tags[i].native_mode != b->tags[i].native_mode)
       return FALSE;
   return TRUE;
+}
+
+/* <ip> and <route> of a domain <interface> ----------------------------------- */
+
+/* Reads an address attribute into its canonical text; NULL when absent (or
+ * malformed, with @error set). */
+static char *
+address_attr (xmlNode *node, const char *attr, GSocketFamily *family, GError **error)
+{
+  g_autofree char *value = vb_xml_prop (node, attr);
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (value == NULL)
+    return NULL;
+  addr = g_inet_address_new_from_string (value);
+  if (addr == NULL) {
+    config_error (error, "<%s>: invalid IP address '%s' in attribute '%s'", (const char *) node->name,
+                  value, attr);
+    return NULL;
+  }
+  *family = g_inet_address_get_family (addr);
+  return g_inet_address_to_string (addr);
+}
+
+static gboolean
+family_matches (xmlNode *node, GSocketFamily family, GError **error)
+{
+  g_autofree char *name = vb_xml_prop (node, "family");
+
+  if (name == NULL)
+    return TRUE;
+  if (strcmp (name, "ipv4") != 0 && strcmp (name, "ipv6") != 0)
+    return config_error (error, "<%s>: unknown family '%s'", (const char *) node->name, name);
+  if ((strcmp (name, "ipv6") == 0) != (family == G_SOCKET_FAMILY_IPV6))
+    return config_error (error, "<%s>: the address is not of family '%s'", (const char *) node->name, name);
+  return TRUE;
+}
+
+void
+vb_netdev_ip_free (VbNetdevIp *ip)
+{
+  if (ip == NULL)
+    return;
+  g_free (ip->address);
+  g_free (ip->peer);
+  g_free (ip);
+}
+
+VbNetdevIp *
+vb_netdev_ip_parse (xmlNode *node, GError **error)
+{
+  g_autoptr(VbNetdevIp) ip = g_new0 (VbNetdevIp, 1);
+  GSocketFamily family = G_SOCKET_FAMILY_INVALID, peer_family = G_SOCKET_FAMILY_INVALID;
+  GError *local = NULL;
+  guint64 prefix = 0;
+  gboolean prefix_set = FALSE;
+
+  ip->address = address_attr (node, "address", &family, &local);
+  if (ip->address == NULL) {
+    if (local == NULL)
+      config_error (&local, "<ip>: missing attribute 'address'");
+    g_propagate_error (error, local);
+    return NULL;
+  }
+  ip->peer = address_attr (node, "peer", &peer_family, &local);
+  if (local != NULL) {
+    g_propagate_error (error, local);
+    return NULL;
+  }
+  if (ip->peer && peer_family != family) {
+    config_error (error, "<ip address='%s' peer='%s'>: address and peer differ in family", ip->address,
+                  ip->peer);
+    return NULL;
+  }
+  if (!family_matches (node, family, error) ||
+      !vb_xml_prop_uint (node, "prefix", 10, family == G_SOCKET_FAMILY_IPV6 ? 128 : 32, &prefix,
+                         &prefix_set, error))
+    return NULL;
+  if (prefix_set) {
+    ip->prefix = (guint) prefix;
+  } else if (family == G_SOCKET_FAMILY_IPV6) {
+    ip->prefix = 64;
+  } else {
+    g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (ip->address);
+    guint8 first = g_inet_address_to_bytes (addr)[0];
+
+    /* the network class of RFC 870, as libvirt defaults it */
+    if (first >= 224) {
+      config_error (error, "<ip address='%s'>: a prefix is needed (no class default)", ip->address);
+      return NULL;
+    }
+    ip->prefix = first < 128 ? 8 : first < 192 ? 16 : 24;
+  }
+  return g_steal_pointer (&ip);
+}
+
+void
+vb_netdev_route_free (VbNetdevRoute *route)
+{
+  if (route == NULL)
+    return;
+  g_free (route->address);
+  g_free (route->gateway);
+  g_free (route);
+}
+
+static int
+netmask_bits (const char *text)
+{
+  g_autoptr(GInetAddress) mask = g_inet_address_new_from_string (text);
+  const guint8 *b;
+  int bits = 0;
+
+  if (mask == NULL || g_inet_address_get_family (mask) != G_SOCKET_FAMILY_IPV4)
+    return -1;
+  b = g_inet_address_to_bytes (mask);
+  while (bits < 32 && (b[bits / 8] & (0x80 >> (bits % 8))))
+    bits++;
+  for (int i = bits; i < 32; i++)
+    if (b[i / 8] & (0x80 >> (i % 8)))
+      return -1;
+  return bits;
+}
+
+VbNetdevRoute *
+vb_netdev_route_parse (xmlNode *node, GError **error)
+{
+  g_autoptr(VbNetdevRoute) r = g_new0 (VbNetdevRoute, 1);
+  GSocketFamily family = G_SOCKET_FAMILY_INVALID, gw_family = G_SOCKET_FAMILY_INVALID;
+  g_autofree char *netmask = vb_xml_prop (node, "netmask");
+  GError *local = NULL;
+  guint64 v = 0;
+  gboolean metric_set = FALSE;
+
+  r->address = address_attr (node, "address", &family, &local);
+  if (r->address != NULL)
+    r->gateway = address_attr (node, "gateway", &gw_family, &local);
+  if (r->gateway == NULL) {
+    if (local == NULL)
+      config_error (&local, "<route>: missing attribute '%s'", r->address ? "gateway" : "address");
+    g_propagate_error (error, local);
+    return NULL;
+  }
+  if (family != gw_family) {
+    config_error (error, "<route address='%s' gateway='%s'>: address and gateway differ in family",
+                  r->address, r->gateway);
+    return NULL;
+  }
+  if (!family_matches (node, family, error) ||
+      !vb_xml_prop_uint (node, "prefix", 10, family == G_SOCKET_FAMILY_IPV6 ? 128 : 32, &v,
+                         &r->prefix_set, error))
+    return NULL;
+  r->prefix = (guint) v;
+  if (netmask) {
+    int bits = netmask_bits (netmask);
+
+    if (r->prefix_set || family == G_SOCKET_FAMILY_IPV6 || bits < 0) {
+      config_error (error, "<route address='%s'>: invalid 'netmask' (IPv4 only, contiguous, not with 'prefix')",
+                    r->address);
+      return NULL;
+    }
+    r->prefix = (guint) bits;
+    r->prefix_set = TRUE;
+  }
+  if (!vb_xml_prop_uint (node, "metric", 10, G_MAXUINT32, &v, &metric_set, error))
+    return NULL;
+  r->metric = metric_set ? (guint) v : 0;
+  return g_steal_pointer (&r);
 }

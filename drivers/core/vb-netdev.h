@@ -121,4 +121,32 @@ void vb_vlan_free (VbVlan *vlan);
 gboolean vb_vlan_equal (const VbVlan *a, const VbVlan *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbVlan, vb_vlan_free)
 
+/* <ip> and <route> of a domain <interface> ----------------------------------- */
+
+/* An address to set on a network device.  For <interface type='ethernet'>
+ * the ones inside <source> go on the host side of the tap (libvirt since
+ * 2.1.0); the ones directly under <interface> describe the guest side. */
+typedef struct _VbNetdevIp {
+  char *address;    /* canonical text */
+  guint prefix;     /* as given, else libvirt's default: IPv4 by class, IPv6 64 */
+  char *peer;       /* the far end of a point-to-point link, or NULL */
+} VbNetdevIp;
+
+/* A static route through @gateway, with <network>'s <route> attributes. */
+typedef struct _VbNetdevRoute {
+  char *address;
+  guint prefix;     /* from prefix= or an IPv4 netmask= */
+  gboolean prefix_set;
+  char *gateway;
+  guint metric;     /* 0: the kernel's default */
+} VbNetdevRoute;
+
+/* Both check the addresses and that they are of one family. */
+VbNetdevIp *vb_netdev_ip_parse (xmlNode *node, GError **error);
+void vb_netdev_ip_free (VbNetdevIp *ip);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbNetdevIp, vb_netdev_ip_free)
+VbNetdevRoute *vb_netdev_route_parse (xmlNode *node, GError **error);
+void vb_netdev_route_free (VbNetdevRoute *route);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbNetdevRoute, vb_netdev_route_free)
+
 G_END_DECLS

@@ -8,9 +8,9 @@
 const char *
 vb_port_type_to_string (VbPortType type)
 {
-  static const char *const names[] = { "network", "bridge", "direct", "hostdev" };
+  static const char *const names[] = { "network", "bridge", "direct", "hostdev", "ethernet" };
 
-  return type <= VB_PORT_TYPE_HOSTDEV ? names[type] : NULL;
+  return type <= VB_PORT_TYPE_ETHERNET ? names[type] : NULL;
 }
 
 const char *
@@ -35,6 +35,8 @@ vb_network_port_free (VbNetworkPort *port)
   vb_virtualport_free (port->virtualport);
   vb_bandwidth_free (port->bandwidth);
   vb_vlan_free (port->vlan);
+  g_clear_pointer (&port->host_ips, g_ptr_array_unref);
+  g_clear_pointer (&port->host_routes, g_ptr_array_unref);
   g_free (port);
 }
 

@@ -32,6 +32,7 @@ typedef enum {
   VB_PORT_TYPE_BRIDGE,  /* tap on an existing host (or OVS) bridge */
   VB_PORT_TYPE_DIRECT,  /* macvtap on a pool device */
   VB_PORT_TYPE_HOSTDEV, /* SR-IOV VF passthrough */
+  VB_PORT_TYPE_ETHERNET, /* a tap on no bridge at all (<interface type='ethernet'>) */
 } VbPortType;
 
 typedef enum {
@@ -66,6 +67,11 @@ typedef struct _VbNetworkPort {
   VbTristate trust_guest_rx_filters;
   VbTristate port_isolated;
   VbMac mac;
+  /* ETHERNET */
+  gboolean tap_existing;        /* the admin's tap (target managed='no'): opened, left as it is */
+  guint mtu;                    /* of the tap we create; 0: the kernel's */
+  GPtrArray *host_ips;          /* VbNetdevIp* for the tap we create, or NULL */
+  GPtrArray *host_routes;       /* VbNetdevRoute* through it, or NULL */
 } VbNetworkPort;
 
 void vb_network_port_free (VbNetworkPort *port);

@@ -90,9 +90,9 @@ vb_net_platform_link_name_by_index (VbNetPlatform *self, int ifindex)
 
 gboolean
 vb_net_platform_addr_add (VbNetPlatform *self, const char *name, const char *address,
-                          guint prefix, GError **error)
+                          guint prefix, const char *peer, GError **error)
 {
-  return self->ops->addr_add (self, name, address, prefix, error);
+  return self->ops->addr_add (self, name, address, prefix, peer, error);
 }
 
 gboolean
@@ -121,6 +121,12 @@ vb_net_platform_tap_create (VbNetPlatform *self, const char *name_template, cons
                             char **out_name, int *out_fd, GError **error)
 {
   return self->ops->tap_create (self, name_template, mac, out_name, out_fd, error);
+}
+
+gboolean
+vb_net_platform_tap_open (VbNetPlatform *self, const char *name, int *out_fd, GError **error)
+{
+  return self->ops->tap_open (self, name, out_fd, error);
 }
 
 gboolean
@@ -359,11 +365,12 @@ nl_link_name_by_index (VbNetPlatform *self, int ifindex)
 
 static gboolean
 build_addr (VbNetPlatform *self, const char *name, const char *address, guint prefix,
-            struct rtnl_addr **out, GError **error)
+            const char *peer, struct rtnl_addr **out, GError **error)
 {
   g_autoptr(NlLink) link = NULL;
   g_autoptr(NlRtAddr) addr = rtnl_addr_alloc ();
   g_autoptr(NlAddr) local = NULL;
+  g_autoptr(NlAddr) remote = NULL;
   int err;
 
   if (!get_link (self, name, &link, error))
@@ -376,7 +383,17 @@ build_addr (VbNetPlatform *self, const char *name, const char *address, guint pr
   nl_addr_set_prefixlen (local, prefix);
   rtnl_addr_set_ifindex (addr, rtnl_link_get_ifindex (link));
   rtnl_addr_set_local (addr, local);
-  if (nl_addr_get_family (local) == AF_INET && prefix < 31) {
+  if (peer != NULL) {
+    if (nl_addr_parse (peer, AF_UNSPEC, &remote) < 0 ||
+        nl_addr_get_family (remote) != nl_addr_get_family (local)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "invalid peer '%s' for %s", peer, address);
+      return FALSE;
+    }
+    nl_addr_set_prefixlen (remote, prefix);
+    err = rtnl_addr_set_peer (addr, remote);
+    if (err < 0)
+      return set_nl_error (error, err, "cannot use peer %s for %s", peer, address);
+  } else if (nl_addr_get_family (local) == AF_INET && prefix < 31) {
     g_autoptr(NlAddr) bcast = nl_addr_clone (local);
     guint8 *bytes = nl_addr_get_binary_addr (bcast);
     guint32 host_bits = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
@@ -396,12 +413,12 @@ build_addr (VbNetPlatform *self, const char *name, const char *address, guint pr
 
 static gboolean
 nl_addr_add (VbNetPlatform *self, const char *name, const char *address, guint prefix,
-             GError **error)
+             const char *peer, GError **error)
 {
   g_autoptr(NlRtAddr) addr = NULL;
   int err;
 
-  if (!build_addr (self, name, address, prefix, &addr, error))
+  if (!build_addr (self, name, address, prefix, peer, &addr, error))
     return FALSE;
   err = rtnl_addr_add (nl_sock (self), addr, NLM_F_EXCL);
   if (err < 0)
@@ -416,7 +433,7 @@ nl_addr_del (VbNetPlatform *self, const char *name, const char *address, guint p
   g_autoptr(NlRtAddr) addr = NULL;
   int err;
 
-  if (!build_addr (self, name, address, prefix, &addr, error))
+  if (!build_addr (self, name, address, prefix, NULL, &addr, error))
     return FALSE;
   err = rtnl_addr_delete (nl_sock (self), addr, 0);
   if (err < 0)
@@ -535,13 +552,19 @@ nl_tap_create (VbNetPlatform *self, const char *name_template, const VbMac *mac,
                  g_strerror (saved));
     return FALSE;
   }
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  /* without IFF_TUN_EXCL the kernel would attach us to a tap of that name
+   * if there is one */
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
   g_strlcpy (ifr.ifr_name, name_template, sizeof (ifr.ifr_name));
   if (ioctl (fd, TUNSETIFF, &ifr) < 0) {
     int saved = errno;
     close (fd);
-    g_set_error (error, VB_ERROR, saved == EBUSY ? VB_ERROR_EXISTS : VB_ERROR_FAILED,
-                 "cannot create tap '%s': %s", name_template, g_strerror (saved));
+    if (saved == EBUSY)
+      g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "cannot create tap '%s': a network device of that name exists",
+                   name_template);
+    else
+      g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot create tap '%s': %s", name_template,
+                   g_strerror (saved));
     return FALSE;
   }
   if (mac != NULL && !set_link_mac (self, ifr.ifr_name, mac, error)) {
@@ -549,6 +572,55 @@ nl_tap_create (VbNetPlatform *self, const char *name_template, const VbMac *mac,
     return FALSE;
   }
   *out_name = g_strdup (ifr.ifr_name);
+  *out_fd = fd;
+  return TRUE;
+}
+
+static gboolean
+nl_tap_open (VbNetPlatform *self, const char *name, int *out_fd, GError **error)
+{
+  struct ifreq ifr = { 0 };
+  int fd;
+
+  if (strlen (name) >= IFNAMSIZ) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface name '%s' is too long", name);
+    return FALSE;
+  }
+  if (!vb_net_platform_link_exists (self, name)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "tap device '%s' does not exist", name);
+    return FALSE;
+  }
+  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "cannot open /dev/net/tun: %s", g_strerror (saved));
+    return FALSE;
+  }
+  /* the flags must match the device's, or the kernel refuses (EINVAL):
+   * a tun (IP-level) device, a multi-queue tap or any other kind of link */
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  g_strlcpy (ifr.ifr_name, name, sizeof (ifr.ifr_name));
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0) {
+    int saved = errno;
+    close (fd);
+    if (saved == EINVAL)
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                   "network device '%s' is not a single-queue tap device", name);
+    else if (saved == EBUSY)
+      g_set_error (error, VB_ERROR, VB_ERROR_BUSY, "tap device '%s' is in use by another process", name);
+    else
+      g_set_error (error, VB_ERROR, saved == EPERM ? VB_ERROR_PERMISSION_DENIED : VB_ERROR_FAILED,
+                   "cannot open tap device '%s': %s", name, g_strerror (saved));
+    return FALSE;
+  }
+  /* the tap may have gone since the look-up, and TUNSETIFF then made a new
+   * one: that one is not persistent, and goes with our fd */
+  if (ioctl (fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_PERSIST)) {
+    close (fd);
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "tap device '%s' does not exist (or is not persistent)",
+                 name);
+    return FALSE;
+  }
   *out_fd = fd;
   return TRUE;
 }
@@ -709,6 +781,7 @@ static const VbNetPlatformOps nl_ops = {
   .route_add = nl_route_add,
   .shape_egress = nl_shape_egress,
   .tap_create = nl_tap_create,
+  .tap_open = nl_tap_open,
   .macvtap_create = nl_macvtap_create,
   .sysctl_get = nl_sysctl_get,
   .sysctl_set = nl_sysctl_set,

@@ -61,9 +61,11 @@ typedef struct {
   gboolean (*link_query) (VbNetPlatform *self, const char *name, VbLinkInfo *info, GError **error);
   char *(*link_name_by_index) (VbNetPlatform *self, int ifindex);
   /* @address without prefix; IPv4 gets its broadcast address, IPv6 skips DAD
-   * (the address is ours alone on a fresh bridge and dnsmasq binds at once) */
+   * (the address is ours alone on a fresh bridge and dnsmasq binds at once).
+   * With a @peer (IPv4 only) the link is point-to-point and @prefix is the
+   * peer's. */
   gboolean (*addr_add) (VbNetPlatform *self, const char *name, const char *address, guint prefix,
-                        GError **error);
+                        const char *peer, GError **error);
   gboolean (*addr_del) (VbNetPlatform *self, const char *name, const char *address, guint prefix,
                         GError **error);
   /* A static route to @dest/@prefix through @gateway on @name (metric 0:
@@ -78,9 +80,16 @@ typedef struct {
   gboolean (*shape_egress) (VbNetPlatform *self, const char *name, guint64 average, guint64 peak,
                             guint64 burst, GError **error);
   /* A tap with IFF_VNET_HDR, named from @name_template ("vnet%d" or a fixed
-   * name); returns its queue fd and the name the kernel gave it. */
+   * name); returns its queue fd and the name the kernel gave it.  A name
+   * taken already is VB_ERROR_EXISTS: a tap that outlives its guest (a
+   * persistent one) is never taken over by mistake. */
   gboolean (*tap_create) (VbNetPlatform *self, const char *name_template, const VbMac *mac,
                           char **out_name, int *out_fd, GError **error);
+  /* Opens the existing persistent tap @name (made by an admin) with
+   * IFF_VNET_HDR, changing nothing else.  VB_ERROR_NOT_FOUND when there is
+   * none; VB_ERROR_INVALID_CONFIG when @name is not a single-queue tap;
+   * VB_ERROR_BUSY when another process has it open. */
+  gboolean (*tap_open) (VbNetPlatform *self, const char *name, int *out_fd, GError **error);
   /* A macvtap in @mode on @parent; returns the opened /dev/tapN. */
   gboolean (*macvtap_create) (VbNetPlatform *self, const char *name_template, const char *parent,
                               VbMacvtapMode mode, const VbMac *mac, char **out_name, int *out_fd,
@@ -113,7 +122,7 @@ gboolean vb_net_platform_link_query (VbNetPlatform *self, const char *name, VbLi
 gboolean vb_net_platform_link_exists (VbNetPlatform *self, const char *name);
 char *vb_net_platform_link_name_by_index (VbNetPlatform *self, int ifindex);
 gboolean vb_net_platform_addr_add (VbNetPlatform *self, const char *name, const char *address,
-                                   guint prefix, GError **error);
+                                   guint prefix, const char *peer, GError **error);
 gboolean vb_net_platform_addr_del (VbNetPlatform *self, const char *name, const char *address,
                                    guint prefix, GError **error);
 gboolean vb_net_platform_route_add (VbNetPlatform *self, const char *name, const char *dest,
@@ -124,6 +133,8 @@ gboolean vb_net_platform_shape_egress (VbNetPlatform *self, const char *name, gu
 gboolean vb_net_platform_tap_create (VbNetPlatform *self, const char *name_template,
                                      const VbMac *mac, char **out_name, int *out_fd,
                                      GError **error);
+gboolean vb_net_platform_tap_open (VbNetPlatform *self, const char *name, int *out_fd,
+                                   GError **error);
 gboolean vb_net_platform_macvtap_create (VbNetPlatform *self, const char *name_template,
                                          const char *parent, VbMacvtapMode mode, const VbMac *mac,
                                          char **out_name, int *out_fd, GError **error);

@@ -757,7 +757,8 @@ kernel_setup (VbNetworkDriver *self, gboolean fwd_claim[2], const VbNetworkDef *
     int prefix = vb_net_ip_prefix (ip);
 
     if (prefix < 0 ||
-        !vb_net_platform_addr_add (self->kplatform, def->bridge_name, ip->address, (guint) prefix, error)) {
+        !vb_net_platform_addr_add (self->kplatform, def->bridge_name, ip->address, (guint) prefix, NULL,
+                                  error)) {
       if (prefix < 0)
         g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "network '%s': no prefix for %s",
                      def->name, ip->address);
@@ -1737,11 +1738,82 @@ lookup_running (VbNetworkDriver *self, const char *name, GError **error)
   return net;
 }
 
+/* The host side of a tap on no bridge: what the guest reaches through it
+ * is up to these addresses and routes (and to the admin's firewall). */
+static gboolean
+configure_ethernet (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname,
+                    GError **error)
+{
+  if (port->mtu > 0 && !vb_net_platform_link_set_mtu (self->platform, ifname, port->mtu, error))
+    return FALSE;
+  if (!apply_bandwidth (self->platform, port->bandwidth, ifname, error))
+    return FALSE;
+  for (guint i = 0; port->host_ips && i < port->host_ips->len; i++) {
+    const VbNetdevIp *ip = g_ptr_array_index (port->host_ips, i);
+
+    if (!vb_net_platform_addr_add (self->platform, ifname, ip->address, ip->prefix, ip->peer, error))
+      return FALSE;
+  }
+  /* a route's gateway must be reachable, which needs the link up */
+  if (!vb_net_platform_link_set_up (self->platform, ifname, TRUE, error))
+    return FALSE;
+  for (guint i = 0; port->host_routes && i < port->host_routes->len; i++) {
+    const VbNetdevRoute *r = g_ptr_array_index (port->host_routes, i);
+
+    if (!r->prefix_set) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "<route address='%s'> needs a prefix or netmask",
+                   r->address);
+      return FALSE;
+    }
+    if (!vb_net_platform_route_add (self->platform, ifname, r->address, r->prefix, r->gateway, r->metric,
+                                    error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+plug_ethernet (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname_hint,
+               char **out_ifname, int *out_fd, GError **error)
+{
+  VbMac tap_mac = port->mac;
+
+  if (port->tap_existing) {
+    /* the admin made it and set it up: libvirt's managed='no' promise is
+     * that nothing about it changes, so only its fd is taken */
+    if (ifname_hint == NULL) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
+                           "an existing tap (target managed='no') must be named by <target dev>");
+      return FALSE;
+    }
+    if (!vb_net_platform_tap_open (self->platform, ifname_hint, out_fd, error))
+      return FALSE;
+    *out_ifname = g_strdup (ifname_hint);
+    return TRUE;
+  }
+  /* as on a bridge, the host side differs from the guest's MAC by its
+   * first byte */
+  tap_mac.bytes[0] = 0xfe;
+  if (!vb_net_platform_tap_create (self->platform, ifname_hint ? ifname_hint : "vnet%d", &tap_mac, out_ifname,
+                                   out_fd, error))
+    return FALSE;
+  if (!configure_ethernet (self, port, *out_ifname, error)) {
+    vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
+    close (*out_fd);
+    *out_fd = -1;
+    g_clear_pointer (out_ifname, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 plug_device (VbNetworkDriver *self, const VbNetworkPort *port, guint mtu, const char *ifname_hint,
              char **out_ifname, int *out_fd, GError **error)
 {
   switch (port->type) {
+  case VB_PORT_TYPE_ETHERNET:
+    return plug_ethernet (self, port, ifname_hint, out_ifname, out_fd, error);
   case VB_PORT_TYPE_NETWORK:
   case VB_PORT_TYPE_BRIDGE: {
     VbMac tap_mac = port->mac;
@@ -1846,9 +1918,10 @@ vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port, const 
 {
   *out_ifname = NULL;
   *out_fd = -1;
-  if (port->type != VB_PORT_TYPE_BRIDGE && port->type != VB_PORT_TYPE_DIRECT) {
+  if (port->type != VB_PORT_TYPE_BRIDGE && port->type != VB_PORT_TYPE_DIRECT &&
+      port->type != VB_PORT_TYPE_ETHERNET) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                         "only bridge and direct devices can be plugged outside a network");
+                         "only bridge, direct and ethernet devices can be plugged outside a network");
     return FALSE;
   }
   if (port->type == VB_PORT_TYPE_BRIDGE && !vb_net_platform_link_exists (self->platform, port->bridge_name)) {
@@ -1859,7 +1932,8 @@ vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port, const 
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "network device '%s' does not exist", port->dev);
     return FALSE;
   }
-  return check_bandwidth (port->bandwidth, port->bridge_name ? port->bridge_name : port->dev, error) &&
+  return check_bandwidth (port->bandwidth,
+                          port->bridge_name ? port->bridge_name : port->dev ? port->dev : "ethernet", error) &&
          plug_device (self, port, 0, ifname_hint, out_ifname, out_fd, error);
 }
 

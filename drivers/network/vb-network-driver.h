@@ -78,11 +78,14 @@ gboolean vb_network_driver_port_allocate (VbNetworkDriver *self, const char *net
 void vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
                                      const char *ifname);
 
-/* A guest NIC outside any virtual network (<interface type='bridge'> or
- * type='direct'): creates the device for @port, which the caller resolved
- * itself (type VB_PORT_TYPE_BRIDGE with bridge_name, or
- * VB_PORT_TYPE_DIRECT with dev and macvtap_mode; mac and bandwidth as
- * for any port), and charges nothing.  Same outputs as _port_allocate. */
+/* A guest NIC outside any virtual network (<interface type='bridge'>,
+ * 'direct' or 'ethernet'): creates the device for @port, which the caller
+ * resolved itself (type VB_PORT_TYPE_BRIDGE with bridge_name,
+ * VB_PORT_TYPE_DIRECT with dev and macvtap_mode, or VB_PORT_TYPE_ETHERNET
+ * with its mtu, host_ips and host_routes; mac and bandwidth as for any
+ * port), and charges nothing.  An ethernet port with tap_existing opens
+ * the persistent tap @ifname_hint instead and changes nothing on it; the
+ * caller must then never _unplug it.  Same outputs as _port_allocate. */
 gboolean vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port,
                                  const char *ifname_hint, char **out_ifname, int *out_fd,
                                  GError **error);

@@ -714,7 +714,17 @@ gboolean
 vb_qemu_interface_uses_tap (const VbDomainInterfaceDef *iface)
 {
   return g_strcmp0 (iface->type, "network") == 0 || g_strcmp0 (iface->type, "bridge") == 0 ||
-         g_strcmp0 (iface->type, "direct") == 0;
+         g_strcmp0 (iface->type, "direct") == 0 || g_strcmp0 (iface->type, "ethernet") == 0;
+}
+
+guint
+vb_qemu_interface_guest_mtu (const VbDomainInterfaceDef *iface)
+{
+  /* only an ethernet tap is given the <mtu> on the host side (the others
+   * follow their bridge), and only virtio-net can tell the guest */
+  if (g_strcmp0 (iface->type, "ethernet") != 0 || g_strcmp0 (iface->model, "virtio") != 0)
+    return 0;
+  return iface->mtu;
 }
 
 static gboolean
@@ -747,6 +757,8 @@ add_interface (Cmd *cmd, const VbDomainInterfaceDef *iface, guint n, int tap_fd,
     opt (cmd, "-netdev", "user,id=host%s", alias);
   }
   g_string_append_printf (dev, "%s,netdev=host%s,id=%s,mac=%s", device, alias, alias, mac);
+  if (vb_qemu_interface_guest_mtu (iface) > 0)
+    g_string_append_printf (dev, ",host_mtu=%u", vb_qemu_interface_guest_mtu (iface));
   append_bootindex (dev, &iface->info);
   opt (cmd, "-device", "%s", dev->str);
   return TRUE;

@@ -19,9 +19,12 @@ G_BEGIN_DECLS
 GStrv vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_fd,
                              const char *pid_path, const int *tap_fds, GError **error);
 
-/* Network, bridge and direct interfaces: a tap or macvtap the driver
- * creates and passes to qemu as an open fd. */
+/* Network, bridge, direct and ethernet interfaces: a tap or macvtap the
+ * driver creates (or, for an ethernet one with managed='no', opens) and
+ * passes to qemu as an open fd. */
 gboolean vb_qemu_interface_uses_tap (const VbDomainInterfaceDef *iface);
+/* The MTU the NIC announces to the guest (virtio-net's host_mtu); 0: none. */
+guint vb_qemu_interface_guest_mtu (const VbDomainInterfaceDef *iface);
 
 /* qemu device ids are the devices' <alias name=…> in the live definition,
  * libvirt style ("virtio-disk0", "net1"), so hot-unplug finds them again,

@@ -70,7 +70,8 @@ G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
 typedef struct {
   char *alias;          /* qemu id ("net0"): hot-unplug finds it by this */
   char *ifname;         /* the tap or macvtap */
-  VbNetworkPort *port;  /* NULL for type bridge/direct: nothing charged */
+  VbNetworkPort *port;  /* NULL for type bridge/direct/ethernet: nothing charged */
+  gboolean borrowed;    /* an admin's tap (ethernet, managed='no'): never deleted */
 } QemuNic;
 
 static void
@@ -345,7 +346,7 @@ remove_save_image (VbQemuDriver *self, VbDomain *dom)
 static void
 nic_release (VbQemuDriver *self, QemuNic *nic)
 {
-  if (self->net == NULL)
+  if (self->net == NULL || nic->borrowed)
     return;
   if (nic->port)
     vb_network_driver_port_release (self->net, nic->port, nic->ifname);
@@ -432,7 +433,39 @@ iface_show_actual (VbDomainInterfaceDef *iface, const QemuNic *nic)
   iface->bandwidth = port->bandwidth ? vb_bandwidth_copy (port->bandwidth) : NULL;
 }
 
-/* Creates the device of one network/bridge/direct interface. */
+static gboolean
+iface_tap_is_existing (const VbDomainInterfaceDef *iface)
+{
+  return g_strcmp0 (iface->type, "ethernet") == 0 && g_strcmp0 (iface->target_managed, "no") == 0;
+}
+
+/* What <interface type='ethernet'> can ask of us.  An admin's tap
+ * (managed='no') is used exactly as it is: what would have to change it
+ * (host addresses, routes, MTU, shaping) is refused, not left on a device
+ * that outlives the guest. */
+static gboolean
+check_ethernet (VbDomain *dom, const VbDomainInterfaceDef *iface, const char *alias, GError **error)
+{
+  const char *what = NULL;
+
+  if (!iface_tap_is_existing (iface))
+    return TRUE;
+  if (iface->target == NULL)
+    what = "no <target dev>: managed='no' needs the name of an existing tap";
+  else if (iface->host_ips || iface->host_routes)
+    what = "<source> addresses or routes would change the admin's tap (managed='no')";
+  else if (iface->mtu)
+    what = "an <mtu> would change the admin's tap (managed='no')";
+  else if (iface->bandwidth)
+    what = "<bandwidth> would change the admin's tap (managed='no')";
+  if (what == NULL)
+    return TRUE;
+  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s': %s", alias,
+               vb_domain_get_name (dom), what);
+  return FALSE;
+}
+
+/* Creates the device of one network/bridge/direct/ethernet interface. */
 static QemuNic *
 plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
                 GError **error)
@@ -449,8 +482,20 @@ plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, 
                  vb_domain_get_name (dom));
     return NULL;
   }
-  /* names under these prefixes are ours to hand out, as in libvirt */
-  if (hint && (g_str_has_prefix (hint, "vnet") || g_str_has_prefix (hint, "macvtap")))
+  /* <script> and <downscript> would run any program the XML names, with
+   * the daemon's privileges (root on the system bus), on behalf of anyone
+   * allowed to define a domain; the host side is configured through
+   * <source><ip>/<route> and the tap's MTU instead. */
+  if (iface->script || iface->downscript) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "interface %s of '%s': <%s> is not supported: it would run a program as the daemon", alias,
+                 vb_domain_get_name (dom), iface->script ? "script" : "downscript");
+    return NULL;
+  }
+  /* names under these prefixes are ours to hand out, as in libvirt; an
+   * admin's own tap keeps the name it has */
+  if (hint && (g_str_has_prefix (hint, "vnet") || g_str_has_prefix (hint, "macvtap")) &&
+      !iface_tap_is_existing (iface))
     hint = NULL;
   if (g_str_equal (iface->type, "network")) {
     VbPortRequest req = {
@@ -478,6 +523,14 @@ plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, 
     if (g_str_equal (iface->type, "bridge")) {
       local.type = VB_PORT_TYPE_BRIDGE;
       local.bridge_name = iface->bridge;
+    } else if (g_str_equal (iface->type, "ethernet")) {
+      if (!check_ethernet (dom, iface, alias, error))
+        return NULL;
+      local.type = VB_PORT_TYPE_ETHERNET;
+      local.tap_existing = iface_tap_is_existing (iface);
+      local.mtu = iface->mtu;
+      local.host_ips = iface->host_ips;
+      local.host_routes = iface->host_routes;
     } else {
       local.type = VB_PORT_TYPE_DIRECT;
       local.dev = iface->dev;
@@ -498,6 +551,7 @@ plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, 
   nic->alias = g_steal_pointer (&alias);
   nic->ifname = ifname;
   nic->port = g_steal_pointer (&port);
+  nic->borrowed = iface_tap_is_existing (iface);
   return nic;
 }
 
@@ -548,6 +602,8 @@ nics_save (GKeyFile *kf, GPtrArray *nics)
     char uuid[VB_UUID_STRING_LEN + 1];
 
     g_key_file_set_string (kf, group, "ifname", nic->ifname);
+    if (nic->borrowed)
+      g_key_file_set_boolean (kf, group, "borrowed", TRUE);
     if (port == NULL)
       continue;
     vb_uuid_format (&port->network_uuid, uuid);
@@ -582,6 +638,7 @@ nics_load (GKeyFile *kf)
     nic = g_new0 (QemuNic, 1);
     nic->alias = g_strdup (groups[i] + strlen (NIC_GROUP_PREFIX));
     nic->ifname = g_key_file_get_string (kf, groups[i], "ifname", NULL);
+    nic->borrowed = g_key_file_get_boolean (kf, groups[i], "borrowed", NULL);
     g_ptr_array_add (nics, nic);
     if (!g_key_file_has_key (kf, groups[i], "network", NULL))
       continue;
@@ -1878,7 +1935,7 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
 
     if ((g_strcmp0 (iface->type, "user") != 0 && !tap) || device == NULL) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                           "live attach supports interfaces of type user, network, bridge and direct "
+                           "live attach supports interfaces of type user, network, bridge, direct and ethernet "
                            "(virtio, e1000, e1000e, rtl8139)");
       attach_free (a);
       return FALSE;
@@ -1901,8 +1958,13 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
     } else {
       backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'user'>, 'id': <%s>}", a->backend));
     }
-    device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>}",
-                                                           device, a->alias, a->backend, mac));
+    if (vb_qemu_interface_guest_mtu (iface) > 0)
+      device_args = vb_qemu_json_args (g_variant_new_parsed (
+        "{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>, 'host_mtu': <%u>}", device, a->alias, a->backend,
+        mac, vb_qemu_interface_guest_mtu (iface)));
+    else
+      device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>}",
+                                                             device, a->alias, a->backend, mac));
   }
   vb_qemu_set_alias (info, a->alias);
   a->task = g_object_ref (task);
@@ -2338,8 +2400,12 @@ reattach_one (VbQemuDriver *self, const char *key)
      * macvtaps outlive it; the recount after re-attach leaves its
      * ports uncharged. */
     g_message ("QEMU driver: domain %s (pid %d) is no longer running", key, pid);
-    for (guint i = 0; self->net && i < nics->len; i++)
-      vb_network_driver_unplug (self->net, ((QemuNic *) g_ptr_array_index (nics, i))->ifname);
+    for (guint i = 0; self->net && i < nics->len; i++) {
+      QemuNic *nic = g_ptr_array_index (nics, i);
+
+      if (!nic->borrowed)
+        vb_network_driver_unplug (self->net, nic->ifname);
+    }
     vb_config_store_delete_status (self->store, key, NULL);
     if (qmp)
       g_unlink (qmp);

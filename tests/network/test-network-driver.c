@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/if_tun.h>
 
 #include "vb-error.h"
 #include "vb-network-driver.h"
@@ -1051,6 +1056,103 @@ test_host_bridge (Fixture *f, gconstpointer data)
   call_fails (f, VB_OP_NETWORK_CREATE, missing, g_variant_new ("()"), VB_ERROR_INVALID_CONFIG);
 }
 
+/* What an admin does with `ip tuntap add`: a tap that outlives its fd. */
+static void
+persistent_tap (const char *name)
+{
+  struct ifreq ifr = { 0 };
+  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  g_strlcpy (ifr.ifr_name, name, sizeof (ifr.ifr_name));
+  g_assert_cmpint (ioctl (fd, TUNSETIFF, &ifr), ==, 0);
+  g_assert_cmpint (ioctl (fd, TUNSETPERSIST, 1), ==, 0);
+  close (fd);
+}
+
+static void
+plug_fails (Fixture *f, const VbNetworkPort *port, const char *name, int code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ifname = NULL;
+  int fd = -1;
+
+  g_assert_false (vb_network_driver_plug (f->owner->net, port, name, &ifname, &fd, &error));
+  g_assert_error (error, VB_ERROR, code);
+  g_assert_null (ifname);
+  g_assert_cmpint (fd, ==, -1);
+}
+
+/* <interface type='ethernet'>: a tap of ours, configured and on no bridge,
+ * and an admin's persistent tap, opened as it is and never deleted. */
+static void
+test_ethernet_port (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ips = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_netdev_ip_free);
+  g_autoptr(GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_netdev_route_free);
+  VbNetdevIp *ip = g_new0 (VbNetdevIp, 1);
+  VbNetdevRoute *route = g_new0 (VbNetdevRoute, 1);
+  VbNetworkPort port = { .type = VB_PORT_TYPE_ETHERNET, .mtu = 1450 };
+  VbNetworkPort admin = { .type = VB_PORT_TYPE_ETHERNET, .tap_existing = TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ifname = NULL;
+  g_autofree char *admin_name = NULL;
+  g_autofree char *details = NULL;
+  g_autofree char *addrs = NULL;
+  g_autofree char *table = NULL;
+  int fd = -1, admin_fd = -1;
+
+  ip->address = g_strdup ("10.8.0.1");
+  ip->prefix = 32;
+  ip->peer = g_strdup ("10.8.0.2");
+  g_ptr_array_add (ips, ip);
+  route->address = g_strdup ("10.9.0.0");
+  route->prefix = 16;
+  route->prefix_set = TRUE;
+  route->gateway = g_strdup ("10.8.0.2");
+  g_ptr_array_add (routes, route);
+  port.host_ips = ips;
+  port.host_routes = routes;
+  g_assert_true (vb_mac_parse ("52:54:00:01:02:03", &port.mac, NULL));
+
+  g_assert_true (vb_network_driver_plug (f->owner->net, &port, "vbeth0", &ifname, &fd, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ifname, ==, "vbeth0");
+  details = link_details ("vbeth0");
+  g_assert_nonnull (strstr (details, "tun type tap"));
+  g_assert_nonnull (strstr (details, "mtu 1450"));
+  g_assert_nonnull (strstr (details, "fe:54:00:01:02:03"));
+  g_assert_nonnull (strstr (details, ",UP"));
+  g_assert_null (strstr (details, "master"));
+  addrs = run_cmd ("ip -o addr show dev vbeth0");
+  g_assert_nonnull (strstr (addrs, "10.8.0.1 peer 10.8.0.2/32"));
+  table = run_cmd ("ip route show dev vbeth0");
+  g_assert_nonnull (strstr (table, "10.9.0.0/16 via 10.8.0.2"));
+  /* a name that is taken is never taken over */
+  plug_fails (f, &port, "vbeth0", VB_ERROR_EXISTS);
+  close (fd);
+  vb_network_driver_unplug (f->owner->net, ifname);
+  g_assert_false (link_exists ("vbeth0"));
+  assert_clean (f);
+
+  persistent_tap ("vbadm0");
+  g_free (f->before);
+  f->before = snapshot ();
+  g_assert_true (vb_network_driver_plug (f->owner->net, &admin, "vbadm0", &admin_name, &admin_fd, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (admin_name, ==, "vbadm0");
+  plug_fails (f, &admin, "vbadm0", VB_ERROR_BUSY);
+  close (admin_fd);
+  /* nothing about it changed, and it stays */
+  assert_clean (f);
+  plug_fails (f, &admin, "vbnosuch0", VB_ERROR_NOT_FOUND);
+  plug_fails (f, &admin, "lo", VB_ERROR_INVALID_CONFIG);
+  plug_fails (f, &admin, NULL, VB_ERROR_INVALID_CONFIG);
+  assert_clean (f);
+  run_ok ("ip link del vbadm0");
+}
+
 static const char vepa_xml[] =
   "<network><name>vepanet</name><forward mode='vepa'>"
   "<interface dev='vbpa0'/><interface dev='vbpa1'/></forward></network>";
@@ -1522,6 +1624,7 @@ run_tests (int argc, char **argv)
   ADD ("/network/pool/passthrough", test_pool_passthrough);
   ADD ("/network/port/tap", test_tap_port);
   ADD ("/network/host-bridge", test_host_bridge);
+  ADD ("/network/port/ethernet", test_ethernet_port);
   ADD ("/network/port/bandwidth", test_bandwidth);
   ADD ("/network/perf/nat-start-stop", test_perf_start_stop);
   ADD ("/network/update", test_update);

@@ -267,6 +267,75 @@ test_copy_and_mac (void)
   vb_util_set_deterministic (FALSE);
 }
 
+/* <interface type='ethernet'>: the host side's addresses and routes inside
+ * <source>, the target's managed attribute and the <mtu> are typed for the
+ * driver, and the XML is written back as given. */
+static void
+test_ethernet_interface (void)
+{
+  const char *xml = DOMAIN ("<interface type='ethernet'><mac address='52:54:00:00:00:01'/>"
+                            "<source><ip address='192.168.1.1' prefix='24'/><ip address='10.0.0.1' peer='10.0.0.2'/>"
+                            "<ip address='fd00::1'/>"
+                            "<route family='ipv4' address='192.168.2.0' netmask='255.255.255.0' gateway='192.168.1.2' metric='5'/>"
+                            "<route address='192.168.3.0' gateway='192.168.1.2'/>\n      </source>"
+                            "<target dev='tap0' managed='no'/><model type='virtio'/><mtu size='1400'/></interface>");
+  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+  VbDomainInterfaceDef *nic = g_ptr_array_index (def->interfaces, 0);
+  const VbNetdevIp *ip;
+  const VbNetdevRoute *route;
+  g_autofree char *a = vb_domain_def_format (def, 0);
+  g_autofree char *b = vb_domain_def_format (copy, 0);
+
+  g_assert_cmpstr (nic->target, ==, "tap0");
+  g_assert_cmpstr (nic->target_managed, ==, "no");
+  g_assert_cmpuint (nic->mtu, ==, 1400);
+  g_assert_cmpuint (nic->host_ips->len, ==, 3);
+  ip = g_ptr_array_index (nic->host_ips, 0);
+  g_assert_cmpstr (ip->address, ==, "192.168.1.1");
+  g_assert_cmpuint (ip->prefix, ==, 24);
+  g_assert_null (ip->peer);
+  /* no prefix: by class for IPv4, 64 for IPv6 */
+  ip = g_ptr_array_index (nic->host_ips, 1);
+  g_assert_cmpstr (ip->peer, ==, "10.0.0.2");
+  g_assert_cmpuint (ip->prefix, ==, 8);
+  ip = g_ptr_array_index (nic->host_ips, 2);
+  g_assert_cmpuint (ip->prefix, ==, 64);
+  g_assert_cmpuint (nic->host_routes->len, ==, 2);
+  route = g_ptr_array_index (nic->host_routes, 0);
+  g_assert_cmpstr (route->address, ==, "192.168.2.0");
+  g_assert_true (route->prefix_set);
+  g_assert_cmpuint (route->prefix, ==, 24);
+  g_assert_cmpstr (route->gateway, ==, "192.168.1.2");
+  g_assert_cmpuint (route->metric, ==, 5);
+  route = g_ptr_array_index (nic->host_routes, 1);
+  g_assert_false (route->prefix_set);
+  g_assert_nonnull (strstr (a, "<route address='192.168.3.0' gateway='192.168.1.2'/>\n      </source>"));
+  g_assert_nonnull (strstr (a, "<mtu size='1400'/>"));
+  g_assert_nonnull (strstr (a, "<target dev='tap0' managed='no'/>"));
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (((VbDomainInterfaceDef *) g_ptr_array_index (copy->interfaces, 0))->host_ips->len, ==, 3);
+
+  /* only ethernet's <source> carries them */
+  {
+    g_autoptr(VbDomainDef) other = parse_ok (DOMAIN ("<interface type='bridge'><source bridge='br0'/></interface>"));
+
+    g_assert_null (((VbDomainInterfaceDef *) g_ptr_array_index (other->interfaces, 0))->host_ips);
+  }
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip address='300.1.1.1'/></source></interface>"), "300.1.1.1");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip prefix='24'/></source></interface>"), "address");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip address='10.0.0.1' prefix='33'/></source></interface>"), "prefix");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip address='10.0.0.1' peer='fd00::2'/></source></interface>"), "family");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip address='10.0.0.1' family='ipv6'/></source></interface>"), "family");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><ip address='224.0.0.5'/></source></interface>"), "prefix");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><route address='10.1.0.0' prefix='16'/></source></interface>"), "gateway");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><route address='10.1.0.0' gateway='fd00::1'/></source></interface>"), "family");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><source><route address='10.1.0.0' netmask='255.0.255.0' gateway='10.0.0.1'/></source></interface>"), "netmask");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><target dev='t' managed='perhaps'/></interface>"), "managed");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><mtu size='big'/></interface>"), "size");
+  assert_invalid (DOMAIN ("<interface type='ethernet'><mtu/></interface>"), "size");
+}
+
 /* Elements libvirt's schema allows but the model does not type are kept
  * and written back at their place; elements outside the schema are
  * dropped, as libvirt drops them.  Both are deliberate, and this test says
@@ -323,6 +392,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
   g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
+  g_test_add_func ("/domain-def/ethernet-interface", test_ethernet_interface);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
   return g_test_run ();
 }
