@@ -2311,6 +2311,59 @@ domain_set_metadata (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError *
   return TRUE;
 }
 
+static char *
+own_nvram_path (VbQemuDriver *self, const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("%s_VARS.fd", name);
+
+  return g_build_filename (self->nvram_dir, file, NULL);
+}
+
+/* A variable store we named after the domain follows it to its new name,
+ * or the next define of the old name would inherit the guest's boot
+ * entries and keys.  One the user placed elsewhere stays where it is. */
+static gboolean
+rename_own_nvram (VbQemuDriver *self, const VbDomainDef *old_def, VbDomainDef *new_def, gboolean *out_moved,
+                  GError **error)
+{
+  g_autofree char *current = nvram_file (old_def);
+  g_autofree char *ours = own_nvram_path (self, old_def->name);
+  g_autofree char *renamed = NULL;
+
+  *out_moved = FALSE;
+  if (current == NULL || !g_str_equal (current, ours))
+    return TRUE;
+  renamed = own_nvram_path (self, new_def->name);
+  if (g_file_test (renamed, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
+                 "cannot rename domain '%s' to '%s': the NVRAM file %s already exists", old_def->name,
+                 new_def->name, renamed);
+    return FALSE;
+  }
+  if (g_file_test (current, G_FILE_TEST_EXISTS)) {
+    if (g_rename (current, renamed) < 0) {
+      int saved = errno;
+
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot rename NVRAM file %s to %s: %s", current, renamed,
+                   g_strerror (saved));
+      return FALSE;
+    }
+    *out_moved = TRUE;
+  }
+  xmlNodeSetContent (vb_qemu_firmware_nvram (new_def), BAD_CAST renamed);
+  return TRUE;
+}
+
+static void
+undo_nvram_rename (VbQemuDriver *self, const char *old_name, const char *new_name)
+{
+  g_autofree char *from = own_nvram_path (self, new_name);
+  g_autofree char *to = own_nvram_path (self, old_name);
+
+  if (g_rename (from, to) < 0)
+    g_warning ("cannot move NVRAM file %s back to %s: %s", from, to, g_strerror (errno));
+}
+
 static gboolean
 domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
 {
@@ -2318,6 +2371,7 @@ domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error
   guint flags;
   g_autoptr(VbDomainDef) def = NULL;
   g_autoptr(GError) invalid = NULL;
+  gboolean moved_nvram = FALSE;
 
   g_variant_get (args, "(&su)", &new_name, &flags);
   if (!vb_check_flags (flags, 0, error))
@@ -2338,8 +2392,13 @@ domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error
   def = vb_domain_def_copy (vb_domain_get_def (dom));
   g_free (def->name);
   def->name = g_strdup (new_name);
-  if (!apply_config (self, dom, &def, error))
+  if (!rename_own_nvram (self, vb_domain_get_def (dom), def, &moved_nvram, error))
     return FALSE;
+  if (!apply_config (self, dom, &def, error)) {
+    if (moved_nvram)
+      undo_nvram_rename (self, vb_domain_get_name (dom), new_name);
+    return FALSE;
+  }
   vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED, VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
   vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED, VB_DOMAIN_EVENT_DEFINED_RENAMED);
   return TRUE;

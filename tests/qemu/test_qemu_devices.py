@@ -145,6 +145,41 @@ def test_uefi_keep_nvram_and_explicit_loader(env):
 
 
 @requires_ovmf
+def test_rename_moves_our_nvram_file_only(env):
+    c = env.connect()
+    dom = start(env, domain_xml('efi-old', 'q35', '', firmware=" firmware='efi'"))
+    dom.Destroy(0)
+    old = ET.fromstring(str(dom.GetXMLDesc(0))).find('os/nvram').text
+    assert old.endswith('/efi-old_VARS.fd') and os.path.exists(old)
+
+    # a file already under the new name is somebody's store: refused, nothing moves
+    blocker = old.replace('efi-old_VARS', 'efi-taken_VARS')
+    open(blocker, 'wb').close()
+    expect_error(dom.Rename, 'efi-taken', 0, fragment='already exists')
+    assert os.path.exists(old)
+    assert '<name>efi-old</name>' in str(dom.GetXMLDesc(0))
+    os.unlink(blocker)
+
+    dom.Rename('efi-new', 0)
+    new = ET.fromstring(str(dom.GetXMLDesc(0))).find('os/nvram').text
+    assert new == old.replace('efi-old_VARS', 'efi-new_VARS')
+    assert os.path.exists(new) and not os.path.exists(old)
+    dom.Create(0)
+    assert f'file={new},if=pflash,format=raw,unit=1' in qemu_argv(env)
+    dom.Destroy(0)
+
+    # a store the user placed elsewhere keeps its path
+    mine = os.path.join(env.state_dir, 'elsewhere_VARS.fd')
+    os_extra = (f"<loader readonly='yes' type='pflash'>{OVMF_CODE}</loader>"
+                f"<nvram template='{OVMF_VARS}'>{mine}</nvram>")
+    other = start(env, domain_xml('efi-mine', 'q35', '', os_extra))
+    other.Destroy(0)
+    other.Rename('efi-mine2', 0)
+    assert ET.fromstring(str(other.GetXMLDesc(0))).find('os/nvram').text == mine
+    assert os.path.exists(mine)
+
+
+@requires_ovmf
 def test_uefi_secure_boot_on_request(env, guest):
     kernel, initrd = guest
     serial = os.path.join(env.state_dir, 'serial.log')
