@@ -298,6 +298,40 @@ cpus_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
+static void
+device_types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Probe *probe = g_task_get_task_data (task);
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
+  JsonArray *arr = ret && JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
+
+  /* an older qemu without the query only loses optional devices */
+  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
+    JsonObject *o = json_array_get_object_element (arr, i);
+
+    if (g_strcmp0 (member_string (o, "name"), "qxl-vga") == 0)
+      probe->caps->qxl = TRUE;
+  }
+  probe->outstanding--;
+  probe_finish_if_done (task);
+  g_object_unref (task);
+}
+
+static void
+spice_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Probe *probe = g_task_get_task_data (task);
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
+
+  /* qemu answers "invalid option name" where -spice does not exist */
+  probe->caps->spice = ret != NULL;
+  probe->outstanding--;
+  probe_finish_if_done (task);
+  g_object_unref (task);
+}
+
 static gboolean
 probe_timed_out (gpointer user_data)
 {
@@ -382,10 +416,22 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
   vb_qemu_monitor_attach (probe->mon, stream);
 
   /* one reference per outstanding callback */
-  probe->outstanding = 5;
+  probe->outstanding = 7;
   vb_qemu_monitor_command_async (probe->mon, "query-version", NULL, NULL, version_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-machines", NULL, NULL, machines_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-cpu-definitions", NULL, NULL, cpus_reply, g_object_ref (task));
+  /* A modular qemu registers -spice only once its spice module is
+   * loaded; listing the device types loads every module, so the option
+   * is asked for after it (qemu answers in order). */
+  {
+    g_autoptr(JsonNode) types_args = vb_qemu_json_args (g_variant_new_parsed ("{'implements': <'pci-device'>}"));
+    g_autoptr(JsonNode) spice_args = vb_qemu_json_args (g_variant_new_parsed ("{'option': <'spice'>}"));
+
+    vb_qemu_monitor_command_async (probe->mon, "qom-list-types", types_args, NULL, device_types_reply,
+                                   g_object_ref (task));
+    vb_qemu_monitor_command_async (probe->mon, "query-command-line-options", spice_args, NULL,
+                                   spice_option_reply, g_object_ref (task));
+  }
   vb_qemu_monitor_command_async (probe->mon, "quit", NULL, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
   probe->timeout_id = g_timeout_add (PROBE_TIMEOUT_MS, probe_timed_out, task);
@@ -405,7 +451,7 @@ vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error)
 /* Cache ---------------------------------------------------------------------- */
 
 #define CACHE_GROUP "qemu"
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2
 
 static gboolean
 emulator_stamp (const char *emulator, gint64 *mtime, gint64 *size)
@@ -437,6 +483,8 @@ vb_qemu_caps_save_cache (const VbQemuCaps *caps, const char *path)
   g_key_file_set_integer (kf, CACHE_GROUP, "version", (int) caps->version);
   g_key_file_set_string (kf, CACHE_GROUP, "version-string", caps->version_string ? caps->version_string : "");
   g_key_file_set_string (kf, CACHE_GROUP, "package", caps->package ? caps->package : "");
+  g_key_file_set_boolean (kf, CACHE_GROUP, "spice", caps->spice);
+  g_key_file_set_boolean (kf, CACHE_GROUP, "qxl", caps->qxl);
   g_key_file_set_string_list (kf, CACHE_GROUP, "cpu-models", (const char *const *) caps->cpu_models,
                               caps->cpu_models ? g_strv_length (caps->cpu_models) : 0);
   g_key_file_set_string_list (kf, CACHE_GROUP, "usable-cpu-models", (const char *const *) caps->usable_cpu_models,
@@ -481,6 +529,8 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
   caps->version = (guint) g_key_file_get_integer (kf, CACHE_GROUP, "version", NULL);
   caps->version_string = g_key_file_get_string (kf, CACHE_GROUP, "version-string", NULL);
   caps->package = g_key_file_get_string (kf, CACHE_GROUP, "package", NULL);
+  caps->spice = g_key_file_get_boolean (kf, CACHE_GROUP, "spice", NULL);
+  caps->qxl = g_key_file_get_boolean (kf, CACHE_GROUP, "qxl", NULL);
   caps->cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "cpu-models", NULL, NULL);
   caps->usable_cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "usable-cpu-models", NULL, NULL);
   if (caps->cpu_models == NULL)
