@@ -428,10 +428,11 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   const VbOpInfo *info = vb_op_get_info (call->op);
   g_autoptr(GError) error = NULL;
   gpointer value = g_task_propagate_pointer (inner, &error);
+  GUnixFDList *fd_list = g_object_steal_qdata (G_OBJECT (inner), fd_list_quark ());
 
   /* the fds ride on the task beside its value, from inner to outer */
-  g_object_set_qdata_full (G_OBJECT (call->outer), fd_list_quark (),
-                           g_object_steal_qdata (G_OBJECT (inner), fd_list_quark ()), g_object_unref);
+  if (fd_list)
+    g_object_set_qdata_full (G_OBJECT (call->outer), fd_list_quark (), fd_list, g_object_unref);
   if (error)
     g_task_return_error (call->outer, g_steal_pointer (&error));
   else if (op_creates_object (call->op))
