@@ -575,6 +575,8 @@ add_videos (Cmd *cmd, GError **error)
       device = "cirrus-vga";
     else if (g_str_equal (model, "virtio"))
       device = v->primary ? "virtio-vga" : "virtio-gpu-pci";
+    else if (g_str_equal (model, "qxl") && !cmd->caps->qxl)
+      return unsupported (error, "video model 'qxl' with %s, which has no qxl device", cmd->caps->emulator);
     else if (g_str_equal (model, "qxl"))
       device = v->primary ? "qxl-vga" : "qxl";
     else if (g_str_equal (model, "bochs"))
