@@ -133,7 +133,8 @@ struct _VbDriverClass {
   /* Runs @op on @object (a VbDomain, a VbNetwork, or NULL for host and
    * creation ops) and completes @task with g_task_return_pointer() of a
    * floating-or-owned GVariant (NULL for operations without a result), or
-   * with an error.  Anything the driver does not implement is completed
+   * with vb_driver_task_return_with_fds() where the result holds handles,
+   * or with an error.  Anything the driver does not implement is completed
    * with vb_driver_task_return_unsupported().  Called on the main thread;
    * blocking work belongs in a thread or in async I/O. */
   void (*run) (VbDriver *self, VbOp op, gpointer object, GVariant *args, GTask *task);
