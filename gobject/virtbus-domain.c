@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "virtbus-private.h"
 
+#include <unistd.h>
+
+#include <gio/gunixfdlist.h>
+
 /**
  * VirtbusDomain:
  *
@@ -1314,4 +1318,92 @@ gboolean
 virtbus_domain_set_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
 {
   return virtbus_call_finish_void (self, result, virtbus_domain_set_metadata_async, error);
+}
+
+/* The fd is the task's result as a pointer (fd + 1, so that fd 0 is no
+ * NULL) that closes it when nobody takes it: a caller that never calls
+ * _finish leaks nothing. */
+static void
+close_fd_result (gpointer data)
+{
+  close (GPOINTER_TO_INT (data) - 1);
+}
+
+static void
+open_graphics_fd_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) fd_list = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  int index, fd;
+
+  reply = g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source), &fd_list, result,
+                                                           &error);
+  if (reply == NULL) {
+    g_task_return_error (task, virtbus_error_from_dbus (error));
+    return;
+  }
+  g_variant_get (reply, "(h)", &index);
+  fd = fd_list ? g_unix_fd_list_get (fd_list, index, &error) : -1;
+  if (fd < 0) {
+    g_task_return_new_error (task, VIRTBUS_ERROR, VIRTBUS_ERROR_FAILED,
+                             "the daemon sent no graphics socket%s%s", error ? ": " : "",
+                             error ? error->message : "");
+    return;
+  }
+  g_task_return_pointer (task, GINT_TO_POINTER (fd + 1), close_fd_result);
+}
+
+/**
+ * virtbus_domain_open_graphics_fd_async:
+ * @self: a #VirtbusDomain
+ * @idx: the index of the display among the domain's &lt;graphics&gt; elements
+ * @flags: how the client is connected
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the socket
+ * @user_data: (closure): data for @callback
+ *
+ * Connects a new client to a display (VNC or SPICE) of a running domain
+ * and hands its socket to the caller, so that a viewer attaches without
+ * going over the network (virDomainOpenGraphicsFD).
+ */
+void
+virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
+                                       VirtbusDomainOpenGraphicsFlags flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virtbus_domain_open_graphics_fd_async);
+  g_dbus_connection_call_with_unix_fd_list (self->bus, VIRTBUS_BUS_NAME, self->path, VIRTBUS_DOMAIN_IFACE,
+                                            "OpenGraphicsFD", g_variant_new ("(uu)", idx, flags),
+                                            G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
+                                            VIRTBUS_CALL_TIMEOUT_MS, NULL, cancellable,
+                                            open_graphics_fd_done, task);
+}
+
+/**
+ * virtbus_domain_open_graphics_fd_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: a socket connected to the display, which the caller owns and
+ *   closes, or -1 on error (%VIRTBUS_ERROR_INVALID_STATE for a domain
+ *   that does not run, %VIRTBUS_ERROR_NOT_SUPPORTED where the driver has
+ *   no displays to connect to)
+ */
+int
+virtbus_domain_open_graphics_fd_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  gpointer fd;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == virtbus_domain_open_graphics_fd_async, -1);
+  fd = g_task_propagate_pointer (G_TASK (result), error);
+  return fd ? GPOINTER_TO_INT (fd) - 1 : -1;
 }

@@ -157,4 +157,14 @@ gboolean virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMet
                                            const char *uri, VirtbusDomainAffectFlags flags,
                                            GCancellable *cancellable, GError **error);
 
+void virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
+                                            VirtbusDomainOpenGraphicsFlags flags,
+                                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                                            gpointer user_data);
+int virtbus_domain_open_graphics_fd_finish (VirtbusDomain *self, GAsyncResult *result,
+                                            GError **error);
+int virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx,
+                                          VirtbusDomainOpenGraphicsFlags flags,
+                                          GCancellable *cancellable, GError **error);
+
 G_END_DECLS

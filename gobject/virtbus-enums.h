@@ -314,6 +314,18 @@ typedef enum /*< flags >*/ {
 } VirtbusDomainAffectFlags;
 
 /**
+ * VirtbusDomainOpenGraphicsFlags:
+ * @VIRTBUS_DOMAIN_OPEN_GRAPHICS_NONE: the display's own authentication applies
+ * @VIRTBUS_DOMAIN_OPEN_GRAPHICS_SKIPAUTH: the client skips the display's authentication
+ *
+ * How a client is connected to a display (virDomainOpenGraphicsFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_OPEN_GRAPHICS_NONE = 0,
+  VIRTBUS_DOMAIN_OPEN_GRAPHICS_SKIPAUTH = 1 << 0,
+} VirtbusDomainOpenGraphicsFlags;
+
+/**
  * VirtbusDomainMetadataType:
  * @VIRTBUS_DOMAIN_METADATA_DESCRIPTION: the &lt;description&gt;
  * @VIRTBUS_DOMAIN_METADATA_TITLE: the &lt;title&gt;

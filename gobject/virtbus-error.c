@@ -62,7 +62,8 @@ static const struct {
   { VIRTBUS_ERROR_PERMISSION_DENIED, "not authori[sz]ed|[Pp]ermission denied|[Aa]ccess denied" },
   { VIRTBUS_ERROR_NOT_SUPPORTED,
     "^not supported by this driver|is not supported here|not supported by this daemon|"
-    "^xml modification unsupported|cannot be modified, only added|^updating network section" },
+    "^xml modification unsupported|cannot be modified, only added|^updating network section|"
+    "^can only open VNC or SPICE graphics" },
   { VIRTBUS_ERROR_INVALID_ARGUMENT,
     "^unsupported flags|mutually exclusive|must be at least|exceeds maximum|"
     "must be greater than|greater than the maximum|higher than max|^unknown metadata type|"
@@ -70,7 +71,7 @@ static const struct {
     "^Unknown IP address data source|^cell number|^Range exceeds|^cannot find architecture|"
     "arguments of type|^unknown network update command|needs a namespace URI|"
     "^invalid metadata key|must not contain a newline|must give its MAC|^missing UUID|"
-    "^invalid UUID|^malformed UUID" },
+    "^invalid UUID|^malformed UUID|^no graphics device with index" },
   { VIRTBUS_ERROR_INVALID_CONFIG,
     "^<|^network '[^']*': |is not supported in network|^could not find capabilities|"
     "^no guest options available|^invalid value|^invalid size|^unknown size unit|"

@@ -341,6 +341,29 @@ virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 }
 
 /**
+ * virtbus_domain_open_graphics_fd_sync:
+ * @self: a #VirtbusDomain
+ * @idx: as for virtbus_domain_open_graphics_fd_async()
+ * @flags: as for virtbus_domain_open_graphics_fd_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_open_graphics_fd_async().
+ *
+ * Returns: a socket connected to the display, which the caller owns, or
+ *   -1 on error
+ */
+int
+virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDomainOpenGraphicsFlags flags,
+                                      GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_open_graphics_fd_async (self, idx, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_open_graphics_fd_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
  * virtbus_domain_set_metadata_sync:
  * @self: a #VirtbusDomain
  * @type: as for virtbus_domain_set_metadata_async()

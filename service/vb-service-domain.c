@@ -38,6 +38,7 @@ static const VbMemberOp domain_ops[] = {
   { "ManagedSave", VB_OP_DOMAIN_MANAGED_SAVE },
   { "ManagedSaveRemove", VB_OP_DOMAIN_MANAGED_SAVE_REMOVE },
   { "MemoryStats", VB_OP_DOMAIN_MEMORY_STATS },
+  { "OpenGraphicsFD", VB_OP_DOMAIN_OPEN_GRAPHICS_FD },
   { "PMWakeup", VB_OP_DOMAIN_PM_WAKEUP },
   { "Reboot", VB_OP_DOMAIN_REBOOT },
   { "Rename", VB_OP_DOMAIN_RENAME },

@@ -195,8 +195,9 @@ dispatch_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) value = NULL;
+  g_autoptr(GUnixFDList) fd_list = NULL;
 
-  value = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
+  value = vb_driver_call_finish_with_fds (VB_DRIVER (source), result, &fd_list, &error);
   if (error) {
     vb_service_return_error (invocation, error);
     return;
@@ -204,7 +205,8 @@ dispatch_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (value == NULL)
     g_dbus_method_invocation_return_value (invocation, NULL);
   else
-    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&value, 1));
+    g_dbus_method_invocation_return_value_with_unix_fd_list (invocation, g_variant_new_tuple (&value, 1),
+                                                             fd_list);
 }
 
 typedef struct {

@@ -1487,7 +1487,8 @@ graphics_def_format (VbXmlWriter *w, const VbDomainGraphicsDef *g, guint flags)
   } else if (strcmp (g->type, "spice") == 0 || strcmp (g->type, "rdp") == 0) {
     if (g->port > 0 || (g->autoport && strcmp (g->type, "spice") == 0))
       vb_xml_attr_printf (w, "port", "%d", g->port > 0 ? g->port : -1);
-    if (g->tls_port > 0 || (g->autoport && strcmp (g->type, "spice") == 0))
+    /* a running display shows the ports it got: no TLS port, none */
+    if (g->tls_port > 0 || (g->autoport && strcmp (g->type, "spice") == 0 && g->port <= 0))
       vb_xml_attr_printf (w, "tlsPort", "%d", g->tls_port > 0 ? g->tls_port : -1);
     if (g->has_autoport)
       vb_xml_attr (w, "autoport", g->autoport ? "yes" : "no");
@@ -3019,6 +3020,35 @@ post_parse (VbDomainDef *def, GError **error)
   return TRUE;
 }
 
+/* A definition forgets the port autoport chose (it is no configuration);
+ * the live XML of a running domain keeps it, so that a daemon re-reading
+ * it still shows where the display listens.  Graphics are in document
+ * order in def->graphics. */
+static void
+graphics_keep_live_ports (VbDomainDef *def, xmlNode *root)
+{
+  guint k = 0;
+
+  for (xmlNode *devices = root->children; devices; devices = devices->next) {
+    if (devices->type != XML_ELEMENT_NODE || devices->ns || !vb_xml_is_element (devices, "devices"))
+      continue;
+    for (xmlNode *c = devices->children; c && def->graphics && k < def->graphics->len; c = c->next) {
+      VbDomainGraphicsDef *g;
+      gint64 port = 0, tls_port = 0;
+
+      if (c->type != XML_ELEMENT_NODE || c->ns || !vb_xml_is_element (c, "graphics"))
+        continue;
+      g = g_ptr_array_index (def->graphics, k++);
+      if (!g->autoport)
+        continue;
+      if (vb_xml_prop_int (c, "port", 0, 65535, &port, NULL, NULL) && port > 0)
+        g->port = (int) port;
+      if (vb_xml_prop_int (c, "tlsPort", 0, 65535, &tls_port, NULL, NULL) && tls_port > 0)
+        g->tls_port = (int) tls_port;
+    }
+  }
+}
+
 VbDomainDef *
 vb_domain_def_parse (const char *xml, guint parse_flags, GError **error)
 {
@@ -3077,6 +3107,8 @@ vb_domain_def_parse (const char *xml, guint parse_flags, GError **error)
     return NULL;
   if (cputune && !cputune_normalize (def, cputune, error))
     return NULL;
+  if (parse_flags & VB_DOMAIN_PARSE_LIVE)
+    graphics_keep_live_ports (def, root);
   return g_steal_pointer (&def);
 }
 
@@ -3333,7 +3365,7 @@ vb_domain_def_copy (const VbDomainDef *def)
 
   /* A definition is exactly what its full XML says, so a round trip is a
    * deep copy that cannot forget a field. */
-  copy = vb_domain_def_parse (xml, 0, &error);
+  copy = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_LIVE, &error);
   if (copy == NULL)
     g_critical ("domain definition does not survive its own round trip: %s", error->message);
   return copy;

@@ -23,6 +23,10 @@ G_BEGIN_DECLS
 #define VB_DOMAIN_FORMAT_INACTIVE (1u << 0) /* no id, no live-only state */
 #define VB_DOMAIN_FORMAT_SECURE   (1u << 1) /* include passwords */
 
+/* The XML is a running domain's live state (a status file, a copy of the
+ * live definition): keep the ports autoport displays got. */
+#define VB_DOMAIN_PARSE_LIVE (1u << 0)
+
 /* metadata types: VB_DOMAIN_METADATA_* in vb-types.h */
 
 /* Device kinds in the order libvirt writes them inside <devices>. */

@@ -70,6 +70,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_SEND_KEY] = { "SendKey", D, "(uuauu)", TRUE, "send_input" },
   [VB_OP_DOMAIN_SET_TIME] = { "SetTime", D, "(tuu)", TRUE, "set_time" },
   [VB_OP_DOMAIN_CORE_DUMP] = { "CoreDump", D, "(suu)", TRUE, "core_dump" },
+  [VB_OP_DOMAIN_OPEN_GRAPHICS_FD] = { "OpenGraphicsFD", D, "(uu)", TRUE, "open_graphics" },
   [VB_OP_DOMAIN_ABORT_JOB] = { "AbortJob", D, "()", FALSE, "suspend" },
 
   [VB_OP_NETWORK_GET_XML_DESC] = { "GetXMLDesc", N, "(u)", FALSE, "read" },
@@ -411,6 +412,14 @@ start_next_job (VbJobQueue *queue)
   }
 }
 
+/* A result's fds are kept on its GTask rather than in the value, so that
+ * the value stays a plain GVariant for every op. */
+static GQuark
+fd_list_quark (void)
+{
+  return g_quark_from_static_string ("vb-result-fd-list");
+}
+
 static void
 call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -419,7 +428,11 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   const VbOpInfo *info = vb_op_get_info (call->op);
   g_autoptr(GError) error = NULL;
   gpointer value = g_task_propagate_pointer (inner, &error);
+  GUnixFDList *fd_list = g_object_steal_qdata (G_OBJECT (inner), fd_list_quark ());
 
+  /* the fds ride on the task beside its value, from inner to outer */
+  if (fd_list)
+    g_object_set_qdata_full (G_OBJECT (call->outer), fd_list_quark (), fd_list, g_object_unref);
   if (error)
     g_task_return_error (call->outer, g_steal_pointer (&error));
   else if (op_creates_object (call->op))
@@ -508,6 +521,21 @@ vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
 }
 
 GVariant *
+vb_driver_call_finish_with_fds (VbDriver *self, GAsyncResult *result, GUnixFDList **out_fd_list,
+                                GError **error)
+{
+  g_autoptr(GUnixFDList) fd_list = NULL;
+  GVariant *value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  fd_list = g_object_steal_qdata (G_OBJECT (result), fd_list_quark ());
+  value = vb_driver_call_finish (self, result, NULL, error);
+  if (out_fd_list)
+    *out_fd_list = value ? g_steal_pointer (&fd_list) : NULL;
+  return value;
+}
+
+GVariant *
 vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_object, GError **error)
 {
   VbOp op;
@@ -537,6 +565,13 @@ void
 vb_driver_task_return_object (GTask *task, gpointer object)
 {
   g_task_return_pointer (task, g_object_ref (object), g_object_unref);
+}
+
+void
+vb_driver_task_return_with_fds (GTask *task, GVariant *value, GUnixFDList *fd_list)
+{
+  g_object_set_qdata_full (G_OBJECT (task), fd_list_quark (), g_object_ref (fd_list), g_object_unref);
+  g_task_return_pointer (task, g_variant_ref_sink (value), (GDestroyNotify) g_variant_unref);
 }
 
 VbOp

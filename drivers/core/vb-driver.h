@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 
 #include "vb-domain.h"
 #include "vb-network.h"
@@ -80,6 +81,7 @@ typedef enum {
   VB_OP_DOMAIN_SEND_KEY,         /* (uuauu) (job) */
   VB_OP_DOMAIN_SET_TIME,         /* (tuu) (job) */
   VB_OP_DOMAIN_CORE_DUMP,        /* (suu) (job) */
+  VB_OP_DOMAIN_OPEN_GRAPHICS_FD, /* (uu) idx flags → h, with its fd (job; see vb_driver_task_return_with_fds) */
   VB_OP_DOMAIN_ABORT_JOB,        /* () — not queued: it must reach a running job */
 
   /* network queries */
@@ -131,7 +133,8 @@ struct _VbDriverClass {
   /* Runs @op on @object (a VbDomain, a VbNetwork, or NULL for host and
    * creation ops) and completes @task with g_task_return_pointer() of a
    * floating-or-owned GVariant (NULL for operations without a result), or
-   * with an error.  Anything the driver does not implement is completed
+   * with vb_driver_task_return_with_fds() where the result holds handles,
+   * or with an error.  Anything the driver does not implement is completed
    * with vb_driver_task_return_unsupported().  Called on the main thread;
    * blocking work belongs in a thread or in async I/O. */
   void (*run) (VbDriver *self, VbOp op, gpointer object, GVariant *args, GTask *task);
@@ -155,9 +158,16 @@ void vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *a
                            gpointer user_data);
 /* Returns the op's result (a full reference, NULL when the op has none) or
  * NULL with @error set.  For the *_XML creation ops the result is NULL and
- * @out_object (if given) receives a reference to the new object. */
+ * @out_object (if given) receives a reference to the new object.  Results
+ * that carry file descriptors lose them here (closed with the list); see
+ * vb_driver_call_finish_with_fds. */
 GVariant *vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_object,
                                  GError **error);
+/* As vb_driver_call_finish, for ops whose result holds handles ('h'):
+ * @out_fd_list receives the GUnixFDList they index (NULL when the result
+ * carries none). */
+GVariant *vb_driver_call_finish_with_fds (VbDriver *self, GAsyncResult *result,
+                                          GUnixFDList **out_fd_list, GError **error);
 
 /* Refuses flags outside @allowed with VB_ERROR_INVALID_ARG. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
@@ -169,6 +179,9 @@ gboolean vb_check_flags (guint flags, guint allowed, GError **error);
 /* Helpers for drivers completing a task. */
 void vb_driver_task_return_unsupported (GTask *task, VbOp op);
 void vb_driver_task_return_object (GTask *task, gpointer object);
+/* Completes @task with @value (may be floating) whose handles index
+ * @fd_list; the list travels with the result to the caller. */
+void vb_driver_task_return_with_fds (GTask *task, GVariant *value, GUnixFDList *fd_list);
 VbOp vb_driver_task_get_op (GTask *task);
 
 /* Registry: besides ::domain-added/-removed and ::network-added/-removed,

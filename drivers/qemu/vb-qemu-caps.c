@@ -222,6 +222,7 @@ parse_device_types (VbQemuCaps *caps, JsonNode *ret)
       g_strv_builder_add (types, name);
   }
   caps->device_types = g_strv_builder_end (types);
+  caps->qxl = g_strv_contains ((const char *const *) caps->device_types, "qxl-vga");
 }
 
 static void
@@ -337,6 +338,20 @@ types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
+static void
+spice_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Probe *probe = g_task_get_task_data (task);
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
+
+  /* qemu answers "invalid option name" where -spice does not exist */
+  probe->caps->spice = ret != NULL;
+  probe->outstanding--;
+  probe_finish_if_done (task);
+  g_object_unref (task);
+}
+
 static gboolean
 probe_timed_out (gpointer user_data)
 {
@@ -421,14 +436,21 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
   vb_qemu_monitor_attach (probe->mon, stream);
 
   /* one reference per outstanding callback */
-  probe->outstanding = 6;
+  probe->outstanding = 7;
   vb_qemu_monitor_command_async (probe->mon, "query-version", NULL, NULL, version_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-machines", NULL, NULL, machines_reply, g_object_ref (task));
   vb_qemu_monitor_command_async (probe->mon, "query-cpu-definitions", NULL, NULL, cpus_reply, g_object_ref (task));
   {
     g_autoptr(JsonNode) args = json_from_string ("{\"implements\": \"device\", \"abstract\": false}", NULL);
 
+    g_autoptr(JsonNode) spice_args = vb_qemu_json_args (g_variant_new_parsed ("{'option': <'spice'>}"));
+
+    /* A modular qemu registers -spice only once its spice module is
+     * loaded; listing the device types loads every module, so the option
+     * is asked for after it (qemu answers in order). */
     vb_qemu_monitor_command_async (probe->mon, "qom-list-types", args, NULL, types_reply, g_object_ref (task));
+    vb_qemu_monitor_command_async (probe->mon, "query-command-line-options", spice_args, NULL,
+                                   spice_option_reply, g_object_ref (task));
   }
   vb_qemu_monitor_command_async (probe->mon, "quit", NULL, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
@@ -449,7 +471,7 @@ vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error)
 /* Cache ---------------------------------------------------------------------- */
 
 #define CACHE_GROUP "qemu"
-#define CACHE_FORMAT 2
+#define CACHE_FORMAT 3
 
 static gboolean
 emulator_stamp (const char *emulator, gint64 *mtime, gint64 *size)
@@ -481,6 +503,7 @@ vb_qemu_caps_save_cache (const VbQemuCaps *caps, const char *path)
   g_key_file_set_integer (kf, CACHE_GROUP, "version", (int) caps->version);
   g_key_file_set_string (kf, CACHE_GROUP, "version-string", caps->version_string ? caps->version_string : "");
   g_key_file_set_string (kf, CACHE_GROUP, "package", caps->package ? caps->package : "");
+  g_key_file_set_boolean (kf, CACHE_GROUP, "spice", caps->spice);
   g_key_file_set_string_list (kf, CACHE_GROUP, "cpu-models", (const char *const *) caps->cpu_models,
                               caps->cpu_models ? g_strv_length (caps->cpu_models) : 0);
   g_key_file_set_string_list (kf, CACHE_GROUP, "usable-cpu-models", (const char *const *) caps->usable_cpu_models,
@@ -527,6 +550,7 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
   caps->version = (guint) g_key_file_get_integer (kf, CACHE_GROUP, "version", NULL);
   caps->version_string = g_key_file_get_string (kf, CACHE_GROUP, "version-string", NULL);
   caps->package = g_key_file_get_string (kf, CACHE_GROUP, "package", NULL);
+  caps->spice = g_key_file_get_boolean (kf, CACHE_GROUP, "spice", NULL);
   caps->cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "cpu-models", NULL, NULL);
   caps->usable_cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "usable-cpu-models", NULL, NULL);
   caps->device_types = g_key_file_get_string_list (kf, CACHE_GROUP, "device-types", NULL, NULL);
@@ -534,6 +558,7 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
     caps->cpu_models = g_new0 (char *, 1);
   if (caps->device_types == NULL)
     caps->device_types = g_new0 (char *, 1);
+  caps->qxl = g_strv_contains ((const char *const *) caps->device_types, "qxl-vga");
   if (caps->usable_cpu_models == NULL)
     caps->usable_cpu_models = g_new0 (char *, 1);
   caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);

@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* What the installed qemu-system binary offers, learnt by asking it over
- * QMP (query-version, query-machines, query-cpu-definitions, qom-list-types) in a
+ * QMP (query-version, query-machines, query-cpu-definitions, the device
+ * types and command line options) in a
  * short-lived "-S -machine none" process, so no command line ever carries
  * a machine type or CPU model this binary lacks. */
 typedef struct {
@@ -28,6 +29,8 @@ typedef struct {
   GStrv usable_cpu_models; /* those without unavailable features under TCG */
   GStrv device_types;   /* what -device takes (qom-list-types implementing "device") */
   gboolean kvm_usable;  /* /dev/kvm opens read-write */
+  gboolean spice;       /* -spice exists (a modular build has its module installed) */
+  gboolean qxl;         /* the qxl video devices exist */
 } VbQemuCaps;
 
 VbQemuCaps *vb_qemu_caps_ref (VbQemuCaps *caps);

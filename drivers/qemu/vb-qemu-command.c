@@ -831,60 +831,152 @@ add_serials (Cmd *cmd, GError **error)
 
 /* Graphics, video, input, balloon, rng ------------------------------------------ */
 
+const char *
+vb_qemu_graphics_listen_address (const VbDomainGraphicsDef *g)
+{
+  for (guint l = 0; g->listens && l < g->listens->len; l++) {
+    const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
+
+    if (gl->type == VB_GRAPHICS_LISTEN_ADDRESS && gl->address)
+      return gl->address;
+  }
+  return VB_QEMU_DEFAULT_LISTEN;
+}
+
+/* The listen address goes into an option string: an IP address and
+ * nothing else. */
+static gboolean
+check_listen (const VbDomainGraphicsDef *g, const char *what, gboolean *out_socket, GError **error)
+{
+  *out_socket = g->socket != NULL;
+  for (guint l = 0; g->listens && l < g->listens->len; l++) {
+    const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
+
+    if (gl->type == VB_GRAPHICS_LISTEN_ADDRESS && gl->address) {
+      g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (gl->address);
+
+      if (addr == NULL) {
+        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s listen address '%s' is not an IP address",
+                     what, gl->address);
+        return FALSE;
+      }
+    } else if (gl->type == VB_GRAPHICS_LISTEN_SOCKET && gl->socket) {
+      *out_socket = TRUE;
+    } else if (gl->type == VB_GRAPHICS_LISTEN_NETWORK) {
+      return unsupported (error, "%s listening on a network", what);
+    }
+  }
+  return TRUE;
+}
+
+static const char *
+graphics_socket (const VbDomainGraphicsDef *g)
+{
+  for (guint l = 0; g->listens && l < g->listens->len; l++) {
+    const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
+
+    if (gl->type == VB_GRAPHICS_LISTEN_SOCKET && gl->socket)
+      return gl->socket;
+  }
+  return g->socket;
+}
+
+static gboolean
+add_vnc (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
+{
+  const char *listen = vb_qemu_graphics_listen_address (g);
+  const char *socket = graphics_socket (g);
+  gboolean v6 = strchr (listen, ':') != NULL;
+  gboolean on_socket;
+
+  if (g->passwd)
+    return unsupported (error, "VNC passwords");
+  if (!check_listen (g, "VNC", &on_socket, error))
+    return FALSE;
+  if (socket) {
+    g_autofree char *path = esc (socket);
+    opt (cmd, "-vnc", "unix:%s", path);
+  } else if (g->autoport || g->port <= 0) {
+    /* qemu takes the first free display from 0 up: the port is read
+     * back over QMP for the live XML */
+    opt (cmd, "-vnc", "%s%s%s:0,to=%d", v6 ? "[" : "", listen, v6 ? "]" : "", VNC_DISPLAYS - 1);
+  } else {
+    if (g->port < VNC_PORT_MIN)
+      return unsupported (error, "VNC port %d below %d", g->port, VNC_PORT_MIN);
+    opt (cmd, "-vnc", "%s%s%s:%d", v6 ? "[" : "", listen, v6 ? "]" : "", g->port - VNC_PORT_MIN);
+  }
+  return TRUE;
+}
+
+/* libvirt's <image compression=…> values are spice-server's names too. */
+static const char *const spice_image_compressions[] = {
+  "auto_glz", "auto_lz", "quic", "glz", "lz", "off", NULL
+};
+
+static gboolean
+add_spice (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
+{
+  g_autoptr(GString) spice = g_string_new (NULL);
+  gboolean on_socket;
+
+  if (!cmd->caps->spice)
+    return unsupported (error, "SPICE graphics with %s, which has no SPICE support", cmd->caps->emulator);
+  if (g->passwd)
+    return unsupported (error, "SPICE passwords");
+  if (g->tls_port > 0 || g_strcmp0 (g->default_mode, "secure") == 0)
+    return unsupported (error, "SPICE over TLS");
+  if (!check_listen (g, "SPICE", &on_socket, error))
+    return FALSE;
+  if (on_socket)
+    return unsupported (error, "SPICE listening on a socket");
+  /* qemu has no automatic port for SPICE: the driver chose one */
+  if (g->port <= 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_FAILED, "SPICE display without a port");
+    return FALSE;
+  }
+  g_string_append_printf (spice, "port=%d,addr=%s,disable-ticketing=on", g->port,
+                          vb_qemu_graphics_listen_address (g));
+  for (guint i = 0; g->extra && i < g->extra->len; i++) {
+    xmlNode *child = g_ptr_array_index (g->extra, i);
+    g_autofree char *compression = NULL;
+
+    if (!vb_xml_is_element (child, "image"))
+      return unsupported (error, "SPICE <%s>", (const char *) child->name);
+    compression = vb_xml_prop (child, "compression");
+    if (compression == NULL || !g_strv_contains (spice_image_compressions, compression))
+      return unsupported (error, "SPICE image compression '%s'", compression ? compression : "");
+    g_string_append_printf (spice, ",image-compression=%s", compression);
+  }
+  opt (cmd, "-spice", "%s", spice->str);
+  return TRUE;
+}
+
 static gboolean
 add_graphics (Cmd *cmd, GError **error)
 {
   const VbDomainDef *def = cmd->def;
-  gboolean have_vnc = FALSE;
+  gboolean have_vnc = FALSE, have_spice = FALSE;
 
   for (guint i = 0; def->graphics && i < def->graphics->len; i++) {
     const VbDomainGraphicsDef *g = g_ptr_array_index (def->graphics, i);
-    const char *listen = "127.0.0.1";
-    const char *socket = g->socket;
 
-    if (g_strcmp0 (g->type, "vnc") != 0)
-      return unsupported (error, "graphics type '%s'", g->type ? g->type : "");
-    if (have_vnc)
-      return unsupported (error, "more than one VNC display");
-    if (g->passwd)
-      return unsupported (error, "VNC passwords");
-    for (guint l = 0; g->listens && l < g->listens->len; l++) {
-      const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
-
-      if (gl->type == VB_GRAPHICS_LISTEN_ADDRESS && gl->address)
-      {
-        g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (gl->address);
-
-        /* it goes into an option string: an address and nothing else */
-        if (addr == NULL) {
-          g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "VNC listen address '%s' is not an IP address",
-                       gl->address);
-          return FALSE;
-        }
-        listen = gl->address;
-      }
-      else if (gl->type == VB_GRAPHICS_LISTEN_SOCKET && gl->socket)
-        socket = gl->socket;
-      else if (gl->type == VB_GRAPHICS_LISTEN_NETWORK)
-        return unsupported (error, "VNC listening on a network");
-    }
-    if (socket) {
-      g_autofree char *path = esc (socket);
-      opt (cmd, "-vnc", "unix:%s", path);
-    } else if (g->autoport || g->port <= 0) {
-      /* qemu takes the first free display from 0 up: the port is read
-       * back over QMP for the live XML */
-      opt (cmd, "-vnc", "%s%s%s:0,to=%d", strchr (listen, ':') ? "[" : "", listen,
-           strchr (listen, ':') ? "]" : "", VNC_DISPLAYS - 1);
+    if (g_strcmp0 (g->type, "vnc") == 0) {
+      if (have_vnc)
+        return unsupported (error, "more than one VNC display");
+      if (!add_vnc (cmd, g, error))
+        return FALSE;
+      have_vnc = TRUE;
+    } else if (g_strcmp0 (g->type, "spice") == 0) {
+      if (have_spice)
+        return unsupported (error, "more than one SPICE display");
+      if (!add_spice (cmd, g, error))
+        return FALSE;
+      have_spice = TRUE;
     } else {
-      if (g->port < VNC_PORT_MIN)
-        return unsupported (error, "VNC port %d below %d", g->port, VNC_PORT_MIN);
-      opt (cmd, "-vnc", "%s%s%s:%d", strchr (listen, ':') ? "[" : "", listen,
-           strchr (listen, ':') ? "]" : "", g->port - VNC_PORT_MIN);
+      return unsupported (error, "graphics type '%s'", g->type ? g->type : "");
     }
-    have_vnc = TRUE;
   }
-  if (!have_vnc)
+  if (!have_vnc && !have_spice)
     opt (cmd, "-display", "none");
   return TRUE;
 }
@@ -907,6 +999,8 @@ add_videos (Cmd *cmd, GError **error)
       device = "cirrus-vga";
     else if (g_str_equal (model, "virtio"))
       device = v->primary ? "virtio-vga" : "virtio-gpu-pci";
+    else if (g_str_equal (model, "qxl") && !cmd->caps->qxl)
+      return unsupported (error, "video model 'qxl' with %s, which has no qxl device", cmd->caps->emulator);
     else if (g_str_equal (model, "qxl"))
       device = v->primary ? "qxl-vga" : "qxl";
     else if (g_str_equal (model, "bochs"))

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 /* The qemu-system argv for @def: always -no-user-config -nodefaults and
  * -S (the driver issues "cont" once it holds the monitor), the accelerator
  * the domain type asks for (kvm: only where /dev/kvm opens; qemu: TCG),
+ * SPICE displays on the port already in @def (the driver picks autoport
+ * ports: qemu has no "first free port" for SPICE),
  * and only machine types and CPU models @caps lists.  Devices the driver
  * cannot yet build, and files that do not exist, are errors here, before
  * any process starts.  Interfaces for which vb_qemu_interface_uses_tap()
@@ -36,6 +38,11 @@ void vb_qemu_set_alias (VbDomainDeviceInfo *info, const char *name);
 /* The first "<prefix>N" no disk or interface of @def uses. */
 char *vb_qemu_next_alias (const VbDomainDef *def, const char *prefix);
 const char *vb_qemu_disk_alias_prefix (const VbDomainDiskDef *disk);
+/* Where a VNC or SPICE display listens: its <listen type='address'>, or
+ * VB_QEMU_DEFAULT_LISTEN. */
+#define VB_QEMU_DEFAULT_LISTEN "127.0.0.1"
+const char *vb_qemu_graphics_listen_address (const VbDomainGraphicsDef *g);
+
 /* The qemu device of a NIC model; NULL when the driver has none. */
 const char *vb_qemu_nic_device (const char *model);
 

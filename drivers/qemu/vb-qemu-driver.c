@@ -17,6 +17,7 @@
 #include "vb-qemu-caps.h"
 #include "vb-qemu-command.h"
 #include "vb-qemu-firmware.h"
+#include "vb-qemu-graphics.h"
 #include "vb-qemu-host.h"
 #include "vb-qemu-monitor.h"
 
@@ -1462,6 +1463,7 @@ fill_vnc_port (QemuVm *vm, JsonNode *ret)
 typedef enum {
   START_STEP_CHARDEV,
   START_STEP_VNC,
+  START_STEP_SPICE,
   START_STEP_INCOMING,
   START_STEP_LAST,
 } StartStep;
@@ -1497,6 +1499,8 @@ start_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     fill_pty_paths (vm, ret);
   else if (step == START_STEP_VNC)
     fill_vnc_port (vm, ret);
+  else if (step == START_STEP_SPICE)
+    vb_qemu_graphics_fill_spice_port (vm->start_live, ret);
   else if (step == START_STEP_INCOMING)
     migrate_wait (vm, restore_migrated);
   else if (step == START_STEP_LAST)
@@ -1564,6 +1568,25 @@ has_vnc (const VbDomainDef *def)
   return FALSE;
 }
 
+/* The display ports of every other guest, running or being started
+ * (whose live definition is still the start's). */
+static GHashTable *
+graphics_ports_in_use (VbQemuDriver *self, VbDomain *except)
+{
+  GHashTable *ports = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) domains = vb_driver_list_domains (VB_DRIVER (self), 0);
+
+  for (guint i = 0; i < domains->len; i++) {
+    VbDomain *other = g_ptr_array_index (domains, i);
+    QemuVm *vm = domain_vm (other);
+
+    if (other == except || vm == NULL)
+      continue;
+    vb_qemu_graphics_add_ports (vm->starting ? vm->start_live : vb_domain_get_live_def (other), ports);
+  }
+  return ports;
+}
+
 static void
 child_setup (gpointer user_data)
 {
@@ -1600,6 +1623,14 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   if (!fill_firmware (self, owned, &error) || !prepare_nvram (owned, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
+  }
+  {
+    g_autoptr(GHashTable) ports = graphics_ports_in_use (self, dom);
+
+    if (!vb_qemu_graphics_prepare (owned, ports, &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   }
   /* devices before the command line: it names their fds */
   if (!plug_interfaces (self, dom, owned, fds, nics, &error)) {
@@ -1678,6 +1709,8 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     start_command (vm, "query-chardev", NULL, START_STEP_CHARDEV);
   if (has_vnc (vm->start_live))
     start_command (vm, "query-vnc", NULL, START_STEP_VNC);
+  if (vb_qemu_graphics_has_spice (vm->start_live))
+    start_command (vm, "query-spice", NULL, START_STEP_SPICE);
   if (restore_path) {
     g_autofree char *quoted = g_shell_quote (restore_path);
     g_autofree char *uri = g_strdup_printf ("exec:cat %s", quoted);
@@ -2451,7 +2484,7 @@ reattach_one (VbQemuDriver *self, const char *key)
   id = g_key_file_get_integer (kf, STATUS_GROUP, "id", NULL);
   state = g_key_file_get_integer (kf, STATUS_GROUP, "state", NULL);
   reason = g_key_file_get_integer (kf, STATUS_GROUP, "reason", NULL);
-  live = xml ? vb_domain_def_parse (xml, 0, &error) : NULL;
+  live = xml ? vb_domain_def_parse (xml, VB_DOMAIN_PARSE_LIVE, &error) : NULL;
 
   nics = nics_load (kf);
   if (process_gone (pid, start_time) || qmp == NULL || live == NULL || !vb_uuid_parse (key, &uuid, NULL)) {
@@ -2828,6 +2861,17 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_DETACH_DEVICE:
     return domain_detach (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_OPEN_GRAPHICS_FD: {
+    guint idx;
+
+    g_variant_get (args, "(uu)", &idx, &flags);
+    if (!vb_check_flags (flags, VB_QEMU_OPEN_GRAPHICS_SKIPAUTH, error) || !check_active (dom, error))
+      return FALSE;
+    *handed = TRUE;
+    vb_qemu_graphics_open_fd (domain_vm (dom)->mon, vb_domain_get_live_def (dom), idx, flags, task);
+    return TRUE;
+  }
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);

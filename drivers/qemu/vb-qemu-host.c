@@ -237,8 +237,10 @@ format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, co
 {
   static const char *const disk_devices[] = { "disk", "cdrom", NULL };
   static const char *const disk_buses[] = { "ide", "scsi", "virtio", "sata", NULL };
-  static const char *const graphics[] = { "vnc", NULL };
-  static const char *const videos[] = { "vga", "cirrus", "virtio", "qxl", "bochs", "ramfb", "none", NULL };
+  /* spice and qxl only where this qemu has them (its spice modules installed) */
+  const char *const graphics[] = { "vnc", caps->spice ? "spice" : NULL, NULL };
+  g_autoptr(GStrvBuilder) video_builder = g_strv_builder_new ();
+  g_auto(GStrv) videos = NULL;
   static const char *const rng_models[] = { "virtio", NULL };
   static const char *const rng_backends[] = { "random", NULL };
   static const char *const input_types[] = { "mouse", "keyboard", "tablet", NULL };
@@ -256,6 +258,11 @@ format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, co
     g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "KVM is not available on this host");
     return NULL;
   }
+  g_strv_builder_add_many (video_builder, "vga", "cirrus", "virtio", NULL);
+  if (caps->qxl)
+    g_strv_builder_add (video_builder, "qxl");
+  g_strv_builder_add_many (video_builder, "bochs", "ramfb", "none", NULL);
+  videos = g_strv_builder_end (video_builder);
   s = g_string_new ("<domainCapabilities>\n");
   g_string_append_printf (s, "  <path>%s</path>\n  <domain>%s</domain>\n  <machine>%s</machine>\n"
                              "  <arch>x86_64</arch>\n  <vcpu max='%d'/>\n  <iothreads supported='yes'/>\n",
@@ -276,7 +283,7 @@ format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, co
   g_string_append (s, "    </disk>\n    <graphics supported='yes'>\n");
   enum_values (s, "      ", "type", graphics);
   g_string_append (s, "    </graphics>\n    <video supported='yes'>\n");
-  enum_values (s, "      ", "modelType", videos);
+  enum_values (s, "      ", "modelType", (const char *const *) videos);
   g_string_append (s, "    </video>\n    <hostdev supported='no'/>\n    <rng supported='yes'>\n");
   enum_values (s, "      ", "model", rng_models);
   enum_values (s, "      ", "backendModel", rng_backends);

@@ -314,6 +314,14 @@ def test_unsupported_domain_member(daemon):
     assert msg == 'not supported by this driver: MigrateToURI3'
 
 
+def test_open_graphics_fd_not_supported(daemon):
+    # as libvirt's test driver, which has no display to connect to
+    dom = daemon.domain(TEST_DOMAIN)
+    msg = expect_error(dom.OpenGraphicsFD, dbus.UInt32(0), dbus.UInt32(0))
+    assert msg == 'not supported by this driver: OpenGraphicsFD'
+    assert tuple(dom.GetState(0))[0] == RUNNING
+
+
 def test_unknown_object(daemon):
     bogus = domain_path('11111111-2222-3333-4444-555555555555')
     with pytest.raises(dbus.DBusException) as e:

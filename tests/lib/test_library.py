@@ -3,6 +3,9 @@
 on a private bus, everything asynchronous in the GLib main loop."""
 import os
 import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -467,6 +470,65 @@ def test_daemon_restart(private_bus, daemon, connection, request):
     fresh = conn_call(connection, 'define_domain_config', make_domain_config('lib-after'))
     iterate_until(lambda: added == ['lib-after'], what='domain-added after restart')
     assert connection.find_domain_by_name('lib-after') is fresh
+
+
+# Displays ---------------------------------------------------------------------------
+
+def test_open_graphics_fd_not_supported_by_test_driver(connection):
+    test = connection.find_domain_by_name('test')
+    with pytest.raises(GLib.Error) as excinfo:
+        domain_call(test, 'open_graphics_fd', 0, Virtbus.DomainOpenGraphicsFlags.NONE)
+    assert error_code(excinfo) == Virtbus.Error.NOT_SUPPORTED
+    assert 'OpenGraphicsFD' in excinfo.value.message
+    with pytest.raises(GLib.Error) as excinfo:
+        test.open_graphics_fd_sync(0, Virtbus.DomainOpenGraphicsFlags.SKIPAUTH, None)
+    assert error_code(excinfo) == Virtbus.Error.NOT_SUPPORTED
+
+
+def kill_qemus_under(state_dir):
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/cmdline', 'rb') as f:
+                cmdline = f.read().decode(errors='replace')
+        except OSError:
+            continue
+        if 'qemu-system' in cmdline and state_dir in cmdline:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.mark.skipif(shutil.which('qemu-system-x86_64') is None, reason='qemu-system-x86_64 is not installed')
+def test_open_graphics_fd_of_a_qemu_guest(private_bus, daemon, request):
+    request.addfinalizer(lambda: kill_qemus_under(daemon.state_dir))
+    conn = run_async(
+        lambda cb: Virtbus.Connection.new_for_address_async(private_bus.address, 'QEMU', None, cb),
+        Virtbus.Connection.new_for_address_finish)
+    xml = ("<domain type='qemu'><name>lib-vnc</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+           "<graphics type='vnc' autoport='yes'/><memballoon model='none'/></devices></domain>")
+    dom = conn_call(conn, 'define_domain', xml)
+    with pytest.raises(GLib.Error) as excinfo:
+        domain_call(dom, 'open_graphics_fd', 0, Virtbus.DomainOpenGraphicsFlags.NONE)
+    assert error_code(excinfo) == Virtbus.Error.INVALID_STATE
+    domain_call(dom, 'start', 0)
+    try:
+        fd = domain_call(dom, 'open_graphics_fd', 0, Virtbus.DomainOpenGraphicsFlags.SKIPAUTH)
+        with socket.socket(fileno=fd) as sock:
+            sock.settimeout(60)
+            assert sock.recv(6) == b'RFB 00'
+        fd = dom.open_graphics_fd_sync(0, Virtbus.DomainOpenGraphicsFlags.NONE, None)
+        with socket.socket(fileno=fd) as sock:
+            sock.settimeout(60)
+            assert sock.recv(6) == b'RFB 00'
+        with pytest.raises(GLib.Error) as excinfo:
+            domain_call(dom, 'open_graphics_fd', 3, Virtbus.DomainOpenGraphicsFlags.NONE)
+        assert error_code(excinfo) == Virtbus.Error.INVALID_ARGUMENT
+    finally:
+        domain_call(dom, 'destroy', 0)
 
 
 # The library as a whole ------------------------------------------------------------

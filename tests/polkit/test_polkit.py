@@ -92,6 +92,7 @@ def test_user_allowed_one_domain(env):
     assert "domain 'test'" in msg
     assert state(env) == 5
     denied(env.call_as('vbfoo', foo, DOMAIN, 'Destroy', 0), 'org.libvirt.api.domain.stop')
+    denied(env.call_as('vbfoo', foo, DOMAIN, 'OpenGraphicsFD', 0, 0), 'org.libvirt.api.domain.open-graphics')
     assert state(env, foo) == 1
     denied(env.call_as('vbfoo', ROOT, CONNECT, 'DomainDefineXML', xml('foo2')),
            'org.libvirt.api.domain')

@@ -336,6 +336,37 @@ test_ethernet_interface (void)
   assert_invalid (DOMAIN ("<interface type='ethernet'><mtu/></interface>"), "size");
 }
 
+/* An automatic port is no configuration: a definition forgets it, the
+ * live state of a running domain (status file, copy) keeps it. */
+static void
+test_graphics_live_ports (void)
+{
+  const char *xml = DOMAIN ("<graphics type='spice' port='5901' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>"
+                            "<graphics type='vnc' port='5902' autoport='yes'/>");
+  g_autoptr(VbDomainDef) config = parse_ok (xml);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbDomainDef) live = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_LIVE, &error);
+  g_autoptr(VbDomainDef) copy = NULL;
+  g_autofree char *config_xml = NULL;
+  g_autofree char *live_xml = NULL;
+  g_autofree char *copy_xml = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (((VbDomainGraphicsDef *) g_ptr_array_index (config->graphics, 0))->port, ==, 0);
+  g_assert_cmpint (((VbDomainGraphicsDef *) g_ptr_array_index (config->graphics, 1))->port, ==, 0);
+  g_assert_cmpint (((VbDomainGraphicsDef *) g_ptr_array_index (live->graphics, 0))->port, ==, 5901);
+  g_assert_cmpint (((VbDomainGraphicsDef *) g_ptr_array_index (live->graphics, 1))->port, ==, 5902);
+  config_xml = vb_domain_def_format (config, VB_DOMAIN_FORMAT_INACTIVE);
+  g_assert_nonnull (strstr (config_xml, "<graphics type='spice' port='-1' tlsPort='-1' autoport='yes'"));
+  /* a running display shows the port it got, and no TLS port it has not */
+  live_xml = vb_domain_def_format (live, 0);
+  g_assert_nonnull (strstr (live_xml, "<graphics type='spice' port='5901' autoport='yes' listen='127.0.0.1'>"));
+  g_assert_nonnull (strstr (live_xml, "<graphics type='vnc' port='5902' autoport='yes'"));
+  copy = vb_domain_def_copy (live);
+  copy_xml = vb_domain_def_format (copy, 0);
+  g_assert_cmpstr (copy_xml, ==, live_xml);
+}
+
 /* Elements libvirt's schema allows but the model does not type are kept
  * and written back at their place; elements outside the schema are
  * dropped, as libvirt drops them.  Both are deliberate, and this test says
@@ -393,6 +424,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
   g_test_add_func ("/domain-def/ethernet-interface", test_ethernet_interface);
+  g_test_add_func ("/domain-def/graphics-live-ports", test_graphics_live_ports);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
   return g_test_run ();
 }
