@@ -2455,8 +2455,8 @@ vcpu_plan_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   if (job->target > current) {
     vcpu_plug (job, slots, job->target - current);
   } else if (job->target < current && !vcpu_unplug (job, slots, current - job->target, &error)) {
-    g_task_return_error (job->task, g_steal_pointer (&error));
     vm_set_live_vcpus (vm, current);
+    g_task_return_error (job->task, g_steal_pointer (&error));
     vcpu_job_free (job);
     return;
   }

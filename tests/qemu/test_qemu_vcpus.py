@@ -129,6 +129,17 @@ def test_hotplug_and_errors_bare(env):
     other.Destroy(0)
 
 
+def test_hotplug_q35(env):
+    c = env.connect()
+    xml = vcpu_domain(bare_domain('vcpus-q35')).replace("machine='pc'", "machine='q35'")
+    dom = env.daemon.domain(c.DomainDefineXML(xml))
+    dom.Create(0)
+    dom.SetVcpus(2, 0)  # a running domain: live
+    assert live_count(dom) == 2 and vcpu_threads(env) == [0, 1]
+    assert int(dom.GetVcpus(CONFIG)) == 1
+    dom.Destroy(0)
+
+
 def test_machine_without_cpu_hotplug(env):
     """microvm has no CPU hot-plug: a clear error, nothing changes."""
     c = env.connect()
