@@ -338,7 +338,8 @@ def test_tuning_metadata_rename(env):
     assert "model='virtio'" in str(dom.GetXMLDesc(0))
     dom.SetMemory(48 * 1024, 1)  # AFFECT_LIVE, through the balloon
     assert "<currentMemory unit='KiB'>49152</currentMemory>" in str(dom.GetXMLDesc(0))
-    expect_error(dom.SetVcpus, 1, 1, fragment='not supported')
+    dom.SetVcpus(1, 1)  # live, as it is (test_qemu_vcpus.py has the rest)
+    expect_error(dom.SetVcpus, 2, 1, fragment='exceeds maximum')
     expect_error(dom.Rename, 'tuned3', 0, fragment='active')
     stats = dom.GetStats(0, 0)
     assert stats['state.state'] == RUNNING and stats['balloon.current'] == 49152
