@@ -18,6 +18,7 @@ typedef struct {
   const VbQemuCaps *caps;
   gboolean kvm;
   gboolean q35;           /* PCI Express root; AHCI built in, no IDE */
+  gboolean i440fx;        /* the "pc" family: PCI root with IDE */
   GHashTable *usb;        /* USB controller index → its qemu id; empty: USB disabled */
   GHashTable *scsi;       /* SCSI controller index → "virtio-scsi" or "lsilogic" */
   GHashTable *sata;       /* SATA controller index → its qemu id ("ide" for q35's own) */
@@ -561,7 +562,9 @@ add_controllers (Cmd *cmd, GError **error)
     if (g_strcmp0 (ctl->type, "pci") == 0 && !add_pci_controller (cmd, ctl, error))
       return FALSE;
   }
-  if (!usb_given) {
+  /* libvirt gives only the PC machines a USB controller by default:
+   * microvm and isapc have no PCI bus to put one on */
+  if (!usb_given && (cmd->q35 || cmd->i440fx)) {
     VbDomainControllerDef implicit = { .type = (char *) "usb", .index = 0 };
 
     if (!add_usb_controller (cmd, &implicit, FALSE, error))
@@ -1175,6 +1178,7 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
   }
 
   cmd.q35 = machine && strstr (machine->name, "q35") != NULL;
+  cmd.i440fx = machine && strstr (machine->name, "i440fx") != NULL;
   vb_uuid_format (&def->uuid, uuid);
   arg (&cmd, def->emulator ? def->emulator : caps->emulator);
   opt (&cmd, "-name", "guest=%s,debug-threads=on", name);
