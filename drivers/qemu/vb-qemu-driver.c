@@ -113,6 +113,7 @@ typedef struct {
   guint migrate_poll;
   GHashTable *detaches;     /* alias → Detach*: device_del sent, DEVICE_DELETED awaited */
   struct _VcpuJob *vcpu_unplug; /* a SetVcpus waiting for the guest to let vCPUs go */
+  gboolean vcpu_removed;    /* the guest let a vCPU go during this run */
   void (*migrate_done) (gpointer vm, const char *error); /* NULL error: completed */
   VbDomainDef *start_live;
   GTask *start_task;
@@ -696,6 +697,7 @@ vm_save_status (QemuVm *vm)
   g_key_file_set_integer (kf, STATUS_GROUP, "reason", reason);
   g_key_file_set_boolean (kf, STATUS_GROUP, "persistent", vb_domain_is_persistent (dom));
   g_key_file_set_boolean (kf, STATUS_GROUP, "shutdown-seen", vm->shutdown_seen);
+  g_key_file_set_boolean (kf, STATUS_GROUP, "vcpu-removed", vm->vcpu_removed);
   g_key_file_set_string (kf, STATUS_GROUP, "xml", xml);
   nics_save (kf, vm->nics);
   data = g_key_file_to_data (kf, NULL, NULL);
@@ -2654,6 +2656,18 @@ vcpu_plan_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     vcpu_job_free (job);
     return;
   }
+  /* Seen with qemu 7.2 under TCG (raw QMP, no daemon involved): the
+   * first device_add of a CPU after any CPU was ejected kills qemu with
+   * SIGSEGV.  Refusing keeps the guest alive; a fresh start clears it. */
+  if (job->target > current && vm->vcpu_removed &&
+      g_strcmp0 (vb_domain_get_live_def (vm->dom)->virt_type, "qemu") == 0) {
+    g_task_return_new_error (job->task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "cannot add vCPUs to '%s' after one was removed while it runs: qemu under TCG "
+                             "crashes on it; shut the domain down and start it again first",
+                             vb_domain_get_name (vm->dom));
+    vcpu_job_free (job);
+    return;
+  }
   if (job->target > current) {
     vcpu_plug (job, slots, job->target - current);
   } else if (job->target < current && !vcpu_unplug (job, slots, current - job->target, &error)) {
@@ -2695,6 +2709,10 @@ vm_vcpu_deleted (QemuVm *vm, JsonObject *data)
     alias = slash ? g_strndup (start, slash - start) : g_strdup (start);
   } else {
     return;
+  }
+  if (!vm->vcpu_removed) {
+    vm->vcpu_removed = TRUE;
+    vm_save_status (vm);
   }
   if (job && g_ptr_array_remove (job->unplugging, alias)) {
     vcpu_job_check (job);
@@ -3000,6 +3018,7 @@ reattach_one (VbQemuDriver *self, const char *key)
   vm->qmp_path = g_steal_pointer (&qmp);
   vm->log_path = g_key_file_get_string (kf, STATUS_GROUP, "log", NULL);
   vm->shutdown_seen = g_key_file_get_boolean (kf, STATUS_GROUP, "shutdown-seen", NULL);
+  vm->vcpu_removed = g_key_file_get_boolean (kf, STATUS_GROUP, "vcpu-removed", NULL);
   vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
   g_ptr_array_extend_and_steal (vm->nics, g_steal_pointer (&nics));
   vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);

@@ -202,7 +202,18 @@ def test_unplug_with_guest(env, guest):
     assert vcpu_element(str(dom.GetXMLDesc(0))) == "<vcpu placement='static' current='1'>4</vcpu>"
     wait_for(lambda: vcpu_threads(env) == [0], 30, 'the unplugged vCPU thread to end')
     assert int(dom.GetStats(STATS_VCPU, 0)['vcpu.current']) == 1
-    # No plug again after an unplug here: QEMU 7.2 under TCG dies of
-    # SIGSEGV on a device_add of a vCPU once one was unplugged (raw QMP
-    # does the same).
+    # QEMU 7.2 under TCG dies of SIGSEGV on a device_add of a vCPU once
+    # one was unplugged (raw QMP does the same): refused, the guest lives
+    expect_error(dom.SetVcpus, 2, LIVE, fragment='shut the domain down and start it again')
+    assert tuple(dom.GetState(0))[0] == RUNNING and live_count(dom) == 1 and vcpu_threads(env) == [0]
+    # and a restart of the daemon does not forget it
+    env.kill9()
+    env.start()
+    dom = env.daemon.domain(env.connect().DomainLookupByName('vcpus-guest'))
+    expect_error(dom.SetVcpus, 2, LIVE, fragment='shut the domain down and start it again')
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    dom.Destroy(0)
+    dom.Create(0)
+    dom.SetVcpus(2, LIVE)
+    assert live_count(dom) == 2
     dom.Destroy(0)
