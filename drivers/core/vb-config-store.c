@@ -131,13 +131,15 @@ vb_config_store_run_path (VbConfigStore *self, const char *key, const char *suff
 
 static gboolean
 write_file (const char *dir, const char *key, const char *suffix, const char *contents,
-            GError **error)
+            gboolean durable, GError **error)
 {
   g_autofree char *path = NULL;
 
   if (!check_key (key, error))
     return FALSE;
   path = key_path (dir, key, suffix);
+  if (!durable)
+    return vb_file_write_runtime (path, contents, strlen (contents), error);
   return vb_file_write_atomic (path, contents, strlen (contents), error);
 }
 
@@ -206,7 +208,7 @@ list_dir (const char *dir, const char *suffix, GError **error)
 gboolean
 vb_config_store_save (VbConfigStore *self, const char *key, const char *xml, GError **error)
 {
-  return write_file (self->config_dir, key, DEF_SUFFIX, xml, error);
+  return write_file (self->config_dir, key, DEF_SUFFIX, xml, TRUE, error);
 }
 
 char *
@@ -261,7 +263,7 @@ gboolean
 vb_config_store_save_status (VbConfigStore *self, const char *key, const char *contents,
                              GError **error)
 {
-  return write_file (self->run_dir, key, STATUS_SUFFIX, contents, error);
+  return write_file (self->run_dir, key, STATUS_SUFFIX, contents, FALSE, error);
 }
 
 char *

@@ -44,7 +44,8 @@ gboolean vb_config_store_set_autostart (VbConfigStore *self, const char *key, gb
                                         GError **error);
 gboolean vb_config_store_get_autostart (VbConfigStore *self, const char *key);
 
-/* Run-time status. */
+/* Run-time status: replaced whole, but not synced to disk (see
+ * vb_file_write_runtime). */
 gboolean vb_config_store_save_status (VbConfigStore *self, const char *key, const char *contents,
                                       GError **error);
 char *vb_config_store_load_status (VbConfigStore *self, const char *key, GError **error);

@@ -299,3 +299,39 @@ vb_file_write_atomic (const char *path, const char *contents, gsize len, GError 
   }
   return fsync_directory_of (path, error);
 }
+
+gboolean
+vb_file_write_runtime (const char *path, const char *contents, gsize len, GError **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  int saved;
+
+  if (fd < 0) {
+    saved = errno;
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", tmp, g_strerror (saved));
+    return FALSE;
+  }
+  while (len > 0) {
+    ssize_t n = write (fd, contents, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      saved = errno;
+      close (fd);
+      g_unlink (tmp);
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", tmp, g_strerror (saved));
+      return FALSE;
+    }
+    contents += n;
+    len -= (gsize) n;
+  }
+  if (close (fd) < 0 || g_rename (tmp, path) < 0) {
+    saved = errno;
+    g_unlink (tmp);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -50,4 +50,10 @@ gboolean vb_name_validate (const char *name, const char *what, GError **error);
  * fsync, rename, fsync of the directory. */
 gboolean vb_file_write_atomic (const char *path, const char *contents, gsize len, GError **error);
 
+/* Replaces @path with @contents as a whole (temp file, rename) without
+ * waiting for the disk: for run-time state under the run directory, which
+ * has to survive the daemon's death (the page cache does) but means
+ * nothing after a reboot, whose processes it describes are gone too. */
+gboolean vb_file_write_runtime (const char *path, const char *contents, gsize len, GError **error);
+
 G_END_DECLS

@@ -243,7 +243,7 @@ save_status (VbNetworkDriver *self, NetState *st, GError **error)
   if (data == NULL)
     return TRUE;
   path = status_path (self, live->name);
-  return vb_file_write_atomic (path, data, len, error);
+  return vb_file_write_runtime (path, data, len, error);
 }
 
 static void
@@ -274,7 +274,7 @@ save_sysctl_state (VbNetworkDriver *self)
   g_key_file_set_integer (kf, "sysctl", "ipv4-forward-saved", self->fwd_saved[0]);
   g_key_file_set_integer (kf, "sysctl", "ipv6-forward-saved", self->fwd_saved[1]);
   data = g_key_file_to_data (kf, &len, NULL);
-  if (!vb_file_write_atomic (path, data, len, &error))
+  if (!vb_file_write_runtime (path, data, len, &error))
     g_warning ("cannot record the forwarding sysctls: %s", error->message);
 }
 
@@ -873,7 +873,7 @@ kernel_job_start (KernelJob *job, GError **error)
                  def->bridge_name);
     return FALSE;
   }
-  if (!vb_file_write_atomic (job->status_path, job->status_data, job->status_len, error))
+  if (!vb_file_write_runtime (job->status_path, job->status_data, job->status_len, error))
     return FALSE;
   if (!kernel_setup (self, job->fwd_claim, def, error)) {
     /* kernel_setup undid its own part; nothing else was built */

@@ -111,8 +111,23 @@ test_atomic_write (void)
   g_assert_cmpstr (contents, ==, "two");
   g_assert_false (vb_file_write_atomic (missing, "x", 1, &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_IO);
+  g_clear_error (&error);
+
+  /* the run-time variant: same outcome, and no temporary file left */
+  g_assert_true (vb_file_write_runtime (path, "three", 5, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "three");
+  g_assert_true (vb_file_write_runtime (path, "", 0, &error));
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "");
+  g_assert_false (vb_file_write_runtime (missing, "x", 1, &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_IO);
   g_unlink (path);
-  g_rmdir (dir);
+  /* fails if anything but def.xml was ever left in the directory */
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 static void
