@@ -554,7 +554,7 @@ nl_tap_create (VbNetPlatform *self, const char *name_template, const VbMac *mac,
   }
   /* without IFF_TUN_EXCL the kernel would attach us to a tap of that name
    * if there is one */
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+  ifr.ifr_flags = (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL); /* 0x8000: the sign bit */
   g_strlcpy (ifr.ifr_name, name_template, sizeof (ifr.ifr_name));
   if (ioctl (fd, TUNSETIFF, &ifr) < 0) {
     int saved = errno;
