@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+import dbus
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -141,6 +142,18 @@ def guest_domain(name, kernel, initrd, serial_log):
     <memballoon model='none'/>
   </devices>
 </domain>'''
+
+
+def expect_error(call, *args, fragment=None):
+    """Runs call(*args), which must fail with org.libvirt.Error (whose
+    message holds @fragment); returns the message."""
+    with pytest.raises(dbus.DBusException) as e:
+        call(*args)
+    name, message = libvirt_error(e)
+    assert name == 'org.libvirt.Error', message
+    if fragment:
+        assert fragment in message, message
+    return message
 
 
 def wait_for(predicate, timeout, what):

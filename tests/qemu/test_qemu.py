@@ -7,26 +7,14 @@ import os
 import signal
 import time
 
-import dbus
 import pytest
 
-from qemutest import (DEFINED, PAUSED, RESUMED, RUNNING, SHUTDOWN, SHUTDOWN_GUEST, SHUTOFF,
-                      SHUTOFF_CRASHED, SHUTOFF_DESTROYED, SHUTOFF_SHUTDOWN, STARTED, STOPPED,
-                      STOPPED_DESTROYED, STOPPED_FAILED, STOPPED_SHUTDOWN, SUSPENDED, SignalRecorder, bare_domain,
-                      guest_domain, guest_files, libvirt_error, lifecycle, qemu_pids, requires_qemu,
-                      wait_for)
+from qemutest import (DEFINED, PAUSED, RESUMED, RUNNING, SHUTDOWN, SHUTDOWN_GUEST, SHUTOFF, SHUTOFF_CRASHED,
+                      SHUTOFF_DESTROYED, SHUTOFF_SHUTDOWN, STARTED, STOPPED, STOPPED_DESTROYED,
+                      STOPPED_FAILED, STOPPED_SHUTDOWN, SUSPENDED, SignalRecorder, bare_domain, expect_error,
+                      guest_domain, guest_files, lifecycle, qemu_pids, requires_qemu, wait_for)
 
 pytestmark = requires_qemu
-
-
-def expect_error(call, *args, fragment=None):
-    with pytest.raises(dbus.DBusException) as e:
-        call(*args)
-    name, message = libvirt_error(e)
-    assert name == 'org.libvirt.Error', message
-    if fragment:
-        assert fragment in message, message
-    return message
 
 
 def test_host_facts(env):

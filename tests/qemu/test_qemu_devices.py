@@ -9,11 +9,10 @@ import glob
 import os
 import xml.etree.ElementTree as ET
 
-import dbus
 import pytest
 
-from qemutest import (RUNNING, bare_domain, guest_domain, guest_files, libvirt_error, qemu_pids, requires_qemu,
-                      wait_for)
+from qemutest import (RUNNING, bare_domain, expect_error, guest_domain, guest_files, qemu_pids,
+                      requires_qemu, wait_for)
 
 pytestmark = requires_qemu
 
@@ -32,16 +31,6 @@ def guest():
     if files is None:
         pytest.skip('the tiny test guest cannot be built here')
     return files
-
-
-def expect_error(call, *args, fragment=None):
-    with pytest.raises(dbus.DBusException) as e:
-        call(*args)
-    name, message = libvirt_error(e)
-    assert name == 'org.libvirt.Error', message
-    if fragment:
-        assert fragment in message, message
-    return message
 
 
 def qemu_argv(env):
@@ -146,7 +135,6 @@ def test_uefi_keep_nvram_and_explicit_loader(env):
 
 @requires_ovmf
 def test_rename_moves_our_nvram_file_only(env):
-    c = env.connect()
     dom = start(env, domain_xml('efi-old', 'q35', '', firmware=" firmware='efi'"))
     dom.Destroy(0)
     old = ET.fromstring(str(dom.GetXMLDesc(0))).find('os/nvram').text

@@ -3,15 +3,13 @@
 XML, reachable over TCP, and Domain.OpenGraphicsFD handing a connected
 socket to the caller.  Bare guests (no kernel) are enough: the display
 servers speak before any guest code runs."""
-import os
 import re
 import socket
 import struct
 
 import dbus
-import pytest
 
-from qemutest import RUNNING, SHUTOFF, bare_domain, libvirt_error, qemu_pids, requires_qemu
+from qemutest import (RUNNING, SHUTOFF, bare_domain, expect_error, qemu_pids, requires_qemu)
 
 pytestmark = requires_qemu
 
@@ -20,16 +18,6 @@ SKIPAUTH = 1
 
 SPICE = "<graphics type='spice' autoport='yes'><listen type='address'/></graphics>"
 VNC = "<graphics type='vnc' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>"
-
-
-def expect_error(call, *args, fragment=None):
-    with pytest.raises(dbus.DBusException) as e:
-        call(*args)
-    name, message = libvirt_error(e)
-    assert name == 'org.libvirt.Error', message
-    if fragment:
-        assert fragment in message, message
-    return message
 
 
 def spice_link_message():

@@ -28,8 +28,8 @@ import uuid
 import dbus
 import pytest
 
-from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, guest_files, libvirt_error, qemu_pids,
-                      requires_qemu, wait_for)
+from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, expect_error, guest_files,
+                      qemu_pids, requires_qemu, wait_for)
 
 IP = shutil.which('ip')
 NFT = shutil.which('nft')
@@ -141,16 +141,6 @@ def netenv(private_bus, request):
     finally:
         e.cleanup()
         ns.close()
-
-
-def expect_error(call, *args, fragment=None):
-    with pytest.raises(dbus.DBusException) as e:
-        call(*args)
-    name, message = libvirt_error(e)
-    assert name == 'org.libvirt.Error', message
-    if fragment:
-        assert fragment in message, message
-    return message
 
 
 def nic(network, mac, portgroup=None):

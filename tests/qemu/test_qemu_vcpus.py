@@ -6,11 +6,10 @@ debug-threads=on."""
 import os
 import re
 
-import dbus
 import pytest
 
-from qemutest import (RUNNING, bare_domain, guest_domain, guest_files, libvirt_error, qemu_pids, requires_qemu,
-                      wait_for)
+from qemutest import (RUNNING, bare_domain, expect_error, guest_domain, guest_files, qemu_pids,
+                      requires_qemu, wait_for)
 
 pytestmark = requires_qemu
 
@@ -37,16 +36,6 @@ def vcpu_threads(env):
         if m:
             found.append(int(m.group(1)))
     return sorted(found)
-
-
-def expect_error(call, *args, fragment=None):
-    with pytest.raises(dbus.DBusException) as e:
-        call(*args)
-    name, message = libvirt_error(e)
-    assert name == 'org.libvirt.Error', message
-    if fragment:
-        assert fragment in message, message
-    return message
 
 
 def vcpu_element(xml):
