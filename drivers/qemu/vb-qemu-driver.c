@@ -1154,6 +1154,12 @@ parse_domain (const char *xml, GError **error)
       dev->data = NULL;
     }
   }
+  /* a display with no video card would show nothing: libvirt gives such
+   * a PC guest its default card, cirrus */
+  if (def->graphics && def->graphics->len > 0 && (def->videos == NULL || def->videos->len == 0) &&
+      !vb_domain_def_attach_device (def, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>",
+                                    error))
+    return NULL;
   return g_steal_pointer (&def);
 }
 

@@ -215,3 +215,17 @@ def test_spice_fixed_port(env):
     expect_error(clash.Create, 0)
     assert tuple(clash.GetState(0))[0] == SHUTOFF
     assert len(qemu_pids(env.state_dir)) == 1
+
+
+def test_display_without_video_gets_libvirts_default_card(env):
+    dom = start(env, 'gfx-novideo', VNC)
+    expected = "<model type='cirrus' vram='16384' heads='1' primary='yes'/>"
+    assert expected in str(dom.GetXMLDesc(0))
+    assert expected in str(dom.GetXMLDesc(2))  # VIR_DOMAIN_XML_INACTIVE: it is part of the definition
+    [pid] = qemu_pids(env.state_dir)
+    with open(f'/proc/{pid}/cmdline', 'rb') as f:
+        assert b'cirrus-vga,id=video0' in f.read().split(b'\0')
+    # a guest without a display keeps having no card
+    c = env.connect()
+    headless = env.daemon.domain(c.DomainDefineXML(bare_domain('gfx-headless')))
+    assert '<video>' not in str(headless.GetXMLDesc(0))
