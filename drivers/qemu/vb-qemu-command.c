@@ -899,9 +899,10 @@ add_vnc (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
   if (socket) {
     g_autofree char *path = esc (socket);
     opt (cmd, "-vnc", "unix:%s", path);
-  } else if (g->autoport || g->port <= 0) {
-    /* qemu takes the first free display from 0 up: the port is read
-     * back over QMP for the live XML */
+  } else if (g->port <= 0) {
+    /* (the driver normally chose the port already) qemu takes the first
+     * free display from 0 up: the port is read back over QMP for the
+     * live XML */
     opt (cmd, "-vnc", "%s%s%s:0,to=%d", v6 ? "[" : "", listen, v6 ? "]" : "", VNC_DISPLAYS - 1);
   } else {
     if (g->port < VNC_PORT_MIN)

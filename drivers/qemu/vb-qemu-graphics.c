@@ -54,8 +54,8 @@ allocate_port (const VbDomainGraphicsDef *g, GHashTable *taken, int *out_port, G
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (listen);
 
   if (address == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "SPICE listen address '%s' is not an IP address",
-                 listen);
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s listen address '%s' is not an IP address",
+                 is_type (g, "vnc") ? "VNC" : "SPICE", listen);
     return FALSE;
   }
   for (guint port = GRAPHICS_PORT_MIN; port <= GRAPHICS_PORT_MAX; port++) {
@@ -64,9 +64,21 @@ allocate_port (const VbDomainGraphicsDef *g, GHashTable *taken, int *out_port, G
     *out_port = (int) port;
     return TRUE;
   }
-  g_set_error (error, VB_ERROR, VB_ERROR_BUSY, "no free port for SPICE on %s between %d and %d", listen,
-               GRAPHICS_PORT_MIN, GRAPHICS_PORT_MAX);
+  g_set_error (error, VB_ERROR, VB_ERROR_BUSY, "no free port for %s on %s between %d and %d",
+               is_type (g, "vnc") ? "VNC" : "SPICE", listen, GRAPHICS_PORT_MIN, GRAPHICS_PORT_MAX);
   return FALSE;
+}
+
+static gboolean
+listens_on_socket (const VbDomainGraphicsDef *g)
+{
+  for (guint l = 0; g->listens && l < g->listens->len; l++) {
+    const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
+
+    if (gl->type == VB_GRAPHICS_LISTEN_SOCKET)
+      return TRUE;
+  }
+  return g->socket != NULL;
 }
 
 gboolean
@@ -91,7 +103,11 @@ vb_qemu_graphics_prepare (VbDomainDef *live, GHashTable *ports_in_use, GError **
     /* libvirt's live XML names the address a display listens on */
     if (first && first->type == VB_GRAPHICS_LISTEN_ADDRESS && first->address == NULL && g->socket == NULL)
       first->address = g_strdup (VB_QEMU_DEFAULT_LISTEN);
-    if (is_type (g, "spice") && (g->autoport || g->port <= 0)) {
+    /* Both kinds take their automatic port from here, VNC too although
+     * qemu could pick one itself: one allocator for every display of
+     * every guest, so two guests starting at once never reach for the
+     * same port (libvirt allocates them the same way). */
+    if (!listens_on_socket (g) && (g->autoport || g->port <= 0)) {
       if (!allocate_port (g, taken, &g->port, error))
         return FALSE;
       g_hash_table_add (taken, GUINT_TO_POINTER (g->port));

@@ -19,9 +19,9 @@ void vb_qemu_graphics_add_ports (const VbDomainDef *def, GHashTable *ports);
 
 /* Readies the displays of a live definition before the command line is
  * built: the default listen address written in, as the live XML shows
- * it, and a port for each autoport SPICE display: free to bind on its
- * address and none of @ports_in_use (those of the driver's other guests),
- * in libvirt's range 5900–65535.  qemu picks VNC ports itself. */
+ * it, and a port for each autoport VNC or SPICE display on TCP: free to
+ * bind on its address and none of @ports_in_use (those of the driver's
+ * other guests), in libvirt's range 5900–65535. */
 gboolean vb_qemu_graphics_prepare (VbDomainDef *live, GHashTable *ports_in_use, GError **error);
 
 gboolean vb_qemu_graphics_has_spice (const VbDomainDef *def);

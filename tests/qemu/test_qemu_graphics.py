@@ -229,3 +229,26 @@ def test_display_without_video_gets_libvirts_default_card(env):
     c = env.connect()
     headless = env.daemon.domain(c.DomainDefineXML(bare_domain('gfx-headless')))
     assert '<video>' not in str(headless.GetXMLDesc(0))
+
+
+def test_vnc_and_spice_ports_come_from_one_allocator(env):
+    """VNC autoport is the driver's choice too: qemu is told the display,
+    and no two guests' displays ever share a port."""
+    a = start(env, 'gfx-a', VNC)
+    b = start(env, 'gfx-b', VNC + SPICE)
+    ports = []
+    for dom in (a, b):
+        for element in graphics_elements(str(dom.GetXMLDesc(0))):
+            ports.append(int(re.search(r"port='(\d+)'", element).group(1)))
+    assert len(ports) == 3 and len(set(ports)) == 3, ports
+    displays = []
+    for pid in qemu_pids(env.state_dir):
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            argv = f.read().split(b'\0')
+        displays += [argv[i + 1].decode() for i, arg in enumerate(argv[:-1]) if arg == b'-vnc']
+    vnc_ports = sorted(p for p in ports if f'127.0.0.1:{p - 5900}' in displays)
+    assert len(vnc_ports) == 2, (displays, ports)
+    for port in vnc_ports:
+        with socket.create_connection(('127.0.0.1', port), timeout=30) as s:
+            s.settimeout(30)
+            assert recv_exactly(s, 6) == b'RFB 00'
