@@ -1720,6 +1720,29 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
   return_result (task, ok, out, error);
 }
 
+/* Guest addresses ------------------------------------------------------------------- */
+
+GVariant *
+vb_network_driver_get_leases (VbNetworkDriver *self, const char *network_name, const char *mac,
+                              GError **error)
+{
+  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, network_name);
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+    return NULL;
+  }
+  vb_dnsmasq_paths_init (&paths, self->run_dir, network_name);
+  return vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
+}
+
+GArray *
+vb_network_driver_get_neighbours (VbNetworkDriver *self, GError **error)
+{
+  return vb_net_platform_neighbours_ipv4 (self->platform, error);
+}
+
 /* Ports ------------------------------------------------------------------------------ */
 
 static VbNetwork *
