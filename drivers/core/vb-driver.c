@@ -30,6 +30,9 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_CREATE_XML] = { "DomainCreateXML", D, "(su)", TRUE, "write,start" },
   [VB_OP_NETWORK_DEFINE_XML] = { "NetworkDefineXML", N, "(s)", TRUE, "write,save" },
   [VB_OP_NETWORK_CREATE_XML] = { "NetworkCreateXML", N, "(s)", TRUE, "write,start" },
+  /* the domain is named only inside the file: libvirt checks domain:start
+   * and domain:write on the definition it holds */
+  [VB_OP_DOMAIN_RESTORE] = { "DomainRestore", D, "(ssu)", TRUE, "write,start" },
 
   [VB_OP_DOMAIN_GET_XML_DESC] = { "GetXMLDesc", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_STATE] = { "GetState", D, "(u)", FALSE, "read" },

@@ -39,6 +39,7 @@ typedef enum {
   VB_OP_DOMAIN_CREATE_XML,       /* (su) xml flags → VbDomain */
   VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
   VB_OP_NETWORK_CREATE_XML,      /* (s) → VbNetwork */
+  VB_OP_DOMAIN_RESTORE,          /* (ssu) from xml flags: starts the domain a Save wrote (job on the driver) */
 
   /* domain queries */
   VB_OP_DOMAIN_GET_XML_DESC,     /* (u) → s */

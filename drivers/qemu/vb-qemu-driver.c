@@ -104,10 +104,12 @@ typedef struct {
   gboolean starting;
   gboolean start_paused;
   gboolean start_registers; /* CreateXML of a new transient domain */
-  char *restore_path;       /* managed save image the start restores */
-  /* managed save */
+  char *restore_path;       /* save image the start restores */
+  gboolean restore_managed; /* it is the managed one: spent once restored */
+  /* managed save, or Save to a file of the caller's */
   gboolean saving;
   gboolean saved;
+  gboolean save_managed;
   char *save_path;
   GTask *save_task;
   guint migrate_poll;
@@ -774,7 +776,7 @@ vm_gone (QemuVm *vm)
     vb_domain_set_live_def (dom, NULL);
     vb_domain_set_id (dom, -1);
     vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
-    if (vm->saved)
+    if (vm->saved && vm->save_managed)
       vb_domain_set_managed_save (dom, TRUE);
     if (vm->save_task)
       g_ptr_array_add (waiters, g_steal_pointer (&vm->save_task));
@@ -1316,8 +1318,8 @@ save_failed (QemuVm *vm, const char *message)
   /* the guest was paused for the save: give it back as it was */
   if (vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
     vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
-  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "managed save of '%s' failed: %s",
-                           vb_domain_get_name (vm->dom), message);
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
+                           vm->save_managed ? "managed save" : "save", vb_domain_get_name (vm->dom), message);
 }
 
 static void
@@ -1334,14 +1336,16 @@ save_migrated (gpointer data, const char *message)
     save_failed (vm, message);
     return;
   }
+  /* a file of the caller's holds its definition in its header already */
   xml = vb_domain_def_format (vb_domain_get_live_def (vm->dom), VB_DOMAIN_FORMAT_SECURE);
-  if (!vb_file_write_atomic (xml_path, xml, strlen (xml), &error)) {
+  if (vm->save_managed && !vb_file_write_atomic (xml_path, xml, strlen (xml), &error)) {
     save_failed (vm, error->message);
     return;
   }
   if (g_rename (part, vm->save_path) < 0) {
     int saved_errno = errno;
-    g_unlink (xml_path);
+    if (vm->save_managed)
+      g_unlink (xml_path);
     save_failed (vm, g_strerror (saved_errno));
     return;
   }
@@ -1367,28 +1371,160 @@ save_migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
   migrate_wait (vm, save_migrated);
 }
 
-/* libvirt's managed save: the guest's state into a file, the domain off;
- * the next start restores it.  QEMU 7.2 has no file: migration URI, so
- * the stream goes through exec:cat into a file of ours. */
+/* The guest's state into @path (its "<path>.part" until complete), the
+ * domain off once it is: libvirt's managed save (@managed: the next start
+ * restores it) and Save.  QEMU 7.2 has no file: migration URI, so the
+ * stream goes through exec:cat into a file of ours; a Save's header is
+ * written there first and the stream appended. */
+static void
+vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
+{
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autofree char *quoted = g_shell_quote (part);
+  g_autofree char *uri = g_strdup_printf ("exec:cat %s %s", managed ? ">" : ">>", quoted);
+  g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
+
+  vm->saving = TRUE;
+  vm->save_managed = managed;
+  vm->save_task = g_object_ref (task);
+  g_free (vm->save_path);
+  vm->save_path = g_strdup (path);
+  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
+  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+}
+
 static void
 domain_managed_save (VbQemuDriver *self, VbDomain *dom, GTask *task)
 {
-  g_autoptr(QemuVm) vm = vm_ref (domain_vm (dom));
-  g_autofree char *part = NULL;
-  g_autofree char *quoted = NULL;
-  g_autofree char *uri = NULL;
-  g_autoptr(JsonNode) args = NULL;
+  g_autofree char *path = save_image_path (self, dom, "");
 
-  vm->saving = TRUE;
-  vm->save_task = g_object_ref (task);
-  g_free (vm->save_path);
-  vm->save_path = save_image_path (self, dom, "");
-  part = g_strconcat (vm->save_path, ".part", NULL);
-  quoted = g_shell_quote (part);
-  uri = g_strdup_printf ("exec:cat > %s", quoted);
-  args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
-  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
-  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+  vm_save (domain_vm (dom), path, TRUE, task);
+}
+
+/* Save files: a fixed header, the domain's XML in a NUL-padded area
+ * (room for DomainSaveImageDefineXML to edit it in place), then qemu's
+ * migration stream.  Numbers little-endian. */
+#define SAVE_FILE_MAGIC "VirtbusQemuSave\n"
+#define SAVE_FILE_VERSION 1
+#define SAVE_FILE_XML_MAX (16 * 1024 * 1024)
+#define SAVE_FILE_XML_ROOM 4096
+
+typedef struct {
+  char magic[16];
+  guint32 version;
+  guint32 xml_area;     /* bytes of the XML area that follows */
+  guint32 was_running;  /* 1: the guest ran when saved, 0: it was paused */
+  guint32 reserved[5];
+} SaveFileHeader;
+
+G_STATIC_ASSERT (sizeof (SaveFileHeader) == 48);
+
+static gboolean
+save_file_write_header (const char *path, const char *xml, gboolean running, GError **error)
+{
+  gsize xml_len = strlen (xml);
+  gsize area = (xml_len + 1 + SAVE_FILE_XML_ROOM + 4095) / 4096 * 4096;
+  g_autofree char *buf = g_malloc0 (sizeof (SaveFileHeader) + area);
+  SaveFileHeader *h = (SaveFileHeader *) buf;
+
+  memcpy (h->magic, SAVE_FILE_MAGIC, sizeof h->magic);
+  h->version = GUINT32_TO_LE (SAVE_FILE_VERSION);
+  h->xml_area = GUINT32_TO_LE ((guint32) area);
+  h->was_running = GUINT32_TO_LE (running ? 1 : 0);
+  memcpy (buf + sizeof *h, xml, xml_len);
+  if (!g_file_set_contents_full (path, buf, sizeof *h + area, G_FILE_SET_CONTENTS_NONE, 0600, error)) {
+    g_prefix_error (error, "cannot write the save file: ");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The XML of the save file @path, where its stream starts, and whether
+ * the guest ran; files not written by Save are refused. */
+static char *
+save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *out_running, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, error);
+  SaveFileHeader h;
+  gsize got = 0;
+  guint32 area;
+  g_autofree char *xml = NULL;
+
+  if (in == NULL) {
+    g_prefix_error (error, "cannot open save file: ");
+    return NULL;
+  }
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), &h, sizeof h, &got, NULL, error)) {
+    g_prefix_error (error, "cannot read save file %s: ", path);
+    return NULL;
+  }
+  area = GUINT32_FROM_LE (h.xml_area);
+  if (got != sizeof h || memcmp (h.magic, SAVE_FILE_MAGIC, sizeof h.magic) != 0 ||
+      GUINT32_FROM_LE (h.version) != SAVE_FILE_VERSION || area == 0 || area > SAVE_FILE_XML_MAX) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "%s is not a save file of this driver", path);
+    return NULL;
+  }
+  xml = g_malloc0 ((gsize) area + 1);
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), xml, area, &got, NULL, error))
+    return NULL;
+  if (got != area) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "save file %s is truncated", path);
+    return NULL;
+  }
+  *out_stream_offset = sizeof h + (guint64) area;
+  *out_running = GUINT32_FROM_LE (h.was_running) != 0;
+  return g_steal_pointer (&xml);
+}
+
+/* libvirt's VIR_DOMAIN_SAVE_* */
+enum {
+  QEMU_SAVE_BYPASS_CACHE = 1 << 0,
+  QEMU_SAVE_RUNNING = 1 << 1,
+  QEMU_SAVE_PAUSED = 1 << 2,
+};
+
+static gboolean
+check_save_flags (guint flags, GError **error)
+{
+  if (!vb_check_flags (flags, QEMU_SAVE_BYPASS_CACHE | QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error))
+    return FALSE;
+  if ((flags & QEMU_SAVE_RUNNING) && (flags & QEMU_SAVE_PAUSED)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "running and paused flags are mutually exclusive");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  const char *path, *xml;
+  guint flags;
+  g_autofree char *live_xml = NULL;
+  g_autofree char *part = NULL;
+  gboolean running;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!check_save_flags (flags, error) || !check_active (dom, error))
+    return FALSE;
+  if (*xml) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "a replacement XML for the save file is not supported");
+    return FALSE;
+  }
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return FALSE;
+  }
+  running = (flags & QEMU_SAVE_RUNNING) ||
+            (!(flags & QEMU_SAVE_PAUSED) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING);
+  live_xml = vb_domain_def_format (vb_domain_get_live_def (dom), VB_DOMAIN_FORMAT_SECURE);
+  part = g_strconcat (path, ".part", NULL);
+  if (!save_file_write_header (part, live_xml, running, error))
+    return FALSE;
+  *handed = TRUE;
+  vm_save (domain_vm (dom), path, FALSE, task);
+  return TRUE;
 }
 
 /* Start ------------------------------------------------------------------------ */
@@ -1413,8 +1549,8 @@ vm_start_done (QemuVm *vm)
     vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
   else
     vb_domain_set_state (dom, VB_DOMAIN_RUNNING, restored ? VB_DOMAIN_RUNNING_RESTORED : VB_DOMAIN_RUNNING_BOOTED);
-  /* restored once: the image is spent */
-  if (restored)
+  /* restored once: a managed image is spent; a file of the caller's stays */
+  if (restored && vm->restore_managed)
     remove_save_image (self, dom);
   if (vm->start_registers)
     vb_driver_add_domain (VB_DRIVER (self), dom);
@@ -1610,9 +1746,17 @@ child_setup (gpointer user_data)
 
 /* Spawns qemu for @dom with @live (owned) and completes @task when the
  * guest runs (or is paused, as asked) with its monitor answering. */
+/* What a start restores instead of booting: a managed save image, or a
+ * save file whose stream starts at @offset. */
+typedef struct {
+  const char *path;
+  guint64 offset;
+  gboolean managed;
+} QemuRestore;
+
 static void
 domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
-              gboolean registers, const char *restore_path, GTask *task)
+              gboolean registers, const QemuRestore *restore, GTask *task)
 {
   g_autoptr(VbDomainDef) owned = live;
   g_autoptr(GError) error = NULL;
@@ -1672,7 +1816,7 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (restore_path) {
+  if (restore) {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 
     g_strv_builder_addv (b, (const char **) argv);
@@ -1725,12 +1869,16 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     start_command (vm, "query-vnc", NULL, START_STEP_VNC);
   if (vb_qemu_graphics_has_spice (vm->start_live))
     start_command (vm, "query-spice", NULL, START_STEP_SPICE);
-  if (restore_path) {
-    g_autofree char *quoted = g_shell_quote (restore_path);
-    g_autofree char *uri = g_strdup_printf ("exec:cat %s", quoted);
+  if (restore) {
+    g_autofree char *quoted = g_shell_quote (restore->path);
+    /* tail counts bytes from 1 */
+    g_autofree char *uri = restore->offset ? g_strdup_printf ("exec:tail -c +%" G_GUINT64_FORMAT " %s",
+                                                              restore->offset + 1, quoted)
+                                           : g_strdup_printf ("exec:cat %s", quoted);
     g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
 
-    vm->restore_path = g_strdup (restore_path);
+    vm->restore_path = g_strdup (restore->path);
+    vm->restore_managed = restore->managed;
     start_command (vm, "migrate-incoming", args, START_STEP_INCOMING);
   } else {
     start_finish_commands (vm);
@@ -1765,6 +1913,53 @@ domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
   }
   dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
   domain_start (self, dom, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, TRUE, NULL, task);
+}
+
+/* Connect.DomainRestore: the domain of the file by its UUID, defined
+ * transiently when it is not, as libvirt. */
+static void
+domain_restore (VbQemuDriver *self, GVariant *args, GTask *task)
+{
+  const char *path, *xml;
+  guint flags;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_xml = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  VbDomain *existing = NULL;
+  QemuRestore restore = { 0 };
+  gboolean running = TRUE;
+  gboolean paused;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!check_save_flags (flags, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (*xml) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "a replacement XML for the restored domain is not supported");
+    return;
+  }
+  saved_xml = save_file_read_header (path, &restore.offset, &running, &error);
+  if (saved_xml == NULL || (def = parse_domain (saved_xml, &error)) == NULL ||
+      !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  restore.path = path;
+  paused = (flags & QEMU_SAVE_PAUSED) || (!(flags & QEMU_SAVE_RUNNING) && !running);
+  if (existing != NULL) {
+    if (vb_domain_is_active (existing) || domain_vm (existing)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
+                               vb_domain_get_name (existing));
+      return;
+    }
+    domain_start (self, existing, g_steal_pointer (&def), paused, FALSE, &restore, task);
+    return;
+  }
+  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
+  domain_start (self, dom, g_steal_pointer (&def), paused, TRUE, &restore, task);
 }
 
 /* Hot-plug ---------------------------------------------------------------------- */
@@ -3196,6 +3391,123 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   return g_variant_builder_end (&b);
 }
 
+/* Interface addresses ---------------------------------------------------------- */
+
+/* libvirt's VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_* */
+enum {
+  QEMU_ADDRESSES_SRC_LEASE = 0,
+  QEMU_ADDRESSES_SRC_AGENT = 1,
+  QEMU_ADDRESSES_SRC_ARP = 2,
+};
+
+/* One (ssa(isu)) entry: the interface is named by its host device, as
+ * libvirt does, which a user-mode NIC has not. */
+static void
+add_interface_entry (GVariantBuilder *b, const VbDomainInterfaceDef *iface, GVariant *addrs)
+{
+  char mac[18];
+
+  vb_mac_format (&iface->mac, mac);
+  g_variant_builder_add (b, "(ss@a(isu))", iface->target ? iface->target : "", mac, addrs);
+}
+
+/* The DHCP leases of the networks the guest's NICs are on, by MAC: one
+ * entry per NIC that holds a lease, as libvirt. */
+static GVariant *
+addresses_from_leases (VbQemuDriver *self, const VbDomainDef *live, GError **error)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
+    const VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
+    g_autoptr(GVariant) leases = NULL;
+    GVariantBuilder addrs;
+    GVariantIter iter;
+    const char *address;
+    int type;
+    guint prefix;
+    char mac[18];
+
+    if (g_strcmp0 (iface->type, "network") != 0 || iface->network == NULL)
+      continue;
+    vb_mac_format (&iface->mac, mac);
+    leases = vb_network_driver_get_leases (self->net, iface->network, mac, error);
+    if (leases == NULL) {
+      g_variant_builder_clear (&b);
+      return NULL;
+    }
+    g_variant_ref_sink (leases);
+    if (g_variant_n_children (leases) == 0)
+      continue;
+    g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
+    g_variant_iter_init (&iter, leases);
+    while (g_variant_iter_next (&iter, "(&sxi&s&s&su&s&s)", NULL, NULL, &type, NULL, NULL, &address, &prefix,
+                                NULL, NULL))
+      g_variant_builder_add (&addrs, "(isu)", type, address, prefix);
+    add_interface_entry (&b, iface, g_variant_builder_end (&addrs));
+  }
+  return g_variant_builder_end (&b);
+}
+
+/* The host's ARP table, by MAC: one entry per address found, with no
+ * prefix known, as libvirt. */
+static GVariant *
+addresses_from_arp (VbQemuDriver *self, const VbDomainDef *live, GError **error)
+{
+  g_autoptr(GArray) neighbours = vb_network_driver_get_neighbours (self->net, error);
+  GVariantBuilder b;
+
+  if (neighbours == NULL)
+    return NULL;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
+    const VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
+
+    for (guint j = 0; j < neighbours->len; j++) {
+      const VbNeighbour *n = &g_array_index (neighbours, VbNeighbour, j);
+      GVariantBuilder addrs;
+
+      if (memcmp (n->mac.bytes, iface->mac.bytes, sizeof n->mac.bytes) != 0)
+        continue;
+      g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
+      g_variant_builder_add (&addrs, "(isu)", 0, n->address, 0u);
+      add_interface_entry (&b, iface, g_variant_builder_end (&addrs));
+    }
+  }
+  return g_variant_builder_end (&b);
+}
+
+static gboolean
+domain_interface_addresses (VbQemuDriver *self, VbDomain *dom, GVariant *args, GVariant **out,
+                            GError **error)
+{
+  guint source, flags;
+
+  g_variant_get (args, "(uu)", &source, &flags);
+  if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    return FALSE;
+  if (source == QEMU_ADDRESSES_SRC_AGENT) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "addresses from the guest agent are not supported: there is no guest agent");
+    return FALSE;
+  }
+  if (source != QEMU_ADDRESSES_SRC_LEASE && source != QEMU_ADDRESSES_SRC_ARP) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Unknown IP address data source %u", source);
+    return FALSE;
+  }
+  if (self->net == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "host networking is not available to this daemon");
+    return FALSE;
+  }
+  if (source == QEMU_ADDRESSES_SRC_LEASE)
+    *out = addresses_from_leases (self, vb_domain_get_live_def (dom), error);
+  else
+    *out = addresses_from_arp (self, vb_domain_get_live_def (dom), error);
+  return *out != NULL;
+}
+
 static gboolean
 run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GVariant **out,
                   GError **error)
@@ -3246,6 +3558,9 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     *out = g_variant_new ("(si)", "posix", 5);
     return TRUE;
 
+  case VB_OP_DOMAIN_INTERFACE_ADDRESSES:
+    return domain_interface_addresses (self, dom, args, out, error);
+
   default:
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
                  vb_op_get_info (op)->name);
@@ -3286,9 +3601,11 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
                         name);
         return FALSE;
       }
+      QemuRestore restore = { .path = image, .managed = TRUE };
+
       *handed = TRUE;
       domain_start (self, dom, g_steal_pointer (&saved_def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE,
-                    image, task);
+                    &restore, task);
       return TRUE;
     }
     *handed = TRUE;
@@ -3420,6 +3737,9 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     return TRUE;
   }
 
+  case VB_OP_DOMAIN_SAVE:
+    return domain_save (self, dom, args, task, handed, error);
+
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
     /* bypass-cache, running, paused: accepted; the restore always runs
@@ -3454,6 +3774,7 @@ op_needs_caps (VbOp op)
   case VB_OP_GET_VERSION:
   case VB_OP_DOMAIN_CREATE:
   case VB_OP_DOMAIN_CREATE_XML:
+  case VB_OP_DOMAIN_RESTORE:
     return TRUE;
   default:
     return FALSE;
@@ -3508,6 +3829,9 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   }
   case VB_OP_DOMAIN_CREATE_XML:
     domain_create_xml (self, args, task);
+    return;
+  case VB_OP_DOMAIN_RESTORE:
+    domain_restore (self, args, task);
     return;
   case VB_OP_DOMAIN_MEMORY_STATS: {
     guint flags;

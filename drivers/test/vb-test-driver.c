@@ -1742,6 +1742,7 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   case VB_OP_DOMAIN_PM_WAKEUP:
   case VB_OP_DOMAIN_PM_SUSPEND:
   case VB_OP_DOMAIN_ABORT_JOB:
+  case VB_OP_DOMAIN_RESTORE:
   case VB_OP_DOMAIN_OPEN_GRAPHICS_FD:
   case VB_OP_NETWORK_GET_DHCP_LEASES:
   case VB_OP_LAST:
