@@ -46,6 +46,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_GET_TIME] = { "GetTime", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_HOSTNAME] = { "GetHostname", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_JOB_INFO] = { "GetJobInfo", D, "()", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_JOB_STATS] = { "GetJobStats", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_SCHEDULER_TYPE] = { "SchedulerType", D, "()", FALSE, "read" },
 
   [VB_OP_DOMAIN_CREATE] = { "Create", D, "(u)", TRUE, "start" },

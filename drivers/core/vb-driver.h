@@ -54,6 +54,7 @@ typedef enum {
   VB_OP_DOMAIN_GET_TIME,         /* (u) → (tu) */
   VB_OP_DOMAIN_GET_HOSTNAME,     /* (u) → s */
   VB_OP_DOMAIN_GET_JOB_INFO,     /* () → (ittttttttttt) type, then 11 counters as virDomainJobInfo */
+  VB_OP_DOMAIN_GET_JOB_STATS,    /* (u) flags → (ia{sv}) type and libvirt's typed job statistics */
   VB_OP_DOMAIN_GET_SCHEDULER_TYPE, /* () → (si) */
 
   /* domain jobs */

@@ -1736,6 +1736,7 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   /* What libvirt's test driver does not implement either. */
   case VB_OP_GET_DOMAIN_CAPABILITIES:
   case VB_OP_DOMAIN_GET_JOB_INFO:
+  case VB_OP_DOMAIN_GET_JOB_STATS:
   case VB_OP_DOMAIN_ATTACH_DEVICE:
   case VB_OP_DOMAIN_DETACH_DEVICE:
   case VB_OP_DOMAIN_UPDATE_DEVICE:

@@ -6,7 +6,7 @@ defined any more), and files that are not save files, or domains that do
 not run, are refused with nothing left behind."""
 import os
 
-from qemutest import (RUNNING, SHUTOFF, STARTED, STOPPED, PAUSED, bare_domain, expect_error,
+from qemutest import (PAUSED, RESUMED, RUNNING, SHUTOFF, STARTED, STOPPED, SUSPENDED, bare_domain, expect_error,
                       lifecycle, qemu_pids, requires_qemu)
 
 pytestmark = requires_qemu
@@ -89,3 +89,74 @@ def test_restore_refuses_foreign_files(env, tmp_path):
     expect_error(c.DomainRestore, image, '', 0)
     assert qemu_pids(env.state_dir) == []
     assert tuple(dom.GetState(0))[0] == SHUTOFF
+
+
+DUMP_CRASH, DUMP_LIVE, DUMP_MEMORY_ONLY = 1, 2, 16   # VIR_DUMP_*
+STOPPED_CRASHED = 2    # VIR_DOMAIN_EVENT_STOPPED_CRASHED
+SHUTOFF_CRASHED = 3    # VIR_DOMAIN_SHUTOFF_CRASHED
+JOB_NONE = 0
+
+
+def is_elf(path):
+    with open(path, 'rb') as f:
+        return f.read(4) == b'\x7fELF'
+
+
+def test_core_dump(env, tmp_path):
+    c = env.connect()
+    path = c.DomainDefineXML(bare_domain('dumper'))
+    dom = env.daemon.domain(path)
+    dump = str(tmp_path / 'dumper.core')
+    expect_error(dom.CoreDump, dump, 0, 0, fragment='not running')
+
+    dom.Create(0)
+    rec = env.events()
+    dom.CoreDump(dump, 0, 0)
+    assert is_elf(dump)
+    # paused for the dump, running again after, with no event in between
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    os.unlink(dump)
+    dom.CoreDump(dump, 0, DUMP_LIVE | DUMP_MEMORY_ONLY)
+    assert is_elf(dump) and tuple(dom.GetState(0))[0] == RUNNING
+    rec.settle(0.3)
+    assert lifecycle(rec) == []
+
+    # a paused guest stays paused
+    dom.Suspend()
+    dom.CoreDump(dump, 0, 0)
+    assert tuple(dom.GetState(0))[0] == PAUSED
+    dom.Resume()
+
+    # bad requests change nothing
+    expect_error(dom.CoreDump, 'relative.core', 0, 0, fragment='not absolute')
+    expect_error(dom.CoreDump, dump, 9, 0, fragment='format')
+    expect_error(dom.CoreDump, dump, 0, DUMP_CRASH | DUMP_LIVE, fragment='mutually exclusive')
+    expect_error(dom.CoreDump, str(tmp_path / 'nosuchdir' / 'x.core'), 0, 0, fragment='core dump')
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    assert len(qemu_pids(env.state_dir)) == 1
+
+    os.unlink(dump)
+    dom.CoreDump(dump, 0, DUMP_CRASH)
+    assert is_elf(dump)
+    assert tuple(dom.GetState(0)) == (SHUTOFF, SHUTOFF_CRASHED)
+    assert qemu_pids(env.state_dir) == []
+    # (the recorder saw the Suspend and Resume above too)
+    rec.wait(lambda items: len(items) >= 3)
+    rec.settle(0.3)
+    assert lifecycle(rec) == [(SUSPENDED, 0), (RESUMED, 0), (STOPPED, STOPPED_CRASHED)]
+
+
+def test_job_info_and_abort_without_job(env):
+    c = env.connect()
+    path = c.DomainDefineXML(bare_domain('idle'))
+    dom = env.daemon.domain(path)
+    expect_error(dom.GetJobInfo, fragment='not running')
+    expect_error(dom.AbortJob, fragment='not running')
+    dom.Create(0)
+    info = dom.GetJobInfo()
+    assert len(info) == 12 and int(info[0]) == JOB_NONE and all(int(v) == 0 for v in info[1:])
+    assert (int(dom.GetJobStats(0)[0]), dict(dom.GetJobStats(0)[1])) == (JOB_NONE, {})
+    expect_error(dom.GetJobStats, 1, fragment='completed')
+    expect_error(dom.AbortJob, fragment='no job')
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    dom.Destroy(0)
