@@ -33,6 +33,8 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   /* the domain is named only inside the file: libvirt checks domain:start
    * and domain:write on the definition it holds */
   [VB_OP_DOMAIN_RESTORE] = { "DomainRestore", D, "(ssu)", TRUE, "write,start" },
+  [VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML] = { "DomainSaveImageDefineXML", D, "(ssu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC] = { "DomainSaveImageGetXMLDesc", D, "(su)", FALSE, "read" },
 
   [VB_OP_DOMAIN_GET_XML_DESC] = { "GetXMLDesc", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_STATE] = { "GetState", D, "(u)", FALSE, "read" },

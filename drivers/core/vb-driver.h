@@ -40,6 +40,8 @@ typedef enum {
   VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
   VB_OP_NETWORK_CREATE_XML,      /* (s) → VbNetwork */
   VB_OP_DOMAIN_RESTORE,          /* (ssu) from xml flags: starts the domain a Save wrote (job on the driver) */
+  VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML, /* (ssu) file xml flags: replaces the XML a Save wrote (job on the driver) */
+  VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC, /* (su) file flags → s  (query) */
 
   /* domain queries */
   VB_OP_DOMAIN_GET_XML_DESC,     /* (u) → s */

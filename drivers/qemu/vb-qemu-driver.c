@@ -2,6 +2,7 @@
 #include "vb-qemu-driver.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -1437,20 +1438,28 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (SaveFileHeader) == 48);
 
-static gboolean
-save_file_write_header (const char *path, const char *xml, gboolean running, GError **error)
+/* The header and the XML area of @area bytes (which @xml fits in). */
+static char *
+save_file_header_new (const char *xml, gsize area, gboolean running)
 {
-  gsize xml_len = strlen (xml);
-  gsize area = (xml_len + 1 + SAVE_FILE_XML_ROOM + 4095) / 4096 * 4096;
-  g_autofree char *buf = g_malloc0 (sizeof (SaveFileHeader) + area);
+  char *buf = g_malloc0 (sizeof (SaveFileHeader) + area);
   SaveFileHeader *h = (SaveFileHeader *) buf;
 
   memcpy (h->magic, SAVE_FILE_MAGIC, sizeof h->magic);
   h->version = GUINT32_TO_LE (SAVE_FILE_VERSION);
   h->xml_area = GUINT32_TO_LE ((guint32) area);
   h->was_running = GUINT32_TO_LE (running ? 1 : 0);
-  memcpy (buf + sizeof *h, xml, xml_len);
-  if (!g_file_set_contents_full (path, buf, sizeof *h + area, G_FILE_SET_CONTENTS_NONE, 0600, error)) {
+  memcpy (buf + sizeof *h, xml, strlen (xml));
+  return buf;
+}
+
+static gboolean
+save_file_write_header (const char *path, const char *xml, gboolean running, GError **error)
+{
+  gsize area = (strlen (xml) + 1 + SAVE_FILE_XML_ROOM + 4095) / 4096 * 4096;
+  g_autofree char *buf = save_file_header_new (xml, area, running);
+
+  if (!g_file_set_contents_full (path, buf, sizeof (SaveFileHeader) + area, G_FILE_SET_CONTENTS_NONE, 0600, error)) {
     g_prefix_error (error, "cannot write the save file: ");
     return FALSE;
   }
@@ -1978,6 +1987,79 @@ domain_restore (VbQemuDriver *self, GVariant *args, GTask *task)
   }
   dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
   domain_start (self, dom, g_steal_pointer (&def), paused, TRUE, &restore, task);
+}
+
+/* DomainSaveImageGetXMLDesc: the definition a save file holds. */
+static char *
+save_image_get_xml (GVariant *args, GError **error)
+{
+  const char *path;
+  guint flags;
+  guint64 offset;
+  gboolean running;
+  g_autofree char *xml = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+
+  g_variant_get (args, "(&su)", &path, &flags);
+  if (!vb_check_flags (flags, VB_DOMAIN_XML_SECURE, error) ||
+      (xml = save_file_read_header (path, &offset, &running, error)) == NULL ||
+      (def = parse_domain (xml, error)) == NULL)
+    return NULL;
+  return vb_domain_def_format (def, (flags & VB_DOMAIN_XML_SECURE) ? VB_DOMAIN_FORMAT_SECURE : 0);
+}
+
+/* DomainSaveImageDefineXML: a new definition of the same domain, and with
+ * the running/paused flags the state the restore gives it, written over
+ * the header in place (the stream behind it stays where it is). */
+static gboolean
+save_image_define_xml (GVariant *args, GError **error)
+{
+  const char *path, *xml;
+  guint flags;
+  guint64 offset;
+  gboolean running;
+  g_autofree char *old_xml = NULL;
+  g_autoptr(VbDomainDef) old_def = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autofree char *formatted = NULL;
+  g_autofree char *header = NULL;
+  gsize area;
+  int fd;
+  gboolean ok;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!vb_check_flags (flags, QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error) || !check_save_flags (flags, error) ||
+      (old_xml = save_file_read_header (path, &offset, &running, error)) == NULL ||
+      (old_def = parse_domain (old_xml, error)) == NULL || (def = parse_domain (xml, error)) == NULL)
+    return FALSE;
+  if (!vb_uuid_equal (&def->uuid, &old_def->uuid) || g_strcmp0 (def->name, old_def->name) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the save file %s holds domain '%s': its definition cannot become another domain's", path,
+                 old_def->name);
+    return FALSE;
+  }
+  formatted = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  area = offset - sizeof (SaveFileHeader);
+  if (strlen (formatted) + 1 > area) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the new definition does not fit in the %" G_GSIZE_FORMAT " bytes the save file has for it", area);
+    return FALSE;
+  }
+  if (flags & QEMU_SAVE_RUNNING)
+    running = TRUE;
+  else if (flags & QEMU_SAVE_PAUSED)
+    running = FALSE;
+  header = save_file_header_new (formatted, area, running);
+  fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot open save file %s: %s", path, g_strerror (errno));
+    return FALSE;
+  }
+  ok = pwrite (fd, header, offset, 0) == (ssize_t) offset;
+  if (!ok)
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write save file %s: %s", path, g_strerror (errno));
+  close (fd);
+  return ok;
 }
 
 /* Hot-plug ---------------------------------------------------------------------- */
@@ -4185,6 +4267,21 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     return;
   case VB_OP_DOMAIN_RESTORE:
     domain_restore (self, args, task);
+    return;
+  case VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC: {
+    char *xml = save_image_get_xml (args, &error);
+
+    if (xml)
+      return_variant (task, g_variant_new_take_string (xml));
+    else
+      g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  case VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML:
+    if (save_image_define_xml (args, &error))
+      return_variant (task, NULL);
+    else
+      g_task_return_error (task, g_steal_pointer (&error));
     return;
   case VB_OP_DOMAIN_GET_JOB_INFO:
   case VB_OP_DOMAIN_GET_JOB_STATS:

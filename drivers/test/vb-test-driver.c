@@ -1744,6 +1744,8 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   case VB_OP_DOMAIN_PM_SUSPEND:
   case VB_OP_DOMAIN_ABORT_JOB:
   case VB_OP_DOMAIN_RESTORE:
+  case VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML:
+  case VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC:
   case VB_OP_DOMAIN_OPEN_GRAPHICS_FD:
   case VB_OP_NETWORK_GET_DHCP_LEASES:
   case VB_OP_LAST:

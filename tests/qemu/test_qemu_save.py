@@ -160,3 +160,34 @@ def test_job_info_and_abort_without_job(env):
     expect_error(dom.AbortJob, fragment='no job')
     assert tuple(dom.GetState(0))[0] == RUNNING
     dom.Destroy(0)
+
+
+SAVE_RUNNING = 2       # VIR_DOMAIN_SAVE_RUNNING
+
+
+def test_save_image_xml(env, tmp_path):
+    c = env.connect()
+    path = c.DomainDefineXML(bare_domain('imaged'))
+    dom = env.daemon.domain(path)
+    dom.Create(0)
+    image = str(tmp_path / 'imaged.img')
+    dom.Save(image, '', SAVE_PAUSED)
+    xml = str(c.DomainSaveImageGetXMLDesc(image, 0))
+    assert '<name>imaged</name>' in xml
+
+    # a description added, and the restore told to run the guest
+    changed = xml.replace('<name>imaged</name>', '<name>imaged</name><description>edited</description>')
+    c.DomainSaveImageDefineXML(image, changed, SAVE_RUNNING)
+    assert '<description>edited</description>' in str(c.DomainSaveImageGetXMLDesc(image, 0))
+    # another domain's definition, or one too large, leaves the file as it was
+    before = open(image, 'rb').read()
+    expect_error(c.DomainSaveImageDefineXML, image, bare_domain('other'), 0, fragment="holds domain 'imaged'")
+    huge = changed.replace('edited', 'x' * 100000)
+    expect_error(c.DomainSaveImageDefineXML, image, huge, 0, fragment='does not fit')
+    assert open(image, 'rb').read() == before
+    expect_error(c.DomainSaveImageGetXMLDesc, str(tmp_path), 0)
+
+    c.DomainRestore(image, '', 0)
+    assert tuple(dom.GetState(0))[0] == RUNNING
+    assert '<description>edited</description>' in str(dom.GetXMLDesc(0))
+    dom.Destroy(0)
