@@ -3717,6 +3717,14 @@ json_member_int (JsonObject *o, const char *name)
   return o && json_object_has_member (o, name) ? json_object_get_int_member (o, name) : 0;
 }
 
+/* Whether a save or dump still runs: one that wrote its file and only
+ * waits for qemu to quit is over. */
+static gboolean
+vm_job_running (QemuVm *vm)
+{
+  return !vm->exited && ((vm->saving && !vm->saved) || (vm->dumping && !vm->dump_crashed));
+}
+
 /* query-migrate's "ram" or query-dump's byte counts, whichever the job
  * that runs answered with; a job that ended in between shows as none. */
 static void
@@ -3728,12 +3736,12 @@ job_query_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
   JobProgress p = { QEMU_JOB_NONE };
 
-  if (ret == NULL) {
+  if (ret == NULL && vm_job_running (q->vm)) {
     g_task_return_new_error (q->task, VB_ERROR, VB_ERROR_FAILED, "cannot read the job progress of '%s': %s",
                              vb_domain_get_name (q->vm->dom), error->message);
     return;
   }
-  if (q->vm->saving || q->vm->dumping) {
+  if (ret != NULL && vm_job_running (q->vm)) {
     p.type = QEMU_JOB_UNBOUNDED;
     p.operation = q->vm->saving ? QEMU_JOB_OPERATION_SAVE : QEMU_JOB_OPERATION_DUMP;
     p.elapsed_ms = (guint64) (g_get_monotonic_time () - q->vm->job_started) / 1000;
@@ -3780,7 +3788,7 @@ domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
     return;
   }
   vm = domain_vm (dom);
-  if (!vm->saving && !vm->dumping) {
+  if (!vm_job_running (vm)) {
     return_variant (task, job_progress_variant (op, &none));
     return;
   }

@@ -5,6 +5,9 @@ from the file as the same domain (defined transiently when it is not
 defined any more), and files that are not save files, or domains that do
 not run, are refused with nothing left behind."""
 import os
+import threading
+
+import dbus
 
 from qemutest import (PAUSED, RESUMED, RUNNING, SHUTOFF, STARTED, STOPPED, SUSPENDED, bare_domain, expect_error,
                       lifecycle, qemu_pids, requires_qemu)
@@ -191,3 +194,57 @@ def test_save_image_xml(env, tmp_path):
     assert tuple(dom.GetState(0))[0] == RUNNING
     assert '<description>edited</description>' in str(dom.GetXMLDesc(0))
     dom.Destroy(0)
+
+
+JOB_UNBOUNDED = 2
+
+
+def test_job_info_and_abort_during_save(env, tmp_path):
+    """A save of a guest with a few GiB of (untouched) RAM takes a moment,
+    not a guaranteed one: GetJobInfo is polled while it runs, and AbortJob
+    sent as soon as a job shows.  Either the abort reached it (the save
+    fails as cancelled, the guest runs on, no file) or the save was done
+    first (no job left to abort, the domain saved)."""
+    c = env.connect()
+    xml = bare_domain('big').replace("<memory unit='MiB'>64</memory>", "<memory unit='MiB'>3072</memory>")
+    path = c.DomainDefineXML(xml)
+    dom = env.daemon.domain(path)
+    dom.Create(0)
+    image = str(tmp_path / 'big.img')
+    outcome = {}
+
+    def save():
+        bus = dbus.bus.BusConnection(env.bus_address)
+        other = dbus.Interface(bus.get_object('org.libvirt', str(path)), 'org.libvirt.Domain')
+        try:
+            other.Save(image, '', 0, timeout=120)
+            outcome['saved'] = True
+        except dbus.DBusException as e:
+            outcome['error'] = e.get_dbus_message()
+        bus.close()
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    abort_error = None
+    aborted = False
+    while saver.is_alive() and not aborted and abort_error is None:
+        info = [int(v) for v in dom.GetJobInfo()]
+        assert info[0] in (JOB_NONE, JOB_UNBOUNDED), info
+        if info[0] == JOB_UNBOUNDED:
+            assert info[4] <= info[3] and info[7] <= info[6], info
+            try:
+                dom.AbortJob()
+                aborted = True
+            except dbus.DBusException as e:
+                abort_error = e.get_dbus_message()
+    saver.join()
+    if aborted:
+        assert 'cancelled' in outcome['error'], outcome
+        assert tuple(dom.GetState(0))[0] == RUNNING
+        assert not os.path.exists(image) and not os.path.exists(image + '.part')
+        assert len(qemu_pids(env.state_dir)) == 1
+        dom.Destroy(0)
+    else:
+        assert abort_error is None or 'no job' in abort_error, abort_error
+        assert outcome.get('saved'), outcome
+        assert tuple(dom.GetState(0)) == (SHUTOFF, SHUTOFF_SAVED)
