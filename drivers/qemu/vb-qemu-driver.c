@@ -1571,7 +1571,9 @@ vm_start_done (QemuVm *vm)
   live->id = id;
   vb_domain_set_live_def (dom, live);
   vb_domain_set_id (dom, id);
-  vb_domain_set_managed_save (dom, FALSE);
+  /* a restore from a Save file leaves a managed image where it is */
+  if (!restored || vm->restore_managed)
+    vb_domain_set_managed_save (dom, FALSE);
   if (paused)
     vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
   else

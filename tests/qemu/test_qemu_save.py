@@ -248,3 +248,20 @@ def test_job_info_and_abort_during_save(env, tmp_path):
         assert abort_error is None or 'no job' in abort_error, abort_error
         assert outcome.get('saved'), outcome
         assert tuple(dom.GetState(0)) == (SHUTOFF, SHUTOFF_SAVED)
+
+
+def test_restore_keeps_managed_image(env, tmp_path):
+    c = env.connect()
+    path = c.DomainDefineXML(bare_domain('both'))
+    dom = env.daemon.domain(path)
+    image = str(tmp_path / 'both.img')
+    dom.Create(0)
+    dom.Save(image, '', 0)
+    dom.Create(0)
+    dom.ManagedSave(0)
+    assert dom.HasManagedSaveImage(0)
+    c.DomainRestore(image, '', 0)
+    assert tuple(dom.GetState(0)) == (RUNNING, RUNNING_RESTORED)
+    assert dom.HasManagedSaveImage(0)
+    dom.Destroy(0)
+    dom.ManagedSaveRemove(0)
