@@ -1459,8 +1459,10 @@ save_file_write_header (const char *path, const char *xml, gboolean running, GEr
   gsize area = (strlen (xml) + 1 + SAVE_FILE_XML_ROOM + 4095) / 4096 * 4096;
   g_autofree char *buf = save_file_header_new (xml, area, running);
 
-  if (!g_file_set_contents_full (path, buf, sizeof (SaveFileHeader) + area, G_FILE_SET_CONTENTS_NONE, 0600, error)) {
-    g_prefix_error (error, "cannot write the save file: ");
+  g_autoptr(GError) local = NULL;
+
+  if (!g_file_set_contents_full (path, buf, sizeof (SaveFileHeader) + area, G_FILE_SET_CONTENTS_NONE, 0600, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write the save file: %s", local->message);
     return FALSE;
   }
   return TRUE;
@@ -1472,18 +1474,26 @@ static char *
 save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *out_running, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, error);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &local);
   SaveFileHeader h;
   gsize got = 0;
   guint32 area;
   g_autofree char *xml = NULL;
 
-  if (in == NULL) {
-    g_prefix_error (error, "cannot open save file: ");
+  /* qemu reads the stream with the path as given, from its own directory */
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
     return NULL;
   }
-  if (!g_input_stream_read_all (G_INPUT_STREAM (in), &h, sizeof h, &got, NULL, error)) {
-    g_prefix_error (error, "cannot read save file %s: ", path);
+  if (in == NULL) {
+    g_set_error (error, VB_ERROR,
+                 g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? VB_ERROR_NOT_FOUND : VB_ERROR_IO,
+                 "cannot open save file: %s", local->message);
+    return NULL;
+  }
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), &h, sizeof h, &got, NULL, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read save file %s: %s", path, local->message);
     return NULL;
   }
   area = GUINT32_FROM_LE (h.xml_area);
@@ -1493,8 +1503,10 @@ save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *o
     return NULL;
   }
   xml = g_malloc0 ((gsize) area + 1);
-  if (!g_input_stream_read_all (G_INPUT_STREAM (in), xml, area, &got, NULL, error))
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), xml, area, &got, NULL, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read save file %s: %s", path, local->message);
     return NULL;
+  }
   if (got != area) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "save file %s is truncated", path);
     return NULL;

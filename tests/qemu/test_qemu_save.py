@@ -75,6 +75,7 @@ def test_restore_refuses_foreign_files(env, tmp_path):
     empty.write_bytes(b'')
     expect_error(c.DomainRestore, str(empty), '', 0, fragment='not a save file')
     expect_error(c.DomainRestore, str(tmp_path / 'missing.img'), '', 0, fragment='cannot open')
+    expect_error(c.DomainRestore, 'relative.img', '', 0, fragment='not absolute')
     assert qemu_pids(env.state_dir) == []
     assert list(c.ListDomains(0)) == []
 
