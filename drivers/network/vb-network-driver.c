@@ -1686,14 +1686,9 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
   case VB_OP_NETWORK_GET_DHCP_LEASES: {
     const char *mac;
     guint flags;
-    g_auto(VbDnsmasqPaths) paths = { 0 };
 
     g_variant_get (args, "(&su)", &mac, &flags);
-    ok = check_flags (flags, 0, &error);
-    if (ok) {
-      vb_dnsmasq_paths_init (&paths, self->run_dir, name);
-      out = vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
-    }
+    ok = check_flags (flags, 0, &error) && (out = vb_network_driver_get_leases (self, name, mac, &error)) != NULL;
     break;
   }
 
