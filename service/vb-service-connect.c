@@ -22,6 +22,9 @@ G_DEFINE_FINAL_TYPE (VbServiceConnect, vb_service_connect, VB_DBUS_TYPE_CONNECT_
 
 /* Members whose arguments and result are exactly those of a driver op. */
 static const VbMemberOp connect_ops[] = {
+  { "DomainRestore", VB_OP_DOMAIN_RESTORE },
+  { "DomainSaveImageDefineXML", VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML },
+  { "DomainSaveImageGetXMLDesc", VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC },
   { "GetCapabilities", VB_OP_GET_CAPABILITIES },
   { "GetCPUModelNames", VB_OP_GET_CPU_MODEL_NAMES },
   { "GetDomainCapabilities", VB_OP_GET_DOMAIN_CAPABILITIES },

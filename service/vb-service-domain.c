@@ -26,6 +26,7 @@ static const VbMemberOp domain_ops[] = {
   { "DetachDevice", VB_OP_DOMAIN_DETACH_DEVICE },
   { "GetHostname", VB_OP_DOMAIN_GET_HOSTNAME },
   { "GetJobInfo", VB_OP_DOMAIN_GET_JOB_INFO },
+  { "GetJobStats", VB_OP_DOMAIN_GET_JOB_STATS },
   { "GetMetadata", VB_OP_DOMAIN_GET_METADATA },
   { "GetState", VB_OP_DOMAIN_GET_STATE },
   { "GetStats", VB_OP_DOMAIN_GET_STATS },

@@ -245,11 +245,12 @@ vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, 
     return;
   }
   vb_auth_request_for_op (&request, op, object, vb_driver_get_name (sd->driver));
-  /* the secure flag of GetXMLDesc reveals passwords: libvirt's read_secure */
-  if (op == VB_OP_DOMAIN_GET_XML_DESC) {
+  /* the secure flag of GetXMLDesc (and of DomainSaveImageGetXMLDesc, the
+   * same bit) reveals passwords: libvirt's read_secure */
+  if (op == VB_OP_DOMAIN_GET_XML_DESC || op == VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC) {
     guint flags;
 
-    g_variant_get (args, "(u)", &flags);
+    g_variant_get_child (args, g_variant_n_children (args) - 1, "u", &flags);
     if (flags & VB_DOMAIN_XML_SECURE)
       request.permissions = "read,read_secure";
   }

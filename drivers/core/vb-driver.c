@@ -30,6 +30,11 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_CREATE_XML] = { "DomainCreateXML", D, "(su)", TRUE, "write,start" },
   [VB_OP_NETWORK_DEFINE_XML] = { "NetworkDefineXML", N, "(s)", TRUE, "write,save" },
   [VB_OP_NETWORK_CREATE_XML] = { "NetworkCreateXML", N, "(s)", TRUE, "write,start" },
+  /* the domain is named only inside the file: libvirt checks domain:start
+   * and domain:write on the definition it holds */
+  [VB_OP_DOMAIN_RESTORE] = { "DomainRestore", D, "(ssu)", TRUE, "write,start" },
+  [VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML] = { "DomainSaveImageDefineXML", D, "(ssu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC] = { "DomainSaveImageGetXMLDesc", D, "(su)", FALSE, "read" },
 
   [VB_OP_DOMAIN_GET_XML_DESC] = { "GetXMLDesc", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_STATE] = { "GetState", D, "(u)", FALSE, "read" },
@@ -43,6 +48,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_GET_TIME] = { "GetTime", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_HOSTNAME] = { "GetHostname", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_JOB_INFO] = { "GetJobInfo", D, "()", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_JOB_STATS] = { "GetJobStats", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_SCHEDULER_TYPE] = { "SchedulerType", D, "()", FALSE, "read" },
 
   [VB_OP_DOMAIN_CREATE] = { "Create", D, "(u)", TRUE, "start" },

@@ -39,6 +39,9 @@ typedef enum {
   VB_OP_DOMAIN_CREATE_XML,       /* (su) xml flags → VbDomain */
   VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
   VB_OP_NETWORK_CREATE_XML,      /* (s) → VbNetwork */
+  VB_OP_DOMAIN_RESTORE,          /* (ssu) from xml flags: starts the domain a Save wrote (job on the driver) */
+  VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML, /* (ssu) file xml flags: replaces the XML a Save wrote (job on the driver) */
+  VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC, /* (su) file flags → s  (query) */
 
   /* domain queries */
   VB_OP_DOMAIN_GET_XML_DESC,     /* (u) → s */
@@ -53,6 +56,7 @@ typedef enum {
   VB_OP_DOMAIN_GET_TIME,         /* (u) → (tu) */
   VB_OP_DOMAIN_GET_HOSTNAME,     /* (u) → s */
   VB_OP_DOMAIN_GET_JOB_INFO,     /* () → (ittttttttttt) type, then 11 counters as virDomainJobInfo */
+  VB_OP_DOMAIN_GET_JOB_STATS,    /* (u) flags → (ia{sv}) type and libvirt's typed job statistics */
   VB_OP_DOMAIN_GET_SCHEDULER_TYPE, /* () → (si) */
 
   /* domain jobs */

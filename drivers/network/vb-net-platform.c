@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvtap.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/htb.h>
@@ -148,6 +150,16 @@ gboolean
 vb_net_platform_sysctl_set (VbNetPlatform *self, VbSysctl key, int value, GError **error)
 {
   return self->ops->sysctl_set (self, key, value, error);
+}
+
+GArray *
+vb_net_platform_neighbours_ipv4 (VbNetPlatform *self, GError **error)
+{
+  if (self->ops->neighbours_ipv4 == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "this platform has no neighbour table");
+    return NULL;
+  }
+  return self->ops->neighbours_ipv4 (self, error);
 }
 
 /* libnl implementation ------------------------------------------------------ */
@@ -759,6 +771,39 @@ nl_sysctl_set (VbNetPlatform *self, VbSysctl key, int value, GError **error)
   return TRUE;
 }
 
+static GArray *
+nl_neighbours_ipv4 (VbNetPlatform *self, GError **error)
+{
+  struct nl_cache *cache = NULL;
+  GArray *out;
+  int err = rtnl_neigh_alloc_cache (nl_sock (self), &cache);
+
+  if (err < 0) {
+    set_nl_error (error, err, "cannot read the neighbour table");
+    return NULL;
+  }
+  out = g_array_new (FALSE, TRUE, sizeof (VbNeighbour));
+  for (struct nl_object *o = nl_cache_get_first (cache); o; o = nl_cache_get_next (o)) {
+    struct rtnl_neigh *neigh = (struct rtnl_neigh *) o;
+    struct nl_addr *dst = rtnl_neigh_get_dst (neigh);
+    struct nl_addr *lladdr = rtnl_neigh_get_lladdr (neigh);
+    int state = rtnl_neigh_get_state (neigh);
+    VbNeighbour n = { 0 };
+
+    /* an entry still being resolved, or that failed to be, has no peer */
+    if (rtnl_neigh_get_family (neigh) != AF_INET || dst == NULL || lladdr == NULL ||
+        nl_addr_get_len (lladdr) != sizeof n.mac.bytes || (state >= 0 && (state & (NUD_INCOMPLETE | NUD_FAILED))))
+      continue;
+    n.ifindex = rtnl_neigh_get_ifindex (neigh);
+    memcpy (n.mac.bytes, nl_addr_get_binary_addr (lladdr), sizeof n.mac.bytes);
+    if (inet_ntop (AF_INET, nl_addr_get_binary_addr (dst), n.address, sizeof n.address) == NULL)
+      continue;
+    g_array_append_val (out, n);
+  }
+  nl_cache_free (cache);
+  return out;
+}
+
 static void
 nl_free (VbNetPlatform *self)
 {
@@ -785,6 +830,7 @@ static const VbNetPlatformOps nl_ops = {
   .macvtap_create = nl_macvtap_create,
   .sysctl_get = nl_sysctl_get,
   .sysctl_set = nl_sysctl_set,
+  .neighbours_ipv4 = nl_neighbours_ipv4,
   .free = nl_free,
 };
 

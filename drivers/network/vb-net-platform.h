@@ -44,6 +44,13 @@ typedef struct {
   char kind[32];      /* "bridge", "tun", "macvtap", "veth", … or "" */
 } VbLinkInfo;
 
+/* One entry of the kernel's neighbour table (ARP for IPv4). */
+typedef struct {
+  int ifindex;
+  VbMac mac;
+  char address[48];   /* textual, without prefix */
+} VbNeighbour;
+
 typedef enum {
   VB_SYSCTL_IPV4_FORWARD,     /* net.ipv4.ip_forward */
   VB_SYSCTL_IPV6_FORWARD,     /* net.ipv6.conf.all.forwarding */
@@ -96,6 +103,9 @@ typedef struct {
                               GError **error);
   gboolean (*sysctl_get) (VbNetPlatform *self, VbSysctl key, int *value, GError **error);
   gboolean (*sysctl_set) (VbNetPlatform *self, VbSysctl key, int value, GError **error);
+  /* The IPv4 neighbours whose link-layer address is known (VbNeighbour),
+   * as libvirt reads them for the ARP source of interface addresses. */
+  GArray *(*neighbours_ipv4) (VbNetPlatform *self, GError **error);
   void (*free) (VbNetPlatform *self);
 } VbNetPlatformOps;
 
@@ -142,5 +152,6 @@ gboolean vb_net_platform_sysctl_get (VbNetPlatform *self, VbSysctl key, int *val
                                      GError **error);
 gboolean vb_net_platform_sysctl_set (VbNetPlatform *self, VbSysctl key, int value,
                                      GError **error);
+GArray *vb_net_platform_neighbours_ipv4 (VbNetPlatform *self, GError **error);
 
 G_END_DECLS

@@ -1686,14 +1686,9 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
   case VB_OP_NETWORK_GET_DHCP_LEASES: {
     const char *mac;
     guint flags;
-    g_auto(VbDnsmasqPaths) paths = { 0 };
 
     g_variant_get (args, "(&su)", &mac, &flags);
-    ok = check_flags (flags, 0, &error);
-    if (ok) {
-      vb_dnsmasq_paths_init (&paths, self->run_dir, name);
-      out = vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
-    }
+    ok = check_flags (flags, 0, &error) && (out = vb_network_driver_get_leases (self, name, mac, &error)) != NULL;
     break;
   }
 
@@ -1718,6 +1713,29 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     return;
   }
   return_result (task, ok, out, error);
+}
+
+/* Guest addresses ------------------------------------------------------------------- */
+
+GVariant *
+vb_network_driver_get_leases (VbNetworkDriver *self, const char *network_name, const char *mac,
+                              GError **error)
+{
+  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, network_name);
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+
+  if (net == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
+    return NULL;
+  }
+  vb_dnsmasq_paths_init (&paths, self->run_dir, network_name);
+  return vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
+}
+
+GArray *
+vb_network_driver_get_neighbours (VbNetworkDriver *self, GError **error)
+{
+  return vb_net_platform_neighbours_ipv4 (self->platform, error);
 }
 
 /* Ports ------------------------------------------------------------------------------ */

@@ -100,6 +100,18 @@ void vb_network_driver_usage_reset (VbNetworkDriver *self);
 gboolean vb_network_driver_port_reclaim (VbNetworkDriver *self, const VbNetworkPort *port,
                                          GError **error);
 
+/* Guest addresses ----------------------------------------------------------- */
+
+/* The DHCP leases network @network_name holds for @mac (NULL: all), in
+ * GetDHCPLeases' shape a(sxisssuss); NULL with an error when there is no
+ * such network. */
+GVariant *vb_network_driver_get_leases (VbNetworkDriver *self, const char *network_name,
+                                        const char *mac, GError **error);
+
+/* The host's IPv4 neighbour table (VbNeighbour), for the ARP source of
+ * a guest's addresses. */
+GArray *vb_network_driver_get_neighbours (VbNetworkDriver *self, GError **error);
+
 /* Live usage of a running network (NULL if not running); for tests. */
 const VbNetworkUsage *vb_network_driver_get_usage (VbNetworkDriver *self,
                                                    const char *network_name);

@@ -2,6 +2,7 @@
 #include "vb-qemu-driver.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -104,13 +105,23 @@ typedef struct {
   gboolean starting;
   gboolean start_paused;
   gboolean start_registers; /* CreateXML of a new transient domain */
-  char *restore_path;       /* managed save image the start restores */
-  /* managed save */
+  char *restore_path;       /* save image the start restores */
+  gboolean restore_managed; /* it is the managed one: spent once restored */
+  /* managed save, or Save to a file of the caller's */
   gboolean saving;
   gboolean saved;
+  gboolean save_managed;
   char *save_path;
   GTask *save_task;
   guint migrate_poll;
+  /* core dump */
+  gboolean dumping;
+  gboolean dump_paused;     /* paused by us for it: resumed after */
+  gboolean dump_crashed;    /* VIR_DUMP_CRASH: the run ends as crashed */
+  guint dump_flags;
+  char *dump_path;
+  GTask *dump_task;
+  gint64 job_started;       /* monotonic µs: when the save or dump began */
   GHashTable *detaches;     /* alias → Detach*: device_del sent, DEVICE_DELETED awaited */
   struct _VcpuJob *vcpu_unplug; /* a SetVcpus waiting for the guest to let vCPUs go */
   gboolean vcpu_removed;    /* the guest let a vCPU go during this run */
@@ -170,6 +181,8 @@ vm_clear (gpointer data)
   g_clear_object (&vm->start_task);
   g_clear_error (&vm->start_error);
   g_clear_pointer (&vm->stop_waiters, g_ptr_array_unref);
+  g_free (vm->dump_path);
+  g_clear_object (&vm->dump_task);
   g_clear_pointer (&vm->detaches, g_hash_table_unref);
   g_clear_pointer (&vm->nics, g_ptr_array_unref);
 }
@@ -759,6 +772,9 @@ vm_gone (QemuVm *vm)
     if (vm->saved) {
       reason = VB_DOMAIN_SHUTOFF_SAVED;
       detail = VB_DOMAIN_EVENT_STOPPED_SAVED;
+    } else if (vm->dump_crashed) {
+      reason = VB_DOMAIN_SHUTOFF_CRASHED;
+      detail = VB_DOMAIN_EVENT_STOPPED_CRASHED;
     } else if (vm->destroying) {
       reason = VB_DOMAIN_SHUTOFF_DESTROYED;
       detail = VB_DOMAIN_EVENT_STOPPED_DESTROYED;
@@ -774,10 +790,13 @@ vm_gone (QemuVm *vm)
     vb_domain_set_live_def (dom, NULL);
     vb_domain_set_id (dom, -1);
     vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
-    if (vm->saved)
+    if (vm->saved && vm->save_managed)
       vb_domain_set_managed_save (dom, TRUE);
     if (vm->save_task)
       g_ptr_array_add (waiters, g_steal_pointer (&vm->save_task));
+    if (vm->dump_task)
+      g_task_return_new_error (g_steal_pointer (&vm->dump_task), VB_ERROR, VB_ERROR_FAILED,
+                               "domain '%s' stopped during its core dump", vb_domain_get_name (dom));
     if (!vb_domain_is_persistent (dom))
       vb_driver_remove_domain (driver, dom);
     vb_driver_emit_domain_event (driver, dom, VB_DOMAIN_EVENT_STOPPED, detail);
@@ -933,7 +952,8 @@ on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer
   JsonObject *obj = data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
 
   /* while starting or saving, the state is ours to set at the end */
-  if (vm->starting || vm->exited || (vm->saving && (g_str_equal (name, "STOP") || g_str_equal (name, "RESUME"))))
+  if (vm->starting || vm->exited ||
+      ((vm->saving || vm->dumping) && (g_str_equal (name, "STOP") || g_str_equal (name, "RESUME"))))
     return;
   if (g_str_equal (name, "STOP")) {
     vm_set_paused (vm, vm->pause_reason);
@@ -944,7 +964,7 @@ on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer
   } else if (g_str_equal (name, "SHUTDOWN")) {
     gboolean guest = obj && json_object_has_member (obj, "guest") && json_object_get_boolean_member (obj, "guest");
 
-    if (vm->destroying || vm->shutdown_seen || vm->saved)
+    if (vm->destroying || vm->shutdown_seen || vm->saved || vm->dump_crashed)
       return;
     vm->shutdown_seen = TRUE;
     vb_domain_set_state (vm->dom, VB_DOMAIN_SHUTDOWN, QEMU_DOMAIN_SHUTDOWN_USER);
@@ -1322,8 +1342,8 @@ save_failed (QemuVm *vm, const char *message)
   /* the guest was paused for the save: give it back as it was */
   if (vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
     vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
-  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "managed save of '%s' failed: %s",
-                           vb_domain_get_name (vm->dom), message);
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
+                           vm->save_managed ? "managed save" : "save", vb_domain_get_name (vm->dom), message);
 }
 
 static void
@@ -1340,14 +1360,16 @@ save_migrated (gpointer data, const char *message)
     save_failed (vm, message);
     return;
   }
+  /* a file of the caller's holds its definition in its header already */
   xml = vb_domain_def_format (vb_domain_get_live_def (vm->dom), VB_DOMAIN_FORMAT_SECURE);
-  if (!vb_file_write_atomic (xml_path, xml, strlen (xml), &error)) {
+  if (vm->save_managed && !vb_file_write_atomic (xml_path, xml, strlen (xml), &error)) {
     save_failed (vm, error->message);
     return;
   }
   if (g_rename (part, vm->save_path) < 0) {
     int saved_errno = errno;
-    g_unlink (xml_path);
+    if (vm->save_managed)
+      g_unlink (xml_path);
     save_failed (vm, g_strerror (saved_errno));
     return;
   }
@@ -1373,28 +1395,181 @@ save_migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
   migrate_wait (vm, save_migrated);
 }
 
-/* libvirt's managed save: the guest's state into a file, the domain off;
- * the next start restores it.  QEMU 7.2 has no file: migration URI, so
- * the stream goes through exec:cat into a file of ours. */
+/* The guest's state into @path (its "<path>.part" until complete), the
+ * domain off once it is: libvirt's managed save (@managed: the next start
+ * restores it) and Save.  QEMU 7.2 has no file: migration URI, so the
+ * stream goes through exec:cat into a file of ours; a Save's header is
+ * written there first and the stream appended. */
+static void
+vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
+{
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autofree char *quoted = g_shell_quote (part);
+  g_autofree char *uri = g_strdup_printf ("exec:cat %s %s", managed ? ">" : ">>", quoted);
+  g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
+
+  vm->saving = TRUE;
+  vm->job_started = g_get_monotonic_time ();
+  vm->save_managed = managed;
+  vm->save_task = g_object_ref (task);
+  g_free (vm->save_path);
+  vm->save_path = g_strdup (path);
+  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
+  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+}
+
 static void
 domain_managed_save (VbQemuDriver *self, VbDomain *dom, GTask *task)
 {
-  g_autoptr(QemuVm) vm = vm_ref (domain_vm (dom));
-  g_autofree char *part = NULL;
-  g_autofree char *quoted = NULL;
-  g_autofree char *uri = NULL;
-  g_autoptr(JsonNode) args = NULL;
+  g_autofree char *path = save_image_path (self, dom, "");
 
-  vm->saving = TRUE;
-  vm->save_task = g_object_ref (task);
-  g_free (vm->save_path);
-  vm->save_path = save_image_path (self, dom, "");
-  part = g_strconcat (vm->save_path, ".part", NULL);
-  quoted = g_shell_quote (part);
-  uri = g_strdup_printf ("exec:cat > %s", quoted);
-  args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
-  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
-  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+  vm_save (domain_vm (dom), path, TRUE, task);
+}
+
+/* Save files: a fixed header, the domain's XML in a NUL-padded area
+ * (room for DomainSaveImageDefineXML to edit it in place), then qemu's
+ * migration stream.  Numbers little-endian. */
+#define SAVE_FILE_MAGIC "VirtbusQemuSave\n"
+#define SAVE_FILE_VERSION 1
+#define SAVE_FILE_XML_MAX (16 * 1024 * 1024)
+#define SAVE_FILE_XML_ROOM 4096
+
+typedef struct {
+  char magic[16];
+  guint32 version;
+  guint32 xml_area;     /* bytes of the XML area that follows */
+  guint32 was_running;  /* 1: the guest ran when saved, 0: it was paused */
+  guint32 reserved[5];
+} SaveFileHeader;
+
+G_STATIC_ASSERT (sizeof (SaveFileHeader) == 48);
+
+/* The header and the XML area of @area bytes (which @xml fits in). */
+static char *
+save_file_header_new (const char *xml, gsize area, gboolean running)
+{
+  char *buf = g_malloc0 (sizeof (SaveFileHeader) + area);
+  SaveFileHeader *h = (SaveFileHeader *) buf;
+
+  memcpy (h->magic, SAVE_FILE_MAGIC, sizeof h->magic);
+  h->version = GUINT32_TO_LE (SAVE_FILE_VERSION);
+  h->xml_area = GUINT32_TO_LE ((guint32) area);
+  h->was_running = GUINT32_TO_LE (running ? 1 : 0);
+  memcpy (buf + sizeof *h, xml, strlen (xml));
+  return buf;
+}
+
+static gboolean
+save_file_write_header (const char *path, const char *xml, gboolean running, GError **error)
+{
+  gsize area = (strlen (xml) + 1 + SAVE_FILE_XML_ROOM + 4095) / 4096 * 4096;
+  g_autofree char *buf = save_file_header_new (xml, area, running);
+
+  g_autoptr(GError) local = NULL;
+
+  if (!g_file_set_contents_full (path, buf, sizeof (SaveFileHeader) + area, G_FILE_SET_CONTENTS_NONE, 0600, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write the save file: %s", local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The XML of the save file @path, where its stream starts, and whether
+ * the guest ran; files not written by Save are refused. */
+static char *
+save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *out_running, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &local);
+  SaveFileHeader h;
+  gsize got = 0;
+  guint32 area;
+  g_autofree char *xml = NULL;
+
+  /* qemu reads the stream with the path as given, from its own directory */
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return NULL;
+  }
+  if (in == NULL) {
+    g_set_error (error, VB_ERROR,
+                 g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? VB_ERROR_NOT_FOUND : VB_ERROR_IO,
+                 "cannot open save file: %s", local->message);
+    return NULL;
+  }
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), &h, sizeof h, &got, NULL, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read save file %s: %s", path, local->message);
+    return NULL;
+  }
+  area = GUINT32_FROM_LE (h.xml_area);
+  if (got != sizeof h || memcmp (h.magic, SAVE_FILE_MAGIC, sizeof h.magic) != 0 ||
+      GUINT32_FROM_LE (h.version) != SAVE_FILE_VERSION || area == 0 || area > SAVE_FILE_XML_MAX) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "%s is not a save file of this driver", path);
+    return NULL;
+  }
+  xml = g_malloc0 ((gsize) area + 1);
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), xml, area, &got, NULL, &local)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read save file %s: %s", path, local->message);
+    return NULL;
+  }
+  if (got != area) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "save file %s is truncated", path);
+    return NULL;
+  }
+  *out_stream_offset = sizeof h + (guint64) area;
+  *out_running = GUINT32_FROM_LE (h.was_running) != 0;
+  return g_steal_pointer (&xml);
+}
+
+/* libvirt's VIR_DOMAIN_SAVE_* */
+enum {
+  QEMU_SAVE_BYPASS_CACHE = 1 << 0,
+  QEMU_SAVE_RUNNING = 1 << 1,
+  QEMU_SAVE_PAUSED = 1 << 2,
+};
+
+static gboolean
+check_save_flags (guint flags, GError **error)
+{
+  if (!vb_check_flags (flags, QEMU_SAVE_BYPASS_CACHE | QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error))
+    return FALSE;
+  if ((flags & QEMU_SAVE_RUNNING) && (flags & QEMU_SAVE_PAUSED)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "running and paused flags are mutually exclusive");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  const char *path, *xml;
+  guint flags;
+  g_autofree char *live_xml = NULL;
+  g_autofree char *part = NULL;
+  gboolean running;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!check_save_flags (flags, error) || !check_active (dom, error))
+    return FALSE;
+  if (*xml) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "a replacement XML for the save file is not supported");
+    return FALSE;
+  }
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return FALSE;
+  }
+  running = (flags & QEMU_SAVE_RUNNING) ||
+            (!(flags & QEMU_SAVE_PAUSED) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING);
+  live_xml = vb_domain_def_format (vb_domain_get_live_def (dom), VB_DOMAIN_FORMAT_SECURE);
+  part = g_strconcat (path, ".part", NULL);
+  if (!save_file_write_header (part, live_xml, running, error))
+    return FALSE;
+  *handed = TRUE;
+  vm_save (domain_vm (dom), path, FALSE, task);
+  return TRUE;
 }
 
 /* Start ------------------------------------------------------------------------ */
@@ -1414,13 +1589,15 @@ vm_start_done (QemuVm *vm)
   live->id = id;
   vb_domain_set_live_def (dom, live);
   vb_domain_set_id (dom, id);
-  vb_domain_set_managed_save (dom, FALSE);
+  /* a restore from a Save file leaves a managed image where it is */
+  if (!restored || vm->restore_managed)
+    vb_domain_set_managed_save (dom, FALSE);
   if (paused)
     vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
   else
     vb_domain_set_state (dom, VB_DOMAIN_RUNNING, restored ? VB_DOMAIN_RUNNING_RESTORED : VB_DOMAIN_RUNNING_BOOTED);
-  /* restored once: the image is spent */
-  if (restored)
+  /* restored once: a managed image is spent; a file of the caller's stays */
+  if (restored && vm->restore_managed)
     remove_save_image (self, dom);
   if (vm->start_registers)
     vb_driver_add_domain (VB_DRIVER (self), dom);
@@ -1616,9 +1793,17 @@ child_setup (gpointer user_data)
 
 /* Spawns qemu for @dom with @live (owned) and completes @task when the
  * guest runs (or is paused, as asked) with its monitor answering. */
+/* What a start restores instead of booting: a managed save image, or a
+ * save file whose stream starts at @offset. */
+typedef struct {
+  const char *path;
+  guint64 offset;
+  gboolean managed;
+} QemuRestore;
+
 static void
 domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
-              gboolean registers, const char *restore_path, GTask *task)
+              gboolean registers, const QemuRestore *restore, GTask *task)
 {
   g_autoptr(VbDomainDef) owned = live;
   g_autoptr(GError) error = NULL;
@@ -1678,7 +1863,7 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (restore_path) {
+  if (restore) {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 
     g_strv_builder_addv (b, (const char **) argv);
@@ -1731,12 +1916,16 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     start_command (vm, "query-vnc", NULL, START_STEP_VNC);
   if (vb_qemu_graphics_has_spice (vm->start_live))
     start_command (vm, "query-spice", NULL, START_STEP_SPICE);
-  if (restore_path) {
-    g_autofree char *quoted = g_shell_quote (restore_path);
-    g_autofree char *uri = g_strdup_printf ("exec:cat %s", quoted);
+  if (restore) {
+    g_autofree char *quoted = g_shell_quote (restore->path);
+    /* tail counts bytes from 1 */
+    g_autofree char *uri = restore->offset ? g_strdup_printf ("exec:tail -c +%" G_GUINT64_FORMAT " %s",
+                                                              restore->offset + 1, quoted)
+                                           : g_strdup_printf ("exec:cat %s", quoted);
     g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
 
-    vm->restore_path = g_strdup (restore_path);
+    vm->restore_path = g_strdup (restore->path);
+    vm->restore_managed = restore->managed;
     start_command (vm, "migrate-incoming", args, START_STEP_INCOMING);
   } else {
     start_finish_commands (vm);
@@ -1771,6 +1960,126 @@ domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
   }
   dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
   domain_start (self, dom, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, TRUE, NULL, task);
+}
+
+/* Connect.DomainRestore: the domain of the file by its UUID, defined
+ * transiently when it is not, as libvirt. */
+static void
+domain_restore (VbQemuDriver *self, GVariant *args, GTask *task)
+{
+  const char *path, *xml;
+  guint flags;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_xml = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autoptr(VbDomain) dom = NULL;
+  VbDomain *existing = NULL;
+  QemuRestore restore = { 0 };
+  gboolean running = TRUE;
+  gboolean paused;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!check_save_flags (flags, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (*xml) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "a replacement XML for the restored domain is not supported");
+    return;
+  }
+  saved_xml = save_file_read_header (path, &restore.offset, &running, &error);
+  if (saved_xml == NULL || (def = parse_domain (saved_xml, &error)) == NULL ||
+      !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  restore.path = path;
+  paused = (flags & QEMU_SAVE_PAUSED) || (!(flags & QEMU_SAVE_RUNNING) && !running);
+  if (existing != NULL) {
+    if (vb_domain_is_active (existing) || domain_vm (existing)) {
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
+                               vb_domain_get_name (existing));
+      return;
+    }
+    domain_start (self, existing, g_steal_pointer (&def), paused, FALSE, &restore, task);
+    return;
+  }
+  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
+  domain_start (self, dom, g_steal_pointer (&def), paused, TRUE, &restore, task);
+}
+
+/* DomainSaveImageGetXMLDesc: the definition a save file holds. */
+static char *
+save_image_get_xml (GVariant *args, GError **error)
+{
+  const char *path;
+  guint flags;
+  guint64 offset;
+  gboolean running;
+  g_autofree char *xml = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+
+  g_variant_get (args, "(&su)", &path, &flags);
+  if (!vb_check_flags (flags, VB_DOMAIN_XML_SECURE, error) ||
+      (xml = save_file_read_header (path, &offset, &running, error)) == NULL ||
+      (def = parse_domain (xml, error)) == NULL)
+    return NULL;
+  return vb_domain_def_format (def, (flags & VB_DOMAIN_XML_SECURE) ? VB_DOMAIN_FORMAT_SECURE : 0);
+}
+
+/* DomainSaveImageDefineXML: a new definition of the same domain, and with
+ * the running/paused flags the state the restore gives it, written over
+ * the header in place (the stream behind it stays where it is). */
+static gboolean
+save_image_define_xml (GVariant *args, GError **error)
+{
+  const char *path, *xml;
+  guint flags;
+  guint64 offset;
+  gboolean running;
+  g_autofree char *old_xml = NULL;
+  g_autoptr(VbDomainDef) old_def = NULL;
+  g_autoptr(VbDomainDef) def = NULL;
+  g_autofree char *formatted = NULL;
+  g_autofree char *header = NULL;
+  gsize area;
+  int fd;
+  gboolean ok;
+
+  g_variant_get (args, "(&s&su)", &path, &xml, &flags);
+  if (!vb_check_flags (flags, QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error) || !check_save_flags (flags, error) ||
+      (old_xml = save_file_read_header (path, &offset, &running, error)) == NULL ||
+      (old_def = parse_domain (old_xml, error)) == NULL || (def = parse_domain (xml, error)) == NULL)
+    return FALSE;
+  if (!vb_uuid_equal (&def->uuid, &old_def->uuid) || g_strcmp0 (def->name, old_def->name) != 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the save file %s holds domain '%s': its definition cannot become another domain's", path,
+                 old_def->name);
+    return FALSE;
+  }
+  formatted = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  area = offset - sizeof (SaveFileHeader);
+  if (strlen (formatted) + 1 > area) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "the new definition does not fit in the %" G_GSIZE_FORMAT " bytes the save file has for it", area);
+    return FALSE;
+  }
+  if (flags & QEMU_SAVE_RUNNING)
+    running = TRUE;
+  else if (flags & QEMU_SAVE_PAUSED)
+    running = FALSE;
+  header = save_file_header_new (formatted, area, running);
+  fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot open save file %s: %s", path, g_strerror (errno));
+    return FALSE;
+  }
+  ok = pwrite (fd, header, offset, 0) == (ssize_t) offset;
+  if (!ok)
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write save file %s: %s", path, g_strerror (errno));
+  close (fd);
+  return ok;
 }
 
 /* Hot-plug ---------------------------------------------------------------------- */
@@ -3202,6 +3511,463 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   return g_variant_builder_end (&b);
 }
 
+/* Core dumps -------------------------------------------------------------------- */
+
+/* libvirt's VIR_DUMP_* */
+enum {
+  QEMU_DUMP_CRASH = 1 << 0,
+  QEMU_DUMP_LIVE = 1 << 1,
+  QEMU_DUMP_BYPASS_CACHE = 1 << 2,
+  QEMU_DUMP_RESET = 1 << 3,
+  QEMU_DUMP_MEMORY_ONLY = 1 << 4,
+};
+
+#define DUMP_POLL_INTERVAL_MS 50
+
+/* by libvirt's VIR_DOMAIN_CORE_DUMP_FORMAT_* */
+static const char *const dump_formats[] = { "elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp" };
+
+static void
+dump_finish (QemuVm *vm, const char *message)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&vm->dump_task);
+  guint flags = vm->dump_flags;
+
+  if (task == NULL)
+    return;
+  /* a crash dump stays the job until qemu is gone: its STOP, on the way
+   * out, is no pause */
+  vm->dumping = message == NULL && (flags & QEMU_DUMP_CRASH);
+  if (message) {
+    g_unlink (vm->dump_path);
+    if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
+      vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "core dump of '%s' failed: %s",
+                             vb_domain_get_name (vm->dom), message);
+    return;
+  }
+  if (flags & QEMU_DUMP_CRASH) {
+    /* answered once qemu is gone and the domain shows as crashed */
+    vm->dump_crashed = TRUE;
+    g_ptr_array_add (vm->stop_waiters, g_steal_pointer (&task));
+    vb_qemu_monitor_command_async (vm->mon, "quit", NULL, NULL, NULL, NULL);
+    vm_watch_foreign (vm);
+    return;
+  }
+  if (flags & QEMU_DUMP_RESET)
+    vb_qemu_monitor_command_async (vm->mon, "system_reset", NULL, NULL, NULL, NULL);
+  if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
+    vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static gboolean dump_poll_tick (gpointer user_data);
+
+static void
+dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  const char *status = o ? json_object_get_string_member_with_default (o, "status", "") : "";
+
+  if (vm->exited || !vm->dumping)
+    return;
+  if (ret == NULL)
+    dump_finish (vm, error->message);
+  else if (g_str_equal (status, "completed"))
+    dump_finish (vm, NULL);
+  else if (g_str_equal (status, "failed"))
+    dump_finish (vm, "qemu could not write the dump");
+  else
+    g_timeout_add_full (G_PRIORITY_DEFAULT, DUMP_POLL_INTERVAL_MS, dump_poll_tick, vm_ref (vm),
+                        (GDestroyNotify) vm_unref);
+}
+
+static gboolean
+dump_poll_tick (gpointer user_data)
+{
+  QemuVm *vm = user_data;
+
+  if (!vm->exited && vm->dumping)
+    vb_qemu_monitor_command_async (vm->mon, "query-dump", NULL, NULL, dump_status, vm_ref (vm));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dump_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (vm->exited || !vm->dumping)
+    return;
+  if (ret == NULL) {
+    dump_finish (vm, error->message);
+    return;
+  }
+  vb_qemu_monitor_command_async (vm->mon, "query-dump", NULL, NULL, dump_status, vm_ref (vm));
+}
+
+/* CoreDumpWithFormat: qemu's dump-guest-memory into @to, detached and
+ * polled with query-dump so that the monitor stays free.  Unless live,
+ * the guest is paused for it and resumed after, as libvirt does; with
+ * crash the run ends as crashed, with reset the guest reboots. */
+static gboolean
+domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                  GError **error)
+{
+  const char *path;
+  guint format, flags;
+  QemuVm *vm;
+  g_autofree char *protocol = NULL;
+  g_autoptr(JsonNode) cmd_args = NULL;
+
+  g_variant_get (args, "(&suu)", &path, &format, &flags);
+  if (!vb_check_flags (flags, QEMU_DUMP_CRASH | QEMU_DUMP_LIVE | QEMU_DUMP_BYPASS_CACHE | QEMU_DUMP_RESET |
+                                QEMU_DUMP_MEMORY_ONLY, error))
+    return FALSE;
+  if ((flags & QEMU_DUMP_CRASH) && (flags & (QEMU_DUMP_LIVE | QEMU_DUMP_RESET))) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "crash and live or reset flags are mutually exclusive");
+    return FALSE;
+  }
+  if (format >= G_N_ELEMENTS (dump_formats)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown core dump format %u", format);
+    return FALSE;
+  }
+  if (!check_active (dom, error))
+    return FALSE;
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return FALSE;
+  }
+  vm = domain_vm (dom);
+  vm->dumping = TRUE;
+  vm->dump_crashed = FALSE;
+  vm->dump_flags = flags;
+  vm->job_started = g_get_monotonic_time ();
+  g_free (vm->dump_path);
+  vm->dump_path = g_strdup (path);
+  g_clear_object (&vm->dump_task);
+  vm->dump_task = g_object_ref (task);
+  vm->dump_paused = !(flags & QEMU_DUMP_LIVE) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING;
+  if (vm->dump_paused)
+    vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
+  protocol = g_strconcat ("file:", path, NULL);
+  cmd_args = vb_qemu_json_args (g_variant_new_parsed ("{'paging': <false>, 'protocol': <%s>, 'detach': <true>, "
+                                                      "'format': <%s>}",
+                                                      protocol, dump_formats[format]));
+  vb_qemu_monitor_command_async (vm->mon, "dump-guest-memory", cmd_args, NULL, dump_started, vm_ref (vm));
+  *handed = TRUE;
+  return TRUE;
+}
+
+/* Job progress ------------------------------------------------------------------ */
+
+/* libvirt's virDomainJobType and virDomainJobOperation */
+enum {
+  QEMU_JOB_NONE = 0,
+  QEMU_JOB_UNBOUNDED = 2,
+  QEMU_JOB_OPERATION_SAVE = 2,
+  QEMU_JOB_OPERATION_DUMP = 8,
+  QEMU_JOB_STATS_COMPLETED = 1 << 0,
+  QEMU_JOB_STATS_KEEP_COMPLETED = 1 << 1,
+};
+
+typedef struct {
+  int type;
+  int operation;
+  guint64 elapsed_ms;
+  guint64 data_total, data_processed, data_remaining;
+  gboolean memory;   /* the data is the guest's RAM (a migration stream) */
+} JobProgress;
+
+static GVariant *
+job_progress_variant (VbOp op, const JobProgress *p)
+{
+  GVariantBuilder b;
+
+  if (op == VB_OP_DOMAIN_GET_JOB_INFO) {
+    guint64 mem_total = p->memory ? p->data_total : 0;
+    guint64 mem_processed = p->memory ? p->data_processed : 0;
+    guint64 mem_remaining = p->memory ? p->data_remaining : 0;
+
+    return g_variant_new ("(ittttttttttt)", p->type, p->elapsed_ms, (guint64) 0, p->data_total, p->data_processed,
+                          p->data_remaining, mem_total, mem_processed, mem_remaining, (guint64) 0, (guint64) 0,
+                          (guint64) 0);
+  }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  if (p->type != QEMU_JOB_NONE) {
+    g_variant_builder_add (&b, "{sv}", "operation", g_variant_new_int32 (p->operation));
+    g_variant_builder_add (&b, "{sv}", "time_elapsed", g_variant_new_uint64 (p->elapsed_ms));
+    g_variant_builder_add (&b, "{sv}", "data_total", g_variant_new_uint64 (p->data_total));
+    g_variant_builder_add (&b, "{sv}", "data_processed", g_variant_new_uint64 (p->data_processed));
+    g_variant_builder_add (&b, "{sv}", "data_remaining", g_variant_new_uint64 (p->data_remaining));
+    if (p->memory) {
+      g_variant_builder_add (&b, "{sv}", "memory_total", g_variant_new_uint64 (p->data_total));
+      g_variant_builder_add (&b, "{sv}", "memory_processed", g_variant_new_uint64 (p->data_processed));
+      g_variant_builder_add (&b, "{sv}", "memory_remaining", g_variant_new_uint64 (p->data_remaining));
+    }
+  }
+  return g_variant_new ("(ia{sv})", p->type, &b);
+}
+
+typedef struct {
+  GTask *task;
+  QemuVm *vm;
+  VbOp op;
+} JobQuery;
+
+static void
+job_query_free (JobQuery *q)
+{
+  g_object_unref (q->task);
+  vm_unref (q->vm);
+  g_free (q);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JobQuery, job_query_free)
+
+static gint64
+json_member_int (JsonObject *o, const char *name)
+{
+  return o && json_object_has_member (o, name) ? json_object_get_int_member (o, name) : 0;
+}
+
+/* Whether a save or dump still runs: one that wrote its file and only
+ * waits for qemu to quit is over. */
+static gboolean
+vm_job_running (QemuVm *vm)
+{
+  return !vm->exited && ((vm->saving && !vm->saved) || (vm->dumping && !vm->dump_crashed));
+}
+
+/* query-migrate's "ram" or query-dump's byte counts, whichever the job
+ * that runs answered with; a job that ended in between shows as none. */
+static void
+job_query_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(JobQuery) q = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  JobProgress p = { QEMU_JOB_NONE };
+
+  if (ret == NULL && vm_job_running (q->vm)) {
+    g_task_return_new_error (q->task, VB_ERROR, VB_ERROR_FAILED, "cannot read the job progress of '%s': %s",
+                             vb_domain_get_name (q->vm->dom), error->message);
+    return;
+  }
+  if (ret != NULL && vm_job_running (q->vm)) {
+    p.type = QEMU_JOB_UNBOUNDED;
+    p.operation = q->vm->saving ? QEMU_JOB_OPERATION_SAVE : QEMU_JOB_OPERATION_DUMP;
+    p.elapsed_ms = (guint64) (g_get_monotonic_time () - q->vm->job_started) / 1000;
+    if (q->vm->saving) {
+      JsonObject *ram = o && json_object_has_member (o, "ram") ? json_object_get_object_member (o, "ram") : NULL;
+
+      p.memory = TRUE;
+      p.data_total = json_member_int (ram, "total");
+      p.data_processed = json_member_int (ram, "transferred");
+      p.data_remaining = json_member_int (ram, "remaining");
+    } else {
+      p.data_total = json_member_int (o, "total");
+      p.data_processed = json_member_int (o, "completed");
+      p.data_remaining = p.data_total > p.data_processed ? p.data_total - p.data_processed : 0;
+    }
+  }
+  return_variant (q->task, job_progress_variant (q->op, &p));
+}
+
+/* GetJobInfo and GetJobStats: the save (managed or not) or dump that
+ * runs, from qemu's own counters. */
+static void
+domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
+{
+  g_autoptr(GError) error = NULL;
+  JobProgress none = { QEMU_JOB_NONE };
+  JobQuery *q;
+  QemuVm *vm;
+  guint flags = 0;
+
+  if (op == VB_OP_DOMAIN_GET_JOB_STATS)
+    g_variant_get (args, "(u)", &flags);
+  if (!vb_check_flags (flags, QEMU_JOB_STATS_COMPLETED | QEMU_JOB_STATS_KEEP_COMPLETED, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (flags & QEMU_JOB_STATS_COMPLETED) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "statistics of completed jobs are not kept by this driver");
+    return;
+  }
+  if (!check_active (dom, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  vm = domain_vm (dom);
+  if (!vm_job_running (vm)) {
+    return_variant (task, job_progress_variant (op, &none));
+    return;
+  }
+  q = g_new0 (JobQuery, 1);
+  q->task = g_object_ref (task);
+  q->vm = vm_ref (vm);
+  q->op = op;
+  vb_qemu_monitor_command_async (vm->mon, vm->saving ? "query-migrate" : "query-dump", NULL, NULL,
+                                 job_query_reply, q);
+}
+
+/* AbortJob: a save is cancelled (its call fails, the guest runs on as it
+ * did); qemu cannot stop a dump or an incoming stream half way. */
+static void
+domain_abort_job (VbDomain *dom, GTask *task)
+{
+  g_autoptr(GError) error = NULL;
+  QemuVm *vm = domain_vm (dom);
+
+  if (vm && vm->starting && vm->restore_path) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
+                             "cannot abort the restore of '%s': destroy the domain instead",
+                             vb_domain_get_name (dom));
+    return;
+  }
+  if (!check_active (dom, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (vm->dumping) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
+                             "the core dump of '%s' cannot be aborted", vb_domain_get_name (dom));
+    return;
+  }
+  if (!vm->saving || vm->migrate_done == NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "no job is active on domain '%s'",
+                             vb_domain_get_name (dom));
+    return;
+  }
+  vm_command (vm, VB_OP_DOMAIN_ABORT_JOB, "migrate_cancel", task);
+}
+
+/* Interface addresses ---------------------------------------------------------- */
+
+/* libvirt's VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_* */
+enum {
+  QEMU_ADDRESSES_SRC_LEASE = 0,
+  QEMU_ADDRESSES_SRC_AGENT = 1,
+  QEMU_ADDRESSES_SRC_ARP = 2,
+};
+
+/* One (ssa(isu)) entry: the interface is named by its host device, as
+ * libvirt does, which a user-mode NIC has not. */
+static void
+add_interface_entry (GVariantBuilder *b, const VbDomainInterfaceDef *iface, GVariant *addrs)
+{
+  char mac[18];
+
+  vb_mac_format (&iface->mac, mac);
+  g_variant_builder_add (b, "(ss@a(isu))", iface->target ? iface->target : "", mac, addrs);
+}
+
+/* The DHCP leases of the networks the guest's NICs are on, by MAC: one
+ * entry per NIC that holds a lease, as libvirt. */
+static GVariant *
+addresses_from_leases (VbQemuDriver *self, const VbDomainDef *live, GError **error)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
+    const VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
+    g_autoptr(GVariant) leases = NULL;
+    GVariantBuilder addrs;
+    GVariantIter iter;
+    const char *address;
+    int type;
+    guint prefix;
+    char mac[18];
+
+    if (g_strcmp0 (iface->type, "network") != 0 || iface->network == NULL)
+      continue;
+    vb_mac_format (&iface->mac, mac);
+    leases = vb_network_driver_get_leases (self->net, iface->network, mac, error);
+    if (leases == NULL) {
+      g_variant_builder_clear (&b);
+      return NULL;
+    }
+    g_variant_ref_sink (leases);
+    if (g_variant_n_children (leases) == 0)
+      continue;
+    g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
+    g_variant_iter_init (&iter, leases);
+    while (g_variant_iter_next (&iter, "(&sxi&s&s&su&s&s)", NULL, NULL, &type, NULL, NULL, &address, &prefix,
+                                NULL, NULL))
+      g_variant_builder_add (&addrs, "(isu)", type, address, prefix);
+    add_interface_entry (&b, iface, g_variant_builder_end (&addrs));
+  }
+  return g_variant_builder_end (&b);
+}
+
+/* The host's ARP table, by MAC: one entry per address found, with no
+ * prefix known, as libvirt. */
+static GVariant *
+addresses_from_arp (VbQemuDriver *self, const VbDomainDef *live, GError **error)
+{
+  g_autoptr(GArray) neighbours = vb_network_driver_get_neighbours (self->net, error);
+  GVariantBuilder b;
+
+  if (neighbours == NULL)
+    return NULL;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
+  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
+    const VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
+
+    for (guint j = 0; j < neighbours->len; j++) {
+      const VbNeighbour *n = &g_array_index (neighbours, VbNeighbour, j);
+      GVariantBuilder addrs;
+
+      if (memcmp (n->mac.bytes, iface->mac.bytes, sizeof n->mac.bytes) != 0)
+        continue;
+      g_variant_builder_init (&addrs, G_VARIANT_TYPE ("a(isu)"));
+      g_variant_builder_add (&addrs, "(isu)", 0, n->address, 0u);
+      add_interface_entry (&b, iface, g_variant_builder_end (&addrs));
+    }
+  }
+  return g_variant_builder_end (&b);
+}
+
+static gboolean
+domain_interface_addresses (VbQemuDriver *self, VbDomain *dom, GVariant *args, GVariant **out,
+                            GError **error)
+{
+  guint source, flags;
+
+  g_variant_get (args, "(uu)", &source, &flags);
+  if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    return FALSE;
+  if (source == QEMU_ADDRESSES_SRC_AGENT) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "addresses from the guest agent are not supported: there is no guest agent");
+    return FALSE;
+  }
+  if (source != QEMU_ADDRESSES_SRC_LEASE && source != QEMU_ADDRESSES_SRC_ARP) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Unknown IP address data source %u", source);
+    return FALSE;
+  }
+  if (self->net == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                         "host networking is not available to this daemon");
+    return FALSE;
+  }
+  if (source == QEMU_ADDRESSES_SRC_LEASE)
+    *out = addresses_from_leases (self, vb_domain_get_live_def (dom), error);
+  else
+    *out = addresses_from_arp (self, vb_domain_get_live_def (dom), error);
+  return *out != NULL;
+}
+
 static gboolean
 run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GVariant **out,
                   GError **error)
@@ -3252,6 +4018,9 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     *out = g_variant_new ("(si)", "posix", 5);
     return TRUE;
 
+  case VB_OP_DOMAIN_INTERFACE_ADDRESSES:
+    return domain_interface_addresses (self, dom, args, out, error);
+
   default:
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
                  vb_op_get_info (op)->name);
@@ -3292,9 +4061,11 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
                         name);
         return FALSE;
       }
+      QemuRestore restore = { .path = image, .managed = TRUE };
+
       *handed = TRUE;
       domain_start (self, dom, g_steal_pointer (&saved_def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE,
-                    image, task);
+                    &restore, task);
       return TRUE;
     }
     *handed = TRUE;
@@ -3426,6 +4197,12 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     return TRUE;
   }
 
+  case VB_OP_DOMAIN_SAVE:
+    return domain_save (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_CORE_DUMP:
+    return domain_core_dump (self, dom, args, task, handed, error);
+
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
     /* bypass-cache, running, paused: accepted; the restore always runs
@@ -3460,6 +4237,7 @@ op_needs_caps (VbOp op)
   case VB_OP_GET_VERSION:
   case VB_OP_DOMAIN_CREATE:
   case VB_OP_DOMAIN_CREATE_XML:
+  case VB_OP_DOMAIN_RESTORE:
     return TRUE;
   default:
     return FALSE;
@@ -3514,6 +4292,31 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   }
   case VB_OP_DOMAIN_CREATE_XML:
     domain_create_xml (self, args, task);
+    return;
+  case VB_OP_DOMAIN_RESTORE:
+    domain_restore (self, args, task);
+    return;
+  case VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC: {
+    char *xml = save_image_get_xml (args, &error);
+
+    if (xml)
+      return_variant (task, g_variant_new_take_string (xml));
+    else
+      g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  case VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML:
+    if (save_image_define_xml (args, &error))
+      return_variant (task, NULL);
+    else
+      g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  case VB_OP_DOMAIN_GET_JOB_INFO:
+  case VB_OP_DOMAIN_GET_JOB_STATS:
+    domain_get_job_info (VB_DOMAIN (object), op, args, task);
+    return;
+  case VB_OP_DOMAIN_ABORT_JOB:
+    domain_abort_job (VB_DOMAIN (object), task);
     return;
   case VB_OP_DOMAIN_MEMORY_STATS: {
     guint flags;

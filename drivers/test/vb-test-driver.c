@@ -1736,12 +1736,16 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   /* What libvirt's test driver does not implement either. */
   case VB_OP_GET_DOMAIN_CAPABILITIES:
   case VB_OP_DOMAIN_GET_JOB_INFO:
+  case VB_OP_DOMAIN_GET_JOB_STATS:
   case VB_OP_DOMAIN_ATTACH_DEVICE:
   case VB_OP_DOMAIN_DETACH_DEVICE:
   case VB_OP_DOMAIN_UPDATE_DEVICE:
   case VB_OP_DOMAIN_PM_WAKEUP:
   case VB_OP_DOMAIN_PM_SUSPEND:
   case VB_OP_DOMAIN_ABORT_JOB:
+  case VB_OP_DOMAIN_RESTORE:
+  case VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML:
+  case VB_OP_DOMAIN_SAVE_IMAGE_GET_XML_DESC:
   case VB_OP_DOMAIN_OPEN_GRAPHICS_FD:
   case VB_OP_NETWORK_GET_DHCP_LEASES:
   case VB_OP_LAST:

@@ -356,3 +356,12 @@ def test_create_with_files(daemon):
     other = connect.DomainDefineXML(minimal_domain('foo'))
     daemon.domain(other).CreateWithFiles([], 0)
     assert daemon.domain(other).GetState(0)[0] == RUNNING
+
+
+def test_restore_and_job_stats_not_supported(daemon, tmp_path):
+    # the test driver writes save files but does not read them back, and
+    # keeps no jobs: both answer as any member it lacks
+    msg = expect_error(daemon.connect().DomainRestore, str(tmp_path / 'x.img'), '', dbus.UInt32(0))
+    assert msg == 'not supported by this driver: DomainRestore'
+    msg = expect_error(daemon.domain(TEST_DOMAIN).GetJobStats, dbus.UInt32(0))
+    assert msg == 'not supported by this driver: GetJobStats'
