@@ -127,6 +127,21 @@ def test_send_key_ctrl_alt_del_to_the_guest(env, guest):
     assert 'Kernel panic' not in read(serial)
 
 
+@pytest.mark.parametrize('codeset,keys', [
+    (CODESET_LINUX, [KEY_LEFTALT, 99, 35]),
+    (CODESET_ATSET1, [0x38, 0xe037, 0x23]),
+    (CODESET_XT_KBD, [0x38, 0x137, 0x23]),
+    (CODESET_QNUM, [0x38, 0xb7, 0x23]),
+    (CODESET_XT, [0x38, 0x54, 0x23]),
+], ids=['linux', 'atset1', 'xt_kbd', 'qnum', 'xt'])
+def test_send_key_magic_sysrq_reaches_the_guest(env, guest, codeset, keys):
+    dom, serial = boot_guest(env, guest, 'sysrq-guest')
+    # Alt+SysRq+H: the guest kernel prints its SysRq help on the console,
+    # which proves the keys, the prefixed SysRq among them, got through
+    dom.SendKey(codeset, 0, keys, 0)
+    wait_for(lambda: 'sysrq: HELP' in read(serial), 60, 'the SysRq help from the guest kernel')
+
+
 def test_send_key_codesets(env):
     dom = start(env, bare_domain('keys-sets'))
     dom.SendKey(CODESET_XT, 0, [0x1d, 0x38, 0x53], 0)
@@ -233,7 +248,7 @@ def test_cdrom_update_refusals_change_nothing(env):
 def test_disk_media_is_not_removable(env):
     image = media_file(env, 'disk.img', b'disk')
     other = media_file(env, 'other.img', b'other')
-    disk = f"<disk type='file' device='disk'><source file='{{}}'/><target dev='vda' bus='virtio'/></disk>"
+    disk = "<disk type='file' device='disk'><source file='{}'/><target dev='vda' bus='virtio'/></disk>"
     dom = start(env, bare_domain('media-disk', extra_devices=disk.format(image)))
     expect_error(dom.UpdateDevice, disk.format(other), 0, fragment='only cdrom devices have removable media')
     # the same device again changes nothing, and is fine
@@ -321,3 +336,4 @@ def test_cdrom_media_qemu_refuses_leaves_the_old_media(env):
     # which still changes afterwards
     dom.UpdateDevice(cdrom_xml(raw), 0)
     assert cdrom_source(dom) == raw
+
