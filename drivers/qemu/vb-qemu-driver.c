@@ -3658,6 +3658,32 @@ device_xml (VbDomainDeviceKind kind, gpointer data)
   return vb_domain_device_format (&dev, VB_DOMAIN_FORMAT_SECURE);
 }
 
+#define INHERIT_STRING(to, from, field) \
+  G_STMT_START { if ((to)->field == NULL && (from)->field) (to)->field = g_strdup ((from)->field); } G_STMT_END
+
+/* What the running domain shows of a NIC's plumbing (iface_show_actual)
+ * is not the caller's to repeat: an update without it keeps it. */
+static void
+iface_inherit_actual (VbDomainInterfaceDef *update, const VbDomainInterfaceDef *old)
+{
+  if (g_strcmp0 (update->type, old->type) != 0)
+    return;
+  INHERIT_STRING (update, old, target);
+  INHERIT_STRING (update, old, portid);
+  INHERIT_STRING (update, old, portgroup);
+  if (g_strcmp0 (old->type, "network") == 0) {
+    INHERIT_STRING (update, old, bridge);
+    INHERIT_STRING (update, old, dev);
+    INHERIT_STRING (update, old, mode);
+  }
+  if (update->virtualport == NULL && old->virtualport)
+    update->virtualport = vb_virtualport_copy (old->virtualport);
+  if (update->vlan == NULL && old->vlan)
+    update->vlan = vb_vlan_copy (old->vlan);
+  if (update->bandwidth == NULL && old->bandwidth)
+    update->bandwidth = vb_bandwidth_copy (old->bandwidth);
+}
+
 /* What an update changes, found in one definition. */
 typedef struct {
   char *alias;             /* the device's qemu id */
@@ -3755,6 +3781,7 @@ update_device_in_def (VbDomainDef *def, const char *xml, DeviceUpdate *out, GErr
     VbDomainInterfaceDef *iface = old;
     gboolean was_up = link_is_up (iface);
 
+    iface_inherit_actual (update->data, iface);
     new_xml = device_xml (VB_DOMAIN_DEVICE_INTERFACE, update->data);
     swap_links (&iface->info, new_info);
     old_xml = device_xml (VB_DOMAIN_DEVICE_INTERFACE, iface);

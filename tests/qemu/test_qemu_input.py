@@ -11,6 +11,9 @@ import pytest
 
 from qemutest import (RUNNING, SignalRecorder, bare_domain, expect_error, guest_domain, guest_files, qemu_pids,
                       requires_qemu, wait_for)
+# the namespace harness for a NIC with a tap behind it
+import test_qemu_network
+from test_qemu_network import live_xml, netenv, start_bare  # noqa: F401
 
 pytestmark = requires_qemu
 
@@ -337,3 +340,20 @@ def test_cdrom_media_qemu_refuses_leaves_the_old_media(env):
     dom.UpdateDevice(cdrom_xml(raw), 0)
     assert cdrom_source(dom) == raw
 
+
+
+# root and iproute2, as the namespace harness needs
+@test_qemu_network.pytestmark[1]
+@test_qemu_network.pytestmark[2]
+def test_link_state_of_a_bridged_nic(netenv):
+    ns = netenv.netns
+    ns.run('ip', 'link', 'add', 'vqlbr0', 'type', 'bridge')
+    ns.run('ip', 'link', 'set', 'vqlbr0', 'up')
+    nic = ("<interface type='bridge'><mac address='52:54:00:5f:00:01'/><source bridge='vqlbr0'/>"
+           "<model type='virtio'/>{}</interface>")
+    path = start_bare(netenv, 'bridged-link', nic.format(''))
+    assert "<target dev='vnet" in live_xml(netenv, path)
+    # the caller's XML need not repeat the tap the domain got
+    netenv.daemon.domain(path).UpdateDevice(nic.format("<link state='down'/>"), 0)
+    live = live_xml(netenv, path)
+    assert "<link state='down'/>" in live and "<target dev='vnet" in live, live
