@@ -3552,12 +3552,12 @@ static void
 vm_tray_moved (QemuVm *vm, JsonObject *data)
 {
   const char *alias = data ? json_object_get_string_member_with_default (data, "id", NULL) : NULL;
-  gboolean open = data && json_object_get_boolean_member_with_default (data, "tray-open", FALSE);
+  gboolean tray_open = data && json_object_get_boolean_member_with_default (data, "tray-open", FALSE);
 
   if (alias == NULL || *alias == '\0')
     return;
   vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "TrayChange",
-                                g_variant_new ("(si)", alias, open ? 0 : 1));
+                                g_variant_new ("(si)", alias, tray_open ? 0 : 1));
 }
 
 /* The <link> among the device's untyped children, or NULL. */
@@ -3577,9 +3577,11 @@ static gboolean
 link_is_up (const VbDomainInterfaceDef *iface)
 {
   xmlNode *link = info_link (&iface->info);
-  g_autofree char *state = link ? (char *) xmlGetProp (link, (const xmlChar *) "state") : NULL;
+  xmlChar *state = link ? xmlGetProp (link, (const xmlChar *) "state") : NULL;
+  gboolean down = state && xmlStrEqual (state, (const xmlChar *) "down");
 
-  return g_strcmp0 (state, "down") != 0;
+  xmlFree (state);
+  return !down;
 }
 
 /* <link state='down'/> has no qemu option: like libvirt, the NICs it
@@ -3761,7 +3763,7 @@ update_device_in_def (VbDomainDef *def, const char *xml, DeviceUpdate *out, GErr
     old_xml = device_xml (VB_DOMAIN_DEVICE_DISK, disk);
     if (!g_str_equal (old_xml, new_xml)) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "of disk '%s' only the media can be changed, not its other settings", disk->target_dev);
+                   "only the media of disk '%s' can be changed, not its other settings", disk->target_dev);
       return FALSE;
     }
     out->media_changed = !g_str_equal (before, old_xml);
@@ -3787,7 +3789,7 @@ update_device_in_def (VbDomainDef *def, const char *xml, DeviceUpdate *out, GErr
     old_xml = device_xml (VB_DOMAIN_DEVICE_INTERFACE, iface);
     if (!g_str_equal (old_xml, new_xml)) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                           "of an interface only the link state can be changed, not its other settings");
+                           "only the link state of an interface can be changed, not its other settings");
       return FALSE;
     }
     out->link_up = link_is_up (iface);

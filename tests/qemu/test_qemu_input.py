@@ -237,7 +237,8 @@ def test_cdrom_update_refusals_change_nothing(env):
 
     missing = os.path.join(env.state_dir, 'missing.iso')
     expect_error(dom.UpdateDevice, cdrom_xml(missing), 0, fragment=f"cannot access storage file '{missing}'")
-    expect_error(dom.UpdateDevice, cdrom_xml(first, bus='sata'), 0, fragment='only the media can be changed')
+    expect_error(dom.UpdateDevice, cdrom_xml(first, bus='sata'), 0,
+                 fragment="only the media of disk 'hdc' can be changed")
     expect_error(dom.UpdateDevice, cdrom_xml(first).replace('hdc', 'hdd'), 0, fragment='no disk with this target')
     expect_error(dom.UpdateDevice, "<video><model type='vga'/></video>", 0, fragment='updating <video>')
     expect_error(dom.UpdateDevice, '<disk', 0)
