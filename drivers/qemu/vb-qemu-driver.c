@@ -943,6 +943,7 @@ vm_set_running (QemuVm *vm, int reason)
 static void vm_device_deleted (QemuVm *vm, const char *alias);
 static void vm_vcpu_deleted (QemuVm *vm, JsonObject *data);
 static void vm_refresh_vcpus (QemuVm *vm);
+static void vm_tray_moved (QemuVm *vm, JsonObject *data);
 
 static void
 on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer user_data)
@@ -982,6 +983,8 @@ on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer
     vm_vcpu_deleted (vm, obj);
   } else if (g_str_equal (name, "RESET")) {
     vb_driver_emit_domain_signal (driver, vm->dom, "Reboot", g_variant_new ("()"));
+  } else if (g_str_equal (name, "DEVICE_TRAY_MOVED")) {
+    vm_tray_moved (vm, obj);
   } else if (g_str_equal (name, "GUEST_PANICKED")) {
     vb_domain_set_state (vm->dom, VB_DOMAIN_CRASHED, QEMU_DOMAIN_CRASHED_PANICKED);
     vm_save_status (vm);
@@ -1662,6 +1665,7 @@ typedef enum {
   START_STEP_VNC,
   START_STEP_SPICE,
   START_STEP_INCOMING,
+  START_STEP_LINK,
   START_STEP_LAST,
 } StartStep;
 
@@ -1714,6 +1718,8 @@ start_command (QemuVm *vm, const char *command, JsonNode *args, StartStep step)
   vb_qemu_monitor_command_async (vm->mon, command, args, NULL, start_reply, call);
 }
 
+static void start_link_states (QemuVm *vm);
+
 /* The last step: run, unless asked to stay paused.  cont's answer says
  * the guest runs, so nothing needs asking after it; a paused guest gets
  * a query-status, whose answer says the monitor took every command before
@@ -1721,6 +1727,7 @@ start_command (QemuVm *vm, const char *command, JsonNode *args, StartStep step)
 static void
 start_finish_commands (QemuVm *vm)
 {
+  start_link_states (vm);
   if (!vm->start_paused)
     start_command (vm, "cont", NULL, START_STEP_LAST);
   else
@@ -4028,6 +4035,740 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
   }
 }
 
+/* Guest input, power management and device updates ------------------------------- */
+
+/* libvirt's virKeycodeSet values and virDomainSendKey's limit */
+enum {
+  QEMU_KEYCODE_SET_LINUX = 0,
+  QEMU_KEYCODE_SET_XT = 1,
+  QEMU_KEYCODE_SET_ATSET1 = 2,
+  QEMU_KEYCODE_SET_XT_KBD = 6,
+  QEMU_KEYCODE_SET_QNUM = 9,
+  QEMU_KEYCODE_SET_RFB = 10,
+  QEMU_SEND_KEY_MAX_KEYS = 16,
+};
+
+/* Linux input keycodes (linux/input-event-codes.h) to QEMU's "qnum"
+ * numbers, which send-key takes as keys of type "number".  A qnum is the
+ * key's XT (PC AT set 1) scancode, with 0x80 set for the keys that send
+ * an E0 prefix.  Keycodes 1–83 and 86–88 are their own scancodes; the
+ * rest are listed one by one, as the scancodes the keys send on a PC
+ * keyboard (keymaps.csv of keycodemapdb, which libvirt and QEMU share, is
+ * the reference for them).  0: no such key on a PC keyboard. */
+static const guint8 linux_to_qnum[] = {
+  [85] = 0x76,  /* KEY_ZENKAKUHANKAKU */
+  [89] = 0x73,  /* KEY_RO */
+  [90] = 0x78,  /* KEY_KATAKANA */
+  [91] = 0x77,  /* KEY_HIRAGANA */
+  [92] = 0x79,  /* KEY_HENKAN */
+  [93] = 0x70,  /* KEY_KATAKANAHIRAGANA */
+  [94] = 0x7b,  /* KEY_MUHENKAN */
+  [95] = 0x5c,  /* KEY_KPJPCOMMA */
+  [96] = 0x9c,  /* KEY_KPENTER: E0 1C */
+  [97] = 0x9d,  /* KEY_RIGHTCTRL: E0 1D */
+  [98] = 0xb5,  /* KEY_KPSLASH: E0 35 */
+  [99] = 0xb7,  /* KEY_SYSRQ, the Print Screen key: E0 37 */
+  [100] = 0xb8, /* KEY_RIGHTALT: E0 38 */
+  [101] = 0x5b, /* KEY_LINEFEED */
+  [102] = 0xc7, /* KEY_HOME: E0 47 */
+  [103] = 0xc8, /* KEY_UP: E0 48 */
+  [104] = 0xc9, /* KEY_PAGEUP: E0 49 */
+  [105] = 0xcb, /* KEY_LEFT: E0 4B */
+  [106] = 0xcd, /* KEY_RIGHT: E0 4D */
+  [107] = 0xcf, /* KEY_END: E0 4F */
+  [108] = 0xd0, /* KEY_DOWN: E0 50 */
+  [109] = 0xd1, /* KEY_PAGEDOWN: E0 51 */
+  [110] = 0xd2, /* KEY_INSERT: E0 52 */
+  [111] = 0xd3, /* KEY_DELETE: E0 53 */
+  [112] = 0xef, /* KEY_MACRO */
+  [113] = 0xa0, /* KEY_MUTE: E0 20 */
+  [114] = 0xae, /* KEY_VOLUMEDOWN: E0 2E */
+  [115] = 0xb0, /* KEY_VOLUMEUP: E0 30 */
+  [116] = 0xde, /* KEY_POWER: E0 5E */
+  [117] = 0x59, /* KEY_KPEQUAL */
+  [118] = 0xce, /* KEY_KPPLUSMINUS */
+  [119] = 0xc6, /* KEY_PAUSE: E1 1D 45, numbered as E0 46 */
+  [120] = 0x8b, /* KEY_SCALE */
+  [121] = 0x7e, /* KEY_KPCOMMA */
+  [123] = 0x8d, /* KEY_HANJA */
+  [124] = 0x7d, /* KEY_YEN */
+  [125] = 0xdb, /* KEY_LEFTMETA: E0 5B */
+  [126] = 0xdc, /* KEY_RIGHTMETA: E0 5C */
+  [127] = 0xdd, /* KEY_COMPOSE: E0 5D */
+  [128] = 0xe8, /* KEY_STOP */
+  [129] = 0x85, /* KEY_AGAIN */
+  [130] = 0x86, /* KEY_PROPS */
+  [131] = 0x87, /* KEY_UNDO */
+  [132] = 0x8c, /* KEY_FRONT */
+  [133] = 0xf8, /* KEY_COPY */
+  [134] = 0x64, /* KEY_OPEN */
+  [135] = 0x65, /* KEY_PASTE */
+  [136] = 0xc1, /* KEY_FIND */
+  [137] = 0xbc, /* KEY_CUT */
+  [138] = 0xf5, /* KEY_HELP */
+  [139] = 0x9e, /* KEY_MENU */
+  [140] = 0xa1, /* KEY_CALC */
+  [141] = 0x66, /* KEY_SETUP */
+  [142] = 0xdf, /* KEY_SLEEP: E0 5F */
+  [143] = 0xe3, /* KEY_WAKEUP: E0 63 */
+  [144] = 0x67, /* KEY_FILE */
+  [145] = 0x68, /* KEY_SENDFILE */
+  [146] = 0x69, /* KEY_DELETEFILE */
+  [147] = 0x93, /* KEY_XFER */
+  [148] = 0x9f, /* KEY_PROG1 */
+  [149] = 0x97, /* KEY_PROG2 */
+  [150] = 0x82, /* KEY_WWW */
+  [151] = 0x6a, /* KEY_MSDOS */
+  [152] = 0x92, /* KEY_SCREENLOCK */
+  [153] = 0x6b, /* KEY_DIRECTION */
+  [154] = 0xa6, /* KEY_CYCLEWINDOWS */
+  [155] = 0xec, /* KEY_MAIL */
+  [156] = 0xe6, /* KEY_BOOKMARKS */
+  [157] = 0xeb, /* KEY_COMPUTER */
+  [158] = 0xea, /* KEY_BACK */
+  [159] = 0xe9, /* KEY_FORWARD */
+  [160] = 0xa3, /* KEY_CLOSECD */
+  [161] = 0x6c, /* KEY_EJECTCD */
+  [162] = 0xfd, /* KEY_EJECTCLOSECD */
+  [163] = 0x99, /* KEY_NEXTSONG */
+  [164] = 0xa2, /* KEY_PLAYPAUSE */
+  [165] = 0x90, /* KEY_PREVIOUSSONG */
+  [166] = 0xa4, /* KEY_STOPCD */
+  [167] = 0xb1, /* KEY_RECORD */
+  [168] = 0x98, /* KEY_REWIND */
+  [169] = 0x63, /* KEY_PHONE */
+  [171] = 0x81, /* KEY_CONFIG */
+  [172] = 0xb2, /* KEY_HOMEPAGE */
+  [173] = 0xe7, /* KEY_REFRESH */
+  [174] = 0x71, /* KEY_EXIT */
+  [175] = 0x72, /* KEY_MOVE */
+  [176] = 0x88, /* KEY_EDIT */
+  [177] = 0x75, /* KEY_SCROLLUP */
+  [178] = 0x8f, /* KEY_SCROLLDOWN */
+  [179] = 0xf6, /* KEY_KPLEFTPAREN */
+  [180] = 0xfb, /* KEY_KPRIGHTPAREN */
+  [181] = 0x89, /* KEY_NEW */
+  [182] = 0x8a, /* KEY_REDO */
+  [183] = 0x5d, /* KEY_F13 */
+  [184] = 0x5e, /* KEY_F14 */
+  [185] = 0x5f, /* KEY_F15 */
+  [186] = 0x55, /* KEY_F16 */
+  [187] = 0x83, /* KEY_F17 */
+  [188] = 0xf7, /* KEY_F18 */
+  [189] = 0x84, /* KEY_F19 */
+  [190] = 0x5a, /* KEY_F20 */
+  [191] = 0x74, /* KEY_F21 */
+  [192] = 0xf9, /* KEY_F22 */
+  [193] = 0x6d, /* KEY_F23 */
+  [194] = 0x6f, /* KEY_F24 */
+  [200] = 0xa8, /* KEY_PLAYCD */
+  [201] = 0xa9, /* KEY_PAUSECD */
+  [202] = 0xab, /* KEY_PROG3 */
+  [203] = 0xac, /* KEY_PROG4 */
+  [204] = 0xad, /* KEY_DASHBOARD */
+  [205] = 0xa5, /* KEY_SUSPEND */
+  [206] = 0xaf, /* KEY_CLOSE */
+  [207] = 0xb3, /* KEY_PLAY */
+  [208] = 0xb4, /* KEY_FASTFORWARD */
+  [209] = 0xb6, /* KEY_BASSBOOST */
+  [210] = 0xb9, /* KEY_PRINT */
+  [211] = 0xba, /* KEY_HP */
+  [212] = 0xbb, /* KEY_CAMERA */
+  [213] = 0xbd, /* KEY_SOUND */
+  [214] = 0xbe, /* KEY_QUESTION */
+  [215] = 0xbf, /* KEY_EMAIL */
+  [216] = 0xc0, /* KEY_CHAT */
+  [217] = 0xe5, /* KEY_SEARCH */
+  [218] = 0xc2, /* KEY_CONNECT */
+  [219] = 0xc3, /* KEY_FINANCE */
+  [220] = 0xc4, /* KEY_SPORT */
+  [221] = 0xc5, /* KEY_SHOP */
+  [222] = 0x94, /* KEY_ALTERASE */
+  [223] = 0xca, /* KEY_CANCEL */
+  [224] = 0xcc, /* KEY_BRIGHTNESSDOWN */
+  [225] = 0xd4, /* KEY_BRIGHTNESSUP */
+  [226] = 0xed, /* KEY_MEDIA */
+  [227] = 0xd6, /* KEY_SWITCHVIDEOMODE */
+  [228] = 0xd7, /* KEY_KBDILLUMTOGGLE */
+  [229] = 0xd8, /* KEY_KBDILLUMDOWN */
+  [230] = 0xd9, /* KEY_KBDILLUMUP */
+  [231] = 0xda, /* KEY_SEND */
+  [232] = 0xe4, /* KEY_REPLY */
+  [233] = 0x8e, /* KEY_FORWARDMAIL */
+  [234] = 0xd5, /* KEY_SAVE */
+  [235] = 0xf0, /* KEY_DOCUMENTS */
+  [236] = 0xf1, /* KEY_BATTERY */
+  [237] = 0xf2, /* KEY_BLUETOOTH */
+  [238] = 0xf3, /* KEY_WLAN */
+  [239] = 0xf4, /* KEY_UWB */
+};
+
+/* @keycode of @codeset as a qnum, or 0 when the set has no such key. */
+static guint
+keycode_to_qnum (guint codeset, guint keycode)
+{
+  switch (codeset) {
+  case QEMU_KEYCODE_SET_LINUX:
+    if ((keycode >= 1 && keycode <= 83) || (keycode >= 86 && keycode <= 88))
+      return keycode;
+    return keycode < G_N_ELEMENTS (linux_to_qnum) ? linux_to_qnum[keycode] : 0;
+  case QEMU_KEYCODE_SET_XT:
+    /* the original XT keyboard: no prefixed keys */
+    return keycode >= 1 && keycode <= 0x7f ? keycode : 0;
+  case QEMU_KEYCODE_SET_ATSET1:
+    /* set 1 scancodes, the prefixed ones written 0xE0nn */
+    if (keycode >= 1 && keycode <= 0x7f)
+      return keycode;
+    return keycode >= 0xe001 && keycode <= 0xe07f ? 0x80 | (keycode & 0x7f) : 0;
+  case QEMU_KEYCODE_SET_XT_KBD:
+    /* Linux's xtkbd numbering: the prefixed ones written 0x1nn */
+    if (keycode >= 1 && keycode <= 0x7f)
+      return keycode;
+    return keycode >= 0x101 && keycode <= 0x17f ? 0x80 | (keycode & 0x7f) : 0;
+  case QEMU_KEYCODE_SET_QNUM:
+  case QEMU_KEYCODE_SET_RFB:
+    return keycode >= 1 && keycode <= 0xff ? keycode : 0;
+  default:
+    return 0;
+  }
+}
+
+static const char *
+keycode_set_name (guint codeset)
+{
+  switch (codeset) {
+  case QEMU_KEYCODE_SET_LINUX: return "linux";
+  case QEMU_KEYCODE_SET_XT: return "xt";
+  case QEMU_KEYCODE_SET_ATSET1: return "atset1";
+  case QEMU_KEYCODE_SET_XT_KBD: return "xt_kbd";
+  case QEMU_KEYCODE_SET_QNUM: return "qnum";
+  case QEMU_KEYCODE_SET_RFB: return "rfb";
+  default: return NULL;
+  }
+}
+
+/* A command whose reply is all the caller waits for; errors are reported
+ * as "<op> of '<domain>' failed: <qemu's message>". */
+static void
+vm_command_args (QemuVm *vm, VbOp op, const char *command, JsonNode *args, GTask *task)
+{
+  OpCall *call = g_new0 (OpCall, 1);
+
+  call->task = g_object_ref (task);
+  call->vm = vm_ref (vm);
+  call->op = op;
+  vb_qemu_monitor_command_async (vm->mon, command, args, NULL, op_reply, call);
+}
+
+static gboolean
+domain_send_key (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  guint codeset, holdtime, flags;
+  g_autoptr(GVariant) keys = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) cmd_args = NULL;
+  const char *set_name;
+  gsize n;
+
+  g_variant_get (args, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
+  if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    return FALSE;
+  n = g_variant_n_children (keys);
+  if (n == 0 || n > QEMU_SEND_KEY_MAX_KEYS) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "between 1 and %d keycodes are needed, got %" G_GSIZE_FORMAT,
+                 QEMU_SEND_KEY_MAX_KEYS, n);
+    return FALSE;
+  }
+  set_name = keycode_set_name (codeset);
+  if (set_name == NULL) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "keycode set %u is not supported (linux, xt, atset1, xt_kbd, qnum and rfb are)", codeset);
+    return FALSE;
+  }
+  if (holdtime > G_MAXINT32) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "hold time %u ms is too long", holdtime);
+    return FALSE;
+  }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "keys");
+  json_builder_begin_array (b);
+  for (gsize i = 0; i < n; i++) {
+    guint keycode, qnum;
+
+    g_variant_get_child (keys, i, "u", &keycode);
+    qnum = keycode_to_qnum (codeset, keycode);
+    if (qnum == 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot translate keycode %u of the %s keycode set",
+                   keycode, set_name);
+      return FALSE;
+    }
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "type");
+    json_builder_add_string_value (b, "number");
+    json_builder_set_member_name (b, "data");
+    json_builder_add_int_value (b, qnum);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  /* 0 leaves qemu's own default (100 ms) */
+  if (holdtime > 0) {
+    json_builder_set_member_name (b, "hold-time");
+    json_builder_add_int_value (b, holdtime);
+  }
+  json_builder_end_object (b);
+  cmd_args = json_builder_get_root (b);
+  *handed = TRUE;
+  vm_command_args (domain_vm (dom), VB_OP_DOMAIN_SEND_KEY, "send-key", cmd_args, task);
+  return TRUE;
+}
+
+/* DEVICE_TRAY_MOVED: libvirt's TrayChange, by the disk's alias. */
+static void
+vm_tray_moved (QemuVm *vm, JsonObject *data)
+{
+  const char *alias = data ? json_object_get_string_member_with_default (data, "id", NULL) : NULL;
+  gboolean tray_open = data && json_object_get_boolean_member_with_default (data, "tray-open", FALSE);
+
+  if (alias == NULL || *alias == '\0')
+    return;
+  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "TrayChange",
+                                g_variant_new ("(si)", alias, tray_open ? 0 : 1));
+}
+
+/* The <link> among the device's untyped children, or NULL. */
+static xmlNode *
+info_link (const VbDomainDeviceInfo *info)
+{
+  for (guint i = 0; info->extra && i < info->extra->len; i++) {
+    xmlNode *node = g_ptr_array_index (info->extra, i);
+
+    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, (const xmlChar *) "link"))
+      return node;
+  }
+  return NULL;
+}
+
+static gboolean
+link_is_up (const VbDomainInterfaceDef *iface)
+{
+  xmlNode *link = info_link (&iface->info);
+  xmlChar *state = link ? xmlGetProp (link, (const xmlChar *) "state") : NULL;
+  gboolean down = state && xmlStrEqual (state, (const xmlChar *) "down");
+
+  xmlFree (state);
+  return !down;
+}
+
+/* <link state='down'/> has no qemu option: like libvirt, the NICs it
+ * names go down before the guest first runs. */
+static void
+start_link_states (QemuVm *vm)
+{
+  GPtrArray *ifaces = vb_domain_def_get_devices (vm->start_live, VB_DOMAIN_DEVICE_INTERFACE);
+
+  for (guint i = 0; ifaces && i < ifaces->len; i++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (ifaces, i);
+    g_autofree char *alias = vb_qemu_device_alias (&iface->info);
+
+    g_autoptr(JsonNode) args = NULL;
+
+    if (alias == NULL || link_is_up (iface))
+      continue;
+    args = vb_qemu_json_args (g_variant_new_parsed ("{'name': <%s>, 'up': <false>}", alias));
+    start_command (vm, "set_link", args, START_STEP_LINK);
+  }
+}
+
+/* Takes the <link> out of the device's untyped children (NULL: none). */
+static xmlNode *
+info_steal_link (VbDomainDeviceInfo *info)
+{
+  xmlNode *link = info_link (info);
+  guint index;
+
+  if (link == NULL || !g_ptr_array_find (info->extra, link, &index))
+    return NULL;
+  return g_ptr_array_steal_index (info->extra, index);
+}
+
+static void
+info_add_link (VbDomainDeviceInfo *info, xmlNode *link)
+{
+  if (link == NULL)
+    return;
+  if (info->extra == NULL)
+    info->extra = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_xml_opaque_free);
+  g_ptr_array_add (info->extra, link);
+}
+
+/* Moves the <link> elements between @a and @b (either may have none). */
+static void
+swap_links (VbDomainDeviceInfo *a, VbDomainDeviceInfo *b)
+{
+  xmlNode *la = info_steal_link (a);
+  xmlNode *lb = info_steal_link (b);
+
+  info_add_link (a, lb);
+  info_add_link (b, la);
+}
+
+#define SWAP_FIELD(a, b, field) \
+  G_STMT_START { gpointer tmp_ = (a)->field; (a)->field = (b)->field; (b)->field = tmp_; } G_STMT_END
+
+/* The media of a disk: what a cdrom's media change replaces. */
+static void
+swap_media (VbDomainDiskDef *a, VbDomainDiskDef *b)
+{
+  SWAP_FIELD (a, b, type);
+  SWAP_FIELD (a, b, source);
+  SWAP_FIELD (a, b, source_protocol);
+  SWAP_FIELD (a, b, source_volume);
+  SWAP_FIELD (a, b, source_node);
+  SWAP_FIELD (a, b, driver_type);
+}
+
+static char *
+device_xml (VbDomainDeviceKind kind, gpointer data)
+{
+  VbDomainDevice dev = { kind, data };
+
+  return vb_domain_device_format (&dev, VB_DOMAIN_FORMAT_SECURE);
+}
+
+#define INHERIT_STRING(to, from, field) \
+  G_STMT_START { if ((to)->field == NULL && (from)->field) (to)->field = g_strdup ((from)->field); } G_STMT_END
+
+/* What the running domain shows of a NIC's plumbing (iface_show_actual)
+ * is not the caller's to repeat: an update without it keeps it. */
+static void
+iface_inherit_actual (VbDomainInterfaceDef *update, const VbDomainInterfaceDef *old)
+{
+  if (g_strcmp0 (update->type, old->type) != 0)
+    return;
+  INHERIT_STRING (update, old, target);
+  INHERIT_STRING (update, old, portid);
+  INHERIT_STRING (update, old, portgroup);
+  if (g_strcmp0 (old->type, "network") == 0) {
+    INHERIT_STRING (update, old, bridge);
+    INHERIT_STRING (update, old, dev);
+    INHERIT_STRING (update, old, mode);
+  }
+  if (update->virtualport == NULL && old->virtualport)
+    update->virtualport = vb_virtualport_copy (old->virtualport);
+  if (update->vlan == NULL && old->vlan)
+    update->vlan = vb_vlan_copy (old->vlan);
+  if (update->bandwidth == NULL && old->bandwidth)
+    update->bandwidth = vb_bandwidth_copy (old->bandwidth);
+}
+
+/* What an update changes, found in one definition. */
+typedef struct {
+  char *alias;             /* the device's qemu id */
+  gboolean media_changed;  /* disk */
+  char *source;            /* new media, NULL for an eject */
+  char *format;
+  gboolean link_changed;   /* interface */
+  gboolean link_up;
+} DeviceUpdate;
+
+static void
+device_update_clear (DeviceUpdate *u)
+{
+  g_free (u->alias);
+  g_free (u->source);
+  g_free (u->format);
+}
+
+/* Puts @xml's media (disks) or link state (interfaces) into the matching
+ * device of @def; anything else that differs is refused. */
+static gboolean
+update_device_in_def (VbDomainDef *def, const char *xml, DeviceUpdate *out, GError **error)
+{
+  g_autoptr(VbDomainDevice) update = vb_domain_device_parse (xml, error);
+  GPtrArray *devs;
+  g_autofree char *old_xml = NULL;
+  g_autofree char *new_xml = NULL;
+  VbDomainDeviceInfo *old_info = NULL, *new_info;
+  gpointer old = NULL;
+
+  if (update == NULL)
+    return FALSE;
+  if (update->kind != VB_DOMAIN_DEVICE_DISK && update->kind != VB_DOMAIN_DEVICE_INTERFACE) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "updating <%s> devices is not supported",
+                 vb_domain_device_kind_to_string (update->kind));
+    return FALSE;
+  }
+  devs = vb_domain_def_get_devices (def, update->kind);
+  for (guint i = 0; devs && i < devs->len && old == NULL; i++) {
+    gpointer dev = g_ptr_array_index (devs, i);
+
+    if (update->kind == VB_DOMAIN_DEVICE_DISK &&
+        g_strcmp0 (((VbDomainDiskDef *) dev)->target_dev, ((VbDomainDiskDef *) update->data)->target_dev) == 0)
+      old = dev;
+    else if (update->kind == VB_DOMAIN_DEVICE_INTERFACE &&
+             memcmp (&((VbDomainInterfaceDef *) dev)->mac, &((VbDomainInterfaceDef *) update->data)->mac,
+                     sizeof (VbMac)) == 0)
+      old = dev;
+  }
+  if (old == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_FOUND,
+                         update->kind == VB_DOMAIN_DEVICE_DISK ? "no disk with this target in the domain"
+                                                               : "no interface with this MAC address in the domain");
+    return FALSE;
+  }
+  old_info = update->kind == VB_DOMAIN_DEVICE_DISK ? &((VbDomainDiskDef *) old)->info
+                                                   : &((VbDomainInterfaceDef *) old)->info;
+  new_info = update->kind == VB_DOMAIN_DEVICE_DISK ? &((VbDomainDiskDef *) update->data)->info
+                                                   : &((VbDomainInterfaceDef *) update->data)->info;
+  /* the caller need not repeat what the domain assigned */
+  if (new_info->alias == NULL && old_info->alias)
+    new_info->alias = vb_xml_opaque_copy (old_info->alias);
+  if (new_info->address == NULL && old_info->address)
+    new_info->address = vb_xml_opaque_copy (old_info->address);
+
+  /* With the changeable part swapped in, the device equals the update
+   * when nothing else changed. */
+  if (update->kind == VB_DOMAIN_DEVICE_DISK) {
+    VbDomainDiskDef *disk = old;
+    VbDomainDiskDef *new_disk = update->data;
+    g_autofree char *before = device_xml (VB_DOMAIN_DEVICE_DISK, disk);
+
+    new_xml = device_xml (VB_DOMAIN_DEVICE_DISK, new_disk);
+    swap_media (disk, new_disk);
+    old_xml = device_xml (VB_DOMAIN_DEVICE_DISK, disk);
+    if (!g_str_equal (old_xml, new_xml)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "only the media of disk '%s' can be changed, not its other settings", disk->target_dev);
+      return FALSE;
+    }
+    out->media_changed = !g_str_equal (before, old_xml);
+    if (out->media_changed && g_strcmp0 (disk->device, "cdrom") != 0) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                   "the media of disk '%s' cannot be changed: only cdrom devices have removable media",
+                   disk->target_dev);
+      return FALSE;
+    }
+    if (disk->source && disk->type && !g_str_equal (disk->type, "file") && !g_str_equal (disk->type, "block")) {
+      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "media of type '%s' is not supported", disk->type);
+      return FALSE;
+    }
+    out->source = g_strdup (disk->source);
+    out->format = g_strdup (disk->driver_type ? disk->driver_type : "raw");
+  } else {
+    VbDomainInterfaceDef *iface = old;
+    gboolean was_up = link_is_up (iface);
+
+    iface_inherit_actual (update->data, iface);
+    new_xml = device_xml (VB_DOMAIN_DEVICE_INTERFACE, update->data);
+    swap_links (&iface->info, new_info);
+    old_xml = device_xml (VB_DOMAIN_DEVICE_INTERFACE, iface);
+    if (!g_str_equal (old_xml, new_xml)) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                           "only the link state of an interface can be changed, not its other settings");
+      return FALSE;
+    }
+    out->link_up = link_is_up (iface);
+    out->link_changed = out->link_up != was_up;
+  }
+  out->alias = vb_qemu_device_alias (old_info);
+  return TRUE;
+}
+
+/* The live part of an update: QMP commands run one after the other; the
+ * new definitions replace the old ones once all succeeded. */
+typedef struct {
+  GTask *task;
+  QemuVm *vm;
+  VbDomainDef *live;
+  VbDomainDef *config;
+  GPtrArray *commands;  /* char* name, JsonNode* args, … in pairs */
+  guint next;
+  char *tray_alias;     /* the cdrom whose tray the first command opens */
+} UpdateCall;
+
+static void
+update_call_free (UpdateCall *u)
+{
+  g_clear_object (&u->task);
+  vm_unref (u->vm);
+  g_clear_pointer (&u->live, vb_domain_def_free);
+  g_clear_pointer (&u->config, vb_domain_def_free);
+  for (guint i = 0; i + 1 < u->commands->len; i += 2) {
+    g_free (g_ptr_array_index (u->commands, i));
+    g_clear_pointer (&g_ptr_array_index (u->commands, i + 1), json_node_unref);
+  }
+  g_ptr_array_unref (u->commands);
+  g_free (u->tray_alias);
+  g_free (u);
+}
+
+static void
+update_add_command (UpdateCall *u, const char *command, GVariant *args)
+{
+  g_ptr_array_add (u->commands, g_strdup (command));
+  g_ptr_array_add (u->commands, args ? vb_qemu_json_args (args) : NULL);
+}
+
+static void update_send_next (UpdateCall *u);
+
+static void
+update_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UpdateCall *u = user_data;
+  QemuVm *vm = u->vm;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+
+  if (ret == NULL) {
+    /* the old media stays: not behind an open tray */
+    if (u->tray_alias && u->next > 2 && !vm->exited) {
+      g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", u->tray_alias));
+
+      vb_qemu_monitor_command_async (vm->mon, "blockdev-close-tray", args, NULL, NULL, NULL);
+    }
+    g_task_return_new_error (u->task, VB_ERROR, VB_ERROR_FAILED, "cannot update the device of '%s': %s",
+                             vb_domain_get_name (vm->dom), error->message);
+    update_call_free (u);
+    return;
+  }
+  if (u->next < u->commands->len) {
+    update_send_next (u);
+    return;
+  }
+  if (!vm->exited) {
+    g_autoptr(GError) store_error = NULL;
+
+    vb_domain_set_live_def (vm->dom, g_steal_pointer (&u->live));
+    vm_save_status (vm);
+    if (!apply_config (vm->driver, vm->dom, &u->config, &store_error))
+      g_warning ("domain '%s': device updated live, but not in the config: %s", vb_domain_get_name (vm->dom),
+                 store_error->message);
+  }
+  g_task_return_pointer (u->task, NULL, NULL);
+  update_call_free (u);
+}
+
+static void
+update_send_next (UpdateCall *u)
+{
+  const char *command = g_ptr_array_index (u->commands, u->next);
+  JsonNode *args = g_ptr_array_index (u->commands, u->next + 1);
+
+  u->next += 2;
+  vb_qemu_monitor_command_async (u->vm->mon, command, args, NULL, update_reply, u);
+}
+
+static gboolean
+domain_update_device (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                      GError **error)
+{
+  const char *xml;
+  guint flags;
+  g_autoptr(VbDomainDef) config = NULL;
+  g_autoptr(VbDomainDef) live = NULL;
+  DeviceUpdate change = { 0 };
+  UpdateCall *u;
+
+  g_variant_get (args, "(&su)", &xml, &flags);
+  if (!resolve_affect (dom, &flags, error))
+    return FALSE;
+  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
+    DeviceUpdate config_change = { 0 };
+    gboolean ok;
+
+    config = vb_domain_def_copy (vb_domain_get_def (dom));
+    ok = update_device_in_def (config, xml, &config_change, error);
+    device_update_clear (&config_change);
+    if (!ok)
+      return FALSE;
+  }
+  if (!(flags & VB_DOMAIN_AFFECT_LIVE))
+    return apply_config (self, dom, &config, error);
+
+  live = vb_domain_def_copy (vb_domain_get_live_def (dom));
+  if (!update_device_in_def (live, xml, &change, error)) {
+    device_update_clear (&change);
+    return FALSE;
+  }
+  if (change.media_changed && change.source && !g_file_test (change.source, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot access storage file '%s': No such file or directory",
+                 change.source);
+    device_update_clear (&change);
+    return FALSE;
+  }
+  if ((change.media_changed || change.link_changed) && change.alias == NULL) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_FAILED, "the device has no alias in the running domain");
+    device_update_clear (&change);
+    return FALSE;
+  }
+  u = g_new0 (UpdateCall, 1);
+  u->vm = vm_ref (domain_vm (dom));
+  u->live = g_steal_pointer (&live);
+  u->config = g_steal_pointer (&config);
+  u->commands = g_ptr_array_new ();
+  /* As libvirt does: the tray opened by force first, as a guest that
+   * locked it would refuse; at the end it is closed again, empty or with
+   * the new media. */
+  if (change.media_changed) {
+    u->tray_alias = g_strdup (change.alias);
+    update_add_command (u, "blockdev-open-tray", g_variant_new_parsed ("{'id': <%s>, 'force': <true>}", change.alias));
+  }
+  if (change.media_changed && change.source) {
+    update_add_command (u, "blockdev-change-medium",
+                        g_variant_new_parsed ("{'id': <%s>, 'filename': <%s>, 'format': <%s>}", change.alias,
+                                              change.source, change.format));
+  } else if (change.media_changed) {
+    update_add_command (u, "blockdev-remove-medium", g_variant_new_parsed ("{'id': <%s>}", change.alias));
+    update_add_command (u, "blockdev-close-tray", g_variant_new_parsed ("{'id': <%s>}", change.alias));
+  }
+  if (change.link_changed)
+    update_add_command (u, "set_link", g_variant_new_parsed ("{'name': <%s>, 'up': <%b>}", change.alias,
+                                                             change.link_up));
+  device_update_clear (&change);
+  if (u->commands->len == 0) {
+    /* nothing the guest sees changes */
+    gboolean ok = apply_config (self, dom, &u->config, error);
+
+    if (ok)
+      vb_domain_set_live_def (dom, g_steal_pointer (&u->live));
+    update_call_free (u);
+    return ok;
+  }
+  u->task = g_object_ref (task);
+  *handed = TRUE;
+  update_send_next (u);
+  return TRUE;
+}
+
+static gboolean
+domain_pm_wakeup (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  guint flags;
+
+  g_variant_get (args, "(u)", &flags);
+  if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    return FALSE;
+  /* qemu itself refuses unless the guest is suspended to RAM, which is
+   * how libvirt answers too */
+  *handed = TRUE;
+  vm_command (domain_vm (dom), VB_OP_DOMAIN_PM_WAKEUP, "system_wakeup", task);
+  return TRUE;
+}
+
+static gboolean
+domain_inject_nmi (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
+{
+  guint flags;
+
+  g_variant_get (args, "(u)", &flags);
+  if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    return FALSE;
+  *handed = TRUE;
+  vm_command (domain_vm (dom), VB_OP_DOMAIN_INJECT_NMI, "inject-nmi", task);
+  return TRUE;
+}
+
+
 /* Jobs that finish at once, or hand @task on to an asynchronous path
  * (then *handed is set). */
 static gboolean
@@ -4202,6 +4943,18 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_CORE_DUMP:
     return domain_core_dump (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_INJECT_NMI:
+    return domain_inject_nmi (dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_SEND_KEY:
+    return domain_send_key (dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_UPDATE_DEVICE:
+    return domain_update_device (self, dom, args, task, handed, error);
+
+  case VB_OP_DOMAIN_PM_WAKEUP:
+    return domain_pm_wakeup (dom, args, task, handed, error);
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
