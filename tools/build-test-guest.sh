@@ -6,7 +6,9 @@
 # "VIRTBUS-GUEST: booted" on the serial console and powers off when the
 # ACPI power button is pressed.  With "virtbus.dhcp" on the kernel command
 # line it also brings eth0 (virtio-net) up and asks for a DHCP lease with
-# busybox's udhcpc, printing "VIRTBUS-GUEST: dhcp <address>".  Only Debian
+# busybox's udhcpc, printing "VIRTBUS-GUEST: dhcp <address>"; with
+# "virtbus.suspend" it suspends itself to RAM once booted and prints
+# "VIRTBUS-GUEST: resumed" when woken.  Only Debian
 # packages are used, fetched with apt-get download and unpacked with
 # dpkg-deb (installing the kernel would pull in initramfs-tools and
 # friends).
@@ -18,7 +20,7 @@
 set -eu
 
 # bump when the guest changes, so cached guests are rebuilt
-version=4
+version=5
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/virtbus/guest
 if [ "${1:-}" != "--force" ] && [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.gz" ] &&
@@ -121,6 +123,14 @@ if [ -n "$ev" ]; then
     exec 3<"$ev"
 fi
 echo "VIRTBUS-GUEST: booted"
+if grep -q virtbus.suspend /proc/cmdline; then
+    # in the background too: sleep to RAM once, then say it woke up
+    (
+        echo "VIRTBUS-GUEST: suspending"
+        echo mem >/sys/power/state && echo "VIRTBUS-GUEST: resumed" ||
+            echo "VIRTBUS-GUEST: suspend failed"
+    ) &
+fi
 if [ -n "$ev" ]; then
     dd bs=24 count=1 <&3 >/dev/null 2>&1
     echo "VIRTBUS-GUEST: power button"

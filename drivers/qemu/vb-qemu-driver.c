@@ -940,6 +940,39 @@ vm_set_running (QemuVm *vm, int reason)
                                VB_DOMAIN_EVENT_RESUMED_UNPAUSED);
 }
 
+/* The guest put itself to sleep (ACPI S3, qemu's SUSPEND) or into
+ * hibernation (S4, SUSPEND_DISK, after which it powers off), as libvirt
+ * reports them: state pmsuspended, the lifecycle event and the
+ * PMSuspend/PMSuspendDisk signal. */
+static void
+vm_set_pmsuspended (QemuVm *vm, gboolean disk)
+{
+  VbDriver *driver = VB_DRIVER (vm->driver);
+
+  if (vb_domain_get_state (vm->dom, NULL) != VB_DOMAIN_PMSUSPENDED) {
+    vb_domain_set_state (vm->dom, VB_DOMAIN_PMSUSPENDED, 0 /* VIR_DOMAIN_PMSUSPENDED_UNKNOWN */);
+    vm_save_status (vm);
+  }
+  vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_PMSUSPENDED,
+                               disk ? VB_DOMAIN_EVENT_PMSUSPENDED_DISK : VB_DOMAIN_EVENT_PMSUSPENDED_MEMORY);
+  vb_driver_emit_domain_signal (driver, vm->dom, disk ? "PMSuspendDisk" : "PMSuspend", g_variant_new ("(i)", 0));
+}
+
+/* WAKEUP: a sleeping guest runs again (libvirt's started/wakeup); the
+ * PMWakeup signal comes whatever the state was. */
+static void
+vm_woke_up (QemuVm *vm)
+{
+  VbDriver *driver = VB_DRIVER (vm->driver);
+
+  if (vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_PMSUSPENDED) {
+    vb_domain_set_state (vm->dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_WAKEUP);
+    vm_save_status (vm);
+    vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_STARTED, VB_DOMAIN_EVENT_STARTED_WAKEUP);
+  }
+  vb_driver_emit_domain_signal (driver, vm->dom, "PMWakeup", g_variant_new ("(i)", 0));
+}
+
 static void vm_device_deleted (QemuVm *vm, const char *alias);
 static void vm_vcpu_deleted (QemuVm *vm, JsonObject *data);
 static void vm_refresh_vcpus (QemuVm *vm);
@@ -983,6 +1016,14 @@ on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer
     vm_vcpu_deleted (vm, obj);
   } else if (g_str_equal (name, "RESET")) {
     vb_driver_emit_domain_signal (driver, vm->dom, "Reboot", g_variant_new ("()"));
+  } else if (g_str_equal (name, "SUSPEND") || g_str_equal (name, "SUSPEND_DISK")) {
+    vm_set_pmsuspended (vm, g_str_equal (name, "SUSPEND_DISK"));
+  } else if (g_str_equal (name, "WAKEUP")) {
+    vm_woke_up (vm);
+  } else if (g_str_equal (name, "RTC_CHANGE")) {
+    gint64 offset = obj ? json_object_get_int_member_with_default (obj, "offset", 0) : 0;
+
+    vb_driver_emit_domain_signal (driver, vm->dom, "RTCChange", g_variant_new ("(x)", offset));
   } else if (g_str_equal (name, "DEVICE_TRAY_MOVED")) {
     vm_tray_moved (vm, obj);
   } else if (g_str_equal (name, "GUEST_PANICKED")) {
@@ -3263,6 +3304,9 @@ reattach_status (GObject *source, GAsyncResult *result, gpointer user_data)
     vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
   else if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "paused") == 0)
     vm_set_paused (vm, VB_DOMAIN_PAUSED_UNKNOWN);
+  else if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "suspended") == 0 &&
+           vb_domain_get_state (vm->dom, NULL) != VB_DOMAIN_PMSUSPENDED)
+    vm_set_pmsuspended (vm, FALSE);
 }
 
 static void
@@ -4748,8 +4792,12 @@ domain_pm_wakeup (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, 
   g_variant_get (args, "(u)", &flags);
   if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
     return FALSE;
-  /* qemu itself refuses unless the guest is suspended to RAM, which is
-   * how libvirt answers too */
+  /* the state follows qemu's SUSPEND and WAKEUP events */
+  if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PMSUSPENDED) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                         "Unable to wake up domain which is not in PMSuspended state");
+    return FALSE;
+  }
   *handed = TRUE;
   vm_command (domain_vm (dom), VB_OP_DOMAIN_PM_WAKEUP, "system_wakeup", task);
   return TRUE;
@@ -4872,6 +4920,10 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
       return FALSE;
     }
+    if (vb_domain_get_state (dom, NULL) == VB_DOMAIN_PMSUSPENDED) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain is pmsuspended");
+      return FALSE;
+    }
     *handed = TRUE;
     domain_vm (dom)->pause_reason = VB_DOMAIN_PAUSED_USER;
     vm_command (domain_vm (dom), op, "stop", task);
@@ -4880,6 +4932,10 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
   case VB_OP_DOMAIN_RESUME:
     if (!check_active (dom, error))
       return FALSE;
+    if (vb_domain_get_state (dom, NULL) == VB_DOMAIN_PMSUSPENDED) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain is pmsuspended");
+      return FALSE;
+    }
     if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PAUSED) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not paused", name);
       return FALSE;

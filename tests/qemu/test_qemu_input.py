@@ -187,9 +187,39 @@ def test_pm_wakeup_refused_unless_suspended(env):
     expect_error(dom.PMWakeup, 0, fragment='not running')
     dom.Create(0)
     expect_error(dom.PMWakeup, 1, fragment='flags')
-    # qemu's answer, which libvirt passes on: the guest is not suspended
-    expect_error(dom.PMWakeup, 0, fragment='not in suspended state')
+    # libvirt's own answer: the guest is not suspended
+    expect_error(dom.PMWakeup, 0, fragment='not in PMSuspended state')
     assert tuple(dom.GetState(0))[0] == RUNNING
+
+
+PMSUSPENDED, EVENT_STARTED, EVENT_PMSUSPENDED = 7, 2, 7
+STARTED_WAKEUP, PMSUSPENDED_MEMORY, RUNNING_WAKEUP = 4, 0, 8
+
+
+def test_guest_suspend_to_ram_and_pm_wakeup(env, guest):
+    """The tiny guest sleeps (ACPI S3) on its own once booted with
+    virtbus.suspend: the domain is pmsuspended, and PMWakeup wakes it."""
+    serial = os.path.join(env.state_dir, 'sleepy.serial')
+    xml = guest_domain('sleepy', guest[0], guest[1], serial).replace('panic=-1', 'panic=-1 virtbus.suspend')
+    rec = env.events()
+    signals = SignalRecorder(env.daemon.bus, dbus_interface='org.libvirt.Domain')
+    dom = start(env, xml)
+    wait_for(lambda: tuple(dom.GetState(0)) == (PMSUSPENDED, 0), 180, 'the guest to suspend itself')
+    rec.wait(lambda items: any(tuple(i[2][1:]) == (EVENT_PMSUSPENDED, PMSUSPENDED_MEMORY) for i in items), 10)
+    signals.wait(lambda items: any(i[0] == 'PMSuspend' for i in items), 10)
+    assert 'VIRTBUS-GUEST: resumed' not in read(serial)
+    # asleep is not paused: Resume is no way to wake it (libvirt's answer)
+    expect_error(dom.Resume, fragment='domain is pmsuspended')
+    expect_error(dom.Suspend, fragment='domain is pmsuspended')
+    assert tuple(dom.GetState(0)) == (PMSUSPENDED, 0)
+
+    dom.PMWakeup(0)
+    wait_for(lambda: tuple(dom.GetState(0)) == (RUNNING, RUNNING_WAKEUP), 30, 'the guest to run again')
+    rec.wait(lambda items: any(tuple(i[2][1:]) == (EVENT_STARTED, STARTED_WAKEUP) for i in items), 10)
+    signals.wait(lambda items: any(i[0] == 'PMWakeup' for i in items), 10)
+    wait_for(lambda: 'VIRTBUS-GUEST: resumed' in read(serial), 60, 'the guest to say it woke up')
+    expect_error(dom.PMWakeup, 0, fragment='not in PMSuspended state')
+    dom.Destroy(0)
 
 
 # UpdateDevice ---------------------------------------------------------------------
