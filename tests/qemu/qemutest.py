@@ -60,6 +60,24 @@ def qemu_pids(marker):
     return pids
 
 
+def kill_qemu(marker, timeout=10):
+    """SIGKILLs the qemu processes of @marker and waits until each is dead
+    or a zombie, as a daemon's /proc check will see it (its command line
+    empties earlier, while the kernel still tears the process down)."""
+    pids = qemu_pids(marker)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+
+    def dead(pid):
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                return f.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
+        except OSError:
+            return True
+    wait_for(lambda: all(dead(pid) for pid in pids), timeout, f'qemu of {marker} to die')
+    return pids
+
+
 class QemuEnv:
     """A state dir and the daemons run on it (one at a time)."""
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from qemutest import SignalRecorder, bare_domain, guest_files, qemu_pids, wait_for
+from qemutest import SignalRecorder, bare_domain, guest_files, kill_qemu, qemu_pids, wait_for
 # the namespace harness, its fixture and its skip conditions
 from test_qemu_network import expect_error, live_xml, netenv, pytestmark, start_bare  # noqa: F401
 
@@ -298,9 +298,7 @@ def test_kill9_restart(netenv):
 
     netenv.kill9()
     # a guest that dies while no daemon watches
-    for pid in qemu_pids('guest=ethk9b'):
-        os.kill(pid, 9)
-    wait_for(lambda: not qemu_pids('guest=ethk9b'), 10, 'qemu of ethk9b to exit')
+    assert kill_qemu('guest=ethk9b')
     netenv.start()
     connect = netenv.connect()
     assert len(connect.ListDomains(0)) == 1

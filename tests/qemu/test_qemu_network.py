@@ -28,7 +28,7 @@ import uuid
 import dbus
 import pytest
 
-from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, expect_error, guest_files,
+from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, expect_error, guest_files, kill_qemu,
                       qemu_pids, requires_qemu, wait_for)
 
 IP = shutil.which('ip')
@@ -383,9 +383,7 @@ def test_ports_recounted_after_kill9(netenv):
 
     netenv.kill9()
     # a guest that dies while no daemon watches is not counted again
-    for pid in qemu_pids('guest=k9c'):
-        os.kill(pid, 9)
-    wait_for(lambda: not qemu_pids('guest=k9c'), 10, 'qemu of k9c to exit')
+    assert kill_qemu('guest=k9c')
     d = netenv.start()
     connect = netenv.connect()
 
