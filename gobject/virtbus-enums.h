@@ -335,8 +335,9 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_DEVICE_MODIFY_FORCE: force the change (eject a locked medium); updates only
  *
  * Which copy of a domain attaching, detaching or updating a device
- * affects (virDomainDeviceModifyFlags).  Apart from the "maximum" bit the
- * same as #VirtbusDomainAffectFlags, whose bit 2 means "force" here.
+ * affects (virDomainDeviceModifyFlags): the bits of
+ * #VirtbusDomainAffectFlags, except that bit 2 means "force" here, not
+ * "maximum".
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_DEVICE_MODIFY_CURRENT = 0,
