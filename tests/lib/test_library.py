@@ -610,6 +610,8 @@ def test_qemu_device_update_attach_detach(qemu, tmp_path):
         with pytest.raises(GLib.Error) as excinfo:
             domain_call(domain, 'update_device', cdrom_xml(str(tmp_path / 'missing.iso')),
                         MODIFY.LIVE)
+        assert excinfo.value.domain == 'virtbus-error-quark'
+        assert 'missing.iso' in excinfo.value.message
         assert cdrom_source(domain, Virtbus.DomainXMLFlags.NONE) is None
 
         image = tmp_path / 'extra.img'
