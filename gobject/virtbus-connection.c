@@ -1443,3 +1443,50 @@ virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResul
     g_variant_get (reply, "(s)", &xml);
   return xml;
 }
+
+/**
+ * virtbus_connection_restore_domain_async:
+ * @self: a #VirtbusConnection
+ * @from: the path of a state file written by virtbus_domain_save_async(),
+ *   on the daemon's host
+ * @xml: (nullable): a replacement domain XML for the restored guest;
+ *   %NULL for the one stored in the file
+ * @flags: how to restore (running or paused overrides what the file says)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain runs again
+ * @user_data: (closure): data for @callback
+ *
+ * Starts a saved domain again from its state file (virDomainRestoreFlags),
+ * which is left in place.  The domain keeps its UUID, so a #VirtbusDomain
+ * of it from before the save stays the one that reports the restore.
+ */
+void
+virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *from,
+                                         const char *xml, VirtbusDomainSaveFlags flags,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
+  g_return_if_fail (from != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, virtbus_connection_restore_domain_async);
+  virtbus_call (self->bus, self->root_path, VIRTBUS_CONNECT_IFACE, "DomainRestore",
+                g_variant_new ("(ssu)", from, xml ? xml : "", flags), NULL, task);
+}
+
+/**
+ * virtbus_connection_restore_domain_finish:
+ * @self: a #VirtbusConnection
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_connection_restore_domain_finish (VirtbusConnection *self, GAsyncResult *result,
+                                          GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_connection_restore_domain_async, error);
+}

@@ -159,4 +159,14 @@ char *virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyn
 char *virtbus_connection_get_capabilities_sync (VirtbusConnection *self,
                                                 GCancellable *cancellable, GError **error);
 
+void virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *from,
+                                              const char *xml, VirtbusDomainSaveFlags flags,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean virtbus_connection_restore_domain_finish (VirtbusConnection *self, GAsyncResult *result,
+                                                   GError **error);
+gboolean virtbus_connection_restore_domain_sync (VirtbusConnection *self, const char *from,
+                                                 const char *xml, VirtbusDomainSaveFlags flags,
+                                                 GCancellable *cancellable, GError **error);
+
 G_END_DECLS

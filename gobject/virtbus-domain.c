@@ -1407,3 +1407,409 @@ virtbus_domain_open_graphics_fd_finish (VirtbusDomain *self, GAsyncResult *resul
   fd = g_task_propagate_pointer (G_TASK (result), error);
   return fd ? GPOINTER_TO_INT (fd) - 1 : -1;
 }
+
+/* A device call: the same shape for attach, detach and update. */
+static void
+device_call (VirtbusDomain *self, const char *method, const char *xml,
+             VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
+             GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
+{
+  domain_call (self, method, g_variant_new ("(su)", xml, flags), NULL, cancellable, callback,
+               user_data, tag);
+}
+
+/**
+ * virtbus_domain_attach_device_async:
+ * @self: a #VirtbusDomain
+ * @xml: the device's XML element (&lt;disk&gt;, &lt;interface&gt;, …)
+ * @flags: which copy of the domain gets the device
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the device is added
+ * @user_data: (closure): data for @callback
+ *
+ * Adds a device to the domain, hot-plugging it into a running guest
+ * (virDomainAttachDeviceFlags).  Nothing changes when the device is
+ * invalid, conflicts with an existing one or cannot be hot-plugged.
+ */
+void
+virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
+                                    VirtbusDomainDeviceModifyFlags flags,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (xml != NULL);
+  device_call (self, "AttachDevice", xml, flags, cancellable, callback, user_data,
+               virtbus_domain_attach_device_async);
+}
+
+/**
+ * virtbus_domain_attach_device_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_attach_device_async, error);
+}
+
+/**
+ * virtbus_domain_detach_device_async:
+ * @self: a #VirtbusDomain
+ * @xml: enough of the device's XML element to identify it
+ * @flags: which copy of the domain loses the device
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the removal was requested
+ * @user_data: (closure): data for @callback
+ *
+ * Removes a device from the domain (virDomainDetachDeviceFlags).  A
+ * running guest may have to cooperate, so the device can still be there
+ * when the call returns.
+ */
+void
+virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
+                                    VirtbusDomainDeviceModifyFlags flags,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (xml != NULL);
+  device_call (self, "DetachDevice", xml, flags, cancellable, callback, user_data,
+               virtbus_domain_detach_device_async);
+}
+
+/**
+ * virtbus_domain_detach_device_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_detach_device_async, error);
+}
+
+/**
+ * virtbus_domain_update_device_async:
+ * @self: a #VirtbusDomain
+ * @xml: the device's XML element with the changes
+ * @flags: which copy of the domain to change, and whether to force it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the device is changed
+ * @user_data: (closure): data for @callback
+ *
+ * Changes what may change of an existing device, such as the medium in a
+ * CD-ROM drive or the link state of an interface
+ * (virDomainUpdateDeviceFlags).
+ */
+void
+virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
+                                    VirtbusDomainDeviceModifyFlags flags,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (xml != NULL);
+  device_call (self, "UpdateDevice", xml, flags, cancellable, callback, user_data,
+               virtbus_domain_update_device_async);
+}
+
+/**
+ * virtbus_domain_update_device_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_update_device_async, error);
+}
+
+/**
+ * virtbus_domain_wakeup_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the guest was told to wake up
+ * @user_data: (closure): data for @callback
+ *
+ * Wakes a guest that suspended itself through power management
+ * (virDomainPMWakeup); fails with %VIRTBUS_ERROR_INVALID_STATE for a
+ * guest that does not sleep.
+ */
+void
+virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "PMWakeup", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
+               virtbus_domain_wakeup_async);
+}
+
+/**
+ * virtbus_domain_wakeup_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_wakeup_async, error);
+}
+
+/**
+ * virtbus_domain_save_async:
+ * @self: a #VirtbusDomain
+ * @to: the path of the state file, on the daemon's host
+ * @xml: (nullable): a replacement domain XML to store in the file
+ * @flags: how to save and later restore
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain is saved and stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Saves the running guest's memory and device state to a file of the
+ * caller's choice and stops it (virDomainSaveFlags);
+ * virtbus_connection_restore_domain_async() starts it again from there.
+ */
+void
+virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
+                           VirtbusDomainSaveFlags flags, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (to != NULL);
+  domain_call (self, "Save", g_variant_new ("(ssu)", to, xml ? xml : "", flags), NULL,
+               cancellable, callback, user_data, virtbus_domain_save_async);
+}
+
+/**
+ * virtbus_domain_save_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_save_async, error);
+}
+
+/**
+ * virtbus_domain_send_key_async:
+ * @self: a #VirtbusDomain
+ * @codeset: the codeset of @keycodes
+ * @holdtime: how long to hold the keys, in milliseconds; 0 for the default
+ * @keycodes: (array length=n_keycodes): the keys, pressed together
+ * @n_keycodes: the number of keys (at most 16)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the keys were sent
+ * @user_data: (closure): data for @callback
+ *
+ * Presses keys on the guest's keyboard and releases them after @holdtime
+ * (virDomainSendKey), e.g. Ctrl+Alt+Del as %VIRTBUS_KEYCODE_SET_LINUX
+ * keycodes 29, 56 and 111.
+ */
+void
+virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
+                               const guint *keycodes, guint n_keycodes,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GVariant *keys;
+
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (keycodes != NULL || n_keycodes == 0);
+  keys = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keycodes, n_keycodes, sizeof (guint32));
+  domain_call (self, "SendKey", g_variant_new ("(uu@auu)", codeset, holdtime, keys, 0), NULL,
+               cancellable, callback, user_data, virtbus_domain_send_key_async);
+}
+
+/**
+ * virtbus_domain_send_key_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_send_key_async, error);
+}
+
+/**
+ * virtbus_domain_inject_nmi_async:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the interrupt was sent
+ * @user_data: (closure): data for @callback
+ *
+ * Sends a non-maskable interrupt to the guest (virDomainInjectNMI), which
+ * a guest kernel may be configured to answer with a crash dump.
+ */
+void
+virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "InjectNMI", g_variant_new ("(u)", 0), NULL, cancellable, callback,
+               user_data, virtbus_domain_inject_nmi_async);
+}
+
+/**
+ * virtbus_domain_inject_nmi_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_inject_nmi_async, error);
+}
+
+/**
+ * virtbus_domain_rename_async:
+ * @self: a #VirtbusDomain
+ * @name: the new name
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the domain has its new name
+ * @user_data: (closure): data for @callback
+ *
+ * Renames an inactive persistent domain (virDomainRename).  The object
+ * stays the same; #VirtbusDomain:name changes.
+ */
+void
+virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (name != NULL);
+  domain_call (self, "Rename", g_variant_new ("(su)", name, 0), NULL, cancellable, callback,
+               user_data, virtbus_domain_rename_async);
+}
+
+/**
+ * virtbus_domain_rename_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_rename_async, error);
+}
+
+/**
+ * virtbus_domain_get_interface_addresses_async:
+ * @self: a #VirtbusDomain
+ * @source: where to learn the addresses
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the interfaces
+ * @user_data: (closure): data for @callback
+ *
+ * Lists the running guest's network interfaces and their addresses
+ * (virDomainInterfaceAddresses).
+ */
+void
+virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
+                                              VirtbusDomainInterfaceAddressesSource source,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  domain_call (self, "InterfaceAddresses", g_variant_new ("(uu)", source, 0), "(a(ssa(isu)))",
+               cancellable, callback, user_data, virtbus_domain_get_interface_addresses_async);
+}
+
+/**
+ * virtbus_domain_get_interface_addresses_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type VirtbusDomainInterface): the
+ *   interfaces the source knows addresses of, possibly none; %NULL on error
+ */
+GPtrArray *
+virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult *result,
+                                               GError **error)
+{
+  g_autoptr(GVariant) reply = virtbus_call_finish (self, result,
+                                                   virtbus_domain_get_interface_addresses_async,
+                                                   error);
+  g_autoptr(GVariant) list = NULL;
+  GPtrArray *interfaces;
+  GVariantIter iter;
+  GVariant *value;
+
+  if (reply == NULL)
+    return NULL;
+  list = g_variant_get_child_value (reply, 0);
+  interfaces = g_ptr_array_new_with_free_func (g_object_unref);
+  g_variant_iter_init (&iter, list);
+  while ((value = g_variant_iter_next_value (&iter))) {
+    g_ptr_array_add (interfaces, virtbus_domain_interface_new_from_variant (value));
+    g_variant_unref (value);
+  }
+  return interfaces;
+}
+
+/**
+ * virtbus_domain_core_dump_async:
+ * @self: a #VirtbusDomain
+ * @to: the path of the dump file, on the daemon's host
+ * @format: the file format
+ * @flags: what happens to the guest during and after the dump
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the dump is written
+ * @user_data: (closure): data for @callback
+ *
+ * Writes the guest's memory to a file for debugging
+ * (virDomainCoreDumpWithFormat).
+ */
+void
+virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
+                                VirtbusDomainCoreDumpFormat format,
+                                VirtbusDomainCoreDumpFlags flags, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
+  g_return_if_fail (to != NULL);
+  domain_call (self, "CoreDump", g_variant_new ("(suu)", to, format, flags), NULL, cancellable,
+               callback, user_data, virtbus_domain_core_dump_async);
+}
+
+/**
+ * virtbus_domain_core_dump_finish:
+ * @self: a #VirtbusDomain
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_core_dump_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
+{
+  return virtbus_call_finish_void (self, result, virtbus_domain_core_dump_async, error);
+}

@@ -167,4 +167,95 @@ int virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx,
                                           VirtbusDomainOpenGraphicsFlags flags,
                                           GCancellable *cancellable, GError **error);
 
+void virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
+                                         VirtbusDomainDeviceModifyFlags flags,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result,
+                                              GError **error);
+gboolean virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
+                                            VirtbusDomainDeviceModifyFlags flags,
+                                            GCancellable *cancellable, GError **error);
+
+void virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
+                                         VirtbusDomainDeviceModifyFlags flags,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result,
+                                              GError **error);
+gboolean virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
+                                            VirtbusDomainDeviceModifyFlags flags,
+                                            GCancellable *cancellable, GError **error);
+
+void virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
+                                         VirtbusDomainDeviceModifyFlags flags,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result,
+                                              GError **error);
+gboolean virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
+                                            VirtbusDomainDeviceModifyFlags flags,
+                                            GCancellable *cancellable, GError **error);
+
+void virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError **error);
+gboolean virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable,
+                                     GError **error);
+
+void virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
+                                VirtbusDomainSaveFlags flags, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error);
+gboolean virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
+                                   VirtbusDomainSaveFlags flags, GCancellable *cancellable,
+                                   GError **error);
+
+void virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
+                                    const guint *keycodes, guint n_keycodes,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result,
+                                         GError **error);
+gboolean virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset,
+                                       guint holdtime, const guint *keycodes, guint n_keycodes,
+                                       GCancellable *cancellable, GError **error);
+
+void virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result,
+                                           GError **error);
+gboolean virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable,
+                                         GError **error);
+
+void virtbus_domain_rename_async (VirtbusDomain *self, const char *name,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError **error);
+gboolean virtbus_domain_rename_sync (VirtbusDomain *self, const char *name,
+                                     GCancellable *cancellable, GError **error);
+
+void virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
+                                                   VirtbusDomainInterfaceAddressesSource source,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+GPtrArray *virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self,
+                                                          GAsyncResult *result, GError **error);
+GPtrArray *virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
+                                                        VirtbusDomainInterfaceAddressesSource source,
+                                                        GCancellable *cancellable,
+                                                        GError **error);
+
+void virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
+                                     VirtbusDomainCoreDumpFormat format,
+                                     VirtbusDomainCoreDumpFlags flags, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+gboolean virtbus_domain_core_dump_finish (VirtbusDomain *self, GAsyncResult *result,
+                                          GError **error);
+gboolean virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
+                                        VirtbusDomainCoreDumpFormat format,
+                                        VirtbusDomainCoreDumpFlags flags,
+                                        GCancellable *cancellable, GError **error);
+
 G_END_DECLS

@@ -247,14 +247,16 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_SAVE_BYPASS_CACHE: bypass the file cache
  * @VIRTBUS_DOMAIN_SAVE_RUNNING: restore as running
  * @VIRTBUS_DOMAIN_SAVE_PAUSED: restore as paused
+ * @VIRTBUS_DOMAIN_SAVE_RESET_NVRAM: restore with a fresh copy of the NVRAM template
  *
- * Flags for a managed save (virDomainSaveRestoreFlags).
+ * Flags for saving a domain and restoring it (virDomainSaveRestoreFlags).
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_SAVE_NONE = 0,
   VIRTBUS_DOMAIN_SAVE_BYPASS_CACHE = 1 << 0,
   VIRTBUS_DOMAIN_SAVE_RUNNING = 1 << 1,
   VIRTBUS_DOMAIN_SAVE_PAUSED = 1 << 2,
+  VIRTBUS_DOMAIN_SAVE_RESET_NVRAM = 1 << 3,
 } VirtbusDomainSaveFlags;
 
 /**
@@ -324,6 +326,120 @@ typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_OPEN_GRAPHICS_NONE = 0,
   VIRTBUS_DOMAIN_OPEN_GRAPHICS_SKIPAUTH = 1 << 0,
 } VirtbusDomainOpenGraphicsFlags;
+
+/**
+ * VirtbusDomainDeviceModifyFlags:
+ * @VIRTBUS_DOMAIN_DEVICE_MODIFY_CURRENT: the running domain if active, else its definition
+ * @VIRTBUS_DOMAIN_DEVICE_MODIFY_LIVE: the running domain
+ * @VIRTBUS_DOMAIN_DEVICE_MODIFY_CONFIG: the persistent definition
+ * @VIRTBUS_DOMAIN_DEVICE_MODIFY_FORCE: force the change (eject a locked medium); updates only
+ *
+ * Which copy of a domain attaching, detaching or updating a device
+ * affects (virDomainDeviceModifyFlags): the bits of
+ * #VirtbusDomainAffectFlags, except that bit 2 means "force" here, not
+ * "maximum".
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_DEVICE_MODIFY_CURRENT = 0,
+  VIRTBUS_DOMAIN_DEVICE_MODIFY_LIVE = 1 << 0,
+  VIRTBUS_DOMAIN_DEVICE_MODIFY_CONFIG = 1 << 1,
+  VIRTBUS_DOMAIN_DEVICE_MODIFY_FORCE = 1 << 2,
+} VirtbusDomainDeviceModifyFlags;
+
+/**
+ * VirtbusKeycodeSet:
+ * @VIRTBUS_KEYCODE_SET_LINUX: Linux input keycodes (linux/input-event-codes.h)
+ * @VIRTBUS_KEYCODE_SET_XT: IBM XT scancodes
+ * @VIRTBUS_KEYCODE_SET_ATSET1: PC AT set 1 scancodes
+ * @VIRTBUS_KEYCODE_SET_ATSET2: PC AT set 2 scancodes
+ * @VIRTBUS_KEYCODE_SET_ATSET3: PC AT set 3 scancodes
+ * @VIRTBUS_KEYCODE_SET_OSX: macOS virtual keycodes
+ * @VIRTBUS_KEYCODE_SET_XT_KBD: the Linux XT keyboard driver's scancodes
+ * @VIRTBUS_KEYCODE_SET_USB: USB HID usage codes
+ * @VIRTBUS_KEYCODE_SET_WIN32: Windows virtual-key codes
+ * @VIRTBUS_KEYCODE_SET_QNUM: QEMU's key numbers (libvirt's former "RFB" set)
+ *
+ * The codeset of the keycodes given to virtbus_domain_send_key_async()
+ * (virKeycodeSet).
+ */
+typedef enum {
+  VIRTBUS_KEYCODE_SET_LINUX = 0,
+  VIRTBUS_KEYCODE_SET_XT = 1,
+  VIRTBUS_KEYCODE_SET_ATSET1 = 2,
+  VIRTBUS_KEYCODE_SET_ATSET2 = 3,
+  VIRTBUS_KEYCODE_SET_ATSET3 = 4,
+  VIRTBUS_KEYCODE_SET_OSX = 5,
+  VIRTBUS_KEYCODE_SET_XT_KBD = 6,
+  VIRTBUS_KEYCODE_SET_USB = 7,
+  VIRTBUS_KEYCODE_SET_WIN32 = 8,
+  VIRTBUS_KEYCODE_SET_QNUM = 9,
+} VirtbusKeycodeSet;
+
+/**
+ * VirtbusDomainInterfaceAddressesSource:
+ * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: the DHCP leases of the host's virtual networks
+ * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: the guest agent
+ * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: the host's ARP table
+ *
+ * Where virtbus_domain_get_interface_addresses_async() learns a guest's
+ * addresses (virDomainInterfaceAddressesSource).
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
+  VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1,
+  VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2,
+} VirtbusDomainInterfaceAddressesSource;
+
+/**
+ * VirtbusIPAddrType:
+ * @VIRTBUS_IP_ADDR_TYPE_IPV4: an IPv4 address
+ * @VIRTBUS_IP_ADDR_TYPE_IPV6: an IPv6 address
+ *
+ * The family of an address (virIPAddrType).
+ */
+typedef enum {
+  VIRTBUS_IP_ADDR_TYPE_IPV4 = 0,
+  VIRTBUS_IP_ADDR_TYPE_IPV6 = 1,
+} VirtbusIPAddrType;
+
+/**
+ * VirtbusDomainCoreDumpFormat:
+ * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_RAW: an ELF core file
+ * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB: kdump, zlib-compressed
+ * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: kdump, LZO-compressed
+ * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY: kdump, snappy-compressed
+ * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: a Windows crash dump
+ *
+ * The file format of virtbus_domain_core_dump_async()
+ * (virDomainCoreDumpFormat).
+ */
+typedef enum {
+  VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_RAW = 0,
+  VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB = 1,
+  VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO = 2,
+  VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY = 3,
+  VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP = 4,
+} VirtbusDomainCoreDumpFormat;
+
+/**
+ * VirtbusDomainCoreDumpFlags:
+ * @VIRTBUS_DOMAIN_CORE_DUMP_NONE: pause the guest for the dump, resume it after
+ * @VIRTBUS_DOMAIN_CORE_DUMP_CRASH: stop the domain as crashed after the dump
+ * @VIRTBUS_DOMAIN_CORE_DUMP_LIVE: keep the guest running during the dump
+ * @VIRTBUS_DOMAIN_CORE_DUMP_BYPASS_CACHE: bypass the file cache
+ * @VIRTBUS_DOMAIN_CORE_DUMP_RESET: reset the guest after the dump
+ * @VIRTBUS_DOMAIN_CORE_DUMP_MEMORY_ONLY: dump only the memory, without device state
+ *
+ * Flags for virtbus_domain_core_dump_async() (virDomainCoreDumpFlags).
+ */
+typedef enum /*< flags >*/ {
+  VIRTBUS_DOMAIN_CORE_DUMP_NONE = 0,
+  VIRTBUS_DOMAIN_CORE_DUMP_CRASH = 1 << 0,
+  VIRTBUS_DOMAIN_CORE_DUMP_LIVE = 1 << 1,
+  VIRTBUS_DOMAIN_CORE_DUMP_BYPASS_CACHE = 1 << 2,
+  VIRTBUS_DOMAIN_CORE_DUMP_RESET = 1 << 3,
+  VIRTBUS_DOMAIN_CORE_DUMP_MEMORY_ONLY = 1 << 4,
+} VirtbusDomainCoreDumpFlags;
 
 /**
  * VirtbusDomainMetadataType:

@@ -58,12 +58,13 @@ static const struct {
   { VIRTBUS_ERROR_INVALID_STATE,
     "is not running|is already (active|running|paused)|is not (paused|active)|is still running|"
     "transient (domain|network)|has no persistent config|^cannot rename active|"
-    "^refusing to undefine|on an active domain|of a running domain" },
+    "^refusing to undefine|on an active domain|of a running domain|"
+    "^Unable to wake up domain which is not" },
   { VIRTBUS_ERROR_PERMISSION_DENIED, "not authori[sz]ed|[Pp]ermission denied|[Aa]ccess denied" },
   { VIRTBUS_ERROR_NOT_SUPPORTED,
     "^not supported by this driver|is not supported here|not supported by this daemon|"
     "^xml modification unsupported|cannot be modified, only added|^updating network section|"
-    "^can only open VNC or SPICE graphics" },
+    "^can only open VNC or SPICE graphics|^addresses from the guest agent are not supported" },
   { VIRTBUS_ERROR_INVALID_ARGUMENT,
     "^unsupported flags|mutually exclusive|must be at least|exceeds maximum|"
     "must be greater than|greater than the maximum|higher than max|^unknown metadata type|"

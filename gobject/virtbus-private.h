@@ -69,6 +69,11 @@ G_GNUC_INTERNAL void virtbus_network_emit_event (VirtbusNetwork *self, int event
 
 /* One element of Network.GetDHCPLeases' a(sxisssuss). */
 G_GNUC_INTERNAL VirtbusDhcpLease *virtbus_dhcp_lease_new_from_variant (GVariant *value);
+/* One element of Domain.InterfaceAddresses' a(ssa(isu)), and one of its
+ * addresses. */
+G_GNUC_INTERNAL VirtbusDomainInterface *virtbus_domain_interface_new_from_variant (GVariant *value);
+G_GNUC_INTERNAL VirtbusDomainInterfaceAddress *
+virtbus_domain_interface_address_new_from_variant (GVariant *value);
 
 /* Typed config internals shared between the config types */
 typedef struct _VbVirtualPort VbVirtualPort;

@@ -392,6 +392,232 @@ virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 }
 
 /**
+ * virtbus_domain_attach_device_sync:
+ * @self: a #VirtbusDomain
+ * @xml: as for virtbus_domain_attach_device_async()
+ * @flags: as for virtbus_domain_attach_device_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_attach_device_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
+                                   VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
+                                   GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_attach_device_async (self, xml, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_attach_device_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_detach_device_sync:
+ * @self: a #VirtbusDomain
+ * @xml: as for virtbus_domain_detach_device_async()
+ * @flags: as for virtbus_domain_detach_device_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_detach_device_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
+                                   VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
+                                   GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_detach_device_async (self, xml, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_detach_device_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_update_device_sync:
+ * @self: a #VirtbusDomain
+ * @xml: as for virtbus_domain_update_device_async()
+ * @flags: as for virtbus_domain_update_device_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_update_device_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
+                                   VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
+                                   GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_update_device_async (self, xml, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_update_device_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_wakeup_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_wakeup_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_wakeup_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_wakeup_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_save_sync:
+ * @self: a #VirtbusDomain
+ * @to: as for virtbus_domain_save_async()
+ * @xml: (nullable): as for virtbus_domain_save_async()
+ * @flags: as for virtbus_domain_save_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_save_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
+                          VirtbusDomainSaveFlags flags, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_save_async (self, to, xml, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_save_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_send_key_sync:
+ * @self: a #VirtbusDomain
+ * @codeset: as for virtbus_domain_send_key_async()
+ * @holdtime: as for virtbus_domain_send_key_async()
+ * @keycodes: (array length=n_keycodes): as for virtbus_domain_send_key_async()
+ * @n_keycodes: the number of keys
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_send_key_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
+                              const guint *keycodes, guint n_keycodes, GCancellable *cancellable,
+                              GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_send_key_async (self, codeset, holdtime, keycodes, n_keycodes, cancellable,
+                                 virtbus_sync_done, sync);
+  return virtbus_domain_send_key_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_inject_nmi_sync:
+ * @self: a #VirtbusDomain
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_inject_nmi_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_inject_nmi_async (self, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_inject_nmi_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_rename_sync:
+ * @self: a #VirtbusDomain
+ * @name: as for virtbus_domain_rename_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_rename_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable *cancellable,
+                            GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_rename_async (self, name, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_rename_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_get_interface_addresses_sync:
+ * @self: a #VirtbusDomain
+ * @source: as for virtbus_domain_get_interface_addresses_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_get_interface_addresses_async().
+ *
+ * Returns: (transfer container) (element-type VirtbusDomainInterface): the
+ *   interfaces, or %NULL on error
+ */
+GPtrArray *
+virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
+                                             VirtbusDomainInterfaceAddressesSource source,
+                                             GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_get_interface_addresses_async (self, source, cancellable, virtbus_sync_done,
+                                                sync);
+  return virtbus_domain_get_interface_addresses_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_domain_core_dump_sync:
+ * @self: a #VirtbusDomain
+ * @to: as for virtbus_domain_core_dump_async()
+ * @format: as for virtbus_domain_core_dump_async()
+ * @flags: as for virtbus_domain_core_dump_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_domain_core_dump_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
+                               VirtbusDomainCoreDumpFormat format,
+                               VirtbusDomainCoreDumpFlags flags, GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_domain_core_dump_async (self, to, format, flags, cancellable, virtbus_sync_done, sync);
+  return virtbus_domain_core_dump_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
  * virtbus_network_start_sync:
  * @self: a #VirtbusNetwork
  * @cancellable: (nullable): a #GCancellable
@@ -774,4 +1000,29 @@ virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable 
 
   virtbus_connection_get_capabilities_async (self, cancellable, virtbus_sync_done, sync);
   return virtbus_connection_get_capabilities_finish (self, virtbus_sync_wait (sync), error);
+}
+
+/**
+ * virtbus_connection_restore_domain_sync:
+ * @self: a #VirtbusConnection
+ * @from: as for virtbus_connection_restore_domain_async()
+ * @xml: (nullable): as for virtbus_connection_restore_domain_async()
+ * @flags: as for virtbus_connection_restore_domain_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The blocking form of virtbus_connection_restore_domain_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+virtbus_connection_restore_domain_sync (VirtbusConnection *self, const char *from,
+                                        const char *xml, VirtbusDomainSaveFlags flags,
+                                        GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VirtbusSync) sync = virtbus_sync_new ();
+
+  virtbus_connection_restore_domain_async (self, from, xml, flags, cancellable,
+                                           virtbus_sync_done, sync);
+  return virtbus_connection_restore_domain_finish (self, virtbus_sync_wait (sync), error);
 }

@@ -9,6 +9,8 @@
 #include "virtbus-dhcp-lease.h"
 #include "virtbus-domain-config.h"
 #include "virtbus-domain.h"
+#include "virtbus-domain-interface-address.h"
+#include "virtbus-domain-interface.h"
 #include "virtbus-enum-types.h"
 #include "virtbus-enums.h"
 #include "virtbus-error.h"

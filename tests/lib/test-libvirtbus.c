@@ -357,6 +357,49 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_INVALID_XML);
 }
 
+/* A C array through the (array length=…) parameter, and the typed
+ * interface list with its addresses. */
+static void
+test_domain_calls (Fixture *f, gconstpointer data)
+{
+  static const guint ctrl_alt_del[] = { 29, 56, 111 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) interfaces = NULL;
+  VirtbusDomainInterface *iface;
+  VirtbusDomainInterfaceAddress *address;
+  GPtrArray *addresses;
+  VirtbusDomain *test;
+
+  if (g_test_failed () || f->conn == NULL)
+    return;
+  test = virtbus_connection_find_domain_by_name (f->conn, "test");
+  g_assert_nonnull (test);
+  g_assert_true (virtbus_domain_send_key_sync (test, VIRTBUS_KEYCODE_SET_LINUX, 0, ctrl_alt_del,
+                                               G_N_ELEMENTS (ctrl_alt_del), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (virtbus_domain_send_key_sync (test, VIRTBUS_KEYCODE_SET_LINUX, 0, NULL, 0, NULL,
+                                                &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  interfaces = virtbus_domain_get_interface_addresses_sync (
+      test, VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (interfaces->len, ==, 1);
+  iface = g_ptr_array_index (interfaces, 0);
+  g_assert_cmpstr (virtbus_domain_interface_get_hwaddr (iface), ==, "aa:bb:cc:dd:ee:ff");
+  addresses = virtbus_domain_interface_get_addresses (iface);
+  g_assert_cmpuint (addresses->len, ==, 1);
+  address = g_ptr_array_index (addresses, 0);
+  g_assert_cmpint (virtbus_domain_interface_address_get_address_type (address), ==,
+                   VIRTBUS_IP_ADDR_TYPE_IPV4);
+  g_assert_cmpstr (virtbus_domain_interface_address_get_address (address), ==, "192.168.122.3");
+  g_assert_cmpuint (virtbus_domain_interface_address_get_prefix (address), ==, 24);
+
+  g_assert_false (virtbus_domain_wakeup_sync (test, NULL, &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_NOT_SUPPORTED);
+}
+
 static void
 test_network (Fixture *f, gconstpointer data)
 {
@@ -406,6 +449,8 @@ main (int argc, char **argv)
   g_test_add ("/libvirtbus/lifecycle", Fixture, NULL, fixture_setup, test_lifecycle,
               fixture_teardown);
   g_test_add ("/libvirtbus/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/libvirtbus/domain-calls", Fixture, NULL, fixture_setup, test_domain_calls,
+              fixture_teardown);
   g_test_add ("/libvirtbus/network", Fixture, NULL, fixture_setup, test_network,
               fixture_teardown);
   return g_test_run ();
