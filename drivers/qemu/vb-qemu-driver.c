@@ -4087,8 +4087,8 @@ enum {
   QEMU_KEYCODE_SET_XT = 1,
   QEMU_KEYCODE_SET_ATSET1 = 2,
   QEMU_KEYCODE_SET_XT_KBD = 6,
+  /* libvirt's VIR_KEYCODE_SET_RFB is a compatibility name of this one */
   QEMU_KEYCODE_SET_QNUM = 9,
-  QEMU_KEYCODE_SET_RFB = 10,
   QEMU_SEND_KEY_MAX_KEYS = 16,
 };
 
@@ -4270,7 +4270,6 @@ keycode_to_qnum (guint codeset, guint keycode)
       return keycode;
     return keycode >= 0x101 && keycode <= 0x17f ? 0x80 | (keycode & 0x7f) : 0;
   case QEMU_KEYCODE_SET_QNUM:
-  case QEMU_KEYCODE_SET_RFB:
     return keycode >= 1 && keycode <= 0xff ? keycode : 0;
   default:
     return 0;
@@ -4286,7 +4285,6 @@ keycode_set_name (guint codeset)
   case QEMU_KEYCODE_SET_ATSET1: return "atset1";
   case QEMU_KEYCODE_SET_XT_KBD: return "xt_kbd";
   case QEMU_KEYCODE_SET_QNUM: return "qnum";
-  case QEMU_KEYCODE_SET_RFB: return "rfb";
   default: return NULL;
   }
 }
@@ -4326,7 +4324,7 @@ domain_send_key (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, G
   set_name = keycode_set_name (codeset);
   if (set_name == NULL) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                 "keycode set %u is not supported (linux, xt, atset1, xt_kbd, qnum and rfb are)", codeset);
+                 "keycode set %u is not supported (linux, xt, atset1, xt_kbd and qnum/rfb are)", codeset);
     return FALSE;
   }
   if (holdtime > G_MAXINT32) {
