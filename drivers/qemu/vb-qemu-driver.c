@@ -3766,22 +3766,6 @@ job_progress_variant (VbOp op, const JobProgress *p)
   return g_variant_new ("(ia{sv})", p->type, &b);
 }
 
-typedef struct {
-  GTask *task;
-  QemuVm *vm;
-  VbOp op;
-} JobQuery;
-
-static void
-job_query_free (JobQuery *q)
-{
-  g_object_unref (q->task);
-  vm_unref (q->vm);
-  g_free (q);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (JobQuery, job_query_free)
-
 static gint64
 json_member_int (JsonObject *o, const char *name)
 {
@@ -3801,7 +3785,7 @@ vm_job_running (QemuVm *vm)
 static void
 job_query_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(JobQuery) q = user_data;
+  g_autoptr(OpCall) q = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
   JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
@@ -3839,7 +3823,7 @@ domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
 {
   g_autoptr(GError) error = NULL;
   JobProgress none = { QEMU_JOB_NONE };
-  JobQuery *q;
+  OpCall *q;
   QemuVm *vm;
   guint flags = 0;
 
@@ -3863,7 +3847,7 @@ domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
     return_variant (task, job_progress_variant (op, &none));
     return;
   }
-  q = g_new0 (JobQuery, 1);
+  q = g_new0 (OpCall, 1);
   q->task = g_object_ref (task);
   q->vm = vm_ref (vm);
   q->op = op;

@@ -143,7 +143,10 @@ def bare_domain(name, uuid=None, extra_devices=''):
 </domain>'''
 
 
-def guest_domain(name, kernel, initrd, serial_log):
+def guest_domain(name, kernel, initrd, serial_log, options='', devices=''):
+    """The tiny guest; @options go on its kernel command line (virtbus.dhcp,
+    virtbus.suspend: see tools/build-test-guest.sh), @devices into <devices>."""
+    cmdline = f'console=ttyS0 quiet panic=-1 {options}'.strip()
     return f'''<domain type='qemu'>
   <name>{name}</name>
   <memory unit='MiB'>256</memory>
@@ -152,10 +155,11 @@ def guest_domain(name, kernel, initrd, serial_log):
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>{kernel}</kernel>
     <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1</cmdline>
+    <cmdline>{cmdline}</cmdline>
   </os>
   <features><acpi/></features>
   <devices>
+    {devices}
     <serial type='file'><source path='{serial_log}'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>

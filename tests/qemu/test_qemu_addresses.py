@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from qemutest import expect_error, guest_files, requires_qemu, wait_for
+from qemutest import expect_error, guest_domain, guest_files, requires_qemu, wait_for
 from test_qemu_network import DNSMASQ, IP, NAT_XML, netenv, nic  # noqa: F401 (netenv is a fixture)
 
 pytestmark = [
@@ -25,23 +25,7 @@ MAC = '52:54:00:5b:10:01'
 
 
 def guest_xml(kernel, initrd, serial):
-    return f'''<domain type='qemu'>
-  <name>addrguest</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{kernel}</kernel>
-    <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 virtbus.dhcp</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    {nic('nat0', MAC)}
-    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>'''
+    return guest_domain('addrguest', kernel, initrd, serial, options='virtbus.dhcp', devices=nic('nat0', MAC))
 
 
 def test_interface_addresses(netenv, tmp_path):

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from qemutest import SignalRecorder, bare_domain, guest_files, kill_qemu, qemu_pids, wait_for
+from qemutest import SignalRecorder, bare_domain, guest_domain, guest_files, kill_qemu, qemu_pids, wait_for
 # the namespace harness, its fixture and its skip conditions
 from test_qemu_network import expect_error, live_xml, netenv, pytestmark, start_bare  # noqa: F401
 
@@ -224,23 +224,7 @@ def test_booted_guest_and_hotplug(netenv, tmp_path):
     connect = netenv.connect()
     serial = tmp_path / 'serial.log'
     first = eth('52:54:00:6d:00:01', target='vqboot0', source="<ip address='192.168.167.1' prefix='24'/>")
-    xml = f'''<domain type='qemu'>
-  <name>ethguest</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{kernel}</kernel>
-    <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 virtbus.dhcp</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    {first}
-    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>'''
+    xml = guest_domain('ethguest', kernel, initrd, serial, options='virtbus.dhcp', devices=first)
     path = connect.DomainCreateXML(xml, 0)
     # the guest brings eth0 up and asks for DHCP: its frames reach the host
     # side of the tap, where nothing answers

@@ -201,7 +201,7 @@ def test_guest_suspend_to_ram_and_pm_wakeup(env, guest):
     """The tiny guest sleeps (ACPI S3) on its own once booted with
     virtbus.suspend: the domain is pmsuspended, and PMWakeup wakes it."""
     serial = os.path.join(env.state_dir, 'sleepy.serial')
-    xml = guest_domain('sleepy', guest[0], guest[1], serial).replace('panic=-1', 'panic=-1 virtbus.suspend')
+    xml = guest_domain('sleepy', guest[0], guest[1], serial, options='virtbus.suspend')
     rec = env.events()
     signals = SignalRecorder(env.daemon.bus, dbus_interface='org.libvirt.Domain')
     dom = start(env, xml)

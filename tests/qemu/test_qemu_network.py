@@ -28,8 +28,8 @@ import uuid
 import dbus
 import pytest
 
-from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, expect_error, guest_files, kill_qemu,
-                      qemu_pids, requires_qemu, wait_for)
+from qemutest import (QEMU_ROOT, QemuEnv, SignalRecorder, bare_domain, expect_error, guest_domain, guest_files,
+                      kill_qemu, qemu_pids, requires_qemu, wait_for)
 
 IP = shutil.which('ip')
 NFT = shutil.which('nft')
@@ -194,23 +194,7 @@ def test_nat_network_guest_gets_lease(netenv, tmp_path):
 
     serial = tmp_path / 'serial.log'
     mac = '52:54:00:5b:00:01'
-    xml = f'''<domain type='qemu'>
-  <name>natguest</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{kernel}</kernel>
-    <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 virtbus.dhcp</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    {nic('nat0', mac)}
-    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>'''
+    xml = guest_domain('natguest', kernel, initrd, serial, options='virtbus.dhcp', devices=nic('nat0', mac))
     dompath = connect.DomainCreateXML(xml, 0)
     live = live_xml(netenv, dompath)
     assert "network='nat0'" in live and "bridge='vbqbr0'" in live, live
