@@ -63,6 +63,9 @@ struct _VbQemuDriver {
   /* virtual networks on our root, and the devices of guest NICs; NULL
    * when networking could not be opened (e.g. no netlink) */
   VbNetworkDriver *net;
+  /* QemuVm* (borrowed) of transient domains being created: not in the
+   * registry until they run, yet their display ports are taken */
+  GPtrArray *unregistered_starts;
 };
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
@@ -755,6 +758,7 @@ vm_gone (QemuVm *vm)
     g_autofree char *tail = log_tail (vm->log_path);
 
     vm->starting = FALSE;
+    g_ptr_array_remove (vm->driver->unregistered_starts, vm);
     if (domain_vm (dom) == vm)
       vb_domain_set_driver_data (dom, NULL, NULL);
     if (vm->start_error)
@@ -1643,8 +1647,10 @@ vm_start_done (QemuVm *vm)
   /* restored once: a managed image is spent; a file of the caller's stays */
   if (restored && vm->restore_managed)
     remove_save_image (self, dom);
-  if (vm->start_registers)
+  if (vm->start_registers) {
+    g_ptr_array_remove (self->unregistered_starts, vm);
     vb_driver_add_domain (VB_DRIVER (self), dom);
+  }
   vm_save_status (vm);
   vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED,
                                restored ? VB_DOMAIN_EVENT_STARTED_RESTORED : VB_DOMAIN_EVENT_STARTED_BOOTED);
@@ -1829,6 +1835,11 @@ graphics_ports_in_use (VbQemuDriver *self, VbDomain *except)
       continue;
     vb_qemu_graphics_add_ports (vm->starting ? vm->start_live : vb_domain_get_live_def (other), ports);
   }
+  for (guint i = 0; i < self->unregistered_starts->len; i++) {
+    QemuVm *vm = g_ptr_array_index (self->unregistered_starts, i);
+
+    vb_qemu_graphics_add_ports (vm->start_live, ports);
+  }
   return ports;
 }
 
@@ -1950,6 +1961,8 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   vm->starting = TRUE;
   vm->start_paused = paused;
   vm->start_registers = registers;
+  if (registers)
+    g_ptr_array_add (self->unregistered_starts, vm);
   vm->start_live = g_steal_pointer (&owned);
   vm->start_task = g_object_ref (task);
   vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
@@ -5354,6 +5367,7 @@ vb_qemu_driver_finalize (GObject *object)
   g_free (self->caps_cache);
   g_free (self->state_dir);
   g_free (self->nvram_dir);
+  g_ptr_array_unref (self->unregistered_starts);
   G_OBJECT_CLASS (vb_qemu_driver_parent_class)->finalize (object);
 }
 
@@ -5375,6 +5389,7 @@ vb_qemu_driver_init (VbQemuDriver *self)
 {
   g_queue_init (&self->deferred);
   self->probe_cancel = g_cancellable_new ();
+  self->unregistered_starts = g_ptr_array_new ();
 }
 
 VbDriver *

@@ -4,6 +4,7 @@ XML, reachable over TCP, and Domain.OpenGraphicsFD handing a connected
 socket to the caller.  Bare guests (no kernel) are enough: the display
 servers speak before any guest code runs."""
 import re
+import time
 import socket
 import struct
 
@@ -252,3 +253,26 @@ def test_vnc_and_spice_ports_come_from_one_allocator(env):
         with socket.create_connection(('127.0.0.1', port), timeout=30) as s:
             s.settimeout(30)
             assert recv_exactly(s, 6) == b'RFB 00'
+
+
+def test_transient_guest_starting_beside_a_defined_one_gets_distinct_ports(env):
+    """CreateXML and Create in flight together (creations queue on the
+    driver, starts on their domain): the transient guest is not in the
+    registry until it runs, yet its ports must already count."""
+    from gi.repository import GLib
+    c = env.connect()
+    defined = env.daemon.domain(c.DomainDefineXML(bare_domain('gfx-d', extra_devices=VNC + SPICE)))
+    done, failed = [], []
+    c.DomainCreateXML(bare_domain('gfx-t', extra_devices=VNC + SPICE), 0,
+                      reply_handler=done.append, error_handler=failed.append)
+    defined.Create(0, reply_handler=lambda: done.append(None), error_handler=failed.append)
+    ctx = GLib.MainContext.default()
+    deadline = time.monotonic() + 60
+    while len(done) + len(failed) < 2 and time.monotonic() < deadline:
+        ctx.iteration(False) or time.sleep(0.005)
+    assert not failed, failed
+    ports = []
+    for dom in (defined, env.daemon.domain([p for p in done if p is not None][0])):
+        for element in graphics_elements(str(dom.GetXMLDesc(0))):
+            ports.append(int(re.search(r"port='(\d+)'", element).group(1)))
+    assert len(ports) == 4 and len(set(ports)) == 4, ports
