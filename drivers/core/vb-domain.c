@@ -265,10 +265,16 @@ void
 vb_domain_set_def (VbDomain *self, VbDomainDef *def)
 {
   g_autofree char *old_name = g_strdup (vb_domain_get_name (self));
+  VbDomainDef old;
 
   g_return_if_fail (def != NULL);
-  vb_domain_def_free (self->def);
-  self->def = def;
+  /* The registry keys the domain on the address of the UUID inside its
+   * definition: the new contents move into the struct that is there, and
+   * the old contents leave in @def's. */
+  old = *self->def;
+  *self->def = *def;
+  *def = old;
+  vb_domain_def_free (def);
   if (g_strcmp0 (old_name, vb_domain_get_name (self)) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
 }

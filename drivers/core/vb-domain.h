@@ -46,6 +46,8 @@ gboolean vb_domain_resolve_affect (VbDomain *self, guint *flags, GError **error)
 const VbDomainDef *vb_domain_resolve_one_def (VbDomain *self, guint *flags, GError **error);
 
 /* Driver side. */
+/* Takes @def; the definition struct itself stays where it is (only its
+ * contents change), so pointers into it, the registry's keys, stay valid. */
 void vb_domain_set_def (VbDomain *self, VbDomainDef *def);
 void vb_domain_set_live_def (VbDomain *self, VbDomainDef *live);
 void vb_domain_set_state (VbDomain *self, VbDomainState state, int reason);

@@ -180,9 +180,15 @@ vb_network_get_current_def (VbNetwork *self)
 void
 vb_network_set_def (VbNetwork *self, VbNetworkDef *def)
 {
+  VbNetworkDef old;
+
   g_return_if_fail (def != NULL);
-  vb_network_def_free (self->def);
-  self->def = def;
+  /* as for domains: the registry keys on the UUID inside the definition,
+   * so the struct stays and its contents change */
+  old = *self->def;
+  *self->def = *def;
+  *def = old;
+  vb_network_def_free (def);
 }
 
 void

@@ -26,6 +26,7 @@ const VbNetworkDef *vb_network_get_def (VbNetwork *self);
 const VbNetworkDef *vb_network_get_live_def (VbNetwork *self);
 const VbNetworkDef *vb_network_get_current_def (VbNetwork *self);
 
+/* Takes @def; the struct stays where it is, as vb_domain_set_def. */
 void vb_network_set_def (VbNetwork *self, VbNetworkDef *def);
 void vb_network_set_live_def (VbNetwork *self, VbNetworkDef *live);
 void vb_network_set_active (VbNetwork *self, gboolean active);

@@ -1234,19 +1234,6 @@ assign_bridge (VbNetworkDriver *self, VbNetworkDef *def, GError **error)
   return TRUE;
 }
 
-/* Replaces the persistent definition in place: the registry keys names on
- * the def's name, which does not change here. */
-static void
-replace_def (VbNetwork *net, VbNetworkDef *def)
-{
-  VbNetworkDef *cur = (VbNetworkDef *) vb_network_get_def (net);
-  VbNetworkDef tmp = *cur;
-
-  *cur = *def;
-  *def = tmp;
-  vb_network_def_free (def);
-}
-
 static VbNetworkDef *
 parse_checked (VbNetworkDriver *self, const char *xml, VbNetwork **existing, GError **error)
 {
@@ -1284,7 +1271,7 @@ network_define_xml (VbNetworkDriver *self, GVariant *args, GError **error)
   }
   /* a running network keeps its live definition; this one applies at the
    * next start */
-  replace_def (existing, g_steal_pointer (&def));
+  vb_network_set_def (existing, g_steal_pointer (&def));
   vb_network_set_persistent (existing, TRUE);
   vb_driver_emit_network_event (self->owner, existing, VB_NETWORK_EVENT_DEFINED);
   return g_object_ref (existing);
@@ -1439,7 +1426,7 @@ update_commit (VbNetworkDriver *self, Update *u)
       g_task_return_error (u->task, error);
       return;
     }
-    replace_def (u->net, g_steal_pointer (&u->config));
+    vb_network_set_def (u->net, g_steal_pointer (&u->config));
   }
   g_task_return_pointer (u->task, NULL, NULL);
 }

@@ -258,22 +258,6 @@ def_current_vcpus (const VbDomainDef *def)
   return def->current_vcpus ? def->current_vcpus : def->vcpus;
 }
 
-/* The core indexes each domain by the address of the UUID inside its
- * definition: new contents move into the existing struct. */
-static void
-domain_replace_def (VbDomain *dom, VbDomainDef *def)
-{
-  VbDomainDef *cur = (VbDomainDef *) vb_domain_get_def (dom);
-  g_autofree char *old_name = g_strdup (vb_domain_get_name (dom));
-  VbDomainDef tmp = *cur;
-
-  *cur = *def;
-  *def = tmp;
-  vb_domain_def_free (def);
-  if (g_strcmp0 (old_name, vb_domain_get_name (dom)) != 0)
-    g_object_notify (G_OBJECT (dom), "name");
-}
-
 /* A /proc stat file (a process's or one of its threads'): the state
  * letter, the start time and the CPU time, or FALSE when there is no
  * such process. */
@@ -1325,7 +1309,7 @@ domain_define_xml (VbQemuDriver *self, GVariant *args, GError **error)
     return g_steal_pointer (&dom);
   }
   detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED : VB_DOMAIN_EVENT_DEFINED_ADDED;
-  domain_replace_def (existing, g_steal_pointer (&def));
+  vb_domain_set_def (existing, g_steal_pointer (&def));
   vb_domain_set_persistent (existing, TRUE);
   if (domain_vm (existing))
     vm_save_status (domain_vm (existing));
@@ -2193,7 +2177,7 @@ apply_config (VbQemuDriver *self, VbDomain *dom, VbDomainDef **config, GError **
     return TRUE;
   if (!store_definition (self, *config, error))
     return FALSE;
-  domain_replace_def (dom, g_steal_pointer (config));
+  vb_domain_set_def (dom, g_steal_pointer (config));
   return TRUE;
 }
 

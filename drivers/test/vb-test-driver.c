@@ -150,35 +150,6 @@ def_has_balloon (const VbDomainDef *def)
   return def->memballoon != NULL && g_strcmp0 (def->memballoon->model, "none") != 0;
 }
 
-/* The core indexes each object by the address of the UUID inside its
- * definition, so the definition struct must stay where it is: the new
- * contents are moved into it and the old ones freed. */
-static void
-domain_replace_def (VbDomain *dom, VbDomainDef *def)
-{
-  VbDomainDef *cur = (VbDomainDef *) vb_domain_get_def (dom);
-  g_autofree char *old_name = g_strdup (vb_domain_get_name (dom));
-  VbDomainDef tmp = *cur;
-
-  *cur = *def;
-  *def = tmp;
-  vb_domain_def_free (def);
-  /* the core re-indexes names on notify::name */
-  if (g_strcmp0 (old_name, vb_domain_get_name (dom)) != 0)
-    g_object_notify (G_OBJECT (dom), "name");
-}
-
-static void
-network_replace_def (VbNetwork *net, VbNetworkDef *def)
-{
-  VbNetworkDef *cur = (VbNetworkDef *) vb_network_get_def (net);
-  VbNetworkDef tmp = *cur;
-
-  *cur = *def;
-  *def = tmp;
-  vb_network_def_free (def);
-}
-
 /* libvirt's test driver names every guest NIC without a target testnetN,
  * N the first number no NIC of the domain uses. */
 static void
@@ -340,7 +311,7 @@ domain_define_xml (VbTestDriver *self, GVariant *args, GError **error)
    * definition, which libvirt reports as "added". */
   detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED
                                               : VB_DOMAIN_EVENT_DEFINED_ADDED;
-  domain_replace_def (existing, g_steal_pointer (&def));
+  vb_domain_set_def (existing, g_steal_pointer (&def));
   vb_domain_set_persistent (existing, TRUE);
   vb_driver_emit_domain_event (VB_DRIVER (self), existing, VB_DOMAIN_EVENT_DEFINED, detail);
   return g_object_ref (existing);
@@ -409,7 +380,7 @@ network_define_xml (VbTestDriver *self, GVariant *args, GError **error)
     vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_DEFINED);
     return g_steal_pointer (&net);
   }
-  network_replace_def (existing, g_steal_pointer (&def));
+  vb_network_set_def (existing, g_steal_pointer (&def));
   vb_network_set_persistent (existing, TRUE);
   vb_driver_emit_network_event (VB_DRIVER (self), existing, VB_NETWORK_EVENT_DEFINED);
   return g_object_ref (existing);
@@ -1034,7 +1005,7 @@ domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
   if (live)
     vb_domain_set_live_def (dom, g_steal_pointer (&live));
   if (config)
-    domain_replace_def (dom, g_steal_pointer (&config));
+    vb_domain_set_def (dom, g_steal_pointer (&config));
   return TRUE;
 }
 
@@ -1081,7 +1052,7 @@ domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
   if (flags & VB_DOMAIN_AFFECT_LIVE)
     vb_domain_set_live_def (dom, g_steal_pointer (&def));
   else
-    domain_replace_def (dom, g_steal_pointer (&def));
+    vb_domain_set_def (dom, g_steal_pointer (&def));
   return TRUE;
 }
 
@@ -1120,7 +1091,7 @@ domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError *
   if (live)
     vb_domain_set_live_def (dom, g_steal_pointer (&live));
   if (config)
-    domain_replace_def (dom, g_steal_pointer (&config));
+    vb_domain_set_def (dom, g_steal_pointer (&config));
   vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "MetadataChange",
                                 g_variant_new ("(is)", type, uri ? uri : ""));
   return TRUE;
@@ -1162,7 +1133,7 @@ domain_rename (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error
   def = vb_domain_def_copy (vb_domain_get_def (dom));
   g_free (def->name);
   def->name = g_strdup (new_name);
-  domain_replace_def (dom, g_steal_pointer (&def));
+  vb_domain_set_def (dom, g_steal_pointer (&def));
   /* libvirt reports a rename as the old name going and the new one coming */
   vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
                                VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
@@ -1607,7 +1578,7 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
     if (live)
       vb_network_set_live_def (net, g_steal_pointer (&live));
     if (config)
-      network_replace_def (net, g_steal_pointer (&config));
+      vb_network_set_def (net, g_steal_pointer (&config));
     return TRUE;
   }
 
