@@ -222,7 +222,6 @@ parse_device_types (VbQemuCaps *caps, JsonNode *ret)
       g_strv_builder_add (types, name);
   }
   caps->device_types = g_strv_builder_end (types);
-  caps->qxl = g_strv_contains ((const char *const *) caps->device_types, "qxl-vga");
 }
 
 static void
@@ -558,7 +557,6 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
     caps->cpu_models = g_new0 (char *, 1);
   if (caps->device_types == NULL)
     caps->device_types = g_new0 (char *, 1);
-  caps->qxl = g_strv_contains ((const char *const *) caps->device_types, "qxl-vga");
   if (caps->usable_cpu_models == NULL)
     caps->usable_cpu_models = g_new0 (char *, 1);
   caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);

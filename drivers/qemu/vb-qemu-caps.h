@@ -30,7 +30,6 @@ typedef struct {
   GStrv device_types;   /* what -device takes (qom-list-types implementing "device") */
   gboolean kvm_usable;  /* /dev/kvm opens read-write */
   gboolean spice;       /* -spice exists (a modular build has its module installed) */
-  gboolean qxl;         /* the qxl video devices exist */
 } VbQemuCaps;
 
 VbQemuCaps *vb_qemu_caps_ref (VbQemuCaps *caps);

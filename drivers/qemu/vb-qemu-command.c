@@ -1003,7 +1003,7 @@ add_videos (Cmd *cmd, GError **error)
       device = "cirrus-vga";
     else if (g_str_equal (model, "virtio"))
       device = v->primary ? "virtio-vga" : "virtio-gpu-pci";
-    else if (g_str_equal (model, "qxl") && !cmd->caps->qxl)
+    else if (g_str_equal (model, "qxl") && !vb_qemu_caps_has_device (cmd->caps, "qxl-vga"))
       return unsupported (error, "video model 'qxl' with %s, which has no qxl device", cmd->caps->emulator);
     else if (g_str_equal (model, "qxl"))
       device = v->primary ? "qxl-vga" : "qxl";

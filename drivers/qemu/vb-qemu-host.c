@@ -259,7 +259,7 @@ format_domain_capabilities (const VbQemuCaps *caps, const char *machine_name, co
     return NULL;
   }
   g_strv_builder_add_many (video_builder, "vga", "cirrus", "virtio", NULL);
-  if (caps->qxl)
+  if (vb_qemu_caps_has_device (caps, "qxl-vga"))
     g_strv_builder_add (video_builder, "qxl");
   g_strv_builder_add_many (video_builder, "bochs", "ramfb", "none", NULL);
   videos = g_strv_builder_end (video_builder);
