@@ -872,8 +872,8 @@ check_listen (const VbDomainGraphicsDef *g, const char *what, gboolean *out_sock
   return TRUE;
 }
 
-static const char *
-graphics_socket (const VbDomainGraphicsDef *g)
+const char *
+vb_qemu_graphics_socket (const VbDomainGraphicsDef *g)
 {
   for (guint l = 0; g->listens && l < g->listens->len; l++) {
     const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
@@ -888,7 +888,7 @@ static gboolean
 add_vnc (Cmd *cmd, const VbDomainGraphicsDef *g, GError **error)
 {
   const char *listen = vb_qemu_graphics_listen_address (g);
-  const char *socket = graphics_socket (g);
+  const char *socket = vb_qemu_graphics_socket (g);
   gboolean v6 = strchr (listen, ':') != NULL;
   gboolean on_socket;
 

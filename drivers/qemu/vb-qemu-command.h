@@ -42,6 +42,9 @@ const char *vb_qemu_disk_alias_prefix (const VbDomainDiskDef *disk);
  * VB_QEMU_DEFAULT_LISTEN. */
 #define VB_QEMU_DEFAULT_LISTEN "127.0.0.1"
 const char *vb_qemu_graphics_listen_address (const VbDomainGraphicsDef *g);
+/* The unix socket path a display listens on (a socket <listen> or the
+ * socket attribute), NULL for TCP. */
+const char *vb_qemu_graphics_socket (const VbDomainGraphicsDef *g);
 
 /* The qemu device of a NIC model; NULL when the driver has none. */
 const char *vb_qemu_nic_device (const char *model);

@@ -69,17 +69,6 @@ allocate_port (const VbDomainGraphicsDef *g, GHashTable *taken, int *out_port, G
   return FALSE;
 }
 
-static gboolean
-listens_on_socket (const VbDomainGraphicsDef *g)
-{
-  for (guint l = 0; g->listens && l < g->listens->len; l++) {
-    const VbGraphicsListen *gl = g_ptr_array_index (g->listens, l);
-
-    if (gl->type == VB_GRAPHICS_LISTEN_SOCKET)
-      return TRUE;
-  }
-  return g->socket != NULL;
-}
 
 gboolean
 vb_qemu_graphics_prepare (VbDomainDef *live, GHashTable *ports_in_use, GError **error)
@@ -107,7 +96,7 @@ vb_qemu_graphics_prepare (VbDomainDef *live, GHashTable *ports_in_use, GError **
      * qemu could pick one itself: one allocator for every display of
      * every guest, so two guests starting at once never reach for the
      * same port (libvirt allocates them the same way). */
-    if (!listens_on_socket (g) && (g->autoport || g->port <= 0)) {
+    if (vb_qemu_graphics_socket (g) == NULL && (g->autoport || g->port <= 0)) {
       if (!allocate_port (g, taken, &g->port, error))
         return FALSE;
       g_hash_table_add (taken, GUINT_TO_POINTER (g->port));
