@@ -8,9 +8,10 @@ G_BEGIN_DECLS
 #define VB_ERROR (vb_error_quark ())
 
 /* Every failure the driver core reports carries one of these codes.  The
- * service sends each as org.libvirt.Error on the bus; the code is what the
- * client library recovers so applications can react without string
- * matching. */
+ * service sends each as org.libvirt.Error on the bus, or, to a caller that
+ * asked for it, as the code's own D-Bus name (introspection/vb-error-table.h,
+ * which the client library shares), so applications can react without
+ * string matching.  A new code goes at the end and into that table. */
 typedef enum {
   VB_ERROR_FAILED,          /* anything not covered below */
   VB_ERROR_INVALID_XML,     /* not well-formed, or not the document asked for */
@@ -25,7 +26,19 @@ typedef enum {
   VB_ERROR_IO,              /* config store, /run, processes */
 } VbErrorCode;
 
+#define VB_ERROR_N_CODES (VB_ERROR_IO + 1)
+
 GQuark vb_error_quark (void);
+
+/* The code @error stands for: its own in %VB_ERROR, the nearest one for
+ * the GIO, GLib file and D-Bus errors that reach a caller unconverted
+ * (fwupd_error_convert's idea, at the one place errors leave the core),
+ * else %VB_ERROR_FAILED. */
+VbErrorCode vb_error_get_code (const GError *error);
+/* The D-Bus error name of @code ("org.libvirt.Error" for FAILED). */
+const char *vb_error_get_dbus_name (VbErrorCode code);
+/* libvirt's virErrorNumber for @code, or -1 where the object kind decides. */
+int vb_error_get_libvirt_code (VbErrorCode code);
 
 /* Sets VB_ERROR_INVALID_CONFIG with a message naming what is wrong and
  * returns FALSE, for parsers that reject as they go. */
