@@ -42,3 +42,9 @@
      88 /* VIR_ERR_ACCESS_DENIED */)                                                             \
   X (BUSY, BUSY, VB_DBUS_ERROR_NAME ".Busy", 87 /* VIR_ERR_RESOURCE_BUSY */)                    \
   X (IO, IO, VB_DBUS_ERROR_NAME ".IO", 38 /* VIR_ERR_SYSTEM_ERROR */)
+
+/* The virtbus-only interface through which a caller asks for the names
+ * above (introspection/org.libvirt.Virtbus.xml). */
+#define VB_VIRTBUS_PATH "/org/libvirt"
+#define VB_VIRTBUS_IFACE "org.libvirt.Virtbus"
+#define VB_VIRTBUS_ENABLE_ERROR_NAMES "EnableErrorNames"

@@ -45,7 +45,8 @@ check_flags (GDBusMethodInvocation *invocation, guint flags, guint valid)
 {
   if ((flags & ~valid) == 0)
     return TRUE;
-  vb_service_return_error_printf (invocation, "unsupported flags (0x%x) in %s", flags & ~valid,
+  vb_service_return_error_printf (invocation, VB_ERROR_INVALID_ARG,
+                                  "unsupported flags (0x%x) in %s", flags & ~valid,
                                   g_dbus_method_invocation_get_method_name (invocation));
   return FALSE;
 }
@@ -166,7 +167,7 @@ lookup_domain (VbServiceConnect *self, GDBusMethodInvocation *invocation, const 
     what = g_strdup_printf ("no domain with matching uuid '%s'", uuid_str);
   }
   if (domain == NULL) {
-    vb_service_return_error_printf (invocation, "Domain not found: %s", what);
+    vb_service_return_error_printf (invocation, VB_ERROR_NOT_FOUND, "Domain not found: %s", what);
     return;
   }
   authorize_lookup (self->sd, invocation, domain);
@@ -196,7 +197,8 @@ lookup_network (VbServiceConnect *self, GDBusMethodInvocation *invocation, const
     what = g_strdup_printf ("no network with matching uuid '%s'", key);
   }
   if (network == NULL) {
-    vb_service_return_error_printf (invocation, "Network not found: %s", what);
+    vb_service_return_error_printf (invocation, VB_ERROR_NOT_FOUND, "Network not found: %s",
+                                    what);
     return;
   }
   authorize_lookup (self->sd, invocation, network);
@@ -427,7 +429,8 @@ connect_method_call (GDBusConnection *connection, const char *sender, const char
   } else if (vb_member_op_lookup (connect_ops, method_name, &op)) {
     vb_service_dispatch_op (self->sd, invocation, op, NULL, parameters);
   } else {
-    vb_service_return_error_printf (invocation, "not supported by this driver: %s", method_name);
+    vb_service_return_error_printf (invocation, VB_ERROR_NOT_SUPPORTED,
+                                    "not supported by this driver: %s", method_name);
   }
 }
 

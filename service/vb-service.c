@@ -5,22 +5,109 @@
 
 #include "vb-error.h"
 
-void
-vb_service_return_error (GDBusMethodInvocation *invocation, const GError *error)
+/* Error replies ---------------------------------------------------------------
+ *
+ * The reply functions see only an invocation, so the callers that asked for
+ * specific error names hang on the bus connection they called over. */
+
+#define ERROR_NAME_CALLERS_KEY "vb-error-name-callers"
+
+static const char *
+error_name_for (GDBusConnection *bus, const char *sender, const GError *error)
 {
-  g_dbus_method_invocation_return_dbus_error (invocation, VB_DBUS_ERROR_NAME, error->message);
+  GHashTable *callers = g_object_get_data (G_OBJECT (bus), ERROR_NAME_CALLERS_KEY);
+
+  if (sender == NULL || callers == NULL || !g_hash_table_contains (callers, sender))
+    return VB_DBUS_ERROR_NAME;
+  return vb_error_get_dbus_name (vb_error_get_code (error));
 }
 
 void
-vb_service_return_error_printf (GDBusMethodInvocation *invocation, const char *fmt, ...)
+vb_service_return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  const char *name = error_name_for (g_dbus_method_invocation_get_connection (invocation),
+                                     g_dbus_method_invocation_get_sender (invocation), error);
+
+  g_dbus_method_invocation_return_dbus_error (invocation, name, error->message);
+}
+
+void
+vb_service_return_error_printf (GDBusMethodInvocation *invocation, VbErrorCode code,
+                                const char *fmt, ...)
 {
   va_list ap;
-  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
 
   va_start (ap, fmt);
-  message = g_strdup_vprintf (fmt, ap);
+  error = g_error_new_valist (VB_ERROR, code, fmt, ap);
   va_end (ap);
-  g_dbus_method_invocation_return_dbus_error (invocation, VB_DBUS_ERROR_NAME, message);
+  vb_service_return_error (invocation, error);
+}
+
+static gboolean
+on_enable_error_names (VbDBusVirtbus *virtbus, GDBusMethodInvocation *invocation,
+                       VbService *service)
+{
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  /* Nothing to authorize: it changes only the names this caller gets for
+   * its own failures, whose codes it could tell from the messages anyway.
+   * Without a sender (a peer-to-peer connection) there is no one to note. */
+  if (sender)
+    g_hash_table_add (service->error_name_callers, g_strdup (sender));
+  vb_dbus_virtbus_complete_enable_error_names (virtbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_name_owner_changed (GDBusConnection *bus, const char *sender_name, const char *object_path,
+                       const char *interface_name, const char *signal_name, GVariant *parameters,
+                       gpointer user_data)
+{
+  VbService *service = user_data;
+  const char *name;
+  const char *new_owner;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sss)")))
+    return;
+  g_variant_get (parameters, "(&s&s&s)", &name, NULL, &new_owner);
+  /* a unique name is never owned again once its connection is gone */
+  if (*new_owner == '\0')
+    g_hash_table_remove (service->error_name_callers, name);
+}
+
+/* One subscription for every caller, made before anyone can opt in: the
+ * bus then reports a caller's departure after its EnableErrorNames, never
+ * in between, and a busy system bus costs one match rule, not one each. */
+static void
+export_virtbus (VbService *service)
+{
+  g_autoptr(GError) error = NULL;
+
+  service->error_name_callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_object_set_data (G_OBJECT (service->bus), ERROR_NAME_CALLERS_KEY,
+                     service->error_name_callers);
+  service->name_owner_changed_id = g_dbus_connection_signal_subscribe (
+    service->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+    "/org/freedesktop/DBus", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_name_owner_changed, service,
+    NULL);
+  service->virtbus = vb_dbus_virtbus_skeleton_new ();
+  g_signal_connect (service->virtbus, "handle-enable-error-names",
+                    G_CALLBACK (on_enable_error_names), service);
+  /* a failure leaves every caller with org.libvirt.Error, as before */
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (service->virtbus),
+                                         service->bus, VB_VIRTBUS_PATH, &error))
+    g_warning ("cannot export %s: %s", VB_VIRTBUS_IFACE, error->message);
+}
+
+static void
+unexport_virtbus (VbService *service)
+{
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->virtbus));
+  g_clear_object (&service->virtbus);
+  g_dbus_connection_signal_unsubscribe (service->bus, service->name_owner_changed_id);
+  g_object_set_data (G_OBJECT (service->bus), ERROR_NAME_CALLERS_KEY, NULL);
+  g_clear_pointer (&service->error_name_callers, g_hash_table_unref);
 }
 
 static char *
@@ -309,7 +396,8 @@ run_property_call (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpoin
     value = g_variant_lookup_value (all, name, NULL);
     /* GDBus has already checked the property exists and is readable */
     if (value == NULL) {
-      vb_service_return_error_printf (invocation, "property %s is not available", name);
+      vb_service_return_error_printf (invocation, VB_ERROR_FAILED, "property %s is not available",
+                                      name);
       return;
     }
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
@@ -588,7 +676,10 @@ on_managed_objects_authorized (GObject *source, GAsyncResult *result, gpointer u
 
   if (!vb_auth_check_finish (sd->service->auth, result, &error)) {
     g_autoptr(GDBusMessage) reply =
-      g_dbus_message_new_method_error_literal (call->message, VB_DBUS_ERROR_NAME, error->message);
+      g_dbus_message_new_method_error_literal (
+        call->message,
+        error_name_for (sd->service->bus, g_dbus_message_get_sender (call->message), error),
+        error->message);
 
     send_message (sd->service->bus, reply);
     managed_objects_call_free (call);
@@ -711,6 +802,7 @@ vb_service_new (GDBusConnection *bus, gboolean system_bus)
   if (vb_auth_is_enforcing (service->auth))
     service->filter_id = g_dbus_connection_add_filter (bus, system_bus_filter, service, NULL);
   service->drivers = g_ptr_array_new_with_free_func ((GDestroyNotify) service_driver_free);
+  export_virtbus (service);
   return service;
 }
 
@@ -723,6 +815,7 @@ vb_service_free (VbService *service)
     g_dbus_connection_remove_filter (service->bus, service->filter_id);
   g_dbus_connection_remove_filter (service->bus, service->activity_filter_id);
   g_ptr_array_unref (service->drivers);
+  unexport_virtbus (service);
   vb_auth_free (service->auth);
   g_main_context_unref (service->context);
   g_object_unref (service->bus);

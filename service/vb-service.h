@@ -6,10 +6,11 @@
 #include "vb-auth.h"
 #include "vb-driver.h"
 #include "vb-dbus-generated.h"
+#include "vb-error.h"
+#include "vb-error-table.h"
 
 G_BEGIN_DECLS
 
-#define VB_DBUS_ERROR_NAME "org.libvirt.Error"
 #define VB_BUS_NAME "org.libvirt"
 #define VB_ROOT_PATH "/org/libvirt"
 
@@ -41,6 +42,12 @@ struct _VbService {
   guint filter_id;
   guint activity_filter_id;
   gint64 last_activity; /* monotonic µs of the last incoming call; atomic */
+  /* org.libvirt.Virtbus at /org/libvirt, and the unique names of the
+   * callers that asked it for specific error names, each forgotten when
+   * NameOwnerChanged says it left the bus (main context only) */
+  VbDBusVirtbus *virtbus;
+  GHashTable *error_name_callers;
+  guint name_owner_changed_id;
 };
 
 VbService *vb_service_new (GDBusConnection *bus, gboolean system_bus);
@@ -55,10 +62,12 @@ gboolean vb_service_is_busy (VbService *service);
 char *vb_service_domain_path (VbServiceDriver *sd, VbDomain *domain);
 char *vb_service_network_path (VbServiceDriver *sd, VbNetwork *network);
 
-/* Replies with org.libvirt.Error carrying @error's message. */
+/* Replies with @error's message under org.libvirt.Error, or, when the
+ * caller asked for them (org.libvirt.Virtbus.EnableErrorNames), under the
+ * name of @error's code (vb_error_get_code()). */
 void vb_service_return_error (GDBusMethodInvocation *invocation, const GError *error);
-void vb_service_return_error_printf (GDBusMethodInvocation *invocation, const char *fmt, ...)
-  G_GNUC_PRINTF (2, 3);
+void vb_service_return_error_printf (GDBusMethodInvocation *invocation, VbErrorCode code,
+                                     const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 
 /* Authorization ------------------------------------------------------------ */
 
