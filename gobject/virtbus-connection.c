@@ -224,6 +224,8 @@ on_name_owner (GObject *manager, GParamSpec *pspec, VirtbusConnection *self)
   /* late events of the previous instance will not come any more */
   g_hash_table_remove_all (self->removed_domains);
   g_hash_table_remove_all (self->removed_networks);
+  /* a new daemon knows nothing of what the last one was asked */
+  virtbus_error_enable_names (self->bus);
   set_daemon_running (self, TRUE);
 }
 
@@ -281,6 +283,8 @@ setup (VirtbusConnection *self, GError **error)
     return FALSE;
   }
   self->daemon_running = owner != NULL;
+  if (owner != NULL)
+    virtbus_error_enable_names (self->bus);
   objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l; l = l->next)
     on_object_added (self->manager, l->data, self);

@@ -1,28 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "virtbus-private.h"
 
+#include "vb-error-table.h"
 #include "vb-error.h"
 
-/* The D-Bus names of the codes.  Today virtbusd (like libvirt-dbus) sends
- * every failure as the one name org.libvirt.Error, which maps to FAILED and
- * is then refined from the message (error_patterns below).  The specific
- * names are where a future daemon can say the code outright; clients that
- * know only org.libvirt.Error are unaffected because the library accepts
- * both. */
+/* The names virtbusd sends, from the table it shares with the library,
+ * plus one of the library's own: NOT_CONNECTED is about reaching the
+ * daemon, which the daemon never reports. */
 static const GDBusErrorEntry error_entries[] = {
-  { VIRTBUS_ERROR_FAILED, "org.libvirt.Error" },
-  { VIRTBUS_ERROR_NOT_FOUND, "org.libvirt.Error.NotFound" },
-  { VIRTBUS_ERROR_INVALID_XML, "org.libvirt.Error.InvalidXML" },
-  { VIRTBUS_ERROR_INVALID_CONFIG, "org.libvirt.Error.InvalidConfig" },
-  { VIRTBUS_ERROR_INVALID_ARGUMENT, "org.libvirt.Error.InvalidArgument" },
-  { VIRTBUS_ERROR_INVALID_STATE, "org.libvirt.Error.InvalidState" },
-  { VIRTBUS_ERROR_NOT_SUPPORTED, "org.libvirt.Error.NotSupported" },
-  { VIRTBUS_ERROR_PERMISSION_DENIED, "org.libvirt.Error.PermissionDenied" },
-  { VIRTBUS_ERROR_EXISTS, "org.libvirt.Error.Exists" },
-  { VIRTBUS_ERROR_NOT_CONNECTED, "org.libvirt.Error.NotConnected" },
+#define VIRTBUS_ERROR_ENTRY(core, lib, name, libvirt) { VIRTBUS_ERROR_##lib, name },
+  VB_ERROR_TABLE (VIRTBUS_ERROR_ENTRY)
+#undef VIRTBUS_ERROR_ENTRY
+  { VIRTBUS_ERROR_NOT_CONNECTED, VB_DBUS_ERROR_NAME ".NotConnected" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == VIRTBUS_ERROR_NOT_CONNECTED + 1);
+/* One entry per code; new codes are added at the end of the enum. */
+G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == VIRTBUS_ERROR_IO + 1);
 
 GQuark
 virtbus_error_quark (void)
@@ -34,60 +27,19 @@ virtbus_error_quark (void)
   return (GQuark) quark;
 }
 
-/* org.libvirt.Error carries one name for every failure, so the code is
- * recovered from the message.  The patterns are the messages virtbusd
- * produces: the service (service/vb-service*.c: lookups, flags,
- * unsupported members), the driver core (drivers/core: XML parsing and
- * validation, registry conflicts, vanished objects) and the test driver
- * (drivers/test/vb-test-driver.c: state checks, argument ranges).  First
- * match wins, so the more specific codes come first; a message no pattern
- * knows stays FAILED.  When a message in the daemon changes, this table is
- * what to update (tests/lib checks the common cases end to end). */
-static const struct {
-  VirtbusError code;
-  const char *pattern;
-} error_patterns[] = {
-  { VIRTBUS_ERROR_NOT_FOUND,
-    "^(Domain|Network) not found:|no longer exists|^no (domain|network) with matching|"
-    "^metadata not found|has no (portgroup|DHCP|DNS|<ip>|IPv4 <ip>|forward interface)|"
-    "^no matching" },
-  { VIRTBUS_ERROR_INVALID_XML,
-    "^malformed XML|^empty XML document|exceeds the limit of|^expected a <|"
-    "^not a device XML|not a well-formed" },
-  { VIRTBUS_ERROR_EXISTS, "already exists|already defined|already has" },
-  { VIRTBUS_ERROR_INVALID_STATE,
-    "is not running|is already (active|running|paused)|is not (paused|active)|is still running|"
-    "transient (domain|network)|has no persistent config|^cannot rename active|"
-    "^refusing to undefine|on an active domain|of a running domain|"
-    "^Unable to wake up domain which is not" },
-  { VIRTBUS_ERROR_PERMISSION_DENIED, "not authori[sz]ed|[Pp]ermission denied|[Aa]ccess denied" },
-  { VIRTBUS_ERROR_NOT_SUPPORTED,
-    "^not supported by this driver|is not supported here|not supported by this daemon|"
-    "^xml modification unsupported|cannot be modified, only added|^updating network section|"
-    "^can only open VNC or SPICE graphics|^addresses from the guest agent are not supported" },
-  { VIRTBUS_ERROR_INVALID_ARGUMENT,
-    "^unsupported flags|mutually exclusive|must be at least|exceeds maximum|"
-    "must be greater than|greater than the maximum|higher than max|^unknown metadata type|"
-    "^invalid keycode|keycodes are needed|^time out of range|is not absolute|"
-    "^Unknown IP address data source|^cell number|^Range exceeds|^cannot find architecture|"
-    "arguments of type|^unknown network update command|needs a namespace URI|"
-    "^invalid metadata key|must not contain a newline|must give its MAC|^missing UUID|"
-    "^invalid UUID|^malformed UUID|^no graphics device with index" },
-  { VIRTBUS_ERROR_INVALID_CONFIG,
-    "^<|^network '[^']*': |is not supported in network|^could not find capabilities|"
-    "^no guest options available|^invalid value|^invalid size|^unknown size unit|"
-    "^size .* is too large|must not be empty|is not valid UTF-8|cannot contain|^conflicting <|"
-    "cannot take a forward|is already the default" },
-};
-
-static VirtbusError
-code_from_message (const char *message)
+void
+virtbus_error_enable_names (GDBusConnection *bus)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (error_patterns); i++) {
-    if (g_regex_match_simple (error_patterns[i].pattern, message, 0, 0))
-      return error_patterns[i].code;
-  }
-  return VIRTBUS_ERROR_FAILED;
+  /* Registered before the first reply can arrive, so GDBus maps the names
+   * to VIRTBUS_ERROR itself. */
+  virtbus_error_quark ();
+  /* No reply asked for: the bus delivers this before any later call of
+   * ours, and an older virtbusd without the method leaves every failure
+   * VIRTBUS_ERROR_FAILED.  Nor does a reply wait for a main context that a
+   * _sync constructor may never iterate again. */
+  g_dbus_connection_call (bus, VIRTBUS_BUS_NAME, VB_VIRTBUS_PATH, VB_VIRTBUS_IFACE,
+                          VB_VIRTBUS_ENABLE_ERROR_NAMES, NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1,
+                          NULL, NULL, NULL);
 }
 
 static VirtbusError
@@ -142,12 +94,8 @@ virtbus_error_from_dbus (const GError *error)
   g_dbus_error_strip_remote_error (copy);
   /* By name rather than by GError domain: GDBus maps a name to our domain
    * only once virtbus_error_quark() has registered it. */
-  if (remote && code_from_name (remote, &code)) {
-    /* the generic name: only the message tells */
-    if (code == VIRTBUS_ERROR_FAILED)
-      code = code_from_message (copy->message);
+  if (remote && code_from_name (remote, &code))
     return g_error_new_literal (VIRTBUS_ERROR, code, copy->message);
-  }
   if (copy->domain == VIRTBUS_ERROR)
     return g_steal_pointer (&copy);
   if (copy->domain == G_DBUS_ERROR)
@@ -160,28 +108,14 @@ virtbus_error_from_dbus (const GError *error)
 GError *
 virtbus_error_from_core (const GError *error)
 {
-  static const struct {
-    int core;
-    VirtbusError code;
-  } map[] = {
-    { VB_ERROR_INVALID_XML, VIRTBUS_ERROR_INVALID_XML },
-    { VB_ERROR_INVALID_CONFIG, VIRTBUS_ERROR_INVALID_CONFIG },
-    { VB_ERROR_INVALID_ARG, VIRTBUS_ERROR_INVALID_ARGUMENT },
-    { VB_ERROR_NOT_FOUND, VIRTBUS_ERROR_NOT_FOUND },
-    { VB_ERROR_EXISTS, VIRTBUS_ERROR_EXISTS },
-    { VB_ERROR_INVALID_STATE, VIRTBUS_ERROR_INVALID_STATE },
-    { VB_ERROR_NOT_SUPPORTED, VIRTBUS_ERROR_NOT_SUPPORTED },
-    { VB_ERROR_PERMISSION_DENIED, VIRTBUS_ERROR_PERMISSION_DENIED },
+  static const VirtbusError map[] = {
+#define VIRTBUS_ERROR_FROM_CORE(core, lib, name, libvirt) [VB_ERROR_##core] = VIRTBUS_ERROR_##lib,
+    VB_ERROR_TABLE (VIRTBUS_ERROR_FROM_CORE)
+#undef VIRTBUS_ERROR_FROM_CORE
   };
-  VirtbusError code = VIRTBUS_ERROR_FAILED;
 
-  if (error->domain == VB_ERROR) {
-    for (gsize i = 0; i < G_N_ELEMENTS (map); i++) {
-      if (map[i].core == error->code)
-        code = map[i].code;
-    }
-  }
-  return g_error_new_literal (VIRTBUS_ERROR, code, error->message);
+  G_STATIC_ASSERT (G_N_ELEMENTS (map) == VB_ERROR_N_CODES);
+  return g_error_new_literal (VIRTBUS_ERROR, map[vb_error_get_code (error)], error->message);
 }
 
 void

@@ -29,8 +29,13 @@ G_BEGIN_DECLS
  * @VIRTBUS_ERROR_PERMISSION_DENIED: the caller may not do this
  * @VIRTBUS_ERROR_EXISTS: the name or UUID is already taken
  * @VIRTBUS_ERROR_NOT_CONNECTED: virtbusd is not running or the bus went away
+ * @VIRTBUS_ERROR_BUSY: a resource the call needs is in use, or a pool of them is exhausted
+ * @VIRTBUS_ERROR_IO: the daemon could not read or write its state, or run a helper
  *
- * Error codes of %VIRTBUS_ERROR.
+ * Error codes of %VIRTBUS_ERROR.  virtbusd sends each code under its own
+ * D-Bus error name (org.libvirt.Error.NotFound, …) to the library, which
+ * asks for those names when it connects; other clients receive every
+ * failure as org.libvirt.Error.
  */
 typedef enum {
   VIRTBUS_ERROR_FAILED,
@@ -43,6 +48,8 @@ typedef enum {
   VIRTBUS_ERROR_PERMISSION_DENIED,
   VIRTBUS_ERROR_EXISTS,
   VIRTBUS_ERROR_NOT_CONNECTED,
+  VIRTBUS_ERROR_BUSY,
+  VIRTBUS_ERROR_IO,
 } VirtbusError;
 
 GQuark virtbus_error_quark (void);

@@ -15,10 +15,13 @@ G_BEGIN_DECLS
 #define VIRTBUS_NETWORK_IFACE "org.libvirt.Network"
 #define VIRTBUS_CONNECT_IFACE "org.libvirt.Connect"
 
-/* Errors: from a D-Bus call (refined from the message), from the core. */
+/* Errors: from a D-Bus call (by the error's name), from the core. */
 G_GNUC_INTERNAL GError *virtbus_error_from_dbus (const GError *error);
 G_GNUC_INTERNAL GError *virtbus_error_from_core (const GError *error);
 G_GNUC_INTERNAL void virtbus_propagate_core_error (GError **dest, GError *src);
+/* Asks virtbusd on @bus for specific error names (the codes above travel
+ * by name only then); send it before any call whose code matters. */
+G_GNUC_INTERNAL void virtbus_error_enable_names (GDBusConnection *bus);
 
 /* Lifecycle calls can take long on a real hypervisor (a VM booting from a
  * slow disk); the caller's GCancellable is the way to give up earlier. */

@@ -357,6 +357,45 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_INVALID_XML);
 }
 
+/* The library's codes come from the error's D-Bus name, which virtbusd
+ * sends only to callers that asked; a plain GDBus connection gets
+ * org.libvirt.Error with the same message. */
+static void
+test_error_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) plain_error = NULL;
+  g_autoptr(GDBusConnection) plain = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *remote = NULL;
+  VirtbusDomain *test;
+
+  if (g_test_failed () || f->conn == NULL)
+    return;
+  test = virtbus_connection_find_domain_by_name (f->conn, "test");
+  g_assert_nonnull (test);
+  g_assert_false (virtbus_domain_start_sync (test, 0, NULL, &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+  g_assert_null (virtbus_connection_lookup_domain_by_name_sync (f->conn, "nope", NULL, &error));
+  g_assert_error (error, VIRTBUS_ERROR, VIRTBUS_ERROR_NOT_FOUND);
+
+  plain = g_dbus_connection_new_for_address_sync (
+    f->address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &plain_error);
+  g_assert_no_error (plain_error);
+  reply = g_dbus_connection_call_sync (plain, "org.libvirt", "/org/libvirt/Test",
+                                       "org.libvirt.Connect", "DomainLookupByName",
+                                       g_variant_new ("(s)", "nope"), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &plain_error);
+  g_assert_null (reply);
+  remote = g_dbus_error_get_remote_error (plain_error);
+  g_assert_cmpstr (remote, ==, "org.libvirt.Error");
+  g_dbus_error_strip_remote_error (plain_error);
+  g_assert_cmpstr (plain_error->message, ==, error->message);
+}
+
 /* A C array through the (array length=…) parameter, and the typed
  * interface list with its addresses. */
 static void
@@ -449,6 +488,8 @@ main (int argc, char **argv)
   g_test_add ("/libvirtbus/lifecycle", Fixture, NULL, fixture_setup, test_lifecycle,
               fixture_teardown);
   g_test_add ("/libvirtbus/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
+  g_test_add ("/libvirtbus/error-names", Fixture, NULL, fixture_setup, test_error_names,
+              fixture_teardown);
   g_test_add ("/libvirtbus/domain-calls", Fixture, NULL, fixture_setup, test_domain_calls,
               fixture_teardown);
   g_test_add ("/libvirtbus/network", Fixture, NULL, fixture_setup, test_network,
