@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Runs one call against org.libvirt as whoever runs it (the tests start it
 under other uids with setpriv) and prints one JSON line: the result or the
-D-Bus error.  Usage: client.py BUS_ADDRESS PATH INTERFACE METHOD [JSON ARGS]"""
+D-Bus error.  Usage: client.py [--error-names] BUS_ADDRESS PATH INTERFACE METHOD
+[JSON ARGS]; --error-names asks for specific error names first
+(org.libvirt.Virtbus.EnableErrorNames), which must succeed."""
 import json
 import sys
 
@@ -23,9 +25,16 @@ def plain(value):
 
 
 def main():
-    address, path, interface, method = sys.argv[1:5]
-    args = json.loads(sys.argv[5]) if len(sys.argv) > 5 else []
+    argv = sys.argv[1:]
+    error_names = argv[:1] == ['--error-names']
+    if error_names:
+        argv = argv[1:]
+    address, path, interface, method = argv[:4]
+    args = json.loads(argv[4]) if len(argv) > 4 else []
     bus = dbus.bus.BusConnection(address)
+    if error_names:
+        bus.call_blocking('org.libvirt', '/org/libvirt', 'org.libvirt.Virtbus',
+                          'EnableErrorNames', '', [])
     obj = bus.get_object('org.libvirt', path)
     try:
         result = obj.get_dbus_method(method, interface)(*args)

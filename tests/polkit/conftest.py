@@ -179,9 +179,11 @@ class PolkitEnv:
         f.seek(0)
         return f.read()
 
-    def call_as(self, user, path, interface, method, *args):
-        """Runs client.py as @user (None: root) and returns its JSON answer."""
-        cmd = ['/usr/bin/python3', os.path.join(HERE, 'client.py'), self.address, path, interface,
+    def call_as(self, user, path, interface, method, *args, error_names=False):
+        """Runs client.py as @user (None: root) and returns its JSON answer;
+        error_names: the client asks for specific error names first."""
+        cmd = ['/usr/bin/python3', os.path.join(HERE, 'client.py'),
+               *(['--error-names'] if error_names else []), self.address, path, interface,
                method, json.dumps(list(args))]
         if user is not None:
             uid, gid, extra = USERS[user]
