@@ -1776,7 +1776,7 @@ vb_test_driver_init (VbTestDriver *self)
 }
 
 VbDriver *
-vb_test_driver_new (void)
+vb_test_driver_new (const VbDriverConfig *config)
 {
   return g_object_new (VB_TYPE_TEST_DRIVER, NULL);
 }

@@ -73,7 +73,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->driver = vb_test_driver_new ();
+  f->driver = vb_test_driver_new (NULL);
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->signals = g_ptr_array_new_with_free_func (g_free);
   f->net_events = g_ptr_array_new_with_free_func (g_free);
