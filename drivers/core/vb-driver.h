@@ -5,6 +5,7 @@
 #include <gio/gunixfdlist.h>
 
 #include "vb-domain.h"
+#include "vb-event.h"
 #include "vb-network.h"
 
 G_BEGIN_DECLS
@@ -226,10 +227,16 @@ gboolean vb_driver_check_network_identity (VbDriver *self, const char *name, con
 
 /* Events: emitted by drivers after the change is visible. ------------- */
 
+/* Reports @event on @object (a VbDomain, or a VbNetwork for the network
+ * kinds) through ::event (GObject *object, const VbEvent *event), which
+ * front ends turn into their signals. */
+void vb_driver_emit_event (VbDriver *self, gpointer object, const VbEvent *event);
+/* Lifecycle shorthands for vb_driver_emit_event. */
 void vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail);
-/* A per-domain signal of org.libvirt.Domain by member name, e.g.
- * "MetadataChange" with (is). @args may be floating. */
-void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
 void vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event);
+/* Deprecated: a per-domain signal of org.libvirt.Domain by member name
+ * (::domain-signal), left only until the QEMU driver reports these as
+ * VbEvents.  @args may be floating. */
+void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
 
 G_END_DECLS
