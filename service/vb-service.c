@@ -232,6 +232,38 @@ run_authorized_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpoin
                         g_object_ref (invocation));
 }
 
+/* The driver's form of a call's arguments.  D-Bus has no NULL string, so
+ * where an op takes a maybe string ("ms") the wire carries "s" and "" stands
+ * for nothing; drivers see NULL.  Anything else passes as it came, for the
+ * driver call to check. */
+static GVariant *
+driver_args (VbOp op, GVariant *args)
+{
+  const GVariantType *want = G_VARIANT_TYPE (vb_op_get_info (op)->args_type);
+  const GVariantType *item;
+  GVariantBuilder builder;
+  gsize i = 0;
+
+  if (g_variant_is_of_type (args, want) || !g_variant_is_container (args) ||
+      g_variant_n_children (args) != g_variant_type_n_items (want))
+    return args;
+  g_variant_builder_init (&builder, want);
+  for (item = g_variant_type_first (want); item; item = g_variant_type_next (item), i++) {
+    g_autoptr(GVariant) child = g_variant_get_child_value (args, i);
+
+    if (g_variant_type_equal (item, G_VARIANT_TYPE ("ms")) &&
+        g_variant_is_of_type (child, G_VARIANT_TYPE_STRING)) {
+      gboolean empty = *g_variant_get_string (child, NULL) == '\0';
+
+      g_variant_builder_add_value (&builder,
+                                   g_variant_new_maybe (G_VARIANT_TYPE_STRING, empty ? NULL : child));
+    } else {
+      g_variant_builder_add_value (&builder, child);
+    }
+  }
+  return g_variant_builder_end (&builder);
+}
+
 void
 vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, VbOp op,
                         gpointer object, GVariant *args)
@@ -239,6 +271,7 @@ vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, 
   VbAuthRequest request;
   OpCall *call;
 
+  args = driver_args (op, args);
   if (!vb_auth_is_enforcing (sd->service->auth)) {
     vb_driver_call_async (sd->driver, op, object, args, NULL, dispatch_op_done,
                           g_object_ref (invocation));

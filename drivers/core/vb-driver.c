@@ -43,7 +43,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_MEMORY_STATS] = { "MemoryStats", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_VCPUS] = { "GetVcpus", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_INTERFACE_ADDRESSES] = { "InterfaceAddresses", D, "(uu)", FALSE, "read" },
-  [VB_OP_DOMAIN_GET_METADATA] = { "GetMetadata", D, "(isu)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_METADATA] = { "GetMetadata", D, "(imsu)", FALSE, "read" },
   [VB_OP_DOMAIN_HAS_MANAGED_SAVE] = { "HasManagedSaveImage", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_TIME] = { "GetTime", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_HOSTNAME] = { "GetHostname", D, "(u)", FALSE, "write" },
@@ -349,7 +349,7 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     const VbDomainDef *def;
     char *value;
 
-    g_variant_get (args, "(i&su)", &type, &uri, &flags);
+    g_variant_get (args, "(im&su)", &type, &uri, &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
       return TRUE;
     if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
@@ -359,8 +359,7 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     def = vb_domain_resolve_one_def (object, &flags, error);
     if (def == NULL)
       return TRUE;
-    /* D-Bus has no NULL string: libvirt-dbus sends "" for no namespace */
-    value = vb_domain_def_get_metadata (def, type, *uri ? uri : NULL, error);
+    value = vb_domain_def_get_metadata (def, type, uri, error);
     if (value != NULL)
       *out = g_variant_new_take_string (value);
     return TRUE;

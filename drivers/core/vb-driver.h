@@ -14,7 +14,9 @@ G_BEGIN_DECLS
  * GVariants whose types are given per operation below (the same shapes as
  * the matching libvirt API calls), so one dispatch path serves them all and
  * the service needs no per-operation glue.  "→" gives the result type; no
- * arrow means the operation returns nothing.
+ * arrow means the operation returns nothing.  A maybe string ("ms") is one
+ * that may be absent: the bus, which has no NULL string, carries "" for it,
+ * and the service turns that into nothing before a driver sees it.
  *
  * Operations marked (job) modify their object: the core runs at most one of
  * them per object at a time, in arrival order.  Queries never wait behind a
@@ -52,7 +54,7 @@ typedef enum {
   VB_OP_DOMAIN_MEMORY_STATS,     /* (u) flags → a{it} tag → value, libvirt's VIR_DOMAIN_MEMORY_STAT_* tags */
   VB_OP_DOMAIN_GET_VCPUS,        /* (u) flags → u */
   VB_OP_DOMAIN_INTERFACE_ADDRESSES, /* (uu) source flags → a(ssa(isu)) */
-  VB_OP_DOMAIN_GET_METADATA,     /* (isu) type uri flags → s */
+  VB_OP_DOMAIN_GET_METADATA,     /* (imsu) type uri flags → s */
   VB_OP_DOMAIN_HAS_MANAGED_SAVE, /* (u) → b */
   VB_OP_DOMAIN_GET_TIME,         /* (u) → (tu) */
   VB_OP_DOMAIN_GET_HOSTNAME,     /* (u) → s */

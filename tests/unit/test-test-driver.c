@@ -545,7 +545,7 @@ test_metadata (Fixture *f, gconstpointer data)
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
            g_variant_new ("(isssu)", VB_DOMAIN_METADATA_TITLE, "hello", "", "", VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG));
   ASSERT_EVENTS (f->signals, "test metadata-change 1 (none)");
-  title = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom, g_variant_new ("(isu)", VB_DOMAIN_METADATA_TITLE, "", 0));
+  title = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom, g_variant_new ("(imsu)", VB_DOMAIN_METADATA_TITLE, NULL, 0));
   g_assert_cmpstr (g_variant_get_string (title, NULL), ==, "hello");
 
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
@@ -553,11 +553,11 @@ test_metadata (Fixture *f, gconstpointer data)
                           "http://example.org/app", 0));
   ASSERT_EVENTS (f->signals, "test metadata-change 2 http://example.org/app");
   elem = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom,
-                  g_variant_new ("(isu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", 0));
+                  g_variant_new ("(imsu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", 0));
   g_assert_nonnull (strstr (g_variant_get_string (elem, NULL), "foo="));
   /* live only: the config does not have it */
   none = call (f, VB_OP_DOMAIN_GET_METADATA, dom,
-               g_variant_new ("(isu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", VB_DOMAIN_AFFECT_CONFIG),
+               g_variant_new ("(imsu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", VB_DOMAIN_AFFECT_CONFIG),
                NULL, &error);
   g_assert_null (none);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
