@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib-unix.h>
+#if VB_HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
+#endif
 #include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,7 +48,9 @@ on_name_acquired (GDBusConnection *bus, const char *name, gpointer user_data)
   g_debug ("owning %s", name);
   /* under systemd: ready now that every object is exported and the name
    * owned (a no-op elsewhere) */
+#if VB_HAVE_LIBSYSTEMD
   sd_notify (0, "READY=1\nSTATUS=Serving org.libvirt");
+#endif
 }
 
 static void
