@@ -6,7 +6,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 bash tools/install-deps.sh || exit 1
 
