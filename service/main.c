@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib-unix.h>
+#if VB_HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
+#endif
 #include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "vb-driver-registry.h"
 #include "vb-service.h"
-#include "vb-qemu-driver.h"
-#include "vb-test-driver.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -47,7 +48,9 @@ on_name_acquired (GDBusConnection *bus, const char *name, gpointer user_data)
   g_debug ("owning %s", name);
   /* under systemd: ready now that every object is exported and the name
    * owned (a no-op elsewhere) */
+#if VB_HAVE_LIBSYSTEMD
   sd_notify (0, "READY=1\nSTATUS=Serving org.libvirt");
+#endif
 }
 
 static void
@@ -80,8 +83,8 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new ("- virtualization manager on D-Bus");
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(VbDriver) test_driver = NULL;
-  g_autoptr(VbDriver) qemu_driver = NULL;
+  g_autoptr(GPtrArray) drivers = g_ptr_array_new_with_free_func (g_object_unref);
+  VbDriverConfig config = { 0 };
   g_autoptr(GMainLoop) loop = NULL;
   VbService *service;
   Daemon daemon = { 0 };
@@ -116,22 +119,22 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
-  service = vb_service_new (bus, system_bus);
-  test_driver = vb_test_driver_new ();
-  if (!vb_driver_open (test_driver, &error) ||
-      !vb_service_add_driver (service, test_driver, &error)) {
-    g_printerr ("virtbusd: cannot start the %s driver: %s\n",
-                vb_driver_get_name (test_driver), error->message);
-    vb_service_free (service);
-    return EXIT_FAILURE;
-  }
   if (opt_state_dir == NULL && g_getenv ("VIRTBUS_STATE_DIR"))
     opt_state_dir = g_strdup (g_getenv ("VIRTBUS_STATE_DIR"));
-  qemu_driver = vb_qemu_driver_new (system_bus, opt_state_dir);
-  if (!vb_driver_open (qemu_driver, &error) || !vb_service_add_driver (service, qemu_driver, &error)) {
-    g_printerr ("virtbusd: cannot start the %s driver: %s\n", vb_driver_get_name (qemu_driver), error->message);
-    vb_service_free (service);
-    return EXIT_FAILURE;
+  config.system = system_bus;
+  config.state_dir = opt_state_dir;
+
+  service = vb_service_new (bus, system_bus);
+  for (const VbDriverEntry *entry = vb_driver_registry_get_builtin (); entry->name; entry++) {
+    VbDriver *driver = entry->new (&config);
+
+    g_ptr_array_add (drivers, driver);
+    if (!vb_driver_open (driver, &error) || !vb_service_add_driver (service, driver, &error)) {
+      g_printerr ("virtbusd: cannot start the %s driver: %s\n", vb_driver_get_name (driver),
+                  error->message);
+      vb_service_free (service);
+      return EXIT_FAILURE;
+    }
   }
 
   loop = g_main_loop_new (NULL, FALSE);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-auth.h"
 
+#if VB_HAVE_POLKIT
 #include <polkit/polkit.h>
+#endif
 
 #include "vb-error.h"
 
@@ -14,10 +16,12 @@
 struct _VbAuth {
   GDBusConnection *bus;
   gboolean enforce;
+#if VB_HAVE_POLKIT
   PolkitAuthority *authority;
   gboolean authority_pending;
   GQueue authority_waiters; /* GTask* waiting for the authority */
   GError *authority_error;
+#endif
   GHashTable *callers; /* sender → VbCaller */
 };
 
@@ -32,9 +36,11 @@ typedef struct {
   GPtrArray *actions; /* action ids */
   guint pending;
   char **denials;     /* per action: why it was refused, NULL if allowed */
+#if VB_HAVE_POLKIT
   PolkitDetails *details;
   PolkitSubject *subject;
   PolkitCheckAuthorizationFlags flags;
+#endif
   char *object_desc;  /* "domain 'test'" for messages, or NULL */
 } CheckData;
 
@@ -46,8 +52,10 @@ check_data_free (CheckData *data)
     g_free (data->denials[i]);
   g_free (data->denials);
   g_ptr_array_unref (data->actions);
+#if VB_HAVE_POLKIT
   g_clear_object (&data->details);
   g_clear_object (&data->subject);
+#endif
   g_free (data->object_desc);
   g_free (data);
 }
@@ -68,8 +76,10 @@ vb_auth_free (VbAuth *auth)
 {
   if (auth == NULL)
     return;
+#if VB_HAVE_POLKIT
   g_clear_object (&auth->authority);
   g_clear_error (&auth->authority_error);
+#endif
   g_hash_table_unref (auth->callers);
   g_object_unref (auth->bus);
   g_free (auth);
@@ -136,6 +146,7 @@ vb_auth_request_for_op (VbAuthRequest *request, VbOp op, gpointer object, const 
   }
 }
 
+#if VB_HAVE_POLKIT
 typedef struct {
   GTask *task;
   guint index;
@@ -242,6 +253,8 @@ with_authority (VbAuth *auth, GTask *task)
   }
 }
 
+#endif
+
 static void
 check_caller (GTask *task, const VbCaller *caller)
 {
@@ -252,11 +265,19 @@ check_caller (GTask *task, const VbCaller *caller)
     g_object_unref (task);
     return;
   }
+#if VB_HAVE_POLKIT
   /* The caller's process (with its start time and uid, so a reused pid
    * cannot pass for it) rather than its bus name: polkitd then needs no
    * round trips of its own to the bus to find out who asks. */
   data->subject = polkit_unix_process_new_for_owner ((gint) caller->pid, 0, (gint) caller->uid);
   with_authority (data->auth, task);
+#else
+  /* as libvirt built without polkit: the system bus serves root alone */
+  g_task_return_new_error (task, VB_ERROR, VB_ERROR_PERMISSION_DENIED,
+                           "access denied: %s needs root: virtbusd was built without polkit",
+                           (const char *) g_ptr_array_index (data->actions, 0));
+  g_object_unref (task);
+#endif
 }
 
 static void
@@ -326,6 +347,7 @@ vb_auth_check_async (VbAuth *auth, const char *sender, const VbAuthRequest *requ
                                                        kind_name (request->kind), perm));
     }
   }
+#if VB_HAVE_POLKIT
   data->details = polkit_details_new ();
   if (request->driver)
     polkit_details_insert (data->details, "connect_driver", request->driver);
@@ -343,6 +365,7 @@ vb_auth_check_async (VbAuth *auth, const char *sender, const VbAuthRequest *requ
   }
   data->flags = interactive ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
                             : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+#endif
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
 
   caller = g_hash_table_lookup (auth->callers, sender);

@@ -319,6 +319,38 @@ run_authorized_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpoin
                         g_object_ref (invocation));
 }
 
+/* The driver's form of a call's arguments.  D-Bus has no NULL string, so
+ * where an op takes a maybe string ("ms") the wire carries "s" and "" stands
+ * for nothing; drivers see NULL.  Anything else passes as it came, for the
+ * driver call to check. */
+static GVariant *
+driver_args (VbOp op, GVariant *args)
+{
+  const GVariantType *want = G_VARIANT_TYPE (vb_op_get_info (op)->args_type);
+  const GVariantType *item;
+  GVariantBuilder builder;
+  gsize i = 0;
+
+  if (g_variant_is_of_type (args, want) || !g_variant_is_container (args) ||
+      g_variant_n_children (args) != g_variant_type_n_items (want))
+    return args;
+  g_variant_builder_init (&builder, want);
+  for (item = g_variant_type_first (want); item; item = g_variant_type_next (item), i++) {
+    g_autoptr(GVariant) child = g_variant_get_child_value (args, i);
+
+    if (g_variant_type_equal (item, G_VARIANT_TYPE ("ms")) &&
+        g_variant_is_of_type (child, G_VARIANT_TYPE_STRING)) {
+      gboolean empty = *g_variant_get_string (child, NULL) == '\0';
+
+      g_variant_builder_add_value (&builder,
+                                   g_variant_new_maybe (G_VARIANT_TYPE_STRING, empty ? NULL : child));
+    } else {
+      g_variant_builder_add_value (&builder, child);
+    }
+  }
+  return g_variant_builder_end (&builder);
+}
+
 void
 vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, VbOp op,
                         gpointer object, GVariant *args)
@@ -326,6 +358,7 @@ vb_service_dispatch_op (VbServiceDriver *sd, GDBusMethodInvocation *invocation, 
   VbAuthRequest request;
   OpCall *call;
 
+  args = driver_args (op, args);
   if (!vb_auth_is_enforcing (sd->service->auth)) {
     vb_driver_call_async (sd->driver, op, object, args, NULL, dispatch_op_done,
                           g_object_ref (invocation));
@@ -566,15 +599,109 @@ on_network_changed (VbDriver *driver, VbNetwork *network, GParamSpec *pspec, VbS
                      vb_service_network_sync, pspec->name);
 }
 
-static void
-on_domain_event (VbDriver *driver, VbDomain *domain, int event, int detail, VbServiceDriver *sd)
+/* D-Bus has no NULL string: libvirt-dbus sends "" for an absent one. */
+static const char *
+wire_string (const char *str)
 {
-  g_autofree char *path = vb_service_domain_path (sd, domain);
-
-  flush_properties (sd->domain_objects, domain);
-  vb_dbus_connect_emit_domain_event (sd->connect, path, event, detail);
+  return str ? str : "";
 }
 
+/* The signals of org.libvirt.Domain, sent from the domain's skeleton. */
+static void
+emit_domain_signal (VbDBusDomain *skeleton, const VbEvent *event)
+{
+  switch (event->kind) {
+  case VB_EVENT_DOMAIN_REBOOT:
+    vb_dbus_domain_emit_reboot (skeleton);
+    break;
+  case VB_EVENT_DOMAIN_RTC_CHANGE:
+    vb_dbus_domain_emit_rtcchange (skeleton, event->rtc_change.utc_offset);
+    break;
+  case VB_EVENT_DOMAIN_BALLOON_CHANGE:
+    vb_dbus_domain_emit_balloon_change (skeleton, event->balloon_change.actual_kib);
+    break;
+  case VB_EVENT_DOMAIN_IO_ERROR:
+    vb_dbus_domain_emit_ioerror (skeleton, wire_string (event->io_error.src_path),
+                                 wire_string (event->io_error.device), event->io_error.action,
+                                 wire_string (event->io_error.reason));
+    break;
+  case VB_EVENT_DOMAIN_PM_SUSPEND:
+    vb_dbus_domain_emit_pmsuspend (skeleton, event->pm.reason);
+    break;
+  case VB_EVENT_DOMAIN_PM_SUSPEND_DISK:
+    vb_dbus_domain_emit_pmsuspend_disk (skeleton, event->pm.reason);
+    break;
+  case VB_EVENT_DOMAIN_PM_WAKEUP:
+    vb_dbus_domain_emit_pmwakeup (skeleton, event->pm.reason);
+    break;
+  case VB_EVENT_DOMAIN_DEVICE_ADDED:
+    vb_dbus_domain_emit_device_added (skeleton, wire_string (event->device.alias));
+    break;
+  case VB_EVENT_DOMAIN_DEVICE_REMOVED:
+    vb_dbus_domain_emit_device_removed (skeleton, wire_string (event->device.alias));
+    break;
+  case VB_EVENT_DOMAIN_TRAY_CHANGE:
+    vb_dbus_domain_emit_tray_change (skeleton, wire_string (event->tray_change.alias),
+                                     event->tray_change.reason);
+    break;
+  case VB_EVENT_DOMAIN_METADATA_CHANGE:
+    vb_dbus_domain_emit_metadata_change (skeleton, event->metadata_change.type,
+                                         wire_string (event->metadata_change.uri));
+    break;
+  case VB_EVENT_DOMAIN_LIFECYCLE:
+  case VB_EVENT_NETWORK_LIFECYCLE:
+  default:
+    g_warn_if_reached ();
+    break;
+  }
+}
+
+static void
+on_domain_event (VbServiceDriver *sd, VbDomain *domain, const VbEvent *event)
+{
+  GDBusObjectSkeleton *object = g_hash_table_lookup (sd->domain_objects, domain);
+  g_autoptr(GDBusInterface) iface = NULL;
+
+  if (event->kind == VB_EVENT_DOMAIN_LIFECYCLE) {
+    g_autofree char *path = vb_service_domain_path (sd, domain);
+
+    flush_properties (sd->domain_objects, domain);
+    vb_dbus_connect_emit_domain_event (sd->connect, path, event->lifecycle.event,
+                                       event->lifecycle.detail);
+    return;
+  }
+  /* a domain's own signals go out on its object, which must be exported */
+  if (object)
+    iface = g_dbus_object_get_interface (G_DBUS_OBJECT (object), "org.libvirt.Domain");
+  if (iface == NULL) {
+    g_debug ("event %d on a domain that is not on the bus", event->kind);
+    return;
+  }
+  emit_domain_signal (VB_DBUS_DOMAIN (iface), event);
+}
+
+static void
+on_network_event (VbServiceDriver *sd, VbNetwork *network, const VbEvent *event)
+{
+  g_autofree char *path = vb_service_network_path (sd, network);
+
+  g_return_if_fail (event->kind == VB_EVENT_NETWORK_LIFECYCLE);
+  flush_properties (sd->network_objects, network);
+  vb_dbus_connect_emit_network_event (sd->connect, path, event->network_lifecycle.event);
+}
+
+/* The one place where driver events become bus signals. */
+static void
+on_event (VbDriver *driver, GObject *object, const VbEvent *event, VbServiceDriver *sd)
+{
+  if (vb_event_kind_is_network (event->kind))
+    on_network_event (sd, VB_NETWORK (object), event);
+  else
+    on_domain_event (sd, VB_DOMAIN (object), event);
+}
+
+/* Deprecated: for the QEMU driver's vb_driver_emit_domain_signal calls until
+ * they report VbEvents. */
 static void
 on_domain_signal (VbDriver *driver, VbDomain *domain, const char *name, GVariant *args,
                   VbServiceDriver *sd)
@@ -585,15 +712,6 @@ on_domain_signal (VbDriver *driver, VbDomain *domain, const char *name, GVariant
   if (!g_dbus_connection_emit_signal (sd->service->bus, NULL, path, "org.libvirt.Domain", name,
                                       args, &error))
     g_warning ("cannot emit %s on %s: %s", name, path, error->message);
-}
-
-static void
-on_network_event (VbDriver *driver, VbNetwork *network, int event, VbServiceDriver *sd)
-{
-  g_autofree char *path = vb_service_network_path (sd, network);
-
-  flush_properties (sd->network_objects, network);
-  vb_dbus_connect_emit_network_event (sd->connect, path, event);
 }
 
 /* GetManagedObjects on the system bus ---------------------------------------
@@ -852,12 +970,11 @@ vb_service_add_driver (VbService *service, VbDriver *driver, GError **error)
 
   g_signal_connect (driver, "domain-added", G_CALLBACK (on_domain_added), sd);
   g_signal_connect (driver, "domain-removed", G_CALLBACK (on_domain_removed), sd);
-  g_signal_connect (driver, "domain-event", G_CALLBACK (on_domain_event), sd);
+  g_signal_connect (driver, "event", G_CALLBACK (on_event), sd);
   g_signal_connect (driver, "domain-changed", G_CALLBACK (on_domain_changed), sd);
   g_signal_connect (driver, "network-changed", G_CALLBACK (on_network_changed), sd);
   g_signal_connect (driver, "domain-signal", G_CALLBACK (on_domain_signal), sd);
   g_signal_connect (driver, "network-added", G_CALLBACK (on_network_added), sd);
   g_signal_connect (driver, "network-removed", G_CALLBACK (on_network_removed), sd);
-  g_signal_connect (driver, "network-event", G_CALLBACK (on_network_event), sd);
   return TRUE;
 }

@@ -43,7 +43,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_MEMORY_STATS] = { "MemoryStats", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_VCPUS] = { "GetVcpus", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_INTERFACE_ADDRESSES] = { "InterfaceAddresses", D, "(uu)", FALSE, "read" },
-  [VB_OP_DOMAIN_GET_METADATA] = { "GetMetadata", D, "(isu)", FALSE, "read" },
+  [VB_OP_DOMAIN_GET_METADATA] = { "GetMetadata", D, "(imsu)", FALSE, "read" },
   [VB_OP_DOMAIN_HAS_MANAGED_SAVE] = { "HasManagedSaveImage", D, "(u)", FALSE, "read" },
   [VB_OP_DOMAIN_GET_TIME] = { "GetTime", D, "(u)", FALSE, "write" },
   [VB_OP_DOMAIN_GET_HOSTNAME] = { "GetHostname", D, "(u)", FALSE, "write" },
@@ -122,12 +122,11 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (VbDriver, vb_driver, G_TYPE_OBJECT)
 enum {
   SIGNAL_DOMAIN_ADDED,
   SIGNAL_DOMAIN_REMOVED,
-  SIGNAL_DOMAIN_EVENT,
+  SIGNAL_EVENT,
   SIGNAL_DOMAIN_CHANGED,
   SIGNAL_DOMAIN_SIGNAL,
   SIGNAL_NETWORK_ADDED,
   SIGNAL_NETWORK_REMOVED,
-  SIGNAL_NETWORK_EVENT,
   SIGNAL_NETWORK_CHANGED,
   N_SIGNALS
 };
@@ -161,9 +160,10 @@ vb_driver_class_init (VbDriverClass *klass)
   signals[SIGNAL_DOMAIN_REMOVED] =
     g_signal_new ("domain-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_DOMAIN);
-  signals[SIGNAL_DOMAIN_EVENT] =
-    g_signal_new ("domain-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_INT, G_TYPE_INT);
+  /* a pointer, not a boxed copy: the event lives only while it is emitted */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_OBJECT, G_TYPE_POINTER);
   signals[SIGNAL_DOMAIN_CHANGED] =
     g_signal_new ("domain-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_DOMAIN, G_TYPE_PARAM);
@@ -180,9 +180,6 @@ vb_driver_class_init (VbDriverClass *klass)
   signals[SIGNAL_NETWORK_REMOVED] =
     g_signal_new ("network-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_NETWORK);
-  signals[SIGNAL_NETWORK_EVENT] =
-    g_signal_new ("network-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_INT);
 }
 
 static void
@@ -352,7 +349,7 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     const VbDomainDef *def;
     char *value;
 
-    g_variant_get (args, "(i&su)", &type, &uri, &flags);
+    g_variant_get (args, "(im&su)", &type, &uri, &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
       return TRUE;
     if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
@@ -362,8 +359,7 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
     def = vb_domain_resolve_one_def (object, &flags, error);
     if (def == NULL)
       return TRUE;
-    /* D-Bus has no NULL string: libvirt-dbus sends "" for no namespace */
-    value = vb_domain_def_get_metadata (def, type, *uri ? uri : NULL, error);
+    value = vb_domain_def_get_metadata (def, type, uri, error);
     if (value != NULL)
       *out = g_variant_new_take_string (value);
     return TRUE;
@@ -888,9 +884,26 @@ vb_driver_check_network_identity (VbDriver *self, const char *name, const VbUuid
 }
 
 void
+vb_driver_emit_event (VbDriver *self, gpointer object, const VbEvent *event)
+{
+  g_return_if_fail (vb_event_kind_is_network (event->kind) ? VB_IS_NETWORK (object)
+                                                          : VB_IS_DOMAIN (object));
+
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, object, event);
+}
+
+void
 vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail)
 {
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_EVENT], 0, domain, (int) event, detail);
+  vb_driver_emit_event (self, domain, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_LIFECYCLE, .lifecycle = { event, detail } });
+}
+
+void
+vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event)
+{
+  vb_driver_emit_event (self, network, &(VbEvent) {
+    .kind = VB_EVENT_NETWORK_LIFECYCLE, .network_lifecycle = { event } });
 }
 
 void
@@ -899,10 +912,4 @@ vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name
   g_autoptr(GVariant) owned = g_variant_ref_sink (args);
 
   g_signal_emit (self, signals[SIGNAL_DOMAIN_SIGNAL], 0, domain, name, owned);
-}
-
-void
-vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event)
-{
-  g_signal_emit (self, signals[SIGNAL_NETWORK_EVENT], 0, network, (int) event);
 }

@@ -5,6 +5,7 @@
 #include <gio/gunixfdlist.h>
 
 #include "vb-domain.h"
+#include "vb-event.h"
 #include "vb-network.h"
 
 G_BEGIN_DECLS
@@ -13,7 +14,9 @@ G_BEGIN_DECLS
  * GVariants whose types are given per operation below (the same shapes as
  * the matching libvirt API calls), so one dispatch path serves them all and
  * the service needs no per-operation glue.  "→" gives the result type; no
- * arrow means the operation returns nothing.
+ * arrow means the operation returns nothing.  A maybe string ("ms") is one
+ * that may be absent: the bus, which has no NULL string, carries "" for it,
+ * and the service turns that into nothing before a driver sees it.
  *
  * Operations marked (job) modify their object: the core runs at most one of
  * them per object at a time, in arrival order.  Queries never wait behind a
@@ -51,7 +54,7 @@ typedef enum {
   VB_OP_DOMAIN_MEMORY_STATS,     /* (u) flags → a{it} tag → value, libvirt's VIR_DOMAIN_MEMORY_STAT_* tags */
   VB_OP_DOMAIN_GET_VCPUS,        /* (u) flags → u */
   VB_OP_DOMAIN_INTERFACE_ADDRESSES, /* (uu) source flags → a(ssa(isu)) */
-  VB_OP_DOMAIN_GET_METADATA,     /* (isu) type uri flags → s */
+  VB_OP_DOMAIN_GET_METADATA,     /* (imsu) type uri flags → s */
   VB_OP_DOMAIN_HAS_MANAGED_SAVE, /* (u) → b */
   VB_OP_DOMAIN_GET_TIME,         /* (u) → (tu) */
   VB_OP_DOMAIN_GET_HOSTNAME,     /* (u) → s */
@@ -226,10 +229,16 @@ gboolean vb_driver_check_network_identity (VbDriver *self, const char *name, con
 
 /* Events: emitted by drivers after the change is visible. ------------- */
 
+/* Reports @event on @object (a VbDomain, or a VbNetwork for the network
+ * kinds) through ::event (GObject *object, const VbEvent *event), which
+ * front ends turn into their signals. */
+void vb_driver_emit_event (VbDriver *self, gpointer object, const VbEvent *event);
+/* Lifecycle shorthands for vb_driver_emit_event. */
 void vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail);
-/* A per-domain signal of org.libvirt.Domain by member name, e.g.
- * "MetadataChange" with (is). @args may be floating. */
-void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
 void vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event);
+/* Deprecated: a per-domain signal of org.libvirt.Domain by member name
+ * (::domain-signal), left only until the QEMU driver reports these as
+ * VbEvents.  @args may be floating. */
+void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
 
 G_END_DECLS

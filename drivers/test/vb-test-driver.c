@@ -1092,8 +1092,8 @@ domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError *
     vb_domain_set_live_def (dom, g_steal_pointer (&live));
   if (config)
     vb_domain_set_def (dom, g_steal_pointer (&config));
-  vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "MetadataChange",
-                                g_variant_new ("(is)", type, uri ? uri : ""));
+  vb_driver_emit_event (VB_DRIVER (self), dom, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_METADATA_CHANGE, .metadata_change = { type, uri } });
   return TRUE;
 }
 
@@ -1219,7 +1219,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     /* The guest comes straight back: no lifecycle event, as in libvirt. */
     vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_BOOTED);
     if (op == VB_OP_DOMAIN_REBOOT)
-      vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "Reboot", g_variant_new ("()"));
+      vb_driver_emit_event (VB_DRIVER (self), dom, &(VbEvent) { .kind = VB_EVENT_DOMAIN_REBOOT });
     return TRUE;
   }
 
@@ -1776,7 +1776,7 @@ vb_test_driver_init (VbTestDriver *self)
 }
 
 VbDriver *
-vb_test_driver_new (void)
+vb_test_driver_new (const VbDriverConfig *config)
 {
   return g_object_new (VB_TYPE_TEST_DRIVER, NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "vb-driver.h"
+#include "vb-driver-registry.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define VB_TYPE_TEST_DRIVER (vb_test_driver_get_type ())
 G_DECLARE_FINAL_TYPE (VbTestDriver, vb_test_driver, VB, TEST_DRIVER, VbDriver)
 
-VbDriver *vb_test_driver_new (void);
+/* Keeps nothing on disk, so @config (may be NULL) changes nothing. */
+VbDriver *vb_test_driver_new (const VbDriverConfig *config);
 
 G_END_DECLS

@@ -87,9 +87,11 @@ typedef struct {
 } Fixture;
 
 static void
-on_network_event (VbDriver *driver, VbNetwork *net, int event, Fixture *f)
+on_event (VbDriver *driver, GObject *object, const VbEvent *event, Fixture *f)
 {
-  g_ptr_array_add (f->events, g_strdup_printf ("%s %d", vb_network_get_name (net), event));
+  g_assert_cmpint (event->kind, ==, VB_EVENT_NETWORK_LIFECYCLE);
+  g_ptr_array_add (f->events, g_strdup_printf ("%s %d", vb_network_get_name (VB_NETWORK (object)),
+                                               event->network_lifecycle.event));
 }
 
 static char *
@@ -142,7 +144,7 @@ new_owner (Fixture *f)
   f->owner = g_object_new (TEST_TYPE_OWNER, NULL);
   f->driver = VB_DRIVER (f->owner);
   f->owner->net = vb_network_driver_new (f->driver, f->config_dir, f->run_dir);
-  g_signal_connect (f->driver, "network-event", G_CALLBACK (on_network_event), f);
+  g_signal_connect (f->driver, "event", G_CALLBACK (on_event), f);
   g_assert_true (vb_driver_open (f->driver, &error));
   g_assert_no_error (error);
 }

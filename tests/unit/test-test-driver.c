@@ -42,30 +42,38 @@ static const char net_xml[] =
 typedef struct {
   VbDriver *driver;
   GPtrArray *events;   /* "name event detail state" */
-  GPtrArray *signals;  /* "name member args" */
+  GPtrArray *signals;  /* the other domain events: "name kind payload" */
   GPtrArray *net_events; /* "name event active" */
 } Fixture;
 
 static void
-on_domain_event (VbDriver *driver, VbDomain *dom, int event, int detail, Fixture *f)
+on_event (VbDriver *driver, GObject *object, const VbEvent *event, Fixture *f)
 {
-  g_ptr_array_add (f->events, g_strdup_printf ("%s %d %d %d", vb_domain_get_name (dom), event, detail,
-                                               vb_domain_get_state (dom, NULL)));
-}
-
-static void
-on_domain_signal (VbDriver *driver, VbDomain *dom, const char *name, GVariant *args, Fixture *f)
-{
-  g_autofree char *printed = g_variant_print (args, FALSE);
-
-  g_ptr_array_add (f->signals, g_strdup_printf ("%s %s %s", vb_domain_get_name (dom), name, printed));
-}
-
-static void
-on_network_event (VbDriver *driver, VbNetwork *net, int event, Fixture *f)
-{
-  g_ptr_array_add (f->net_events, g_strdup_printf ("%s %d %d", vb_network_get_name (net), event,
-                                                   vb_network_is_active (net)));
+  switch (event->kind) {
+  case VB_EVENT_DOMAIN_LIFECYCLE:
+    g_ptr_array_add (f->events, g_strdup_printf ("%s %d %d %d", vb_domain_get_name (VB_DOMAIN (object)),
+                                                 event->lifecycle.event, event->lifecycle.detail,
+                                                 vb_domain_get_state (VB_DOMAIN (object), NULL)));
+    break;
+  case VB_EVENT_NETWORK_LIFECYCLE:
+    g_ptr_array_add (f->net_events, g_strdup_printf ("%s %d %d", vb_network_get_name (VB_NETWORK (object)),
+                                                     event->network_lifecycle.event,
+                                                     vb_network_is_active (VB_NETWORK (object))));
+    break;
+  case VB_EVENT_DOMAIN_REBOOT:
+    g_ptr_array_add (f->signals, g_strdup_printf ("%s reboot", vb_domain_get_name (VB_DOMAIN (object))));
+    break;
+  case VB_EVENT_DOMAIN_METADATA_CHANGE:
+    g_ptr_array_add (f->signals, g_strdup_printf ("%s metadata-change %d %s",
+                                                  vb_domain_get_name (VB_DOMAIN (object)),
+                                                  event->metadata_change.type,
+                                                  event->metadata_change.uri ? event->metadata_change.uri : "(none)"));
+    break;
+  default:
+    g_ptr_array_add (f->signals, g_strdup_printf ("%s event %d", vb_domain_get_name (VB_DOMAIN (object)),
+                                                  event->kind));
+    break;
+  }
 }
 
 static void
@@ -73,13 +81,11 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->driver = vb_test_driver_new ();
+  f->driver = vb_test_driver_new (NULL);
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->signals = g_ptr_array_new_with_free_func (g_free);
   f->net_events = g_ptr_array_new_with_free_func (g_free);
-  g_signal_connect (f->driver, "domain-event", G_CALLBACK (on_domain_event), f);
-  g_signal_connect (f->driver, "domain-signal", G_CALLBACK (on_domain_signal), f);
-  g_signal_connect (f->driver, "network-event", G_CALLBACK (on_network_event), f);
+  g_signal_connect (f->driver, "event", G_CALLBACK (on_event), f);
   g_assert_true (vb_driver_open (f->driver, &error));
   g_assert_no_error (error);
 }
@@ -275,11 +281,11 @@ test_lifecycle (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (msg, "'test'"));
   g_clear_pointer (&msg, g_free);
 
-  /* reboot: no lifecycle event, only the Reboot signal */
+  /* reboot: no lifecycle event, only the reboot event */
   call_ok (f, VB_OP_DOMAIN_REBOOT, dom, g_variant_new ("(u)", 0));
   assert_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_BOOTED);
   ASSERT_NO_EVENTS (f->events);
-  ASSERT_EVENTS (f->signals, "test Reboot ()");
+  ASSERT_EVENTS (f->signals, "test reboot");
   call_ok (f, VB_OP_DOMAIN_RESET, dom, g_variant_new ("(u)", 0));
   ASSERT_NO_EVENTS (f->events);
 
@@ -538,20 +544,20 @@ test_metadata (Fixture *f, gconstpointer data)
 
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
            g_variant_new ("(isssu)", VB_DOMAIN_METADATA_TITLE, "hello", "", "", VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG));
-  ASSERT_EVENTS (f->signals, "test MetadataChange (1, '')");
-  title = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom, g_variant_new ("(isu)", VB_DOMAIN_METADATA_TITLE, "", 0));
+  ASSERT_EVENTS (f->signals, "test metadata-change 1 (none)");
+  title = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom, g_variant_new ("(imsu)", VB_DOMAIN_METADATA_TITLE, NULL, 0));
   g_assert_cmpstr (g_variant_get_string (title, NULL), ==, "hello");
 
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
            g_variant_new ("(isssu)", VB_DOMAIN_METADATA_ELEMENT, "<app foo='bar'/>", "ex",
                           "http://example.org/app", 0));
-  ASSERT_EVENTS (f->signals, "test MetadataChange (2, 'http://example.org/app')");
+  ASSERT_EVENTS (f->signals, "test metadata-change 2 http://example.org/app");
   elem = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom,
-                  g_variant_new ("(isu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", 0));
+                  g_variant_new ("(imsu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", 0));
   g_assert_nonnull (strstr (g_variant_get_string (elem, NULL), "foo="));
   /* live only: the config does not have it */
   none = call (f, VB_OP_DOMAIN_GET_METADATA, dom,
-               g_variant_new ("(isu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", VB_DOMAIN_AFFECT_CONFIG),
+               g_variant_new ("(imsu)", VB_DOMAIN_METADATA_ELEMENT, "http://example.org/app", VB_DOMAIN_AFFECT_CONFIG),
                NULL, &error);
   g_assert_null (none);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
