@@ -26,6 +26,13 @@
  * application does), or use a `_sync` constructor inside a thread-default
  * context.
  */
+/* The object kinds a connection follows. */
+typedef enum {
+  KIND_DOMAIN,
+  KIND_NETWORK,
+  N_KINDS
+} Kind;
+
 struct _VirtbusConnection {
   GObject parent_instance;
 
@@ -40,13 +47,12 @@ struct _VirtbusConnection {
   VbDBusConnect *connect;
   gboolean daemon_running;
 
-  GHashTable *domains;          /* path → VirtbusDomain */
-  GHashTable *networks;         /* path → VirtbusNetwork */
+  /* path → VirtbusObject, per kind */
+  GHashTable *objects[N_KINDS];
   /* Objects the daemon removed just before telling why (a domain's
    * InterfacesRemoved precedes its "undefined" event), so the late event
    * still reaches the object the application holds. */
-  GHashTable *removed_domains;
-  GHashTable *removed_networks;
+  GHashTable *removed[N_KINDS];
   /* Paths whose object vanished with the daemon; kept until the daemon is
    * back and has listed its objects. */
   GHashTable *stale;
@@ -82,6 +88,21 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static const struct {
+  GType (*get_type) (void);
+  guint added_signal;
+  guint removed_signal;
+} kinds[N_KINDS] = {
+  [KIND_DOMAIN] = { virtbus_domain_get_type, SIGNAL_DOMAIN_ADDED, SIGNAL_DOMAIN_REMOVED },
+  [KIND_NETWORK] = { virtbus_network_get_type, SIGNAL_NETWORK_ADDED, SIGNAL_NETWORK_REMOVED },
+};
+
+static const char *
+kind_interface (Kind kind)
+{
+  return virtbus_object_type_get_kind (kinds[kind].get_type ())->interface_name;
+}
+
 GDBusConnection *
 virtbus_connection_get_bus (VirtbusConnection *self)
 {
@@ -90,67 +111,46 @@ virtbus_connection_get_bus (VirtbusConnection *self)
 
 /* Object tracking ----------------------------------------------------------- */
 
-static VirtbusDomain *
-add_domain (VirtbusConnection *self, const char *path, GDBusProxy *proxy, GVariant *props_dict)
+static VirtbusObject *
+add_object (VirtbusConnection *self, Kind kind, const char *path, GDBusProxy *proxy,
+            GVariant *props_dict)
 {
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
+  VirtbusObject *object = g_hash_table_lookup (self->objects[kind], path);
 
   /* back after a daemon restart: what ran may have stopped meanwhile */
-  if (g_hash_table_remove (self->stale, path) && domain)
-    virtbus_domain_refresh_state (domain);
-  if (domain) {
+  if (g_hash_table_remove (self->stale, path) && object)
+    virtbus_object_refresh (object);
+  if (object) {
     if (proxy)
-      virtbus_domain_set_proxy (domain, proxy);
-    return domain;
+      virtbus_object_set_proxy (object, proxy);
+    return object;
   }
-  g_hash_table_remove (self->removed_domains, path);
-  domain = virtbus_domain_new_internal (self, self->bus, self->context, path);
+  g_hash_table_remove (self->removed[kind], path);
+  object = virtbus_object_new_internal (kinds[kind].get_type (), self, self->bus, self->context,
+                                        path);
   if (props_dict)
-    virtbus_domain_apply_properties (domain, props_dict);
-  virtbus_domain_set_proxy (domain, proxy);
-  virtbus_domain_refresh_state (domain);
-  g_hash_table_insert (self->domains, g_strdup (path), domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
-  return domain;
-}
-
-static VirtbusNetwork *
-add_network (VirtbusConnection *self, const char *path, GDBusProxy *proxy, GVariant *props_dict)
-{
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
-
-  g_hash_table_remove (self->stale, path);
-  if (network) {
-    if (proxy)
-      virtbus_network_set_proxy (network, proxy);
-    return network;
-  }
-  g_hash_table_remove (self->removed_networks, path);
-  network = virtbus_network_new_internal (self, self->bus, path);
-  if (props_dict)
-    virtbus_network_apply_properties (network, props_dict);
-  virtbus_network_set_proxy (network, proxy);
-  g_hash_table_insert (self->networks, g_strdup (path), network);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
-  return network;
+    virtbus_object_apply_properties (object, props_dict);
+  virtbus_object_set_proxy (object, proxy);
+  virtbus_object_refresh (object);
+  g_hash_table_insert (self->objects[kind], g_strdup (path), object);
+  g_signal_emit (self, signals[kinds[kind].added_signal], 0, object);
+  return object;
 }
 
 static void
 remove_object (VirtbusConnection *self, const char *path)
 {
-  g_autofree char *key = NULL;
-  g_autoptr(VirtbusDomain) domain = NULL;
-  g_autoptr(VirtbusNetwork) network = NULL;
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_autofree char *key = NULL;
+    g_autoptr(VirtbusObject) object = NULL;
 
-  if (g_hash_table_steal_extended (self->domains, path, (gpointer *) &key, (gpointer *) &domain)) {
-    virtbus_domain_set_proxy (domain, NULL);
-    g_hash_table_insert (self->removed_domains, g_strdup (path), g_object_ref (domain));
-    g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
-  } else if (g_hash_table_steal_extended (self->networks, path, (gpointer *) &key,
-                                          (gpointer *) &network)) {
-    virtbus_network_set_proxy (network, NULL);
-    g_hash_table_insert (self->removed_networks, g_strdup (path), g_object_ref (network));
-    g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
+    if (!g_hash_table_steal_extended (self->objects[kind], path, (gpointer *) &key,
+                                      (gpointer *) &object))
+      continue;
+    virtbus_object_set_proxy (object, NULL);
+    g_hash_table_insert (self->removed[kind], g_strdup (path), g_object_ref (object));
+    g_signal_emit (self, signals[kinds[kind].removed_signal], 0, object);
+    return;
   }
 }
 
@@ -158,13 +158,15 @@ static void
 on_object_added (GDBusObjectManager *manager, GDBusObject *object, VirtbusConnection *self)
 {
   const char *path = g_dbus_object_get_object_path (object);
-  g_autoptr(GDBusInterface) domain = g_dbus_object_get_interface (object, VIRTBUS_DOMAIN_IFACE);
-  g_autoptr(GDBusInterface) network = g_dbus_object_get_interface (object, VIRTBUS_NETWORK_IFACE);
 
-  if (domain)
-    add_domain (self, path, G_DBUS_PROXY (domain), NULL);
-  else if (network)
-    add_network (self, path, G_DBUS_PROXY (network), NULL);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (object, kind_interface (kind));
+
+    if (iface) {
+      add_object (self, kind, path, G_DBUS_PROXY (iface), NULL);
+      return;
+    }
+  }
 }
 
 static void
@@ -173,8 +175,6 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, VirtbusConn
   const char *path = g_dbus_object_get_object_path (object);
   g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (
     G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
 
   if (owner != NULL) {
     remove_object (self, path);
@@ -182,12 +182,14 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, VirtbusConn
   }
   /* The daemon went away (GDBus clears the owner before synthesizing the
    * removals): keep the object for when it comes back. */
-  if (domain)
-    virtbus_domain_set_proxy (domain, NULL);
-  if (network)
-    virtbus_network_set_proxy (network, NULL);
-  if (domain || network)
-    g_hash_table_add (self->stale, g_strdup (path));
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    VirtbusObject *known = g_hash_table_lookup (self->objects[kind], path);
+
+    if (known) {
+      virtbus_object_set_proxy (known, NULL);
+      g_hash_table_add (self->stale, g_strdup (path));
+    }
+  }
 }
 
 static void
@@ -222,46 +224,47 @@ on_name_owner (GObject *manager, GParamSpec *pspec, VirtbusConnection *self)
   for (guint i = 0; i < gone->len; i++)
     remove_object (self, g_ptr_array_index (gone, i));
   /* late events of the previous instance will not come any more */
-  g_hash_table_remove_all (self->removed_domains);
-  g_hash_table_remove_all (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++)
+    g_hash_table_remove_all (self->removed[kind]);
   set_daemon_running (self, TRUE);
+}
+
+/* The object an event is about, or NULL (a new reference). */
+static VirtbusObject *
+event_target (VirtbusConnection *self, Kind kind, const char *path, int event)
+{
+  VirtbusObject *object = g_hash_table_lookup (self->objects[kind], path);
+
+  if (object == NULL)
+    object = g_hash_table_lookup (self->removed[kind], path);
+  if (object == NULL) {
+    g_debug ("event %d for unknown object %s", event, path);
+    return NULL;
+  }
+  g_object_ref (object);
+  /* the last event of a removed object: it cannot come back under a new
+   * event without InterfacesAdded first */
+  g_hash_table_remove (self->removed[kind], path);
+  return object;
 }
 
 static void
 on_domain_event (VbDBusConnect *connect, const char *path, int event, int detail,
                  VirtbusConnection *self)
 {
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
+  g_autoptr(VirtbusObject) domain = event_target (self, KIND_DOMAIN, path, event);
 
-  if (domain == NULL)
-    domain = g_hash_table_lookup (self->removed_domains, path);
-  if (domain == NULL) {
-    g_debug ("event %d for unknown domain %s", event, path);
-    return;
-  }
-  g_object_ref (domain);
-  /* the last event of a removed domain: it cannot come back under a new
-   * event without InterfacesAdded first */
-  g_hash_table_remove (self->removed_domains, path);
-  virtbus_domain_emit_event (domain, event, detail);
-  g_object_unref (domain);
+  if (domain)
+    virtbus_domain_emit_event (VIRTBUS_DOMAIN (domain), event, detail);
 }
 
 static void
 on_network_event (VbDBusConnect *connect, const char *path, int event, VirtbusConnection *self)
 {
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
+  g_autoptr(VirtbusObject) network = event_target (self, KIND_NETWORK, path, event);
 
-  if (network == NULL)
-    network = g_hash_table_lookup (self->removed_networks, path);
-  if (network == NULL) {
-    g_debug ("event %d for unknown network %s", event, path);
-    return;
-  }
-  g_object_ref (network);
-  g_hash_table_remove (self->removed_networks, path);
-  virtbus_network_emit_event (network, event);
-  g_object_unref (network);
+  if (network)
+    virtbus_network_emit_event (VIRTBUS_NETWORK (network), event);
 }
 
 /* The bus, the manager and the Connect proxy are ready: check the driver
@@ -621,10 +624,10 @@ virtbus_connection_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->manager, self);
   if (self->connect)
     g_signal_handlers_disconnect_by_data (self->connect, self);
-  g_hash_table_remove_all (self->domains);
-  g_hash_table_remove_all (self->networks);
-  g_hash_table_remove_all (self->removed_domains);
-  g_hash_table_remove_all (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_hash_table_remove_all (self->objects[kind]);
+    g_hash_table_remove_all (self->removed[kind]);
+  }
   g_clear_object (&self->connect);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (virtbus_connection_parent_class)->dispose (object);
@@ -635,10 +638,10 @@ virtbus_connection_finalize (GObject *object)
 {
   VirtbusConnection *self = VIRTBUS_CONNECTION (object);
 
-  g_hash_table_unref (self->domains);
-  g_hash_table_unref (self->networks);
-  g_hash_table_unref (self->removed_domains);
-  g_hash_table_unref (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_hash_table_unref (self->objects[kind]);
+    g_hash_table_unref (self->removed[kind]);
+  }
   g_hash_table_unref (self->stale);
   g_clear_object (&self->bus);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -739,11 +742,10 @@ static void
 virtbus_connection_init (VirtbusConnection *self)
 {
   self->bus_type = G_BUS_TYPE_SYSTEM;
-  self->domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->networks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->removed_domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->removed_networks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                  g_object_unref);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    self->objects[kind] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+    self->removed[kind] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  }
   self->stale = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -776,17 +778,35 @@ virtbus_connection_get_daemon_running (VirtbusConnection *self)
 }
 
 static int
-compare_domains (gconstpointer a, gconstpointer b)
+compare_names (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (virtbus_domain_get_name ((VirtbusDomain *) a),
-                    virtbus_domain_get_name ((VirtbusDomain *) b));
+  return g_strcmp0 (virtbus_object_get_name ((VirtbusObject *) a),
+                    virtbus_object_get_name ((VirtbusObject *) b));
 }
 
-static int
-compare_networks (gconstpointer a, gconstpointer b)
+static GList *
+list_objects (VirtbusConnection *self, Kind kind)
 {
-  return g_strcmp0 (virtbus_network_get_name ((VirtbusNetwork *) a),
-                    virtbus_network_get_name ((VirtbusNetwork *) b));
+  return g_list_sort (g_hash_table_get_values (self->objects[kind]), compare_names);
+}
+
+/* The cached object of @kind with @name, or else with @uuid (in any case). */
+static gpointer
+find_object (VirtbusConnection *self, Kind kind, const char *name, const char *uuid)
+{
+  GHashTableIter iter;
+  VirtbusObject *object;
+
+  g_hash_table_iter_init (&iter, self->objects[kind]);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &object)) {
+    const char *object_uuid = virtbus_object_get_uuid (object);
+
+    if (name && g_strcmp0 (virtbus_object_get_name (object), name) == 0)
+      return object;
+    if (uuid && g_ascii_strcasecmp (object_uuid ? object_uuid : "", uuid) == 0)
+      return object;
+  }
+  return NULL;
 }
 
 /**
@@ -802,7 +822,7 @@ GList *
 virtbus_connection_get_domains (VirtbusConnection *self)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return g_list_sort (g_hash_table_get_values (self->domains), compare_domains);
+  return list_objects (self, KIND_DOMAIN);
 }
 
 /**
@@ -818,7 +838,7 @@ GList *
 virtbus_connection_get_networks (VirtbusConnection *self)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return g_list_sort (g_hash_table_get_values (self->networks), compare_networks);
+  return list_objects (self, KIND_NETWORK);
 }
 
 /**
@@ -833,16 +853,8 @@ virtbus_connection_get_networks (VirtbusConnection *self)
 VirtbusDomain *
 virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *name)
 {
-  GHashTableIter iter;
-  VirtbusDomain *domain;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->domains);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &domain)) {
-    if (g_strcmp0 (virtbus_domain_get_name (domain), name) == 0)
-      return domain;
-  }
-  return NULL;
+  return find_object (self, KIND_DOMAIN, name, NULL);
 }
 
 /**
@@ -857,18 +869,8 @@ virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *nam
 VirtbusDomain *
 virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uuid)
 {
-  GHashTableIter iter;
-  VirtbusDomain *domain;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->domains);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &domain)) {
-    if (g_ascii_strcasecmp (virtbus_domain_get_uuid (domain) ? virtbus_domain_get_uuid (domain)
-                                                             : "",
-                            uuid) == 0)
-      return domain;
-  }
-  return NULL;
+  return find_object (self, KIND_DOMAIN, NULL, uuid);
 }
 
 /**
@@ -883,16 +885,8 @@ virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uui
 VirtbusNetwork *
 virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *name)
 {
-  GHashTableIter iter;
-  VirtbusNetwork *network;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->networks);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &network)) {
-    if (g_strcmp0 (virtbus_network_get_name (network), name) == 0)
-      return network;
-  }
-  return NULL;
+  return find_object (self, KIND_NETWORK, name, NULL);
 }
 
 /**
@@ -907,18 +901,8 @@ virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *na
 VirtbusNetwork *
 virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uuid)
 {
-  GHashTableIter iter;
-  VirtbusNetwork *network;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->networks);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &network)) {
-    if (g_ascii_strcasecmp (virtbus_network_get_uuid (network) ? virtbus_network_get_uuid (network)
-                                                               : "",
-                            uuid) == 0)
-      return network;
-  }
-  return NULL;
+  return find_object (self, KIND_NETWORK, NULL, uuid);
 }
 
 /* Calls that return an object ------------------------------------------------ */
@@ -929,7 +913,7 @@ virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uu
  * are fetched directly, and the manager's proxy is attached when the
  * signal arrives. */
 typedef struct {
-  gboolean is_domain;
+  Kind kind;
   char *path;
 } ObjectCall;
 
@@ -946,8 +930,6 @@ resolve_props_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   VirtbusConnection *self = g_task_get_source_object (task);
   ObjectCall *call = g_task_get_task_data (task);
-  const char *path = call->path;
-  gboolean is_domain = call->is_domain;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
                                                              &error);
@@ -958,20 +940,15 @@ resolve_props_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   dict = g_variant_get_child_value (reply, 0);
-  if (is_domain)
-    g_task_return_pointer (task, g_object_ref (add_domain (self, path, NULL, dict)),
-                           g_object_unref);
-  else
-    g_task_return_pointer (task, g_object_ref (add_network (self, path, NULL, dict)),
-                           g_object_unref);
+  g_task_return_pointer (task, g_object_ref (add_object (self, call->kind, call->path, NULL, dict)),
+                         g_object_unref);
 }
 
 static void
 resolve (VirtbusConnection *self, const char *path, GTask *task)
 {
   ObjectCall *call = g_task_get_task_data (task);
-  gboolean is_domain = call->is_domain;
-  GObject *cached = g_hash_table_lookup (is_domain ? self->domains : self->networks, path);
+  GObject *cached = g_hash_table_lookup (self->objects[call->kind], path);
 
   if (cached) {
     g_task_return_pointer (task, g_object_ref (cached), g_object_unref);
@@ -981,8 +958,7 @@ resolve (VirtbusConnection *self, const char *path, GTask *task)
   call->path = g_strdup (path);
   g_dbus_connection_call (self->bus, VIRTBUS_BUS_NAME, path, "org.freedesktop.DBus.Properties",
                           "GetAll",
-                          g_variant_new ("(s)", is_domain ? VIRTBUS_DOMAIN_IFACE
-                                                          : VIRTBUS_NETWORK_IFACE),
+                          g_variant_new ("(s)", kind_interface (call->kind)),
                           G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
                           g_task_get_cancellable (task), resolve_props_done, task);
 }
@@ -1007,14 +983,12 @@ object_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A Connect method returning one object path ("(o)"). */
 static void
-object_call (VirtbusConnection *self, const char *method, GVariant *params, gboolean is_domain,
+object_call (VirtbusConnection *self, const char *method, GVariant *params, Kind kind,
              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-             gpointer tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+             gpointer tag) { GTask *task = g_task_new (self, cancellable, callback, user_data);
   ObjectCall *call = g_new0 (ObjectCall, 1);
 
-  call->is_domain = is_domain;
+  call->kind = kind;
   g_task_set_source_tag (task, tag);
   g_task_set_task_data (task, call, (GDestroyNotify) object_call_free);
   g_dbus_connection_call (self->bus, VIRTBUS_BUS_NAME, self->root_path, VIRTBUS_CONNECT_IFACE,
@@ -1047,7 +1021,7 @@ virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const c
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (name != NULL);
-  object_call (self, "DomainLookupByName", g_variant_new ("(s)", name), TRUE, cancellable,
+  object_call (self, "DomainLookupByName", g_variant_new ("(s)", name), KIND_DOMAIN, cancellable,
                callback, user_data, virtbus_connection_lookup_domain_by_name_async);
 }
 
@@ -1084,7 +1058,7 @@ virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const c
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (uuid != NULL);
-  object_call (self, "DomainLookupByUUID", g_variant_new ("(s)", uuid), TRUE, cancellable,
+  object_call (self, "DomainLookupByUUID", g_variant_new ("(s)", uuid), KIND_DOMAIN, cancellable,
                callback, user_data, virtbus_connection_lookup_domain_by_uuid_async);
 }
 
@@ -1120,8 +1094,8 @@ virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), TRUE, cancellable, callback,
-               user_data, virtbus_connection_define_domain_async);
+  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), KIND_DOMAIN, cancellable,
+               callback, user_data, virtbus_connection_define_domain_async);
 }
 
 /**
@@ -1160,8 +1134,8 @@ virtbus_connection_define_domain_config_async (VirtbusConnection *self,
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (config));
   xml = virtbus_domain_config_to_xml (config);
-  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), TRUE, cancellable, callback,
-               user_data, virtbus_connection_define_domain_config_async);
+  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), KIND_DOMAIN, cancellable,
+               callback, user_data, virtbus_connection_define_domain_config_async);
 }
 
 /**
@@ -1197,8 +1171,8 @@ virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "DomainCreateXML", g_variant_new ("(su)", xml, flags), TRUE, cancellable,
-               callback, user_data, virtbus_connection_create_domain_async);
+  object_call (self, "DomainCreateXML", g_variant_new ("(su)", xml, flags), KIND_DOMAIN,
+               cancellable, callback, user_data, virtbus_connection_create_domain_async);
 }
 
 /**
@@ -1233,7 +1207,7 @@ virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const 
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (name != NULL);
-  object_call (self, "NetworkLookupByName", g_variant_new ("(s)", name), FALSE, cancellable,
+  object_call (self, "NetworkLookupByName", g_variant_new ("(s)", name), KIND_NETWORK, cancellable,
                callback, user_data, virtbus_connection_lookup_network_by_name_async);
 }
 
@@ -1269,7 +1243,7 @@ virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const 
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (uuid != NULL);
-  object_call (self, "NetworkLookupByUUID", g_variant_new ("(s)", uuid), FALSE, cancellable,
+  object_call (self, "NetworkLookupByUUID", g_variant_new ("(s)", uuid), KIND_NETWORK, cancellable,
                callback, user_data, virtbus_connection_lookup_network_by_uuid_async);
 }
 
@@ -1305,8 +1279,8 @@ virtbus_connection_define_network_async (VirtbusConnection *self, const char *xm
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_define_network_async);
+  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_define_network_async);
 }
 
 /**
@@ -1345,8 +1319,8 @@ virtbus_connection_define_network_config_async (VirtbusConnection *self,
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (VIRTBUS_IS_NETWORK_CONFIG (config));
   xml = virtbus_network_config_to_xml (config);
-  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_define_network_config_async);
+  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_define_network_config_async);
 }
 
 /**
@@ -1381,8 +1355,8 @@ virtbus_connection_create_network_async (VirtbusConnection *self, const char *xm
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "NetworkCreateXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_create_network_async);
+  object_call (self, "NetworkCreateXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_create_network_async);
 }
 
 /**
@@ -1434,14 +1408,8 @@ char *
 virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResult *result,
                                             GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result,
-                                                   virtbus_connection_get_capabilities_async,
-                                                   error);
-  char *xml = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &xml);
-  return xml;
+  return virtbus_call_finish_string (self, result, virtbus_connection_get_capabilities_async,
+                                     error);
 }
 
 /**

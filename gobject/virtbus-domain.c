@@ -22,21 +22,10 @@
  * crash.
  */
 struct _VirtbusDomain {
-  GObject parent_instance;
-  GWeakRef connection;
-  GDBusConnection *bus;
-  GMainContext *context; /* the connection's: where its signals are delivered */
-  char *path;
-  GDBusProxy *proxy;
-  gulong changed_id;
+  VirtbusObject parent_instance;
 
-  char *name;
-  char *uuid;
   char *os_type;
   int id;
-  gboolean active;
-  gboolean persistent;
-  gboolean autostart;
   gboolean updated;
   VirtbusDomainState state;
   /* bumped by every event that sets the state, so that a GetState reply
@@ -44,19 +33,12 @@ struct _VirtbusDomain {
   guint state_serial;
 };
 
-G_DEFINE_FINAL_TYPE (VirtbusDomain, virtbus_domain, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (VirtbusDomain, virtbus_domain, VIRTBUS_TYPE_OBJECT)
 
 enum {
   PROP_0,
-  PROP_CONNECTION,
-  PROP_OBJECT_PATH,
-  PROP_NAME,
-  PROP_UUID,
   PROP_OS_TYPE,
   PROP_ID,
-  PROP_ACTIVE,
-  PROP_PERSISTENT,
-  PROP_AUTOSTART,
   PROP_UPDATED,
   PROP_STATE,
   N_PROPS
@@ -81,33 +63,13 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
-set_string (VirtbusDomain *self, char **field, const char *value, guint prop)
+apply_property (VirtbusObject *object, const char *name, GVariant *value)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
-static void
-set_boolean (VirtbusDomain *self, gboolean *field, gboolean value, guint prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
-
-static void
-apply_property (VirtbusDomain *self, const char *name, GVariant *value)
-{
-  if (g_str_equal (name, "Name") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->name, g_variant_get_string (value, NULL), PROP_NAME);
-  } else if (g_str_equal (name, "UUID") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->uuid, g_variant_get_string (value, NULL), PROP_UUID);
-  } else if (g_str_equal (name, "OSType") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->os_type, g_variant_get_string (value, NULL), PROP_OS_TYPE);
+  if (g_str_equal (name, "OSType") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    virtbus_update_string (self, &self->os_type, g_variant_get_string (value, NULL),
+                           props[PROP_OS_TYPE]);
   } else if (g_str_equal (name, "Id") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)) {
     guint32 raw = g_variant_get_uint32 (value);
     /* the bus carries virDomainGetID()'s unsigned -1 for inactive domains */
@@ -117,67 +79,11 @@ apply_property (VirtbusDomain *self, const char *name, GVariant *value)
       self->id = id;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ID]);
     }
-  } else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
-    gboolean b = g_variant_get_boolean (value);
-
-    if (g_str_equal (name, "Active"))
-      set_boolean (self, &self->active, b, PROP_ACTIVE);
-    else if (g_str_equal (name, "Persistent"))
-      set_boolean (self, &self->persistent, b, PROP_PERSISTENT);
-    else if (g_str_equal (name, "Autostart"))
-      set_boolean (self, &self->autostart, b, PROP_AUTOSTART);
-    else if (g_str_equal (name, "Updated"))
-      set_boolean (self, &self->updated, b, PROP_UPDATED);
+  } else if (g_str_equal (name, "Updated") &&
+             g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
+    virtbus_update_boolean (self, &self->updated, g_variant_get_boolean (value),
+                            props[PROP_UPDATED]);
   }
-}
-
-void
-virtbus_domain_apply_properties (VirtbusDomain *self, GVariant *dict)
-{
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-
-  /* one batch of notifications per change set, after every field is set */
-  g_object_freeze_notify (G_OBJECT (self));
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, &value)) {
-    apply_property (self, name, value);
-    g_variant_unref (value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                       VirtbusDomain *self)
-{
-  virtbus_domain_apply_properties (self, changed);
-}
-
-void
-virtbus_domain_set_proxy (VirtbusDomain *self, GDBusProxy *proxy)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (self->proxy == proxy)
-    return;
-  g_clear_signal_handler (&self->changed_id, self->proxy);
-  g_clear_object (&self->proxy);
-  if (proxy == NULL)
-    return;
-  self->proxy = g_object_ref (proxy);
-  self->changed_id = g_signal_connect (proxy, "g-properties-changed",
-                                       G_CALLBACK (on_properties_changed), self);
-  names = g_dbus_proxy_get_cached_property_names (proxy);
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; names && names[i]; i++) {
-    g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
-
-    if (value)
-      apply_property (self, names[i], value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static GType
@@ -225,23 +131,33 @@ refresh_state_done (GObject *source, GAsyncResult *result, gpointer user_data)
   VirtbusDomainState state = virtbus_domain_get_state_finish (self, result, NULL, &error);
 
   if (error) {
-    g_debug ("%s: no state: %s", self->path, error->message);
+    g_debug ("%s: no state: %s", virtbus_object_get_object_path (VIRTBUS_OBJECT (self)),
+             error->message);
     return;
   }
   if (serial == self->state_serial)
     set_state (self, state);
 }
 
-void
-virtbus_domain_refresh_state (VirtbusDomain *self)
+static void
+refresh_state (VirtbusObject *object)
 {
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
+  GMainContext *context = virtbus_object_get_context (object);
+
   /* A sync wrapper may be iterating a private context right now; the
    * reply belongs to the connection's, which outlives the call. */
-  g_main_context_push_thread_default (self->context);
+  g_main_context_push_thread_default (context);
   virtbus_domain_get_state_async (self, NULL, refresh_state_done,
                                   GUINT_TO_POINTER (self->state_serial));
-  g_main_context_pop_thread_default (self->context);
+  g_main_context_pop_thread_default (context);
 }
+
+static const VirtbusObjectKind domain_kind = {
+  .interface_name = VIRTBUS_DOMAIN_IFACE,
+  .apply_property = apply_property,
+  .refresh = refresh_state,
+};
 
 /* The state a lifecycle event leaves the domain in; -1 for no change. */
 static int
@@ -276,7 +192,8 @@ virtbus_domain_emit_event (VirtbusDomain *self, int event, int detail)
   int state;
 
   if (event < 0 || event >= N_SIGNALS) {
-    g_debug ("%s: ignoring unknown domain event %d", self->path, event);
+    g_debug ("%s: ignoring unknown domain event %d",
+             virtbus_object_get_object_path (VIRTBUS_OBJECT (self)), event);
     return;
   }
   state = state_after_event (event, detail);
@@ -300,32 +217,11 @@ virtbus_domain_get_property (GObject *object, guint prop_id, GValue *value, GPar
   VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
   switch (prop_id) {
-  case PROP_CONNECTION:
-    g_value_take_object (value, g_weak_ref_get (&self->connection));
-    break;
-  case PROP_OBJECT_PATH:
-    g_value_set_string (value, self->path);
-    break;
-  case PROP_NAME:
-    g_value_set_string (value, self->name);
-    break;
-  case PROP_UUID:
-    g_value_set_string (value, self->uuid);
-    break;
   case PROP_OS_TYPE:
     g_value_set_string (value, self->os_type);
     break;
   case PROP_ID:
     g_value_set_int (value, self->id);
-    break;
-  case PROP_ACTIVE:
-    g_value_set_boolean (value, self->active);
-    break;
-  case PROP_PERSISTENT:
-    g_value_set_boolean (value, self->persistent);
-    break;
-  case PROP_AUTOSTART:
-    g_value_set_boolean (value, self->autostart);
     break;
   case PROP_UPDATED:
     g_value_set_boolean (value, self->updated);
@@ -343,13 +239,6 @@ virtbus_domain_finalize (GObject *object)
 {
   VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
-  virtbus_domain_set_proxy (self, NULL);
-  g_weak_ref_clear (&self->connection);
-  g_clear_object (&self->bus);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_free (self->path);
-  g_free (self->name);
-  g_free (self->uuid);
   g_free (self->os_type);
   G_OBJECT_CLASS (virtbus_domain_parent_class)->finalize (object);
 }
@@ -370,32 +259,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
 
   object_class->get_property = virtbus_domain_get_property;
   object_class->finalize = virtbus_domain_finalize;
+  virtbus_object_class_set_kind (VIRTBUS_OBJECT_CLASS (klass), &domain_kind);
 
-  /**
-   * VirtbusDomain:connection: (getter get_connection)
-   *
-   * The connection the domain belongs to, or %NULL once it is gone.
-   */
-  props[PROP_CONNECTION] = g_param_spec_object ("connection", NULL, NULL, VIRTBUS_TYPE_CONNECTION,
-                                                 ro);
-  /**
-   * VirtbusDomain:object-path: (getter get_object_path)
-   *
-   * The D-Bus object path of the domain.
-   */
-  props[PROP_OBJECT_PATH] = g_param_spec_string ("object-path", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusDomain:name: (getter get_name)
-   *
-   * The name of the domain.
-   */
-  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusDomain:uuid: (getter get_uuid)
-   *
-   * The UUID of the domain, in its canonical string form.
-   */
-  props[PROP_UUID] = g_param_spec_string ("uuid", NULL, NULL, NULL, ro);
   /**
    * VirtbusDomain:os-type: (getter get_os_type)
    *
@@ -408,25 +273,6 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * The hypervisor's id of a running domain, -1 when inactive.
    */
   props[PROP_ID] = g_param_spec_int ("id", NULL, NULL, -1, G_MAXINT, -1, ro);
-  /**
-   * VirtbusDomain:active: (getter get_active)
-   *
-   * Whether the domain is running (or paused).
-   */
-  props[PROP_ACTIVE] = g_param_spec_boolean ("active", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusDomain:persistent: (getter get_persistent)
-   *
-   * Whether the domain has a persistent definition.
-   */
-  props[PROP_PERSISTENT] = g_param_spec_boolean ("persistent", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusDomain:autostart: (getter get_autostart)
-   *
-   * Whether the domain starts with the host; change it with
-   * virtbus_domain_set_autostart_async().
-   */
-  props[PROP_AUTOSTART] = g_param_spec_boolean ("autostart", NULL, NULL, FALSE, ro);
   /**
    * VirtbusDomain:updated: (getter get_updated)
    *
@@ -527,20 +373,6 @@ static void
 virtbus_domain_init (VirtbusDomain *self)
 {
   self->id = -1;
-  g_weak_ref_init (&self->connection, NULL);
-}
-
-VirtbusDomain *
-virtbus_domain_new_internal (VirtbusConnection *connection, GDBusConnection *bus,
-                             GMainContext *context, const char *path)
-{
-  VirtbusDomain *self = g_object_new (VIRTBUS_TYPE_DOMAIN, NULL);
-
-  g_weak_ref_set (&self->connection, connection);
-  self->bus = g_object_ref (bus);
-  self->context = g_main_context_ref (context);
-  self->path = g_strdup (path);
-  return self;
 }
 
 /* Getters ------------------------------------------------------------------ */
@@ -551,57 +383,58 @@ virtbus_domain_new_internal (VirtbusConnection *connection, GDBusConnection *bus
  *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
+ *
+ * Since: 1.0
  */
-VirtbusConnection *
-virtbus_domain_get_connection (VirtbusDomain *self)
-{
-  g_autoptr(GObject) connection = NULL;
-
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  connection = g_weak_ref_get (&self->connection);
-  /* the connection owns its domains, so it outlives this borrowed pointer
-   * whenever the caller got the domain from it */
-  return (VirtbusConnection *) connection;
-}
-
 /**
  * virtbus_domain_get_object_path:
  * @self: a #VirtbusDomain
  *
  * Returns: (transfer none): the D-Bus object path
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_object_path (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->path;
-}
-
 /**
  * virtbus_domain_get_name:
  * @self: a #VirtbusDomain
  *
  * Returns: (transfer none) (nullable): the name
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_name (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->name;
-}
-
 /**
  * virtbus_domain_get_uuid:
  * @self: a #VirtbusDomain
  *
  * Returns: (transfer none) (nullable): the UUID string
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_uuid (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->uuid;
-}
+/**
+ * virtbus_domain_get_active:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain is running
+ *
+ * Since: 1.0
+ */
+/**
+ * virtbus_domain_get_persistent:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain has a persistent definition
+ *
+ * Since: 1.0
+ */
+/**
+ * virtbus_domain_get_autostart:
+ * @self: a #VirtbusDomain
+ *
+ * Returns: whether the domain starts with the host
+ *
+ * Since: 1.0
+ */
+VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain)
 
 /**
  * virtbus_domain_get_os_type:
@@ -627,45 +460,6 @@ virtbus_domain_get_id (VirtbusDomain *self)
 {
   g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), -1);
   return self->id;
-}
-
-/**
- * virtbus_domain_get_active:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain is running
- */
-gboolean
-virtbus_domain_get_active (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->active;
-}
-
-/**
- * virtbus_domain_get_persistent:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain has a persistent definition
- */
-gboolean
-virtbus_domain_get_persistent (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->persistent;
-}
-
-/**
- * virtbus_domain_get_autostart:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain starts with the host
- */
-gboolean
-virtbus_domain_get_autostart (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->autostart;
 }
 
 /**
@@ -696,17 +490,6 @@ virtbus_domain_get_state (VirtbusDomain *self)
 
 /* Operations --------------------------------------------------------------- */
 
-static void
-domain_call (VirtbusDomain *self, const char *method, GVariant *params, const char *reply_type,
-             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-             gpointer tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  virtbus_call (self->bus, self->path, VIRTBUS_DOMAIN_IFACE, method, params, reply_type, task);
-}
-
 /**
  * virtbus_domain_start_async:
  * @self: a #VirtbusDomain
@@ -723,8 +506,8 @@ virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
                             gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Create", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_start_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Create", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_start_async);
 }
 
 /**
@@ -757,8 +540,8 @@ virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags f
                                gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Shutdown", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_shutdown_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Shutdown", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_shutdown_async);
 }
 
 /**
@@ -791,8 +574,8 @@ virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags fla
                              gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Reboot", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_reboot_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Reboot", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_reboot_async);
 }
 
 /**
@@ -823,8 +606,8 @@ virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Reset", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
-               virtbus_domain_reset_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Reset", g_variant_new ("(u)", 0), NULL, cancellable,
+                       callback, user_data, virtbus_domain_reset_async);
 }
 
 /**
@@ -857,8 +640,8 @@ virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags fla
                               gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Destroy", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_destroy_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Destroy", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_destroy_async);
 }
 
 /**
@@ -889,8 +672,8 @@ virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Suspend", NULL, NULL, cancellable, callback, user_data,
-               virtbus_domain_suspend_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Suspend", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_domain_suspend_async);
 }
 
 /**
@@ -921,8 +704,8 @@ virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Resume", NULL, NULL, cancellable, callback, user_data,
-               virtbus_domain_resume_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Resume", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_domain_resume_async);
 }
 
 /**
@@ -955,8 +738,8 @@ virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags f
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "ManagedSave", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_managed_save_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "ManagedSave", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_managed_save_async);
 }
 
 /**
@@ -987,8 +770,8 @@ virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *can
                                           GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_managed_save_remove_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_managed_save_remove_async);
 }
 
 /**
@@ -1023,8 +806,8 @@ virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags f
                                gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Undefine", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_undefine_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Undefine", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_undefine_async);
 }
 
 /**
@@ -1058,8 +841,8 @@ virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags fl
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetXMLDesc", g_variant_new ("(u)", flags), "(s)", cancellable, callback,
-               user_data, virtbus_domain_get_xml_desc_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetXMLDesc", g_variant_new ("(u)", flags), "(s)",
+                       cancellable, callback, user_data, virtbus_domain_get_xml_desc_async);
 }
 
 /**
@@ -1073,13 +856,7 @@ virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags fl
 char *
 virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_xml_desc_async,
-                                                   error);
-  char *xml = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &xml);
-  return xml;
+  return virtbus_call_finish_string (self, result, virtbus_domain_get_xml_desc_async, error);
 }
 
 /**
@@ -1096,8 +873,8 @@ virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetState", g_variant_new ("(u)", 0), "((ii))", cancellable, callback,
-               user_data, virtbus_domain_get_state_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetState", g_variant_new ("(u)", 0), "((ii))",
+                       cancellable, callback, user_data, virtbus_domain_get_state_async);
 }
 
 /**
@@ -1140,15 +917,9 @@ virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, virtbus_domain_set_autostart_async);
-  virtbus_call (self->bus, self->path, "org.freedesktop.DBus.Properties", "Set",
-                g_variant_new ("(ssv)", VIRTBUS_DOMAIN_IFACE, "Autostart",
-                               g_variant_new_boolean (autostart)),
-                NULL, task);
+  virtbus_object_set_autostart (VIRTBUS_OBJECT (self), autostart, cancellable, callback, user_data,
+                                virtbus_domain_set_autostart_async);
 }
 
 /**
@@ -1182,8 +953,8 @@ virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainA
                                 gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetVcpus", g_variant_new ("(uu)", vcpus, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_set_vcpus_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetVcpus", g_variant_new ("(uu)", vcpus, flags),
+                       NULL, cancellable, callback, user_data, virtbus_domain_set_vcpus_async);
 }
 
 /**
@@ -1217,8 +988,9 @@ virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetMemory", g_variant_new ("(tu)", memory_kib, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_set_memory_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetMemory",
+                       g_variant_new ("(tu)", memory_kib, flags), NULL, cancellable, callback,
+                       user_data, virtbus_domain_set_memory_async);
 }
 
 /**
@@ -1254,8 +1026,9 @@ virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetMetadata", g_variant_new ("(isu)", type, uri ? uri : "", flags), "(s)",
-               cancellable, callback, user_data, virtbus_domain_get_metadata_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetMetadata",
+                       g_variant_new ("(isu)", type, uri ? uri : "", flags), "(s)", cancellable,
+                       callback, user_data, virtbus_domain_get_metadata_async);
 }
 
 /**
@@ -1270,13 +1043,7 @@ virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
 char *
 virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_metadata_async,
-                                                   error);
-  char *metadata = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &metadata);
-  return metadata;
+  return virtbus_call_finish_string (self, result, virtbus_domain_get_metadata_async, error);
 }
 
 /**
@@ -1300,10 +1067,10 @@ virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetMetadata",
-               g_variant_new ("(isssu)", type, metadata ? metadata : "", key ? key : "",
-                              uri ? uri : "", flags),
-               NULL, cancellable, callback, user_data, virtbus_domain_set_metadata_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetMetadata",
+                       g_variant_new ("(isssu)", type, metadata ? metadata : "", key ? key : "",
+                                      uri ? uri : "", flags),
+                       NULL, cancellable, callback, user_data, virtbus_domain_set_metadata_async);
 }
 
 /**
@@ -1379,7 +1146,10 @@ virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, virtbus_domain_open_graphics_fd_async);
-  g_dbus_connection_call_with_unix_fd_list (self->bus, VIRTBUS_BUS_NAME, self->path, VIRTBUS_DOMAIN_IFACE,
+  g_dbus_connection_call_with_unix_fd_list (virtbus_object_get_bus (VIRTBUS_OBJECT (self)),
+                                            VIRTBUS_BUS_NAME,
+                                            virtbus_object_get_object_path (VIRTBUS_OBJECT (self)),
+                                            VIRTBUS_DOMAIN_IFACE,
                                             "OpenGraphicsFD", g_variant_new ("(uu)", idx, flags),
                                             G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
                                             VIRTBUS_CALL_TIMEOUT_MS, NULL, cancellable,
@@ -1414,8 +1184,8 @@ device_call (VirtbusDomain *self, const char *method, const char *xml,
              VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
              GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
 {
-  domain_call (self, method, g_variant_new ("(su)", xml, flags), NULL, cancellable, callback,
-               user_data, tag);
+  virtbus_object_call (VIRTBUS_OBJECT (self), method, g_variant_new ("(su)", xml, flags), NULL,
+                       cancellable, callback, user_data, tag);
 }
 
 /**
@@ -1551,8 +1321,8 @@ virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "PMWakeup", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
-               virtbus_domain_wakeup_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "PMWakeup", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_wakeup_async);
 }
 
 /**
@@ -1590,8 +1360,9 @@ virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (to != NULL);
-  domain_call (self, "Save", g_variant_new ("(ssu)", to, xml ? xml : "", flags), NULL,
-               cancellable, callback, user_data, virtbus_domain_save_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Save",
+                       g_variant_new ("(ssu)", to, xml ? xml : "", flags), NULL, cancellable,
+                       callback, user_data, virtbus_domain_save_async);
 }
 
 /**
@@ -1634,8 +1405,9 @@ virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, g
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (keycodes != NULL || n_keycodes == 0);
   keys = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keycodes, n_keycodes, sizeof (guint32));
-  domain_call (self, "SendKey", g_variant_new ("(uu@auu)", codeset, holdtime, keys, 0), NULL,
-               cancellable, callback, user_data, virtbus_domain_send_key_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SendKey",
+                       g_variant_new ("(uu@auu)", codeset, holdtime, keys, 0), NULL, cancellable,
+                       callback, user_data, virtbus_domain_send_key_async);
 }
 
 /**
@@ -1667,8 +1439,8 @@ virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "InjectNMI", g_variant_new ("(u)", 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_inject_nmi_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "InjectNMI", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_inject_nmi_async);
 }
 
 /**
@@ -1702,8 +1474,8 @@ virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (name != NULL);
-  domain_call (self, "Rename", g_variant_new ("(su)", name, 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_rename_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Rename", g_variant_new ("(su)", name, 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_rename_async);
 }
 
 /**
@@ -1738,8 +1510,9 @@ virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "InterfaceAddresses", g_variant_new ("(uu)", source, 0), "(a(ssa(isu)))",
-               cancellable, callback, user_data, virtbus_domain_get_interface_addresses_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "InterfaceAddresses",
+                       g_variant_new ("(uu)", source, 0), "(a(ssa(isu)))", cancellable, callback,
+                       user_data, virtbus_domain_get_interface_addresses_async);
 }
 
 /**
@@ -1796,8 +1569,9 @@ virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (to != NULL);
-  domain_call (self, "CoreDump", g_variant_new ("(suu)", to, format, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_core_dump_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "CoreDump",
+                       g_variant_new ("(suu)", to, format, flags), NULL, cancellable, callback,
+                       user_data, virtbus_domain_core_dump_async);
 }
 
 /**
