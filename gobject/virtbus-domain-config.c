@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "virtbus-private.h"
+#include "virtbus-config-private.h"
 
 #include "vb-domain-def.h"
 #include "vb-error.h"
@@ -133,16 +133,8 @@ virtbus_domain_config_get_name (VirtbusDomainConfig *self)
 gboolean
 virtbus_domain_config_set_name (VirtbusDomainConfig *self, const char *name, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (self), FALSE);
-  if (!vb_name_validate (name, "domain name", &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  g_free (self->def->name);
-  self->def->name = g_strdup (name);
-  return TRUE;
+  return virtbus_config_set_name (&self->def->name, name, "domain name", error);
 }
 
 /**
@@ -170,16 +162,8 @@ virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
 gboolean
 virtbus_domain_config_set_uuid (VirtbusDomainConfig *self, const char *uuid, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  VbUuid parsed;
-
   g_return_val_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (self), FALSE);
-  if (!vb_uuid_parse (uuid, &parsed, &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  self->def->uuid = parsed;
-  return TRUE;
+  return virtbus_config_set_uuid (&self->def->uuid, uuid, error);
 }
 
 /**

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "virtbus-private.h"
+#include "virtbus-config-private.h"
 
 #include "vb-error.h"
 #include "vb-network-def.h"
@@ -168,16 +168,8 @@ virtbus_network_config_get_name (VirtbusNetworkConfig *self)
 gboolean
 virtbus_network_config_set_name (VirtbusNetworkConfig *self, const char *name, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
-  if (!vb_name_validate (name, "network name", &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  g_free (self->def->name);
-  self->def->name = g_strdup (name);
-  return TRUE;
+  return virtbus_config_set_name (&self->def->name, name, "network name", error);
 }
 
 /**
@@ -204,16 +196,8 @@ virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
 gboolean
 virtbus_network_config_set_uuid (VirtbusNetworkConfig *self, const char *uuid, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  VbUuid parsed;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
-  if (!vb_uuid_parse (uuid, &parsed, &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  self->def->uuid = parsed;
-  return TRUE;
+  return virtbus_config_set_uuid (&self->def->uuid, uuid, error);
 }
 
 /**
@@ -316,6 +300,16 @@ update (VirtbusNetworkConfig *self, guint command, guint section, const char *xm
   return TRUE;
 }
 
+/* One <interface dev> of the forward device pool, added or deleted. */
+static gboolean
+update_forward_device (VirtbusNetworkConfig *self, guint command, const char *dev, GError **error)
+{
+  g_autofree char *escaped = vb_xml_escape (dev);
+  g_autofree char *xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
+
+  return update (self, command, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml, error);
+}
+
 /**
  * virtbus_network_config_add_forward_device:
  * @self: a #VirtbusNetworkConfig
@@ -332,15 +326,9 @@ gboolean
 virtbus_network_config_add_forward_device (VirtbusNetworkConfig *self, const char *dev,
                                            GError **error)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *xml = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
   g_return_val_if_fail (dev != NULL, FALSE);
-  escaped = vb_xml_escape (dev);
-  xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
-  return update (self, VB_NETWORK_UPDATE_ADD_LAST, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml,
-                 error);
+  return update_forward_device (self, VB_NETWORK_UPDATE_ADD_LAST, dev, error);
 }
 
 /**
@@ -355,15 +343,9 @@ gboolean
 virtbus_network_config_remove_forward_device (VirtbusNetworkConfig *self, const char *dev,
                                               GError **error)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *xml = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
   g_return_val_if_fail (dev != NULL, FALSE);
-  escaped = vb_xml_escape (dev);
-  xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
-  return update (self, VB_NETWORK_UPDATE_DELETE, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml,
-                 error);
+  return update_forward_device (self, VB_NETWORK_UPDATE_DELETE, dev, error);
 }
 
 /**
