@@ -24,6 +24,16 @@ static const GDBusErrorEntry error_entries[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == VIRTBUS_ERROR_NOT_CONNECTED + 1);
 
+/**
+ * virtbus_error_quark:
+ *
+ * The error domain of libvirtbus, with the D-Bus error names of its codes
+ * registered so that GDBus maps them.
+ *
+ * Returns: the #GQuark of %VIRTBUS_ERROR
+ *
+ * Since: 1.0
+ */
 GQuark
 virtbus_error_quark (void)
 {

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The error domain of every error the library reports (except
  * %G_IO_ERROR_CANCELLED for a cancelled call).
+ *
+ * Since: 1.0
  */
 #define VIRTBUS_ERROR (virtbus_error_quark ())
 
@@ -31,6 +33,8 @@ G_BEGIN_DECLS
  * @VIRTBUS_ERROR_NOT_CONNECTED: virtbusd is not running or the bus went away
  *
  * Error codes of %VIRTBUS_ERROR.
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_ERROR_FAILED,
