@@ -25,6 +25,8 @@
  * call them from the thread that runs it (as any GTK or PyGObject
  * application does), or use a `_sync` constructor inside a thread-default
  * context.
+ *
+ * Since: 1.0
  */
 /* The object kinds a connection follows. */
 typedef enum {
@@ -446,6 +448,8 @@ virtbus_connection_async_initable_iface_init (GAsyncInitableIface *iface)
  * Connects to virtbusd's @driver on a message bus.  Finish with
  * virtbus_connection_new_for_bus_finish().  A daemon that is not running
  * yet is not an error: the connection fills in when it appears.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_new_for_bus_async (GBusType bus_type, const char *driver,
@@ -471,7 +475,11 @@ new_finish (GAsyncResult *result, GError **error)
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_new_for_bus_async().
+ *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_bus_finish (GAsyncResult *result, GError **error)
@@ -489,6 +497,8 @@ virtbus_connection_new_for_bus_finish (GAsyncResult *result, GError **error)
  * Connects to virtbusd's @driver on a message bus, blocking.
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_bus_sync (GBusType bus_type, const char *driver,
@@ -510,6 +520,8 @@ virtbus_connection_new_for_bus_sync (GBusType bus_type, const char *driver,
  * Connects to virtbusd's @driver on the message bus at @address (a
  * private bus, for tests).  Finish with
  * virtbus_connection_new_for_address_finish().
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_new_for_address_async (const char *address, const char *driver,
@@ -527,7 +539,11 @@ virtbus_connection_new_for_address_async (const char *address, const char *drive
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_new_for_address_async().
+ *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_address_finish (GAsyncResult *result, GError **error)
@@ -545,6 +561,8 @@ virtbus_connection_new_for_address_finish (GAsyncResult *result, GError **error)
  * Connects to virtbusd's @driver on the bus at @address, blocking.
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_address_sync (const char *address, const char *driver,
@@ -670,6 +688,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * VirtbusConnection:bus-type:
    *
    * The message bus, when #VirtbusConnection:address is not set.
+   *
+   * Since: 1.0
    */
   props[PROP_BUS_TYPE] = g_param_spec_enum ("bus-type", NULL, NULL, G_TYPE_BUS_TYPE,
                                             G_BUS_TYPE_SYSTEM, construct);
@@ -677,18 +697,24 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * VirtbusConnection:address:
    *
    * The address of the message bus to use instead of #VirtbusConnection:bus-type.
+   *
+   * Since: 1.0
    */
   props[PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, NULL, construct);
   /**
    * VirtbusConnection:driver: (getter get_driver)
    *
    * The driver root: "QEMU", "LXC" or "Test".
+   *
+   * Since: 1.0
    */
   props[PROP_DRIVER] = g_param_spec_string ("driver", NULL, NULL, "QEMU", construct);
   /**
    * VirtbusConnection:daemon-running: (getter get_daemon_running)
    *
    * Whether virtbusd currently owns its bus name.
+   *
+   * Since: 1.0
    */
   props[PROP_DAEMON_RUNNING] = g_param_spec_boolean ("daemon-running", NULL, NULL, FALSE,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
@@ -702,6 +728,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    *
    * A domain appeared (defined, created, or found on connecting after a
    * daemon restart).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DOMAIN_ADDED] = g_signal_new ("domain-added", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -712,6 +740,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @domain: the domain that went away
    *
    * A domain disappeared (undefined, or a transient domain stopped).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DOMAIN_REMOVED] = g_signal_new ("domain-removed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -722,6 +752,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @network: the new network
    *
    * A network appeared.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_NETWORK_ADDED] = g_signal_new ("network-added", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -732,6 +764,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @network: the network that went away
    *
    * A network disappeared.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_NETWORK_REMOVED] = g_signal_new ("network-removed", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -755,7 +789,11 @@ virtbus_connection_init (VirtbusConnection *self)
  * virtbus_connection_get_driver:
  * @self: a #VirtbusConnection
  *
+ * Gets the driver root name.
+ *
  * Returns: (transfer none): the driver root name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_connection_get_driver (VirtbusConnection *self)
@@ -768,7 +806,11 @@ virtbus_connection_get_driver (VirtbusConnection *self)
  * virtbus_connection_get_daemon_running:
  * @self: a #VirtbusConnection
  *
+ * Gets whether virtbusd currently runs.
+ *
  * Returns: whether virtbusd currently runs
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_get_daemon_running (VirtbusConnection *self)
@@ -817,6 +859,8 @@ find_object (VirtbusConnection *self, Kind kind, const char *name, const char *u
  *
  * Returns: (transfer container) (element-type VirtbusDomain): the domains,
  *   sorted by name
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_connection_get_domains (VirtbusConnection *self)
@@ -833,6 +877,8 @@ virtbus_connection_get_domains (VirtbusConnection *self)
  *
  * Returns: (transfer container) (element-type VirtbusNetwork): the networks,
  *   sorted by name
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_connection_get_networks (VirtbusConnection *self)
@@ -849,6 +895,8 @@ virtbus_connection_get_networks (VirtbusConnection *self)
  * Looks @name up in the cache.
  *
  * Returns: (transfer none) (nullable): the domain, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *name)
@@ -865,6 +913,8 @@ virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *nam
  * Looks @uuid up in the cache.
  *
  * Returns: (transfer none) (nullable): the domain, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uuid)
@@ -881,6 +931,8 @@ virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uui
  * Looks @name up in the cache.
  *
  * Returns: (transfer none) (nullable): the network, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *name)
@@ -897,6 +949,8 @@ virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *na
  * Looks @uuid up in the cache.
  *
  * Returns: (transfer none) (nullable): the network, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uuid)
@@ -1013,6 +1067,8 @@ object_finish (VirtbusConnection *self, GAsyncResult *result, gpointer tag, GErr
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain called @name.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const char *name,
@@ -1031,8 +1087,12 @@ virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const c
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_lookup_domain_by_name_async().
+ *
  * Returns: (transfer full): the domain, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_name_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1050,6 +1110,8 @@ virtbus_connection_lookup_domain_by_name_finish (VirtbusConnection *self, GAsync
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain with @uuid.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const char *uuid,
@@ -1068,7 +1130,11 @@ virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const c
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_lookup_domain_by_uuid_async().
+ *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_uuid_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1086,6 +1152,8 @@ virtbus_connection_lookup_domain_by_uuid_finish (VirtbusConnection *self, GAsync
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent domain, or updates the definition of an existing one.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml,
@@ -1104,7 +1172,11 @@ virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_define_domain_async().
+ *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1122,6 +1194,8 @@ virtbus_connection_define_domain_finish (VirtbusConnection *self, GAsyncResult *
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent domain from a typed configuration.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_domain_config_async (VirtbusConnection *self,
@@ -1144,7 +1218,11 @@ virtbus_connection_define_domain_config_async (VirtbusConnection *self,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_define_domain_config_async().
+ *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_config_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1163,6 +1241,8 @@ virtbus_connection_define_domain_config_finish (VirtbusConnection *self, GAsyncR
  * @user_data: (closure): data for @callback
  *
  * Starts a transient domain, which disappears when it stops.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml,
@@ -1181,7 +1261,11 @@ virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_create_domain_async().
+ *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_create_domain_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1199,6 +1283,8 @@ virtbus_connection_create_domain_finish (VirtbusConnection *self, GAsyncResult *
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the network called @name.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const char *name,
@@ -1217,7 +1303,11 @@ virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const 
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_lookup_network_by_name_async().
+ *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_name_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1235,6 +1325,8 @@ virtbus_connection_lookup_network_by_name_finish (VirtbusConnection *self, GAsyn
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the network with @uuid.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const char *uuid,
@@ -1253,7 +1345,11 @@ virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const 
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_lookup_network_by_uuid_async().
+ *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_uuid_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1271,6 +1367,8 @@ virtbus_connection_lookup_network_by_uuid_finish (VirtbusConnection *self, GAsyn
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent network, or updates an existing definition.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_network_async (VirtbusConnection *self, const char *xml,
@@ -1289,7 +1387,11 @@ virtbus_connection_define_network_async (VirtbusConnection *self, const char *xm
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_define_network_async().
+ *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1307,6 +1409,8 @@ virtbus_connection_define_network_finish (VirtbusConnection *self, GAsyncResult 
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent network from a typed configuration.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_network_config_async (VirtbusConnection *self,
@@ -1329,7 +1433,11 @@ virtbus_connection_define_network_config_async (VirtbusConnection *self,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_define_network_config_async().
+ *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_config_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1347,6 +1455,8 @@ virtbus_connection_define_network_config_finish (VirtbusConnection *self, GAsync
  * @user_data: (closure): data for @callback
  *
  * Starts a transient network.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_create_network_async (VirtbusConnection *self, const char *xml,
@@ -1365,7 +1475,11 @@ virtbus_connection_create_network_async (VirtbusConnection *self, const char *xm
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_create_network_async().
+ *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_create_network_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1382,6 +1496,8 @@ virtbus_connection_create_network_finish (VirtbusConnection *self, GAsyncResult 
  * @user_data: (closure): data for @callback
  *
  * Fetches the host and guest capabilities (virConnectGetCapabilities).
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_get_capabilities_async (VirtbusConnection *self, GCancellable *cancellable,
@@ -1402,7 +1518,11 @@ virtbus_connection_get_capabilities_async (VirtbusConnection *self, GCancellable
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_get_capabilities_async().
+ *
  * Returns: (transfer full): the capabilities XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1427,6 +1547,8 @@ virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResul
  * Starts a saved domain again from its state file (virDomainRestoreFlags),
  * which is left in place.  The domain keeps its UUID, so a #VirtbusDomain
  * of it from before the save stays the one that reports the restore.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *from,
@@ -1450,7 +1572,11 @@ virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *fr
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_connection_restore_domain_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_restore_domain_finish (VirtbusConnection *self, GAsyncResult *result,

@@ -6,6 +6,8 @@
  *
  * One DHCP lease handed out on a network (virNetworkDHCPLease), as
  * returned by virtbus_network_get_dhcp_leases_finish().
+ *
+ * Since: 1.0
  */
 struct _VirtbusDhcpLease {
   GObject parent_instance;
@@ -65,7 +67,11 @@ virtbus_dhcp_lease_new_from_variant (GVariant *value)
  * virtbus_dhcp_lease_get_interface:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the network's bridge interface.
+ *
  * Returns: (transfer none): the network's bridge interface
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
@@ -78,7 +84,11 @@ virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_expiry_time:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets when the lease expires, in seconds since the epoch.
+ *
  * Returns: when the lease expires, in seconds since the epoch
+ *
+ * Since: 1.0
  */
 gint64
 virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
@@ -91,7 +101,11 @@ virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_is_ipv6:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets whether the address is IPv6.
+ *
  * Returns: whether the address is IPv6
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
@@ -104,7 +118,11 @@ virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_mac:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the client's MAC address.
+ *
  * Returns: (transfer none): the client's MAC address
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
@@ -117,7 +135,11 @@ virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_iaid:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the IAID (IPv6), or "".
+ *
  * Returns: (transfer none): the IAID (IPv6), or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
@@ -130,7 +152,11 @@ virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_ip_address:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the leased address.
+ *
  * Returns: (transfer none): the leased address
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
@@ -143,7 +169,11 @@ virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_prefix:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the prefix length of the network.
+ *
  * Returns: the prefix length of the network
+ *
+ * Since: 1.0
  */
 guint
 virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
@@ -156,7 +186,11 @@ virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_hostname:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the client's host name, or "".
+ *
  * Returns: (transfer none): the client's host name, or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
@@ -169,7 +203,11 @@ virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
  * virtbus_dhcp_lease_get_client_id:
  * @self: a #VirtbusDhcpLease
  *
+ * Gets the client id or DUID, or "".
+ *
  * Returns: (transfer none): the client id or DUID, or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_client_id (VirtbusDhcpLease *self)

@@ -13,6 +13,8 @@
  * canonical formatting), so what virtbus_domain_config_to_xml() writes is
  * what the daemon will store, and elements without an accessor survive a
  * round trip unchanged.
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomainConfig {
   GObject parent_instance;
@@ -49,6 +51,8 @@ virtbus_domain_config_init (VirtbusDomainConfig *self)
  * guest, virtualization type "kvm" (use "test" for the Test driver).
  *
  * Returns: (transfer full): the configuration
+ *
+ * Since: 1.0
  */
 VirtbusDomainConfig *
 virtbus_domain_config_new (const char *name)
@@ -75,6 +79,8 @@ virtbus_domain_config_new (const char *name)
  *
  * Returns: (transfer full): the configuration, or %NULL with
  *   %VIRTBUS_ERROR_INVALID_XML or %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 VirtbusDomainConfig *
 virtbus_domain_config_new_from_xml (const char *xml, GError **error)
@@ -98,8 +104,12 @@ virtbus_domain_config_new_from_xml (const char *xml, GError **error)
  * virtbus_domain_config_to_xml:
  * @self: a #VirtbusDomainConfig
  *
+ * Formats the definition as the daemon stores it.
+ *
  * Returns: (transfer full): the persistent definition, in libvirt's
  *   canonical formatting
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_config_to_xml (VirtbusDomainConfig *self)
@@ -112,7 +122,11 @@ virtbus_domain_config_to_xml (VirtbusDomainConfig *self)
  * virtbus_domain_config_get_name:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the name.
+ *
  * Returns: (transfer none) (nullable): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_name (VirtbusDomainConfig *self)
@@ -127,8 +141,12 @@ virtbus_domain_config_get_name (VirtbusDomainConfig *self)
  * @name: the new name
  * @error: return location for a #GError
  *
+ * Renames the definition, with the daemon's rules for a domain name.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG for a name
  *   libvirt refuses (empty, with '/', control characters)
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_name (VirtbusDomainConfig *self, const char *name, GError **error)
@@ -141,7 +159,11 @@ virtbus_domain_config_set_name (VirtbusDomainConfig *self, const char *name, GEr
  * virtbus_domain_config_get_uuid:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the UUID in canonical form.
+ *
  * Returns: (transfer full): the UUID in canonical form
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
@@ -156,8 +178,12 @@ virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
  * @uuid: a UUID
  * @error: return location for a #GError
  *
+ * Sets the UUID, in any form libvirt accepts.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT for a
  *   malformed UUID
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_uuid (VirtbusDomainConfig *self, const char *uuid, GError **error)
@@ -170,8 +196,12 @@ virtbus_domain_config_set_uuid (VirtbusDomainConfig *self, const char *uuid, GEr
  * virtbus_domain_config_get_virt_type:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the virtualization type ("kvm", "qemu", "lxc", "test").
+ *
  * Returns: (transfer none) (nullable): the virtualization type ("kvm",
  *   "qemu", "lxc", "test")
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_virt_type (VirtbusDomainConfig *self)
@@ -186,6 +216,8 @@ virtbus_domain_config_get_virt_type (VirtbusDomainConfig *self)
  * @virt_type: the virtualization type
  *
  * Sets the &lt;domain type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_virt_type (VirtbusDomainConfig *self, const char *virt_type)
@@ -200,7 +232,11 @@ virtbus_domain_config_set_virt_type (VirtbusDomainConfig *self, const char *virt
  * virtbus_domain_config_get_title:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the short title.
+ *
  * Returns: (transfer none) (nullable): the short title
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_title (VirtbusDomainConfig *self)
@@ -215,8 +251,12 @@ virtbus_domain_config_get_title (VirtbusDomainConfig *self)
  * @title: (nullable): a one-line title, %NULL to remove it
  * @error: return location for a #GError
  *
+ * Sets the short title a UI shows for the domain.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT for a
  *   title with a newline
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_title (VirtbusDomainConfig *self, const char *title, GError **error)
@@ -236,7 +276,11 @@ virtbus_domain_config_set_title (VirtbusDomainConfig *self, const char *title, G
  * virtbus_domain_config_get_description:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the description.
+ *
  * Returns: (transfer none) (nullable): the description
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_description (VirtbusDomainConfig *self)
@@ -251,6 +295,8 @@ virtbus_domain_config_get_description (VirtbusDomainConfig *self)
  * @description: (nullable): the description, %NULL to remove it
  *
  * Sets the free-form description.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_description (VirtbusDomainConfig *self, const char *description)
@@ -264,7 +310,11 @@ virtbus_domain_config_set_description (VirtbusDomainConfig *self, const char *de
  * virtbus_domain_config_get_memory:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the memory in KiB.
+ *
  * Returns: the memory in KiB
+ *
+ * Since: 1.0
  */
 guint64
 virtbus_domain_config_get_memory (VirtbusDomainConfig *self)
@@ -279,6 +329,8 @@ virtbus_domain_config_get_memory (VirtbusDomainConfig *self)
  * @memory_kib: the memory in KiB
  *
  * Sets both the maximum and the current memory.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_memory (VirtbusDomainConfig *self, guint64 memory_kib)
@@ -291,7 +343,11 @@ virtbus_domain_config_set_memory (VirtbusDomainConfig *self, guint64 memory_kib)
  * virtbus_domain_config_get_vcpus:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the number of virtual CPUs.
+ *
  * Returns: the number of virtual CPUs
+ *
+ * Since: 1.0
  */
 guint
 virtbus_domain_config_get_vcpus (VirtbusDomainConfig *self)
@@ -306,6 +362,8 @@ virtbus_domain_config_get_vcpus (VirtbusDomainConfig *self)
  * @vcpus: the number of virtual CPUs
  *
  * Sets both the maximum and the current number of vCPUs.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_vcpus (VirtbusDomainConfig *self, guint vcpus)
@@ -318,7 +376,11 @@ virtbus_domain_config_set_vcpus (VirtbusDomainConfig *self, guint vcpus)
  * virtbus_domain_config_get_os_type:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the guest OS type ("hvm", "exe", …).
+ *
  * Returns: (transfer none) (nullable): the guest OS type ("hvm", "exe", …)
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_os_type (VirtbusDomainConfig *self)
@@ -333,6 +395,8 @@ virtbus_domain_config_get_os_type (VirtbusDomainConfig *self)
  * @os_type: the guest OS type
  *
  * Sets the &lt;os&gt;&lt;type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_os_type (VirtbusDomainConfig *self, const char *os_type)
@@ -347,7 +411,11 @@ virtbus_domain_config_set_os_type (VirtbusDomainConfig *self, const char *os_typ
  * virtbus_domain_config_get_os_arch:
  * @self: a #VirtbusDomainConfig
  *
+ * Gets the guest architecture, %NULL for the host's.
+ *
  * Returns: (transfer none) (nullable): the guest architecture, %NULL for the host's
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_os_arch (VirtbusDomainConfig *self)
@@ -362,6 +430,8 @@ virtbus_domain_config_get_os_arch (VirtbusDomainConfig *self)
  * @arch: (nullable): the guest architecture ("x86_64", …), %NULL for the host's
  *
  * Sets the arch attribute of &lt;os&gt;&lt;type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_os_arch (VirtbusDomainConfig *self, const char *arch)

@@ -20,6 +20,8 @@
  * domain is undefined or the daemon restarts, calls on it fail with
  * %VIRTBUS_ERROR_NOT_FOUND or %VIRTBUS_ERROR_NOT_CONNECTED rather than
  * crash.
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomain {
   VirtbusObject parent_instance;
@@ -265,18 +267,24 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * VirtbusDomain:os-type: (getter get_os_type)
    *
    * The guest OS type ("hvm", "exe", …).
+   *
+   * Since: 1.0
    */
   props[PROP_OS_TYPE] = g_param_spec_string ("os-type", NULL, NULL, NULL, ro);
   /**
    * VirtbusDomain:id: (getter get_id)
    *
    * The hypervisor's id of a running domain, -1 when inactive.
+   *
+   * Since: 1.0
    */
   props[PROP_ID] = g_param_spec_int ("id", NULL, NULL, -1, G_MAXINT, -1, ro);
   /**
    * VirtbusDomain:updated: (getter get_updated)
    *
    * Whether the persistent definition differs from the running one.
+   *
+   * Since: 1.0
    */
   props[PROP_UPDATED] = g_param_spec_boolean ("updated", NULL, NULL, FALSE, ro);
   /**
@@ -286,6 +294,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * lifecycle events (the bus has no state property), so a UI can show it
    * without polling.  Changes after the event that causes them; use
    * virtbus_domain_get_state_async() for the reason as well.
+   *
+   * Since: 1.0
    */
   props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, VIRTBUS_TYPE_DOMAIN_STATE,
                                          VIRTBUS_DOMAIN_STATE_NOSTATE, ro);
@@ -297,6 +307,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: what happened
    *
    * The persistent definition was added or changed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DEFINED] = new_event_signal (type, "defined", VIRTBUS_TYPE_DOMAIN_DEFINED_DETAIL);
   /**
@@ -305,6 +317,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: what happened
    *
    * The persistent definition was removed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_UNDEFINED] = new_event_signal (type, "undefined",
                                                 VIRTBUS_TYPE_DOMAIN_UNDEFINED_DETAIL);
@@ -314,6 +328,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: how it started
    *
    * The domain started.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STARTED] = new_event_signal (type, "started", VIRTBUS_TYPE_DOMAIN_STARTED_DETAIL);
   /**
@@ -322,6 +338,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it was paused
    *
    * The domain's CPUs were paused.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_SUSPENDED] = new_event_signal (type, "suspended",
                                                 VIRTBUS_TYPE_DOMAIN_SUSPENDED_DETAIL);
@@ -331,6 +349,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it resumed
    *
    * The domain's CPUs run again.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_RESUMED] = new_event_signal (type, "resumed", VIRTBUS_TYPE_DOMAIN_RESUMED_DETAIL);
   /**
@@ -339,6 +359,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it stopped
    *
    * The domain is no longer running.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STOPPED] = new_event_signal (type, "stopped", VIRTBUS_TYPE_DOMAIN_STOPPED_DETAIL);
   /**
@@ -347,6 +369,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: the stage of the shutdown
    *
    * The guest is shutting down or has finished shutting down.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_SHUTDOWN] = new_event_signal (type, "shutdown",
                                                VIRTBUS_TYPE_DOMAIN_SHUTDOWN_DETAIL);
@@ -356,6 +380,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: where the guest suspended to
    *
    * The guest suspended itself through power management.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_PMSUSPENDED] = new_event_signal (type, "pmsuspended",
                                                   VIRTBUS_TYPE_DOMAIN_PM_SUSPENDED_DETAIL);
@@ -365,6 +391,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: how it crashed
    *
    * The guest crashed (and the domain may still be running).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_CRASHED] = new_event_signal (type, "crashed", VIRTBUS_TYPE_DOMAIN_CRASHED_DETAIL);
 }
@@ -381,6 +409,8 @@ virtbus_domain_init (VirtbusDomain *self)
  * virtbus_domain_get_connection:
  * @self: a #VirtbusDomain
  *
+ * Gets the connection, or %NULL once the connection object was finalized.
+ *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
  *
@@ -390,6 +420,8 @@ virtbus_domain_init (VirtbusDomain *self)
  * virtbus_domain_get_object_path:
  * @self: a #VirtbusDomain
  *
+ * Gets the D-Bus object path.
+ *
  * Returns: (transfer none): the D-Bus object path
  *
  * Since: 1.0
@@ -397,6 +429,8 @@ virtbus_domain_init (VirtbusDomain *self)
 /**
  * virtbus_domain_get_name:
  * @self: a #VirtbusDomain
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
  *
@@ -406,6 +440,8 @@ virtbus_domain_init (VirtbusDomain *self)
  * virtbus_domain_get_uuid:
  * @self: a #VirtbusDomain
  *
+ * Gets the UUID string.
+ *
  * Returns: (transfer none) (nullable): the UUID string
  *
  * Since: 1.0
@@ -413,6 +449,8 @@ virtbus_domain_init (VirtbusDomain *self)
 /**
  * virtbus_domain_get_active:
  * @self: a #VirtbusDomain
+ *
+ * Gets whether the domain is running.
  *
  * Returns: whether the domain is running
  *
@@ -422,6 +460,8 @@ virtbus_domain_init (VirtbusDomain *self)
  * virtbus_domain_get_persistent:
  * @self: a #VirtbusDomain
  *
+ * Gets whether the domain has a persistent definition.
+ *
  * Returns: whether the domain has a persistent definition
  *
  * Since: 1.0
@@ -429,6 +469,8 @@ virtbus_domain_init (VirtbusDomain *self)
 /**
  * virtbus_domain_get_autostart:
  * @self: a #VirtbusDomain
+ *
+ * Gets whether the domain starts with the host.
  *
  * Returns: whether the domain starts with the host
  *
@@ -440,7 +482,11 @@ VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain)
  * virtbus_domain_get_os_type:
  * @self: a #VirtbusDomain
  *
+ * Gets the guest OS type.
+ *
  * Returns: (transfer none) (nullable): the guest OS type
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_get_os_type (VirtbusDomain *self)
@@ -453,7 +499,11 @@ virtbus_domain_get_os_type (VirtbusDomain *self)
  * virtbus_domain_get_id:
  * @self: a #VirtbusDomain
  *
+ * Gets the hypervisor id, -1 when inactive.
+ *
  * Returns: the hypervisor id, -1 when inactive
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_get_id (VirtbusDomain *self)
@@ -466,7 +516,11 @@ virtbus_domain_get_id (VirtbusDomain *self)
  * virtbus_domain_get_updated:
  * @self: a #VirtbusDomain
  *
+ * Gets whether the persistent definition differs from the running one.
+ *
  * Returns: whether the persistent definition differs from the running one
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_get_updated (VirtbusDomain *self)
@@ -479,7 +533,11 @@ virtbus_domain_get_updated (VirtbusDomain *self)
  * virtbus_domain_get_state:
  * @self: a #VirtbusDomain
  *
+ * Gets the last known state.
+ *
  * Returns: the last known state
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state (VirtbusDomain *self)
@@ -499,6 +557,8 @@ virtbus_domain_get_state (VirtbusDomain *self)
  * @user_data: (closure): data for @callback
  *
  * Starts a defined domain (virDomainCreateWithFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
@@ -516,7 +576,11 @@ virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_start_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -533,6 +597,8 @@ virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError *
  * @user_data: (closure): data for @callback
  *
  * Asks the guest to shut down; #VirtbusDomain::stopped follows when it has.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -550,7 +616,11 @@ virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags f
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_shutdown_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -567,6 +637,8 @@ virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GErro
  * @user_data: (closure): data for @callback
  *
  * Asks the guest to reboot.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -584,7 +656,11 @@ virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags fla
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_reboot_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -600,6 +676,8 @@ virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError 
  * @user_data: (closure): data for @callback
  *
  * Resets the domain at once, like a reset button, without asking the guest.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -616,7 +694,11 @@ virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_reset_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -633,6 +715,8 @@ virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError *
  * @user_data: (closure): data for @callback
  *
  * Stops the domain at once (virDomainDestroyFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
@@ -650,7 +734,11 @@ virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags fla
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_destroy_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -666,6 +754,8 @@ virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError
  * @user_data: (closure): data for @callback
  *
  * Pauses the domain's CPUs.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -682,7 +772,11 @@ virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_suspend_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -698,6 +792,8 @@ virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError
  * @user_data: (closure): data for @callback
  *
  * Resumes a paused domain.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -714,7 +810,11 @@ virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_resume_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -731,6 +831,8 @@ virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError 
  * @user_data: (closure): data for @callback
  *
  * Saves the running domain to an image the next start restores from.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
@@ -748,7 +850,11 @@ virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags f
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_managed_save_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -764,6 +870,8 @@ virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, G
  * @user_data: (closure): data for @callback
  *
  * Deletes the managed save image, so the next start boots afresh.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -780,7 +888,11 @@ virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *can
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_managed_save_remove_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *result,
@@ -799,6 +911,8 @@ virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *re
  *
  * Removes the persistent definition; a running domain lives on as a
  * transient one until it stops.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
@@ -816,7 +930,11 @@ virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags f
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_undefine_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -834,6 +952,8 @@ virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GErro
  *
  * Fetches the domain's XML definition; parse it with
  * virtbus_domain_config_new_from_xml() for typed access.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
@@ -851,7 +971,11 @@ virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags fl
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_get_xml_desc_async().
+ *
  * Returns: (transfer full): the XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -867,6 +991,8 @@ virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, G
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain's state and the reason for it.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -885,7 +1011,11 @@ virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
  *   (virDomainRunningReason, virDomainShutoffReason, … by state)
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_get_state_async().
+ *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int *reason,
@@ -911,6 +1041,8 @@ virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int 
  * @user_data: (closure): data for @callback
  *
  * Changes #VirtbusDomain:autostart.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
@@ -928,7 +1060,11 @@ virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_set_autostart_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -946,6 +1082,8 @@ virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, 
  * @user_data: (closure): data for @callback
  *
  * Changes the number of virtual CPUs (virDomainSetVcpusFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
@@ -963,7 +1101,11 @@ virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainA
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_set_vcpus_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -981,6 +1123,8 @@ virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GErr
  * @user_data: (closure): data for @callback
  *
  * Changes the memory of the domain (virDomainSetMemoryFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
@@ -999,7 +1143,11 @@ virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_set_memory_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1018,6 +1166,8 @@ virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GEr
  * @user_data: (closure): data for @callback
  *
  * Reads the title, description or an application's metadata element.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -1037,8 +1187,12 @@ virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_get_metadata_async().
+ *
  * Returns: (transfer full): the metadata, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1059,6 +1213,8 @@ virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, G
  * @user_data: (closure): data for @callback
  *
  * Writes the title, description or an application's metadata element.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -1079,7 +1235,11 @@ virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_set_metadata_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1134,6 +1294,8 @@ open_graphics_fd_done (GObject *source, GAsyncResult *result, gpointer user_data
  * Connects a new client to a display (VNC or SPICE) of a running domain
  * and hands its socket to the caller, so that a viewer attaches without
  * going over the network (virDomainOpenGraphicsFD).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
@@ -1162,10 +1324,14 @@ virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_open_graphics_fd_async().
+ *
  * Returns: a socket connected to the display, which the caller owns and
  *   closes, or -1 on error (%VIRTBUS_ERROR_INVALID_STATE for a domain
  *   that does not run, %VIRTBUS_ERROR_NOT_SUPPORTED where the driver has
  *   no displays to connect to)
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_open_graphics_fd_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1200,6 +1366,8 @@ device_call (VirtbusDomain *self, const char *method, const char *xml,
  * Adds a device to the domain, hot-plugging it into a running guest
  * (virDomainAttachDeviceFlags).  Nothing changes when the device is
  * invalid, conflicts with an existing one or cannot be hot-plugged.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
@@ -1219,7 +1387,11 @@ virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_attach_device_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1239,6 +1411,8 @@ virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
  * Removes a device from the domain (virDomainDetachDeviceFlags).  A
  * running guest may have to cooperate, so the device can still be there
  * when the call returns.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
@@ -1258,7 +1432,11 @@ virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_detach_device_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1278,6 +1456,8 @@ virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
  * Changes what may change of an existing device, such as the medium in a
  * CD-ROM drive or the link state of an interface
  * (virDomainUpdateDeviceFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
@@ -1297,7 +1477,11 @@ virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_update_device_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1315,6 +1499,8 @@ virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, 
  * Wakes a guest that suspended itself through power management
  * (virDomainPMWakeup); fails with %VIRTBUS_ERROR_INVALID_STATE for a
  * guest that does not sleep.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -1331,7 +1517,11 @@ virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_wakeup_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1352,6 +1542,8 @@ virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError 
  * Saves the running guest's memory and device state to a file of the
  * caller's choice and stops it (virDomainSaveFlags);
  * virtbus_connection_restore_domain_async() starts it again from there.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
@@ -1371,7 +1563,11 @@ virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_save_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1393,6 +1589,8 @@ virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **
  * Presses keys on the guest's keyboard and releases them after @holdtime
  * (virDomainSendKey), e.g. Ctrl+Alt+Del as %VIRTBUS_KEYCODE_SET_LINUX
  * keycodes 29, 56 and 111.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
@@ -1416,7 +1614,11 @@ virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, g
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_send_key_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1433,6 +1635,8 @@ virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GErro
  *
  * Sends a non-maskable interrupt to the guest (virDomainInjectNMI), which
  * a guest kernel may be configured to answer with a crash dump.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
@@ -1449,7 +1653,11 @@ virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_inject_nmi_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1467,6 +1675,8 @@ virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GEr
  *
  * Renames an inactive persistent domain (virDomainRename).  The object
  * stays the same; #VirtbusDomain:name changes.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable *cancellable,
@@ -1484,7 +1694,11 @@ virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_rename_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1502,6 +1716,8 @@ virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError 
  *
  * Lists the running guest's network interfaces and their addresses
  * (virDomainInterfaceAddresses).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
@@ -1521,8 +1737,12 @@ virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_get_interface_addresses_async().
+ *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces the source knows addresses of, possibly none; %NULL on error
+ *
+ * Since: 1.0
  */
 GPtrArray *
 virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult *result,
@@ -1560,6 +1780,8 @@ virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult
  *
  * Writes the guest's memory to a file for debugging
  * (virDomainCoreDumpWithFormat).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
@@ -1580,7 +1802,11 @@ virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_domain_core_dump_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_core_dump_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)

@@ -14,6 +14,8 @@
  * It is the daemon's own network model: every change goes through the
  * same parser and update rules the daemon applies, and
  * virtbus_network_config_validate() runs the network driver's checks.
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetworkConfig {
   GObject parent_instance;
@@ -53,6 +55,8 @@ virtbus_network_config_init (VirtbusNetworkConfig *self)
  * A new isolated network with a fresh UUID and nothing else.
  *
  * Returns: (transfer full): the configuration
+ *
+ * Since: 1.0
  */
 VirtbusNetworkConfig *
 virtbus_network_config_new (const char *name)
@@ -81,6 +85,8 @@ virtbus_network_config_new (const char *name)
  *
  * Returns: (transfer full): the configuration, or %NULL with
  *   %VIRTBUS_ERROR_INVALID_XML or %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 VirtbusNetworkConfig *
 virtbus_network_config_new_from_xml (const char *xml, GError **error)
@@ -104,8 +110,12 @@ virtbus_network_config_new_from_xml (const char *xml, GError **error)
  * virtbus_network_config_to_xml:
  * @self: a #VirtbusNetworkConfig
  *
+ * Formats the definition as the daemon stores it.
+ *
  * Returns: (transfer full): the persistent definition, in libvirt's
  *   canonical formatting
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_config_to_xml (VirtbusNetworkConfig *self)
@@ -124,6 +134,8 @@ virtbus_network_config_to_xml (VirtbusNetworkConfig *self)
  * Test driver is more lenient and does not need this.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_validate (VirtbusNetworkConfig *self, GError **error)
@@ -148,7 +160,11 @@ virtbus_network_config_validate (VirtbusNetworkConfig *self, GError **error)
  * virtbus_network_config_get_name:
  * @self: a #VirtbusNetworkConfig
  *
+ * Gets the name.
+ *
  * Returns: (transfer none): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_config_get_name (VirtbusNetworkConfig *self)
@@ -163,7 +179,11 @@ virtbus_network_config_get_name (VirtbusNetworkConfig *self)
  * @name: the new name
  * @error: return location for a #GError
  *
+ * Renames the definition, with the daemon's rules for a network name.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_set_name (VirtbusNetworkConfig *self, const char *name, GError **error)
@@ -176,7 +196,11 @@ virtbus_network_config_set_name (VirtbusNetworkConfig *self, const char *name, G
  * virtbus_network_config_get_uuid:
  * @self: a #VirtbusNetworkConfig
  *
+ * Gets the UUID in canonical form.
+ *
  * Returns: (transfer full): the UUID in canonical form
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
@@ -191,7 +215,11 @@ virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
  * @uuid: a UUID
  * @error: return location for a #GError
  *
+ * Sets the UUID, in any form libvirt accepts.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_set_uuid (VirtbusNetworkConfig *self, const char *uuid, GError **error)
@@ -204,7 +232,11 @@ virtbus_network_config_set_uuid (VirtbusNetworkConfig *self, const char *uuid, G
  * virtbus_network_config_get_bridge:
  * @self: a #VirtbusNetworkConfig
  *
+ * Gets the bridge name.
+ *
  * Returns: (transfer none) (nullable): the bridge name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_config_get_bridge (VirtbusNetworkConfig *self)
@@ -221,6 +253,8 @@ virtbus_network_config_get_bridge (VirtbusNetworkConfig *self)
  *   let the daemon pick one
  *
  * Sets &lt;bridge name&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_bridge (VirtbusNetworkConfig *self, const char *bridge)
@@ -234,7 +268,11 @@ virtbus_network_config_set_bridge (VirtbusNetworkConfig *self, const char *bridg
  * virtbus_network_config_get_forward_mode:
  * @self: a #VirtbusNetworkConfig
  *
+ * Gets the forward mode.
+ *
  * Returns: the forward mode
+ *
+ * Since: 1.0
  */
 VirtbusNetworkForwardMode
 virtbus_network_config_get_forward_mode (VirtbusNetworkConfig *self)
@@ -250,6 +288,8 @@ virtbus_network_config_get_forward_mode (VirtbusNetworkConfig *self)
  *
  * Sets &lt;forward mode&gt;; %VIRTBUS_NETWORK_FORWARD_NONE removes
  * &lt;forward&gt; and its device pool.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_forward_mode (VirtbusNetworkConfig *self,
@@ -270,6 +310,8 @@ virtbus_network_config_set_forward_mode (VirtbusNetworkConfig *self,
  * ("0000:03:00.1") for a hostdev pool.
  *
  * Returns: (transfer full) (array zero-terminated=1): the pool members
+ *
+ * Since: 1.0
  */
 GStrv
 virtbus_network_config_get_forward_devices (VirtbusNetworkConfig *self)
@@ -321,6 +363,8 @@ update_forward_device (VirtbusNetworkConfig *self, guint command, const char *de
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_EXISTS or
  *   %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_add_forward_device (VirtbusNetworkConfig *self, const char *dev,
@@ -337,7 +381,11 @@ virtbus_network_config_add_forward_device (VirtbusNetworkConfig *self, const cha
  * @dev: a member of the forward device pool
  * @error: return location for a #GError
  *
+ * Removes @dev from the forward device pool.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_NOT_FOUND
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_remove_forward_device (VirtbusNetworkConfig *self, const char *dev,
@@ -356,6 +404,8 @@ virtbus_network_config_remove_forward_device (VirtbusNetworkConfig *self, const 
  * bandwidth and VLAN stay in the configuration but are not shown here).
  *
  * Returns: (transfer full) (element-type VirtbusNetworkPortgroup): the portgroups
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_config_get_portgroups (VirtbusNetworkConfig *self)
@@ -384,8 +434,12 @@ virtbus_network_config_get_portgroups (VirtbusNetworkConfig *self)
  * @portgroup: the portgroup to add (copied)
  * @error: return location for a #GError
  *
+ * Adds a portgroup to the network.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_EXISTS (the name is taken)
  *   or %VIRTBUS_ERROR_INVALID_CONFIG (a second default, a bad name)
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_add_portgroup (VirtbusNetworkConfig *self,
@@ -419,7 +473,11 @@ virtbus_network_config_add_portgroup (VirtbusNetworkConfig *self,
  * @name: the portgroup name
  * @error: return location for a #GError
  *
+ * Removes the portgroup called @name.
+ *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_NOT_FOUND
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_remove_portgroup (VirtbusNetworkConfig *self, const char *name,
@@ -439,8 +497,12 @@ virtbus_network_config_remove_portgroup (VirtbusNetworkConfig *self, const char 
  * virtbus_network_config_get_virtual_port:
  * @self: a #VirtbusNetworkConfig
  *
+ * Gets a copy of the network's virtual port profile.
+ *
  * Returns: (transfer full) (nullable): a copy of the network's virtual
  *   port profile
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPort *
 virtbus_network_config_get_virtual_port (VirtbusNetworkConfig *self)
@@ -457,6 +519,8 @@ virtbus_network_config_get_virtual_port (VirtbusNetworkConfig *self)
  * @virtual_port: (nullable): the profile (copied), %NULL for none
  *
  * Sets the network-wide &lt;virtualport&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_virtual_port (VirtbusNetworkConfig *self,

@@ -7,6 +7,8 @@
  * A &lt;portgroup&gt; of a network: a name guests refer to, whether it is
  * the default, and its &lt;virtualport&gt; profile.  Add it to a
  * #VirtbusNetworkConfig with virtbus_network_config_add_portgroup().
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetworkPortgroup {
   GObject parent_instance;
@@ -42,8 +44,12 @@ virtbus_network_portgroup_init (VirtbusNetworkPortgroup *self)
  * virtbus_network_portgroup_new:
  * @name: the portgroup name
  *
+ * Creates a portgroup for virtbus_network_config_add_portgroup().
+ *
  * Returns: (transfer full): a portgroup that is not the default and has no
  *   virtual port
+ *
+ * Since: 1.0
  */
 VirtbusNetworkPortgroup *
 virtbus_network_portgroup_new (const char *name)
@@ -58,7 +64,11 @@ virtbus_network_portgroup_new (const char *name)
  * virtbus_network_portgroup_get_name:
  * @self: a #VirtbusNetworkPortgroup
  *
+ * Gets the name.
+ *
  * Returns: (transfer none): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_portgroup_get_name (VirtbusNetworkPortgroup *self)
@@ -71,7 +81,11 @@ virtbus_network_portgroup_get_name (VirtbusNetworkPortgroup *self)
  * virtbus_network_portgroup_get_default:
  * @self: a #VirtbusNetworkPortgroup
  *
+ * Gets whether guests without a portgroup get this one.
+ *
  * Returns: whether guests without a portgroup get this one
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_portgroup_get_default (VirtbusNetworkPortgroup *self)
@@ -86,6 +100,8 @@ virtbus_network_portgroup_get_default (VirtbusNetworkPortgroup *self)
  * @is_default: whether guests without a portgroup get this one
  *
  * Makes the portgroup the network's default (at most one may be).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_portgroup_set_default (VirtbusNetworkPortgroup *self, gboolean is_default)
@@ -98,7 +114,11 @@ virtbus_network_portgroup_set_default (VirtbusNetworkPortgroup *self, gboolean i
  * virtbus_network_portgroup_get_virtual_port:
  * @self: a #VirtbusNetworkPortgroup
  *
+ * Gets the virtual port profile.
+ *
  * Returns: (transfer none) (nullable): the virtual port profile
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPort *
 virtbus_network_portgroup_get_virtual_port (VirtbusNetworkPortgroup *self)
@@ -113,6 +133,8 @@ virtbus_network_portgroup_get_virtual_port (VirtbusNetworkPortgroup *self)
  * @virtual_port: (nullable): the profile, %NULL for none
  *
  * Sets the virtual port profile of the portgroup.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_portgroup_set_virtual_port (VirtbusNetworkPortgroup *self,

@@ -10,6 +10,8 @@
  * #GObject::notify in the connection's main context) and lifecycle events
  * arrive as signals.  Unlike libvirt-glib's read-only networks, every
  * operation is available.  Build a definition with #VirtbusNetworkConfig.
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetwork {
   VirtbusObject parent_instance;
@@ -103,6 +105,8 @@ virtbus_network_init (VirtbusNetwork *self)
  * virtbus_network_get_connection:
  * @self: a #VirtbusNetwork
  *
+ * Gets the connection, or %NULL once the connection object was finalized.
+ *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
  *
@@ -112,6 +116,8 @@ virtbus_network_init (VirtbusNetwork *self)
  * virtbus_network_get_object_path:
  * @self: a #VirtbusNetwork
  *
+ * Gets the D-Bus object path.
+ *
  * Returns: (transfer none): the D-Bus object path
  *
  * Since: 1.0
@@ -119,6 +125,8 @@ virtbus_network_init (VirtbusNetwork *self)
 /**
  * virtbus_network_get_name:
  * @self: a #VirtbusNetwork
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
  *
@@ -128,6 +136,8 @@ virtbus_network_init (VirtbusNetwork *self)
  * virtbus_network_get_uuid:
  * @self: a #VirtbusNetwork
  *
+ * Gets the UUID string.
+ *
  * Returns: (transfer none) (nullable): the UUID string
  *
  * Since: 1.0
@@ -135,6 +145,8 @@ virtbus_network_init (VirtbusNetwork *self)
 /**
  * virtbus_network_get_active:
  * @self: a #VirtbusNetwork
+ *
+ * Gets whether the network is running.
  *
  * Returns: whether the network is running
  *
@@ -144,6 +156,8 @@ virtbus_network_init (VirtbusNetwork *self)
  * virtbus_network_get_persistent:
  * @self: a #VirtbusNetwork
  *
+ * Gets whether the network has a persistent definition.
+ *
  * Returns: whether the network has a persistent definition
  *
  * Since: 1.0
@@ -151,6 +165,8 @@ virtbus_network_init (VirtbusNetwork *self)
 /**
  * virtbus_network_get_autostart:
  * @self: a #VirtbusNetwork
+ *
+ * Gets whether the network starts with the host.
  *
  * Returns: whether the network starts with the host
  *
@@ -166,6 +182,8 @@ VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusNetwork, virtbus_network)
  * @user_data: (closure): data for @callback
  *
  * Starts a defined network (virNetworkCreate).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_start_async (VirtbusNetwork *self, GCancellable *cancellable,
@@ -182,7 +200,11 @@ virtbus_network_start_async (VirtbusNetwork *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_start_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_start_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -198,6 +220,8 @@ virtbus_network_start_finish (VirtbusNetwork *self, GAsyncResult *result, GError
  * @user_data: (closure): data for @callback
  *
  * Stops the network.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_destroy_async (VirtbusNetwork *self, GCancellable *cancellable,
@@ -214,7 +238,11 @@ virtbus_network_destroy_async (VirtbusNetwork *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_destroy_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_destroy_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -230,6 +258,8 @@ virtbus_network_destroy_finish (VirtbusNetwork *self, GAsyncResult *result, GErr
  * @user_data: (closure): data for @callback
  *
  * Removes the persistent definition.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_undefine_async (VirtbusNetwork *self, GCancellable *cancellable,
@@ -246,7 +276,11 @@ virtbus_network_undefine_async (VirtbusNetwork *self, GCancellable *cancellable,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_undefine_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_undefine_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -264,6 +298,8 @@ virtbus_network_undefine_finish (VirtbusNetwork *self, GAsyncResult *result, GEr
  *
  * Fetches the network's XML; parse it with
  * virtbus_network_config_new_from_xml() for typed access.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_get_xml_desc_async (VirtbusNetwork *self, VirtbusNetworkXMLFlags flags,
@@ -281,7 +317,11 @@ virtbus_network_get_xml_desc_async (VirtbusNetwork *self, VirtbusNetworkXMLFlags
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_get_xml_desc_async().
+ *
  * Returns: (transfer full): the XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_get_xml_desc_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -302,6 +342,8 @@ virtbus_network_get_xml_desc_finish (VirtbusNetwork *self, GAsyncResult *result,
  * @user_data: (closure): data for @callback
  *
  * Changes one part of the network without redefining it (virNetworkUpdate).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_update_async (VirtbusNetwork *self, VirtbusNetworkUpdateCommand command,
@@ -322,7 +364,11 @@ virtbus_network_update_async (VirtbusNetwork *self, VirtbusNetworkUpdateCommand 
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_update_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_update_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -339,6 +385,8 @@ virtbus_network_update_finish (VirtbusNetwork *self, GAsyncResult *result, GErro
  * @user_data: (closure): data for @callback
  *
  * Changes #VirtbusNetwork:autostart.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_set_autostart_async (VirtbusNetwork *self, gboolean autostart,
@@ -356,7 +404,11 @@ virtbus_network_set_autostart_async (VirtbusNetwork *self, gboolean autostart,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_set_autostart_async().
+ *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_set_autostart_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -373,6 +425,8 @@ virtbus_network_set_autostart_finish (VirtbusNetwork *self, GAsyncResult *result
  * @user_data: (closure): data for @callback
  *
  * Lists the DHCP leases the network handed out.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_get_dhcp_leases_async (VirtbusNetwork *self, const char *mac,
@@ -391,8 +445,12 @@ virtbus_network_get_dhcp_leases_async (VirtbusNetwork *self, const char *mac,
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes virtbus_network_get_dhcp_leases_async().
+ *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
  *   (%NULL for none, or on error)
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_get_dhcp_leases_finish (VirtbusNetwork *self, GAsyncResult *result,

@@ -391,6 +391,8 @@ virtbus_object_init (VirtbusObject *self)
  * virtbus_object_get_connection:
  * @self: a #VirtbusObject
  *
+ * Gets the connection, or %NULL once the connection object was finalized.
+ *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
  *
@@ -414,6 +416,8 @@ virtbus_object_get_connection (VirtbusObject *self)
  * virtbus_object_get_object_path:
  * @self: a #VirtbusObject
  *
+ * Gets the D-Bus object path.
+ *
  * Returns: (transfer none): the D-Bus object path
  *
  * Since: 1.0
@@ -431,6 +435,8 @@ virtbus_object_get_object_path (VirtbusObject *self)
 /**
  * virtbus_object_get_name:
  * @self: a #VirtbusObject
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
  *
@@ -450,6 +456,8 @@ virtbus_object_get_name (VirtbusObject *self)
  * virtbus_object_get_uuid:
  * @self: a #VirtbusObject
  *
+ * Gets the UUID string.
+ *
  * Returns: (transfer none) (nullable): the UUID string
  *
  * Since: 1.0
@@ -467,6 +475,8 @@ virtbus_object_get_uuid (VirtbusObject *self)
 /**
  * virtbus_object_get_active:
  * @self: a #VirtbusObject
+ *
+ * Gets whether the object is running.
  *
  * Returns: whether the object is running
  *
@@ -486,6 +496,8 @@ virtbus_object_get_active (VirtbusObject *self)
  * virtbus_object_get_persistent:
  * @self: a #VirtbusObject
  *
+ * Gets whether the object has a persistent definition.
+ *
  * Returns: whether the object has a persistent definition
  *
  * Since: 1.0
@@ -503,6 +515,8 @@ virtbus_object_get_persistent (VirtbusObject *self)
 /**
  * virtbus_object_get_autostart:
  * @self: a #VirtbusObject
+ *
+ * Gets whether the object starts with the host.
  *
  * Returns: whether the object starts with the host
  *

@@ -15,6 +15,8 @@
  * The blocking form of virtbus_domain_start_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
@@ -36,6 +38,8 @@ virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
  * The blocking form of virtbus_domain_shutdown_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -57,6 +61,8 @@ virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags fl
  * The blocking form of virtbus_domain_reboot_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -77,6 +83,8 @@ virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flag
  * The blocking form of virtbus_domain_reset_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -97,6 +105,8 @@ virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GErro
  * The blocking form of virtbus_domain_destroy_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
@@ -117,6 +127,8 @@ virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flag
  * The blocking form of virtbus_domain_suspend_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -136,6 +148,8 @@ virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GEr
  * The blocking form of virtbus_domain_resume_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -156,6 +170,8 @@ virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
  * The blocking form of virtbus_domain_managed_save_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
@@ -176,6 +192,8 @@ virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags fl
  * The blocking form of virtbus_domain_managed_save_remove_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *cancellable,
@@ -197,6 +215,8 @@ virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *canc
  * The blocking form of virtbus_domain_undefine_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
@@ -218,6 +238,8 @@ virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags fl
  * The blocking form of virtbus_domain_get_xml_desc_async().
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
@@ -239,6 +261,8 @@ virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags fla
  * The blocking form of virtbus_domain_get_state_async().
  *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *cancellable,
@@ -260,6 +284,8 @@ virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *c
  * The blocking form of virtbus_domain_set_autostart_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
@@ -282,6 +308,8 @@ virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
  * The blocking form of virtbus_domain_set_vcpus_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
@@ -304,6 +332,8 @@ virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAf
  * The blocking form of virtbus_domain_set_memory_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
@@ -328,6 +358,8 @@ virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
  * The blocking form of virtbus_domain_get_metadata_async().
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -352,6 +384,8 @@ virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
  *
  * Returns: a socket connected to the display, which the caller owns, or
  *   -1 on error
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDomainOpenGraphicsFlags flags,
@@ -377,6 +411,8 @@ virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDom
  * The blocking form of virtbus_domain_set_metadata_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -402,6 +438,8 @@ virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
  * The blocking form of virtbus_domain_attach_device_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
@@ -425,6 +463,8 @@ virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
  * The blocking form of virtbus_domain_detach_device_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
@@ -448,6 +488,8 @@ virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
  * The blocking form of virtbus_domain_update_device_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
@@ -469,6 +511,8 @@ virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
  * The blocking form of virtbus_domain_wakeup_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -491,6 +535,8 @@ virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
  * The blocking form of virtbus_domain_save_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
@@ -515,6 +561,8 @@ virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
  * The blocking form of virtbus_domain_send_key_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
@@ -537,6 +585,8 @@ virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, gu
  * The blocking form of virtbus_domain_inject_nmi_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -557,6 +607,8 @@ virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, 
  * The blocking form of virtbus_domain_rename_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable *cancellable,
@@ -579,6 +631,8 @@ virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable 
  *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces, or %NULL on error
+ *
+ * Since: 1.0
  */
 GPtrArray *
 virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
@@ -604,6 +658,8 @@ virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
  * The blocking form of virtbus_domain_core_dump_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
@@ -626,6 +682,8 @@ virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
  * The blocking form of virtbus_network_start_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -645,6 +703,8 @@ virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GEr
  * The blocking form of virtbus_network_destroy_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -664,6 +724,8 @@ virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, G
  * The blocking form of virtbus_network_undefine_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -684,6 +746,8 @@ virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, 
  * The blocking form of virtbus_network_get_xml_desc_async().
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags flags,
@@ -709,6 +773,8 @@ virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags 
  * The blocking form of virtbus_network_update_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand command,
@@ -733,6 +799,8 @@ virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand c
  * The blocking form of virtbus_network_set_autostart_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
@@ -754,6 +822,8 @@ virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
  * The blocking form of virtbus_network_get_dhcp_leases_async().
  *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
@@ -775,6 +845,8 @@ virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
  * The blocking form of virtbus_connection_lookup_domain_by_name_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const char *name,
@@ -796,6 +868,8 @@ virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const ch
  * The blocking form of virtbus_connection_lookup_domain_by_uuid_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const char *uuid,
@@ -817,6 +891,8 @@ virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const ch
  * The blocking form of virtbus_connection_define_domain_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
@@ -838,6 +914,8 @@ virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
  * The blocking form of virtbus_connection_define_domain_config_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDomainConfig *config,
@@ -861,6 +939,8 @@ virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDo
  * The blocking form of virtbus_connection_create_domain_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
@@ -883,6 +963,8 @@ virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
  * The blocking form of virtbus_connection_lookup_network_by_name_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const char *name,
@@ -905,6 +987,8 @@ virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const c
  * The blocking form of virtbus_connection_lookup_network_by_uuid_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const char *uuid,
@@ -927,6 +1011,8 @@ virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const c
  * The blocking form of virtbus_connection_define_network_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml,
@@ -948,6 +1034,8 @@ virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml
  * The blocking form of virtbus_connection_define_network_config_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_config_sync (VirtbusConnection *self,
@@ -971,6 +1059,8 @@ virtbus_connection_define_network_config_sync (VirtbusConnection *self,
  * The blocking form of virtbus_connection_create_network_async().
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml,
@@ -991,6 +1081,8 @@ virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml
  * The blocking form of virtbus_connection_get_capabilities_async().
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable *cancellable,
@@ -1014,6 +1106,8 @@ virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable 
  * The blocking form of virtbus_connection_restore_domain_async().
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_restore_domain_sync (VirtbusConnection *self, const char *from,
