@@ -10,15 +10,15 @@
  * the system bus, the session bus or a given bus address.
  *
  * The connection keeps the lists of domains and networks current from the
- * daemon's ObjectManager (InterfacesAdded/InterfacesRemoved), so a UI can
- * show them without a round trip, and announces changes with
- * #VirtbusConnection::domain-added and friends.  Everything is delivered in
- * the main context the connection was created in.
+ * daemon's ObjectManager (InterfacesAdded/InterfacesRemoved), so a UI can show
+ * them without a round trip, and announces changes with
+ * [signal@Virtbus.Connection::domain-added] and friends.  Everything is
+ * delivered in the main context the connection was created in.
  *
  * When virtbusd restarts, the objects that come back keep their
- * #VirtbusDomain and #VirtbusNetwork instances (same object path), those
- * that do not are removed, and signals flow again;
- * #VirtbusConnection:daemon-running tells when the daemon is away.
+ * [class@Virtbus.Domain] and [class@Virtbus.Network] instances (same object
+ * path), those that do not are removed, and signals flow again;
+ * [property@Virtbus.Connection:daemon-running] tells when the daemon is away.
  *
  * The asynchronous constructors build on GDBus' object manager, whose
  * asynchronous initialization binds to the global default main context:
@@ -441,12 +441,12 @@ virtbus_connection_async_initable_iface_init (GAsyncInitableIface *iface)
  * virtbus_connection_new_for_bus_async:
  * @bus_type: %G_BUS_TYPE_SYSTEM or %G_BUS_TYPE_SESSION
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the connection is ready
  * @user_data: (closure): data for @callback
  *
  * Connects to virtbusd's @driver on a message bus.  Finish with
- * virtbus_connection_new_for_bus_finish().  A daemon that is not running
+ * [ctor@Virtbus.Connection.new_for_bus_finish].  A daemon that is not running
  * yet is not an error: the connection fills in when it appears.
  *
  * Since: 1.0
@@ -472,10 +472,10 @@ new_finish (GAsyncResult *result, GError **error)
 
 /**
  * virtbus_connection_new_for_bus_finish:
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_new_for_bus_async().
+ * Finishes [func@Virtbus.Connection.new_for_bus_async].
  *
  * Returns: (transfer full): the connection, or %NULL on error
  *
@@ -491,8 +491,8 @@ virtbus_connection_new_for_bus_finish (GAsyncResult *result, GError **error)
  * virtbus_connection_new_for_bus_sync:
  * @bus_type: %G_BUS_TYPE_SYSTEM or %G_BUS_TYPE_SESSION
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Connects to virtbusd's @driver on a message bus, blocking.
  *
@@ -513,13 +513,13 @@ virtbus_connection_new_for_bus_sync (GBusType bus_type, const char *driver,
  * virtbus_connection_new_for_address_async:
  * @address: a D-Bus address of a message bus
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the connection is ready
  * @user_data: (closure): data for @callback
  *
  * Connects to virtbusd's @driver on the message bus at @address (a
  * private bus, for tests).  Finish with
- * virtbus_connection_new_for_address_finish().
+ * [ctor@Virtbus.Connection.new_for_address_finish].
  *
  * Since: 1.0
  */
@@ -536,10 +536,10 @@ virtbus_connection_new_for_address_async (const char *address, const char *drive
 
 /**
  * virtbus_connection_new_for_address_finish:
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_new_for_address_async().
+ * Finishes [func@Virtbus.Connection.new_for_address_async].
  *
  * Returns: (transfer full): the connection, or %NULL on error
  *
@@ -555,8 +555,8 @@ virtbus_connection_new_for_address_finish (GAsyncResult *result, GError **error)
  * virtbus_connection_new_for_address_sync:
  * @address: a D-Bus address of a message bus
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Connects to virtbusd's @driver on the bus at @address, blocking.
  *
@@ -687,7 +687,7 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
   /**
    * VirtbusConnection:bus-type:
    *
-   * The message bus, when #VirtbusConnection:address is not set.
+   * The message bus, when [property@Virtbus.Connection:address] is not set.
    *
    * Since: 1.0
    */
@@ -696,7 +696,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
   /**
    * VirtbusConnection:address:
    *
-   * The address of the message bus to use instead of #VirtbusConnection:bus-type.
+   * The address of the message bus to use instead of
+   * [property@Virtbus.Connection:bus-type].
    *
    * Since: 1.0
    */
@@ -787,7 +788,7 @@ virtbus_connection_init (VirtbusConnection *self)
 
 /**
  * virtbus_connection_get_driver:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * Gets the driver root name.
  *
@@ -804,7 +805,7 @@ virtbus_connection_get_driver (VirtbusConnection *self)
 
 /**
  * virtbus_connection_get_daemon_running:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * Gets whether virtbusd currently runs.
  *
@@ -853,7 +854,7 @@ find_object (VirtbusConnection *self, Kind kind, const char *name, const char *u
 
 /**
  * virtbus_connection_get_domains:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * The cached domains, without a round trip.
  *
@@ -871,7 +872,7 @@ virtbus_connection_get_domains (VirtbusConnection *self)
 
 /**
  * virtbus_connection_get_networks:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * The cached networks, without a round trip.
  *
@@ -889,7 +890,7 @@ virtbus_connection_get_networks (VirtbusConnection *self)
 
 /**
  * virtbus_connection_find_domain_by_name:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a domain name
  *
  * Looks @name up in the cache.
@@ -907,7 +908,7 @@ virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *nam
 
 /**
  * virtbus_connection_find_domain_by_uuid:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a domain UUID
  *
  * Looks @uuid up in the cache.
@@ -925,7 +926,7 @@ virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uui
 
 /**
  * virtbus_connection_find_network_by_name:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a network name
  *
  * Looks @name up in the cache.
@@ -943,7 +944,7 @@ virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *na
 
 /**
  * virtbus_connection_find_network_by_uuid:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a network UUID
  *
  * Looks @uuid up in the cache.
@@ -1060,9 +1061,9 @@ object_finish (VirtbusConnection *self, GAsyncResult *result, gpointer tag, GErr
 
 /**
  * virtbus_connection_lookup_domain_by_name_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a domain name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
@@ -1083,11 +1084,11 @@ virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_lookup_domain_by_name_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_lookup_domain_by_name_async().
+ * Finishes [method@Virtbus.Connection.lookup_domain_by_name_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
@@ -1103,9 +1104,9 @@ virtbus_connection_lookup_domain_by_name_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a domain UUID
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
@@ -1126,11 +1127,11 @@ virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_lookup_domain_by_uuid_async().
+ * Finishes [method@Virtbus.Connection.lookup_domain_by_uuid_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *
@@ -1145,9 +1146,9 @@ virtbus_connection_lookup_domain_by_uuid_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_define_domain_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;domain&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
@@ -1168,11 +1169,11 @@ virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_define_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_define_domain_async().
+ * Finishes [method@Virtbus.Connection.define_domain_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *
@@ -1187,9 +1188,9 @@ virtbus_connection_define_domain_finish (VirtbusConnection *self, GAsyncResult *
 
 /**
  * virtbus_connection_define_domain_config_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @config: the definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
@@ -1214,11 +1215,11 @@ virtbus_connection_define_domain_config_async (VirtbusConnection *self,
 
 /**
  * virtbus_connection_define_domain_config_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_define_domain_config_async().
+ * Finishes [method@Virtbus.Connection.define_domain_config_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *
@@ -1233,10 +1234,10 @@ virtbus_connection_define_domain_config_finish (VirtbusConnection *self, GAsyncR
 
 /**
  * virtbus_connection_create_domain_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;domain&gt; document
  * @flags: how to start
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the running domain
  * @user_data: (closure): data for @callback
  *
@@ -1257,11 +1258,11 @@ virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_create_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_create_domain_async().
+ * Finishes [method@Virtbus.Connection.create_domain_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *
@@ -1276,9 +1277,9 @@ virtbus_connection_create_domain_finish (VirtbusConnection *self, GAsyncResult *
 
 /**
  * virtbus_connection_lookup_network_by_name_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a network name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
@@ -1299,11 +1300,11 @@ virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const 
 
 /**
  * virtbus_connection_lookup_network_by_name_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_lookup_network_by_name_async().
+ * Finishes [method@Virtbus.Connection.lookup_network_by_name_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
  *
@@ -1318,9 +1319,9 @@ virtbus_connection_lookup_network_by_name_finish (VirtbusConnection *self, GAsyn
 
 /**
  * virtbus_connection_lookup_network_by_uuid_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a network UUID
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
@@ -1341,11 +1342,11 @@ virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const 
 
 /**
  * virtbus_connection_lookup_network_by_uuid_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_lookup_network_by_uuid_async().
+ * Finishes [method@Virtbus.Connection.lookup_network_by_uuid_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
  *
@@ -1360,9 +1361,9 @@ virtbus_connection_lookup_network_by_uuid_finish (VirtbusConnection *self, GAsyn
 
 /**
  * virtbus_connection_define_network_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;network&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
@@ -1383,11 +1384,11 @@ virtbus_connection_define_network_async (VirtbusConnection *self, const char *xm
 
 /**
  * virtbus_connection_define_network_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_define_network_async().
+ * Finishes [method@Virtbus.Connection.define_network_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
  *
@@ -1402,9 +1403,9 @@ virtbus_connection_define_network_finish (VirtbusConnection *self, GAsyncResult 
 
 /**
  * virtbus_connection_define_network_config_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @config: the definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
@@ -1429,11 +1430,11 @@ virtbus_connection_define_network_config_async (VirtbusConnection *self,
 
 /**
  * virtbus_connection_define_network_config_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_define_network_config_async().
+ * Finishes [method@Virtbus.Connection.define_network_config_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
  *
@@ -1448,9 +1449,9 @@ virtbus_connection_define_network_config_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_create_network_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;network&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the running network
  * @user_data: (closure): data for @callback
  *
@@ -1471,11 +1472,11 @@ virtbus_connection_create_network_async (VirtbusConnection *self, const char *xm
 
 /**
  * virtbus_connection_create_network_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_create_network_async().
+ * Finishes [method@Virtbus.Connection.create_network_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
  *
@@ -1490,8 +1491,8 @@ virtbus_connection_create_network_finish (VirtbusConnection *self, GAsyncResult 
 
 /**
  * virtbus_connection_get_capabilities_async:
- * @self: a #VirtbusConnection
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Connection]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the capabilities XML
  * @user_data: (closure): data for @callback
  *
@@ -1514,11 +1515,11 @@ virtbus_connection_get_capabilities_async (VirtbusConnection *self, GCancellable
 
 /**
  * virtbus_connection_get_capabilities_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_get_capabilities_async().
+ * Finishes [method@Virtbus.Connection.get_capabilities_async].
  *
  * Returns: (transfer full): the capabilities XML, or %NULL on error
  *
@@ -1534,19 +1535,19 @@ virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResul
 
 /**
  * virtbus_connection_restore_domain_async:
- * @self: a #VirtbusConnection
- * @from: the path of a state file written by virtbus_domain_save_async(),
+ * @self: a [class@Virtbus.Connection]
+ * @from: the path of a state file written by [method@Virtbus.Domain.save_async],
  *   on the daemon's host
  * @xml: (nullable): a replacement domain XML for the restored guest;
  *   %NULL for the one stored in the file
  * @flags: how to restore (running or paused overrides what the file says)
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs again
  * @user_data: (closure): data for @callback
  *
- * Starts a saved domain again from its state file (virDomainRestoreFlags),
- * which is left in place.  The domain keeps its UUID, so a #VirtbusDomain
- * of it from before the save stays the one that reports the restore.
+ * Starts a saved domain again from its state file (virDomainRestoreFlags), which
+ * is left in place.  The domain keeps its UUID, so a [class@Virtbus.Domain] of
+ * it from before the save stays the one that reports the restore.
  *
  * Since: 1.0
  */
@@ -1568,11 +1569,11 @@ virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *fr
 
 /**
  * virtbus_connection_restore_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_connection_restore_domain_async().
+ * Finishes [method@Virtbus.Connection.restore_domain_async].
  *
  * Returns: %TRUE on success
  *

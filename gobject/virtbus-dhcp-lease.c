@@ -5,7 +5,7 @@
  * VirtbusDhcpLease:
  *
  * One DHCP lease handed out on a network (virNetworkDHCPLease), as
- * returned by virtbus_network_get_dhcp_leases_finish().
+ * returned by [method@Virtbus.Network.get_dhcp_leases_finish].
  *
  * Since: 1.0
  */
@@ -65,7 +65,7 @@ virtbus_dhcp_lease_new_from_variant (GVariant *value)
 
 /**
  * virtbus_dhcp_lease_get_interface:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the network's bridge interface.
  *
@@ -82,7 +82,7 @@ virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_expiry_time:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets when the lease expires, in seconds since the epoch.
  *
@@ -99,7 +99,7 @@ virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_is_ipv6:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets whether the address is IPv6.
  *
@@ -116,7 +116,7 @@ virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_mac:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the client's MAC address.
  *
@@ -133,7 +133,7 @@ virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_iaid:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the IAID (IPv6), or "".
  *
@@ -150,7 +150,7 @@ virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_ip_address:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the leased address.
  *
@@ -167,7 +167,7 @@ virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_prefix:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the prefix length of the network.
  *
@@ -184,7 +184,7 @@ virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_hostname:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the client's host name, or "".
  *
@@ -201,7 +201,7 @@ virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_client_id:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
  *
  * Gets the client id or DUID, or "".
  *

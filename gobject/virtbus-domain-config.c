@@ -10,7 +10,7 @@
  * A &lt;domain&gt; definition with typed accessors for the common fields.
  *
  * It is the daemon's own domain model (the same parser, rules and
- * canonical formatting), so what virtbus_domain_config_to_xml() writes is
+ * canonical formatting), so what [method@Virtbus.DomainConfig.to_xml] writes is
  * what the daemon will store, and elements without an accessor survive a
  * round trip unchanged.
  *
@@ -73,7 +73,7 @@ virtbus_domain_config_new (const char *name)
 /**
  * virtbus_domain_config_new_from_xml:
  * @xml: a &lt;domain&gt; document
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @xml with the daemon's rules.
  *
@@ -102,7 +102,7 @@ virtbus_domain_config_new_from_xml (const char *xml, GError **error)
 
 /**
  * virtbus_domain_config_to_xml:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Formats the definition as the daemon stores it.
  *
@@ -120,7 +120,7 @@ virtbus_domain_config_to_xml (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_get_name:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the name.
  *
@@ -137,9 +137,9 @@ virtbus_domain_config_get_name (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_name:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @name: the new name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Renames the definition, with the daemon's rules for a domain name.
  *
@@ -157,7 +157,7 @@ virtbus_domain_config_set_name (VirtbusDomainConfig *self, const char *name, GEr
 
 /**
  * virtbus_domain_config_get_uuid:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the UUID in canonical form.
  *
@@ -174,9 +174,9 @@ virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_uuid:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @uuid: a UUID
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sets the UUID, in any form libvirt accepts.
  *
@@ -194,7 +194,7 @@ virtbus_domain_config_set_uuid (VirtbusDomainConfig *self, const char *uuid, GEr
 
 /**
  * virtbus_domain_config_get_virt_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the virtualization type ("kvm", "qemu", "lxc", "test").
  *
@@ -212,7 +212,7 @@ virtbus_domain_config_get_virt_type (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_virt_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @virt_type: the virtualization type
  *
  * Sets the &lt;domain type&gt;.
@@ -230,7 +230,7 @@ virtbus_domain_config_set_virt_type (VirtbusDomainConfig *self, const char *virt
 
 /**
  * virtbus_domain_config_get_title:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the short title.
  *
@@ -247,9 +247,9 @@ virtbus_domain_config_get_title (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_title:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @title: (nullable): a one-line title, %NULL to remove it
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sets the short title a UI shows for the domain.
  *
@@ -274,7 +274,7 @@ virtbus_domain_config_set_title (VirtbusDomainConfig *self, const char *title, G
 
 /**
  * virtbus_domain_config_get_description:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the description.
  *
@@ -291,7 +291,7 @@ virtbus_domain_config_get_description (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_description:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @description: (nullable): the description, %NULL to remove it
  *
  * Sets the free-form description.
@@ -308,7 +308,7 @@ virtbus_domain_config_set_description (VirtbusDomainConfig *self, const char *de
 
 /**
  * virtbus_domain_config_get_memory:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the memory in KiB.
  *
@@ -325,7 +325,7 @@ virtbus_domain_config_get_memory (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_memory:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @memory_kib: the memory in KiB
  *
  * Sets both the maximum and the current memory.
@@ -341,7 +341,7 @@ virtbus_domain_config_set_memory (VirtbusDomainConfig *self, guint64 memory_kib)
 
 /**
  * virtbus_domain_config_get_vcpus:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the number of virtual CPUs.
  *
@@ -358,7 +358,7 @@ virtbus_domain_config_get_vcpus (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_vcpus:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @vcpus: the number of virtual CPUs
  *
  * Sets both the maximum and the current number of vCPUs.
@@ -374,7 +374,7 @@ virtbus_domain_config_set_vcpus (VirtbusDomainConfig *self, guint vcpus)
 
 /**
  * virtbus_domain_config_get_os_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the guest OS type ("hvm", "exe", …).
  *
@@ -391,7 +391,7 @@ virtbus_domain_config_get_os_type (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_os_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @os_type: the guest OS type
  *
  * Sets the &lt;os&gt;&lt;type&gt;.
@@ -409,7 +409,7 @@ virtbus_domain_config_set_os_type (VirtbusDomainConfig *self, const char *os_typ
 
 /**
  * virtbus_domain_config_get_os_arch:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  *
  * Gets the guest architecture, %NULL for the host's.
  *
@@ -426,7 +426,7 @@ virtbus_domain_config_get_os_arch (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_os_arch:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @arch: (nullable): the guest architecture ("x86_64", …), %NULL for the host's
  *
  * Sets the arch attribute of &lt;os&gt;&lt;type&gt;.

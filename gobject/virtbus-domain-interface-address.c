@@ -5,7 +5,7 @@
  * VirtbusDomainInterfaceAddress:
  *
  * One address of a guest's network interface (virDomainIPAddress), as
- * listed by virtbus_domain_interface_get_addresses().
+ * listed by [method@Virtbus.DomainInterface.get_addresses].
  *
  * Since: 1.0
  */
@@ -51,7 +51,7 @@ virtbus_domain_interface_address_new_from_variant (GVariant *value)
 
 /**
  * virtbus_domain_interface_address_get_address_type:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
  *
  * Gets whether the address is IPv4 or IPv6.
  *
@@ -68,7 +68,7 @@ virtbus_domain_interface_address_get_address_type (VirtbusDomainInterfaceAddress
 
 /**
  * virtbus_domain_interface_address_get_address:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
  *
  * Gets the address in its textual form.
  *
@@ -85,7 +85,7 @@ virtbus_domain_interface_address_get_address (VirtbusDomainInterfaceAddress *sel
 
 /**
  * virtbus_domain_interface_address_get_prefix:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
  *
  * Gets the prefix length of the address's network, 0 when unknown.
  *

@@ -6,7 +6,7 @@
  *
  * One network interface of a guest with its addresses
  * (virDomainInterface), as returned by
- * virtbus_domain_get_interface_addresses_finish().
+ * [method@Virtbus.Domain.get_interface_addresses_finish].
  *
  * Since: 1.0
  */
@@ -59,9 +59,10 @@ virtbus_domain_interface_new_from_variant (GVariant *value)
 
 /**
  * virtbus_domain_interface_get_name:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
  *
- * Gets the interface's name: the host side's (e.g. "vnet0") for the lease and ARP sources, the guest's for the agent.
+ * Gets the interface's name: the host side's (e.g. "vnet0") for the lease and
+ * ARP sources, the guest's for the agent.
  *
  * Returns: (transfer none): the interface's name: the host side's (e.g.
  *   "vnet0") for the lease and ARP sources, the guest's for the agent
@@ -77,7 +78,7 @@ virtbus_domain_interface_get_name (VirtbusDomainInterface *self)
 
 /**
  * virtbus_domain_interface_get_hwaddr:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
  *
  * Gets the MAC address, or "".
  *
@@ -94,7 +95,7 @@ virtbus_domain_interface_get_hwaddr (VirtbusDomainInterface *self)
 
 /**
  * virtbus_domain_interface_get_addresses:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
  *
  * Gets the addresses, possibly none.
  *

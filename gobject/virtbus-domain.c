@@ -8,10 +8,10 @@
 /**
  * VirtbusDomain:
  *
- * A domain (virtual machine or container) of a #VirtbusConnection.
+ * A domain (virtual machine or container) of a [class@Virtbus.Connection].
  *
- * The properties mirror the daemon's org.libvirt.Domain properties and
- * change (with #GObject::notify, in the main context the connection was
+ * The properties mirror the daemon's org.libvirt.Domain properties and change
+ * (with [signal@GObject.Object::notify], in the main context the connection was
  * created in) when the daemon reports a change.  Lifecycle events arrive as
  * detailed signals whose detail is the nick of the event's detail enum, so
  * `stopped::destroyed` only fires when a domain was destroyed.
@@ -293,7 +293,7 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * The state, fetched when the domain appears and then kept from the
    * lifecycle events (the bus has no state property), so a UI can show it
    * without polling.  Changes after the event that causes them; use
-   * virtbus_domain_get_state_async() for the reason as well.
+   * [method@Virtbus.Domain.get_state_async] for the reason as well.
    *
    * Since: 1.0
    */
@@ -407,7 +407,7 @@ virtbus_domain_init (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_connection:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the connection, or %NULL once the connection object was finalized.
  *
@@ -418,7 +418,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_object_path:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the D-Bus object path.
  *
@@ -428,7 +428,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_name:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the name.
  *
@@ -438,7 +438,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_uuid:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the UUID string.
  *
@@ -448,7 +448,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_active:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets whether the domain is running.
  *
@@ -458,7 +458,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_persistent:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets whether the domain has a persistent definition.
  *
@@ -468,7 +468,7 @@ virtbus_domain_init (VirtbusDomain *self)
  */
 /**
  * virtbus_domain_get_autostart:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets whether the domain starts with the host.
  *
@@ -480,7 +480,7 @@ VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain)
 
 /**
  * virtbus_domain_get_os_type:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the guest OS type.
  *
@@ -497,7 +497,7 @@ virtbus_domain_get_os_type (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_id:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the hypervisor id, -1 when inactive.
  *
@@ -514,7 +514,7 @@ virtbus_domain_get_id (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_updated:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets whether the persistent definition differs from the running one.
  *
@@ -531,7 +531,7 @@ virtbus_domain_get_updated (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_state:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  *
  * Gets the last known state.
  *
@@ -550,9 +550,9 @@ virtbus_domain_get_state (VirtbusDomain *self)
 
 /**
  * virtbus_domain_start_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to start
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs or starting failed
  * @user_data: (closure): data for @callback
  *
@@ -572,11 +572,11 @@ virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
 
 /**
  * virtbus_domain_start_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_start_async().
+ * Finishes [method@Virtbus.Domain.start_async].
  *
  * Returns: %TRUE on success
  *
@@ -590,13 +590,14 @@ virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError *
 
 /**
  * virtbus_domain_shutdown_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to ask the guest
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the request was made
  * @user_data: (closure): data for @callback
  *
- * Asks the guest to shut down; #VirtbusDomain::stopped follows when it has.
+ * Asks the guest to shut down; [signal@Virtbus.Domain::stopped] follows when it
+ * has.
  *
  * Since: 1.0
  */
@@ -612,11 +613,11 @@ virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags f
 
 /**
  * virtbus_domain_shutdown_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_shutdown_async().
+ * Finishes [method@Virtbus.Domain.shutdown_async].
  *
  * Returns: %TRUE on success
  *
@@ -630,9 +631,9 @@ virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_reboot_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to ask the guest
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the request was made
  * @user_data: (closure): data for @callback
  *
@@ -652,11 +653,11 @@ virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags fla
 
 /**
  * virtbus_domain_reboot_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_reboot_async().
+ * Finishes [method@Virtbus.Domain.reboot_async].
  *
  * Returns: %TRUE on success
  *
@@ -670,8 +671,8 @@ virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_reset_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain was reset
  * @user_data: (closure): data for @callback
  *
@@ -690,11 +691,11 @@ virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_reset_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_reset_async().
+ * Finishes [method@Virtbus.Domain.reset_async].
  *
  * Returns: %TRUE on success
  *
@@ -708,9 +709,9 @@ virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError *
 
 /**
  * virtbus_domain_destroy_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how forcefully
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is off
  * @user_data: (closure): data for @callback
  *
@@ -730,11 +731,11 @@ virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags fla
 
 /**
  * virtbus_domain_destroy_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_destroy_async().
+ * Finishes [method@Virtbus.Domain.destroy_async].
  *
  * Returns: %TRUE on success
  *
@@ -748,8 +749,8 @@ virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError
 
 /**
  * virtbus_domain_suspend_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is paused
  * @user_data: (closure): data for @callback
  *
@@ -768,11 +769,11 @@ virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_suspend_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_suspend_async().
+ * Finishes [method@Virtbus.Domain.suspend_async].
  *
  * Returns: %TRUE on success
  *
@@ -786,8 +787,8 @@ virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError
 
 /**
  * virtbus_domain_resume_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs again
  * @user_data: (closure): data for @callback
  *
@@ -806,11 +807,11 @@ virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_resume_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_resume_async().
+ * Finishes [method@Virtbus.Domain.resume_async].
  *
  * Returns: %TRUE on success
  *
@@ -824,9 +825,9 @@ virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_managed_save_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to save and later restore
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is saved and stopped
  * @user_data: (closure): data for @callback
  *
@@ -846,11 +847,11 @@ virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags f
 
 /**
  * virtbus_domain_managed_save_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_managed_save_async().
+ * Finishes [method@Virtbus.Domain.managed_save_async].
  *
  * Returns: %TRUE on success
  *
@@ -864,8 +865,8 @@ virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, G
 
 /**
  * virtbus_domain_managed_save_remove_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the image is gone
  * @user_data: (closure): data for @callback
  *
@@ -884,11 +885,11 @@ virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *can
 
 /**
  * virtbus_domain_managed_save_remove_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_managed_save_remove_async().
+ * Finishes [method@Virtbus.Domain.managed_save_remove_async].
  *
  * Returns: %TRUE on success
  *
@@ -903,9 +904,9 @@ virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *re
 
 /**
  * virtbus_domain_undefine_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: what else to remove
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the definition is gone
  * @user_data: (closure): data for @callback
  *
@@ -926,11 +927,11 @@ virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags f
 
 /**
  * virtbus_domain_undefine_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_undefine_async().
+ * Finishes [method@Virtbus.Domain.undefine_async].
  *
  * Returns: %TRUE on success
  *
@@ -944,14 +945,14 @@ virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_get_xml_desc_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: which definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the XML
  * @user_data: (closure): data for @callback
  *
  * Fetches the domain's XML definition; parse it with
- * virtbus_domain_config_new_from_xml() for typed access.
+ * [ctor@Virtbus.DomainConfig.new_from_xml] for typed access.
  *
  * Since: 1.0
  */
@@ -967,11 +968,11 @@ virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags fl
 
 /**
  * virtbus_domain_get_xml_desc_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_get_xml_desc_async().
+ * Finishes [method@Virtbus.Domain.get_xml_desc_async].
  *
  * Returns: (transfer full): the XML, or %NULL on error
  *
@@ -985,8 +986,8 @@ virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, G
 
 /**
  * virtbus_domain_get_state_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the state
  * @user_data: (closure): data for @callback
  *
@@ -1005,13 +1006,13 @@ virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_get_state_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
  * @reason: (out) (optional): libvirt's reason code for the state
  *   (virDomainRunningReason, virDomainShutoffReason, … by state)
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_get_state_async().
+ * Finishes [method@Virtbus.Domain.get_state_async].
  *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
  *
@@ -1034,13 +1035,13 @@ virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int 
 
 /**
  * virtbus_domain_set_autostart_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @autostart: whether the domain starts with the host
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the setting is stored
  * @user_data: (closure): data for @callback
  *
- * Changes #VirtbusDomain:autostart.
+ * Changes [property@Virtbus.Object:autostart].
  *
  * Since: 1.0
  */
@@ -1056,11 +1057,11 @@ virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
 
 /**
  * virtbus_domain_set_autostart_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_set_autostart_async().
+ * Finishes [method@Virtbus.Domain.set_autostart_async].
  *
  * Returns: %TRUE on success
  *
@@ -1074,10 +1075,10 @@ virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_set_vcpus_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @vcpus: the number of virtual CPUs
  * @flags: which copy to change, and whether the maximum
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
@@ -1097,11 +1098,11 @@ virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainA
 
 /**
  * virtbus_domain_set_vcpus_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_set_vcpus_async().
+ * Finishes [method@Virtbus.Domain.set_vcpus_async].
  *
  * Returns: %TRUE on success
  *
@@ -1115,10 +1116,10 @@ virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GErr
 
 /**
  * virtbus_domain_set_memory_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @memory_kib: the memory in KiB
  * @flags: which copy to change, and whether the maximum
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
@@ -1139,11 +1140,11 @@ virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
 
 /**
  * virtbus_domain_set_memory_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_set_memory_async().
+ * Finishes [method@Virtbus.Domain.set_memory_async].
  *
  * Returns: %TRUE on success
  *
@@ -1157,11 +1158,11 @@ virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_domain_get_metadata_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @type: which metadata
  * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @flags: which copy to read
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the metadata
  * @user_data: (closure): data for @callback
  *
@@ -1183,11 +1184,11 @@ virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
 
 /**
  * virtbus_domain_get_metadata_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_get_metadata_async().
+ * Finishes [method@Virtbus.Domain.get_metadata_async].
  *
  * Returns: (transfer full): the metadata, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
@@ -1202,13 +1203,13 @@ virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, G
 
 /**
  * virtbus_domain_set_metadata_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @type: which metadata
  * @metadata: (nullable): the new value; %NULL or empty removes it
  * @key: (nullable): the XML namespace prefix, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @flags: which copy to change
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
@@ -1231,11 +1232,11 @@ virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
 
 /**
  * virtbus_domain_set_metadata_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_set_metadata_async().
+ * Finishes [method@Virtbus.Domain.set_metadata_async].
  *
  * Returns: %TRUE on success
  *
@@ -1284,10 +1285,10 @@ open_graphics_fd_done (GObject *source, GAsyncResult *result, gpointer user_data
 
 /**
  * virtbus_domain_open_graphics_fd_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @idx: the index of the display among the domain's &lt;graphics&gt; elements
  * @flags: how the client is connected
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the socket
  * @user_data: (closure): data for @callback
  *
@@ -1320,11 +1321,11 @@ virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
 
 /**
  * virtbus_domain_open_graphics_fd_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_open_graphics_fd_async().
+ * Finishes [method@Virtbus.Domain.open_graphics_fd_async].
  *
  * Returns: a socket connected to the display, which the caller owns and
  *   closes, or -1 on error (%VIRTBUS_ERROR_INVALID_STATE for a domain
@@ -1356,10 +1357,10 @@ device_call (VirtbusDomain *self, const char *method, const char *xml,
 
 /**
  * virtbus_domain_attach_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: the device's XML element (&lt;disk&gt;, &lt;interface&gt;, …)
  * @flags: which copy of the domain gets the device
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the device is added
  * @user_data: (closure): data for @callback
  *
@@ -1383,11 +1384,11 @@ virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_attach_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_attach_device_async().
+ * Finishes [method@Virtbus.Domain.attach_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -1401,10 +1402,10 @@ virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_detach_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: enough of the device's XML element to identify it
  * @flags: which copy of the domain loses the device
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the removal was requested
  * @user_data: (closure): data for @callback
  *
@@ -1428,11 +1429,11 @@ virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_detach_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_detach_device_async().
+ * Finishes [method@Virtbus.Domain.detach_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -1446,10 +1447,10 @@ virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_update_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: the device's XML element with the changes
  * @flags: which copy of the domain to change, and whether to force it
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the device is changed
  * @user_data: (closure): data for @callback
  *
@@ -1473,11 +1474,11 @@ virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_update_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_update_device_async().
+ * Finishes [method@Virtbus.Domain.update_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -1491,8 +1492,8 @@ virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_wakeup_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the guest was told to wake up
  * @user_data: (closure): data for @callback
  *
@@ -1513,11 +1514,11 @@ virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_wakeup_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_wakeup_async().
+ * Finishes [method@Virtbus.Domain.wakeup_async].
  *
  * Returns: %TRUE on success
  *
@@ -1531,17 +1532,17 @@ virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_save_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @to: the path of the state file, on the daemon's host
  * @xml: (nullable): a replacement domain XML to store in the file
  * @flags: how to save and later restore
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is saved and stopped
  * @user_data: (closure): data for @callback
  *
  * Saves the running guest's memory and device state to a file of the
  * caller's choice and stops it (virDomainSaveFlags);
- * virtbus_connection_restore_domain_async() starts it again from there.
+ * [method@Virtbus.Connection.restore_domain_async] starts it again from there.
  *
  * Since: 1.0
  */
@@ -1559,11 +1560,11 @@ virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
 
 /**
  * virtbus_domain_save_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_save_async().
+ * Finishes [method@Virtbus.Domain.save_async].
  *
  * Returns: %TRUE on success
  *
@@ -1577,12 +1578,12 @@ virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **
 
 /**
  * virtbus_domain_send_key_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @codeset: the codeset of @keycodes
  * @holdtime: how long to hold the keys, in milliseconds; 0 for the default
  * @keycodes: (array length=n_keycodes): the keys, pressed together
  * @n_keycodes: the number of keys (at most 16)
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the keys were sent
  * @user_data: (closure): data for @callback
  *
@@ -1610,11 +1611,11 @@ virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, g
 
 /**
  * virtbus_domain_send_key_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_send_key_async().
+ * Finishes [method@Virtbus.Domain.send_key_async].
  *
  * Returns: %TRUE on success
  *
@@ -1628,8 +1629,8 @@ virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_inject_nmi_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the interrupt was sent
  * @user_data: (closure): data for @callback
  *
@@ -1649,11 +1650,11 @@ virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
 
 /**
  * virtbus_domain_inject_nmi_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_inject_nmi_async().
+ * Finishes [method@Virtbus.Domain.inject_nmi_async].
  *
  * Returns: %TRUE on success
  *
@@ -1667,14 +1668,14 @@ virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_domain_rename_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @name: the new name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain has its new name
  * @user_data: (closure): data for @callback
  *
  * Renames an inactive persistent domain (virDomainRename).  The object
- * stays the same; #VirtbusDomain:name changes.
+ * stays the same; [property@Virtbus.Object:name] changes.
  *
  * Since: 1.0
  */
@@ -1690,11 +1691,11 @@ virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable
 
 /**
  * virtbus_domain_rename_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_rename_async().
+ * Finishes [method@Virtbus.Domain.rename_async].
  *
  * Returns: %TRUE on success
  *
@@ -1708,9 +1709,9 @@ virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_get_interface_addresses_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @source: where to learn the addresses
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the interfaces
  * @user_data: (closure): data for @callback
  *
@@ -1733,11 +1734,11 @@ virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
 
 /**
  * virtbus_domain_get_interface_addresses_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_get_interface_addresses_async().
+ * Finishes [method@Virtbus.Domain.get_interface_addresses_async].
  *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces the source knows addresses of, possibly none; %NULL on error
@@ -1770,11 +1771,11 @@ virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult
 
 /**
  * virtbus_domain_core_dump_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @to: the path of the dump file, on the daemon's host
  * @format: the file format
  * @flags: what happens to the guest during and after the dump
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the dump is written
  * @user_data: (closure): data for @callback
  *
@@ -1798,11 +1799,11 @@ virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
 
 /**
  * virtbus_domain_core_dump_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_domain_core_dump_async().
+ * Finishes [method@Virtbus.Domain.core_dump_async].
  *
  * Returns: %TRUE on success
  *

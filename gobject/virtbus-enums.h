@@ -47,7 +47,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_DEFINED_RENAMED: the domain was renamed
  * @VIRTBUS_DOMAIN_DEFINED_FROM_SNAPSHOT: the definition came from a snapshot
  *
- * Detail of #VirtbusDomain::defined.
+ * Detail of [signal@Virtbus.Domain::defined].
  *
  * Since: 1.0
  */
@@ -63,7 +63,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_UNDEFINED_REMOVED: the definition was deleted
  * @VIRTBUS_DOMAIN_UNDEFINED_RENAMED: the old name of a renamed domain went away
  *
- * Detail of #VirtbusDomain::undefined.
+ * Detail of [signal@Virtbus.Domain::undefined].
  *
  * Since: 1.0
  */
@@ -80,7 +80,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_STARTED_FROM_SNAPSHOT: restored from a snapshot
  * @VIRTBUS_DOMAIN_STARTED_WAKEUP: woken up after a PM suspend
  *
- * Detail of #VirtbusDomain::started.
+ * Detail of [signal@Virtbus.Domain::started].
  *
  * Since: 1.0
  */
@@ -104,7 +104,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY: paused for post-copy migration
  * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY_FAILED: post-copy migration failed
  *
- * Detail of #VirtbusDomain::suspended.
+ * Detail of [signal@Virtbus.Domain::suspended].
  *
  * Since: 1.0
  */
@@ -128,7 +128,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY: resumed in post-copy migration
  * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY_FAILED: resumed after a failed post-copy migration
  *
- * Detail of #VirtbusDomain::resumed.
+ * Detail of [signal@Virtbus.Domain::resumed].
  *
  * Since: 1.0
  */
@@ -150,7 +150,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_STOPPED_FAILED: the hypervisor failed
  * @VIRTBUS_DOMAIN_STOPPED_FROM_SNAPSHOT: reverted to an offline snapshot
  *
- * Detail of #VirtbusDomain::stopped.
+ * Detail of [signal@Virtbus.Domain::stopped].
  *
  * Since: 1.0
  */
@@ -170,7 +170,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_SHUTDOWN_GUEST: the guest started the shutdown
  * @VIRTBUS_DOMAIN_SHUTDOWN_HOST: the host started the shutdown
  *
- * Detail of #VirtbusDomain::shutdown.
+ * Detail of [signal@Virtbus.Domain::shutdown].
  *
  * Since: 1.0
  */
@@ -185,7 +185,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_PMSUSPENDED_MEMORY: suspended to memory
  * @VIRTBUS_DOMAIN_PMSUSPENDED_DISK: suspended to disk
  *
- * Detail of #VirtbusDomain::pmsuspended.
+ * Detail of [signal@Virtbus.Domain::pmsuspended].
  *
  * Since: 1.0
  */
@@ -199,7 +199,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CRASHED_PANICKED: the guest kernel panicked
  * @VIRTBUS_DOMAIN_CRASHED_CRASHLOADED: the guest loaded a crash kernel
  *
- * Detail of #VirtbusDomain::crashed.
+ * Detail of [signal@Virtbus.Domain::crashed].
  *
  * Since: 1.0
  */
@@ -317,7 +317,7 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_XML_UPDATE_CPU: expand the CPU model
  * @VIRTBUS_DOMAIN_XML_MIGRATABLE: suitable for migration
  *
- * Flags for virtbus_domain_get_xml_desc_async() (virDomainXMLFlags).
+ * Flags for [method@Virtbus.Domain.get_xml_desc_async] (virDomainXMLFlags).
  *
  * Since: 1.0
  */
@@ -372,7 +372,7 @@ typedef enum /*< flags >*/ {
  *
  * Which copy of a domain attaching, detaching or updating a device
  * affects (virDomainDeviceModifyFlags): the bits of
- * #VirtbusDomainAffectFlags, except that bit 2 means "force" here, not
+ * [flags@Virtbus.DomainAffectFlags], except that bit 2 means "force" here, not
  * "maximum".
  *
  * Since: 1.0
@@ -397,7 +397,7 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_KEYCODE_SET_WIN32: Windows virtual-key codes
  * @VIRTBUS_KEYCODE_SET_QNUM: QEMU's key numbers (libvirt's former "RFB" set)
  *
- * The codeset of the keycodes given to virtbus_domain_send_key_async()
+ * The codeset of the keycodes given to [method@Virtbus.Domain.send_key_async]
  * (virKeycodeSet).
  *
  * Since: 1.0
@@ -421,7 +421,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: the guest agent
  * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: the host's ARP table
  *
- * Where virtbus_domain_get_interface_addresses_async() learns a guest's
+ * Where [method@Virtbus.Domain.get_interface_addresses_async] learns a guest's
  * addresses (virDomainInterfaceAddressesSource).
  *
  * Since: 1.0
@@ -454,7 +454,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY: kdump, snappy-compressed
  * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: a Windows crash dump
  *
- * The file format of virtbus_domain_core_dump_async()
+ * The file format of [method@Virtbus.Domain.core_dump_async]
  * (virDomainCoreDumpFormat).
  *
  * Since: 1.0
@@ -476,7 +476,7 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CORE_DUMP_RESET: reset the guest after the dump
  * @VIRTBUS_DOMAIN_CORE_DUMP_MEMORY_ONLY: dump only the memory, without device state
  *
- * Flags for virtbus_domain_core_dump_async() (virDomainCoreDumpFlags).
+ * Flags for [method@Virtbus.Domain.core_dump_async] (virDomainCoreDumpFlags).
  *
  * Since: 1.0
  */
@@ -560,7 +560,7 @@ typedef enum {
  * @VIRTBUS_NETWORK_UPDATE_ADD_LAST: append an entry
  * @VIRTBUS_NETWORK_UPDATE_ADD_FIRST: prepend an entry
  *
- * What virtbus_network_update_async() does (virNetworkUpdateCommand).
+ * What [method@Virtbus.Network.update_async] does (virNetworkUpdateCommand).
  *
  * Since: 1.0
  */
@@ -586,7 +586,7 @@ typedef enum {
  * @VIRTBUS_NETWORK_SECTION_DNS_TXT: &lt;dns&gt;&lt;txt&gt;
  * @VIRTBUS_NETWORK_SECTION_DNS_SRV: &lt;dns&gt;&lt;srv&gt;
  *
- * The part of a network that virtbus_network_update_async() changes
+ * The part of a network that [method@Virtbus.Network.update_async] changes
  * (virNetworkUpdateSection).
  *
  * Since: 1.0
@@ -627,7 +627,7 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_NETWORK_XML_NONE: the current (live when running) definition
  * @VIRTBUS_NETWORK_XML_INACTIVE: the persistent definition
  *
- * Flags for virtbus_network_get_xml_desc_async() (virNetworkXMLFlags).
+ * Flags for [method@Virtbus.Network.get_xml_desc_async] (virNetworkXMLFlags).
  *
  * Since: 1.0
  */

@@ -30,7 +30,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == VIRTBUS_ERROR_NOT_CONNECTED + 1
  * The error domain of libvirtbus, with the D-Bus error names of its codes
  * registered so that GDBus maps them.
  *
- * Returns: the #GQuark of %VIRTBUS_ERROR
+ * Returns: the [alias@GLib.Quark] of %VIRTBUS_ERROR
  *
  * Since: 1.0
  */

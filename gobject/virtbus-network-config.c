@@ -13,7 +13,7 @@
  *
  * It is the daemon's own network model: every change goes through the
  * same parser and update rules the daemon applies, and
- * virtbus_network_config_validate() runs the network driver's checks.
+ * [method@Virtbus.NetworkConfig.validate] runs the network driver's checks.
  *
  * Since: 1.0
  */
@@ -79,7 +79,7 @@ virtbus_network_config_new (const char *name)
 /**
  * virtbus_network_config_new_from_xml:
  * @xml: a &lt;network&gt; document
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @xml with the daemon's rules.
  *
@@ -108,7 +108,7 @@ virtbus_network_config_new_from_xml (const char *xml, GError **error)
 
 /**
  * virtbus_network_config_to_xml:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Formats the definition as the daemon stores it.
  *
@@ -126,8 +126,8 @@ virtbus_network_config_to_xml (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_validate:
- * @self: a #VirtbusNetworkConfig
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.NetworkConfig]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Checks the definition as the real network driver does (which elements
  * each forward mode accepts, portgroup defaults, VLAN support, …).  The
@@ -158,7 +158,7 @@ virtbus_network_config_validate (VirtbusNetworkConfig *self, GError **error)
 
 /**
  * virtbus_network_config_get_name:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Gets the name.
  *
@@ -175,9 +175,9 @@ virtbus_network_config_get_name (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_name:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @name: the new name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Renames the definition, with the daemon's rules for a network name.
  *
@@ -194,7 +194,7 @@ virtbus_network_config_set_name (VirtbusNetworkConfig *self, const char *name, G
 
 /**
  * virtbus_network_config_get_uuid:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Gets the UUID in canonical form.
  *
@@ -211,9 +211,9 @@ virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_uuid:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @uuid: a UUID
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sets the UUID, in any form libvirt accepts.
  *
@@ -230,7 +230,7 @@ virtbus_network_config_set_uuid (VirtbusNetworkConfig *self, const char *uuid, G
 
 /**
  * virtbus_network_config_get_bridge:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Gets the bridge name.
  *
@@ -247,7 +247,7 @@ virtbus_network_config_get_bridge (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_bridge:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @bridge: (nullable): the bridge name (the one libvirt creates, or an
  *   existing host bridge with %VIRTBUS_NETWORK_FORWARD_BRIDGE); %NULL to
  *   let the daemon pick one
@@ -266,7 +266,7 @@ virtbus_network_config_set_bridge (VirtbusNetworkConfig *self, const char *bridg
 
 /**
  * virtbus_network_config_get_forward_mode:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Gets the forward mode.
  *
@@ -283,7 +283,7 @@ virtbus_network_config_get_forward_mode (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_forward_mode:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @mode: the forward mode
  *
  * Sets &lt;forward mode&gt;; %VIRTBUS_NETWORK_FORWARD_NONE removes
@@ -304,7 +304,7 @@ virtbus_network_config_set_forward_mode (VirtbusNetworkConfig *self,
 
 /**
  * virtbus_network_config_get_forward_devices:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * The forward device pool: network devices, or PCI addresses
  * ("0000:03:00.1") for a hostdev pool.
@@ -354,9 +354,9 @@ update_forward_device (VirtbusNetworkConfig *self, guint command, const char *de
 
 /**
  * virtbus_network_config_add_forward_device:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @dev: a host network device
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Adds @dev to the forward device pool; the forward mode must take one
  * (not none or open).
@@ -377,9 +377,9 @@ virtbus_network_config_add_forward_device (VirtbusNetworkConfig *self, const cha
 
 /**
  * virtbus_network_config_remove_forward_device:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @dev: a member of the forward device pool
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Removes @dev from the forward device pool.
  *
@@ -398,7 +398,7 @@ virtbus_network_config_remove_forward_device (VirtbusNetworkConfig *self, const 
 
 /**
  * virtbus_network_config_get_portgroups:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Copies of the portgroups (name, default, virtual port; a portgroup's
  * bandwidth and VLAN stay in the configuration but are not shown here).
@@ -430,9 +430,9 @@ virtbus_network_config_get_portgroups (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_add_portgroup:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @portgroup: the portgroup to add (copied)
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Adds a portgroup to the network.
  *
@@ -469,9 +469,9 @@ virtbus_network_config_add_portgroup (VirtbusNetworkConfig *self,
 
 /**
  * virtbus_network_config_remove_portgroup:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @name: the portgroup name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Removes the portgroup called @name.
  *
@@ -495,7 +495,7 @@ virtbus_network_config_remove_portgroup (VirtbusNetworkConfig *self, const char 
 
 /**
  * virtbus_network_config_get_virtual_port:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Gets a copy of the network's virtual port profile.
  *
@@ -515,7 +515,7 @@ virtbus_network_config_get_virtual_port (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_virtual_port:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @virtual_port: (nullable): the profile (copied), %NULL for none
  *
  * Sets the network-wide &lt;virtualport&gt;.

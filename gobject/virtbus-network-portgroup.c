@@ -4,9 +4,10 @@
 /**
  * VirtbusNetworkPortgroup:
  *
- * A &lt;portgroup&gt; of a network: a name guests refer to, whether it is
- * the default, and its &lt;virtualport&gt; profile.  Add it to a
- * #VirtbusNetworkConfig with virtbus_network_config_add_portgroup().
+ * A &lt;portgroup&gt; of a network: a name guests refer to, whether it is the
+ * default, and its &lt;virtualport&gt; profile.  Add it to a
+ * [class@Virtbus.NetworkConfig] with
+ * [method@Virtbus.NetworkConfig.add_portgroup].
  *
  * Since: 1.0
  */
@@ -44,7 +45,7 @@ virtbus_network_portgroup_init (VirtbusNetworkPortgroup *self)
  * virtbus_network_portgroup_new:
  * @name: the portgroup name
  *
- * Creates a portgroup for virtbus_network_config_add_portgroup().
+ * Creates a portgroup for [method@Virtbus.NetworkConfig.add_portgroup].
  *
  * Returns: (transfer full): a portgroup that is not the default and has no
  *   virtual port
@@ -62,7 +63,7 @@ virtbus_network_portgroup_new (const char *name)
 
 /**
  * virtbus_network_portgroup_get_name:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  *
  * Gets the name.
  *
@@ -79,7 +80,7 @@ virtbus_network_portgroup_get_name (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_get_default:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  *
  * Gets whether guests without a portgroup get this one.
  *
@@ -96,7 +97,7 @@ virtbus_network_portgroup_get_default (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_set_default:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  * @is_default: whether guests without a portgroup get this one
  *
  * Makes the portgroup the network's default (at most one may be).
@@ -112,7 +113,7 @@ virtbus_network_portgroup_set_default (VirtbusNetworkPortgroup *self, gboolean i
 
 /**
  * virtbus_network_portgroup_get_virtual_port:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  *
  * Gets the virtual port profile.
  *
@@ -129,7 +130,7 @@ virtbus_network_portgroup_get_virtual_port (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_set_virtual_port:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  * @virtual_port: (nullable): the profile, %NULL for none
  *
  * Sets the virtual port profile of the portgroup.

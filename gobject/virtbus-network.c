@@ -4,12 +4,13 @@
 /**
  * VirtbusNetwork:
  *
- * A virtual network of a #VirtbusConnection.
+ * A virtual network of a [class@Virtbus.Connection].
  *
- * As with #VirtbusDomain, the properties follow the daemon (with
- * #GObject::notify in the connection's main context) and lifecycle events
- * arrive as signals.  Unlike libvirt-glib's read-only networks, every
- * operation is available.  Build a definition with #VirtbusNetworkConfig.
+ * As with [class@Virtbus.Domain], the properties follow the daemon (with
+ * [signal@GObject.Object::notify] in the connection's main context) and
+ * lifecycle events arrive as signals.  Unlike libvirt-glib's read-only networks,
+ * every operation is available.  Build a definition with
+ * [class@Virtbus.NetworkConfig].
  *
  * Since: 1.0
  */
@@ -103,7 +104,7 @@ virtbus_network_init (VirtbusNetwork *self)
 
 /**
  * virtbus_network_get_connection:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets the connection, or %NULL once the connection object was finalized.
  *
@@ -114,7 +115,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_object_path:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets the D-Bus object path.
  *
@@ -124,7 +125,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_name:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets the name.
  *
@@ -134,7 +135,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_uuid:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets the UUID string.
  *
@@ -144,7 +145,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_active:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets whether the network is running.
  *
@@ -154,7 +155,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_persistent:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets whether the network has a persistent definition.
  *
@@ -164,7 +165,7 @@ virtbus_network_init (VirtbusNetwork *self)
  */
 /**
  * virtbus_network_get_autostart:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  *
  * Gets whether the network starts with the host.
  *
@@ -176,8 +177,8 @@ VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusNetwork, virtbus_network)
 
 /**
  * virtbus_network_start_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the network runs or starting failed
  * @user_data: (closure): data for @callback
  *
@@ -196,11 +197,11 @@ virtbus_network_start_async (VirtbusNetwork *self, GCancellable *cancellable,
 
 /**
  * virtbus_network_start_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_start_async().
+ * Finishes [method@Virtbus.Network.start_async].
  *
  * Returns: %TRUE on success
  *
@@ -214,8 +215,8 @@ virtbus_network_start_finish (VirtbusNetwork *self, GAsyncResult *result, GError
 
 /**
  * virtbus_network_destroy_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the network is stopped
  * @user_data: (closure): data for @callback
  *
@@ -234,11 +235,11 @@ virtbus_network_destroy_async (VirtbusNetwork *self, GCancellable *cancellable,
 
 /**
  * virtbus_network_destroy_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_destroy_async().
+ * Finishes [method@Virtbus.Network.destroy_async].
  *
  * Returns: %TRUE on success
  *
@@ -252,8 +253,8 @@ virtbus_network_destroy_finish (VirtbusNetwork *self, GAsyncResult *result, GErr
 
 /**
  * virtbus_network_undefine_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the definition is gone
  * @user_data: (closure): data for @callback
  *
@@ -272,11 +273,11 @@ virtbus_network_undefine_async (VirtbusNetwork *self, GCancellable *cancellable,
 
 /**
  * virtbus_network_undefine_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_undefine_async().
+ * Finishes [method@Virtbus.Network.undefine_async].
  *
  * Returns: %TRUE on success
  *
@@ -290,14 +291,14 @@ virtbus_network_undefine_finish (VirtbusNetwork *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_network_get_xml_desc_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @flags: which definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the XML
  * @user_data: (closure): data for @callback
  *
  * Fetches the network's XML; parse it with
- * virtbus_network_config_new_from_xml() for typed access.
+ * [ctor@Virtbus.NetworkConfig.new_from_xml] for typed access.
  *
  * Since: 1.0
  */
@@ -313,11 +314,11 @@ virtbus_network_get_xml_desc_async (VirtbusNetwork *self, VirtbusNetworkXMLFlags
 
 /**
  * virtbus_network_get_xml_desc_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_get_xml_desc_async().
+ * Finishes [method@Virtbus.Network.get_xml_desc_async].
  *
  * Returns: (transfer full): the XML, or %NULL on error
  *
@@ -331,13 +332,13 @@ virtbus_network_get_xml_desc_finish (VirtbusNetwork *self, GAsyncResult *result,
 
 /**
  * virtbus_network_update_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @command: add, delete or modify
  * @section: which part of the network
  * @parent_index: the index of the &lt;ip&gt; for the DHCP sections, -1 for the default
  * @xml: the element to add, delete or modify (e.g. a &lt;host&gt;)
  * @flags: which copy to change
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
@@ -360,11 +361,11 @@ virtbus_network_update_async (VirtbusNetwork *self, VirtbusNetworkUpdateCommand 
 
 /**
  * virtbus_network_update_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_update_async().
+ * Finishes [method@Virtbus.Network.update_async].
  *
  * Returns: %TRUE on success
  *
@@ -378,13 +379,13 @@ virtbus_network_update_finish (VirtbusNetwork *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_network_set_autostart_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @autostart: whether the network starts with the host
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the setting is stored
  * @user_data: (closure): data for @callback
  *
- * Changes #VirtbusNetwork:autostart.
+ * Changes [property@Virtbus.Object:autostart].
  *
  * Since: 1.0
  */
@@ -400,11 +401,11 @@ virtbus_network_set_autostart_async (VirtbusNetwork *self, gboolean autostart,
 
 /**
  * virtbus_network_set_autostart_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_set_autostart_async().
+ * Finishes [method@Virtbus.Network.set_autostart_async].
  *
  * Returns: %TRUE on success
  *
@@ -418,9 +419,9 @@ virtbus_network_set_autostart_finish (VirtbusNetwork *self, GAsyncResult *result
 
 /**
  * virtbus_network_get_dhcp_leases_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @mac: (nullable): only the leases of this MAC address
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the leases
  * @user_data: (closure): data for @callback
  *
@@ -441,11 +442,11 @@ virtbus_network_get_dhcp_leases_async (VirtbusNetwork *self, const char *mac,
 
 /**
  * virtbus_network_get_dhcp_leases_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
  *
- * Finishes virtbus_network_get_dhcp_leases_async().
+ * Finishes [method@Virtbus.Network.get_dhcp_leases_async].
  *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
  *   (%NULL for none, or on error)

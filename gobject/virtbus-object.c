@@ -4,19 +4,19 @@
 /**
  * VirtbusObject:
  *
- * What every object of a #VirtbusConnection has: a D-Bus object path, a
- * name and a UUID, and whether it runs, is persistent and starts with the
- * host.  #VirtbusDomain and #VirtbusNetwork derive from it, and so will
+ * What every object of a [class@Virtbus.Connection] has: a D-Bus object path, a
+ * name and a UUID, and whether it runs, is persistent and starts with the host.
+ * [class@Virtbus.Domain] and [class@Virtbus.Network] derive from it, and so will
  * the object kinds still to come (storage pools, volumes, …).
  *
  * The properties follow the daemon's org.libvirt properties, with
- * #GObject::notify in the main context the connection was created in,
- * once per change set after every field of the set is stored.  Calls made
- * on an object keep working for as long as it is referenced: once it is
- * gone from the daemon they fail with %VIRTBUS_ERROR_NOT_FOUND or
+ * [signal@GObject.Object::notify] in the main context the connection was created
+ * in, once per change set after every field of the set is stored.  Calls made on
+ * an object keep working for as long as it is referenced: once it is gone from
+ * the daemon they fail with %VIRTBUS_ERROR_NOT_FOUND or
  * %VIRTBUS_ERROR_NOT_CONNECTED.
  *
- * The subclasses keep their own getters (virtbus_domain_get_name(), …),
+ * The subclasses keep their own getters ([method@Virtbus.Domain.get_name], …),
  * which return the same as the ones here.
  *
  * Since: 1.0
@@ -370,8 +370,8 @@ virtbus_object_class_init (VirtbusObjectClass *klass)
    * VirtbusObject:autostart: (getter get_autostart)
    *
    * Whether the object starts with the host; change it with
-   * virtbus_domain_set_autostart_async() or
-   * virtbus_network_set_autostart_async().
+   * [method@Virtbus.Domain.set_autostart_async] or
+   * [method@Virtbus.Network.set_autostart_async].
    *
    * Since: 1.0
    */
@@ -389,7 +389,7 @@ virtbus_object_init (VirtbusObject *self)
 
 /**
  * virtbus_object_get_connection:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets the connection, or %NULL once the connection object was finalized.
  *
@@ -414,7 +414,7 @@ virtbus_object_get_connection (VirtbusObject *self)
 
 /**
  * virtbus_object_get_object_path:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets the D-Bus object path.
  *
@@ -434,7 +434,7 @@ virtbus_object_get_object_path (VirtbusObject *self)
 
 /**
  * virtbus_object_get_name:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets the name.
  *
@@ -454,7 +454,7 @@ virtbus_object_get_name (VirtbusObject *self)
 
 /**
  * virtbus_object_get_uuid:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets the UUID string.
  *
@@ -474,7 +474,7 @@ virtbus_object_get_uuid (VirtbusObject *self)
 
 /**
  * virtbus_object_get_active:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets whether the object is running.
  *
@@ -494,7 +494,7 @@ virtbus_object_get_active (VirtbusObject *self)
 
 /**
  * virtbus_object_get_persistent:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets whether the object has a persistent definition.
  *
@@ -514,7 +514,7 @@ virtbus_object_get_persistent (VirtbusObject *self)
 
 /**
  * virtbus_object_get_autostart:
- * @self: a #VirtbusObject
+ * @self: a [class@Virtbus.Object]
  *
  * Gets whether the object starts with the host.
  *

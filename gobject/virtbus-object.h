@@ -18,7 +18,7 @@ G_DECLARE_DERIVABLE_TYPE (VirtbusObject, virtbus_object, VIRTBUS, OBJECT, GObjec
  * VirtbusObjectClass:
  * @parent_class: the parent class
  *
- * The class of #VirtbusObject.  Only the library derives from it.
+ * The class of [class@Virtbus.Object].  Only the library derives from it.
  *
  * Since: 1.0
  */

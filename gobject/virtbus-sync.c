@@ -7,12 +7,12 @@
 
 /**
  * virtbus_domain_start_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_start_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.start_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_start_async().
+ * The blocking form of [method@Virtbus.Domain.start_async].
  *
  * Returns: %TRUE on success
  *
@@ -30,12 +30,12 @@ virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
 
 /**
  * virtbus_domain_shutdown_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_shutdown_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.shutdown_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_shutdown_async().
+ * The blocking form of [method@Virtbus.Domain.shutdown_async].
  *
  * Returns: %TRUE on success
  *
@@ -53,12 +53,12 @@ virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags fl
 
 /**
  * virtbus_domain_reboot_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_reboot_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.reboot_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_reboot_async().
+ * The blocking form of [method@Virtbus.Domain.reboot_async].
  *
  * Returns: %TRUE on success
  *
@@ -76,11 +76,11 @@ virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flag
 
 /**
  * virtbus_domain_reset_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_reset_async().
+ * The blocking form of [method@Virtbus.Domain.reset_async].
  *
  * Returns: %TRUE on success
  *
@@ -97,12 +97,12 @@ virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GErro
 
 /**
  * virtbus_domain_destroy_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_destroy_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.destroy_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_destroy_async().
+ * The blocking form of [method@Virtbus.Domain.destroy_async].
  *
  * Returns: %TRUE on success
  *
@@ -120,11 +120,11 @@ virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flag
 
 /**
  * virtbus_domain_suspend_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_suspend_async().
+ * The blocking form of [method@Virtbus.Domain.suspend_async].
  *
  * Returns: %TRUE on success
  *
@@ -141,11 +141,11 @@ virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GEr
 
 /**
  * virtbus_domain_resume_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_resume_async().
+ * The blocking form of [method@Virtbus.Domain.resume_async].
  *
  * Returns: %TRUE on success
  *
@@ -162,12 +162,12 @@ virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
 
 /**
  * virtbus_domain_managed_save_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_managed_save_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.managed_save_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_managed_save_async().
+ * The blocking form of [method@Virtbus.Domain.managed_save_async].
  *
  * Returns: %TRUE on success
  *
@@ -185,11 +185,11 @@ virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags fl
 
 /**
  * virtbus_domain_managed_save_remove_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_managed_save_remove_async().
+ * The blocking form of [method@Virtbus.Domain.managed_save_remove_async].
  *
  * Returns: %TRUE on success
  *
@@ -207,12 +207,12 @@ virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *canc
 
 /**
  * virtbus_domain_undefine_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_undefine_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.undefine_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_undefine_async().
+ * The blocking form of [method@Virtbus.Domain.undefine_async].
  *
  * Returns: %TRUE on success
  *
@@ -230,12 +230,12 @@ virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags fl
 
 /**
  * virtbus_domain_get_xml_desc_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_get_xml_desc_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.get_xml_desc_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_xml_desc_async().
+ * The blocking form of [method@Virtbus.Domain.get_xml_desc_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
  *
@@ -253,12 +253,12 @@ virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags fla
 
 /**
  * virtbus_domain_get_state_sync:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @reason: (out) (optional): libvirt's reason code for the state
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_state_async().
+ * The blocking form of [method@Virtbus.Domain.get_state_async].
  *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
  *
@@ -276,12 +276,12 @@ virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *c
 
 /**
  * virtbus_domain_set_autostart_sync:
- * @self: a #VirtbusDomain
- * @autostart: as for virtbus_domain_set_autostart_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @autostart: as for [method@Virtbus.Domain.set_autostart_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_autostart_async().
+ * The blocking form of [method@Virtbus.Domain.set_autostart_async].
  *
  * Returns: %TRUE on success
  *
@@ -299,13 +299,13 @@ virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
 
 /**
  * virtbus_domain_set_vcpus_sync:
- * @self: a #VirtbusDomain
- * @vcpus: as for virtbus_domain_set_vcpus_async()
- * @flags: as for virtbus_domain_set_vcpus_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @vcpus: as for [method@Virtbus.Domain.set_vcpus_async]
+ * @flags: as for [method@Virtbus.Domain.set_vcpus_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_vcpus_async().
+ * The blocking form of [method@Virtbus.Domain.set_vcpus_async].
  *
  * Returns: %TRUE on success
  *
@@ -323,13 +323,13 @@ virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAf
 
 /**
  * virtbus_domain_set_memory_sync:
- * @self: a #VirtbusDomain
- * @memory_kib: as for virtbus_domain_set_memory_async()
- * @flags: as for virtbus_domain_set_memory_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @memory_kib: as for [method@Virtbus.Domain.set_memory_async]
+ * @flags: as for [method@Virtbus.Domain.set_memory_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_memory_async().
+ * The blocking form of [method@Virtbus.Domain.set_memory_async].
  *
  * Returns: %TRUE on success
  *
@@ -348,14 +348,14 @@ virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
 
 /**
  * virtbus_domain_get_metadata_sync:
- * @self: a #VirtbusDomain
- * @type: as for virtbus_domain_get_metadata_async()
- * @uri: (nullable): as for virtbus_domain_get_metadata_async()
- * @flags: as for virtbus_domain_get_metadata_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @type: as for [method@Virtbus.Domain.get_metadata_async]
+ * @uri: (nullable): as for [method@Virtbus.Domain.get_metadata_async]
+ * @flags: as for [method@Virtbus.Domain.get_metadata_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_metadata_async().
+ * The blocking form of [method@Virtbus.Domain.get_metadata_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
  *
@@ -374,13 +374,13 @@ virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 
 /**
  * virtbus_domain_open_graphics_fd_sync:
- * @self: a #VirtbusDomain
- * @idx: as for virtbus_domain_open_graphics_fd_async()
- * @flags: as for virtbus_domain_open_graphics_fd_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @idx: as for [method@Virtbus.Domain.open_graphics_fd_async]
+ * @flags: as for [method@Virtbus.Domain.open_graphics_fd_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_open_graphics_fd_async().
+ * The blocking form of [method@Virtbus.Domain.open_graphics_fd_async].
  *
  * Returns: a socket connected to the display, which the caller owns, or
  *   -1 on error
@@ -399,16 +399,16 @@ virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDom
 
 /**
  * virtbus_domain_set_metadata_sync:
- * @self: a #VirtbusDomain
- * @type: as for virtbus_domain_set_metadata_async()
- * @metadata: (nullable): as for virtbus_domain_set_metadata_async()
- * @key: (nullable): as for virtbus_domain_set_metadata_async()
- * @uri: (nullable): as for virtbus_domain_set_metadata_async()
- * @flags: as for virtbus_domain_set_metadata_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @type: as for [method@Virtbus.Domain.set_metadata_async]
+ * @metadata: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @key: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @uri: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @flags: as for [method@Virtbus.Domain.set_metadata_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_metadata_async().
+ * The blocking form of [method@Virtbus.Domain.set_metadata_async].
  *
  * Returns: %TRUE on success
  *
@@ -429,13 +429,13 @@ virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 
 /**
  * virtbus_domain_attach_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_attach_device_async()
- * @flags: as for virtbus_domain_attach_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.attach_device_async]
+ * @flags: as for [method@Virtbus.Domain.attach_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_attach_device_async().
+ * The blocking form of [method@Virtbus.Domain.attach_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -454,13 +454,13 @@ virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_detach_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_detach_device_async()
- * @flags: as for virtbus_domain_detach_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.detach_device_async]
+ * @flags: as for [method@Virtbus.Domain.detach_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_detach_device_async().
+ * The blocking form of [method@Virtbus.Domain.detach_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -479,13 +479,13 @@ virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_update_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_update_device_async()
- * @flags: as for virtbus_domain_update_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.update_device_async]
+ * @flags: as for [method@Virtbus.Domain.update_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_update_device_async().
+ * The blocking form of [method@Virtbus.Domain.update_device_async].
  *
  * Returns: %TRUE on success
  *
@@ -504,11 +504,11 @@ virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_wakeup_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_wakeup_async().
+ * The blocking form of [method@Virtbus.Domain.wakeup_async].
  *
  * Returns: %TRUE on success
  *
@@ -525,14 +525,14 @@ virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
 
 /**
  * virtbus_domain_save_sync:
- * @self: a #VirtbusDomain
- * @to: as for virtbus_domain_save_async()
- * @xml: (nullable): as for virtbus_domain_save_async()
- * @flags: as for virtbus_domain_save_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @to: as for [method@Virtbus.Domain.save_async]
+ * @xml: (nullable): as for [method@Virtbus.Domain.save_async]
+ * @flags: as for [method@Virtbus.Domain.save_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_save_async().
+ * The blocking form of [method@Virtbus.Domain.save_async].
  *
  * Returns: %TRUE on success
  *
@@ -550,15 +550,15 @@ virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
 
 /**
  * virtbus_domain_send_key_sync:
- * @self: a #VirtbusDomain
- * @codeset: as for virtbus_domain_send_key_async()
- * @holdtime: as for virtbus_domain_send_key_async()
- * @keycodes: (array length=n_keycodes): as for virtbus_domain_send_key_async()
+ * @self: a [class@Virtbus.Domain]
+ * @codeset: as for [method@Virtbus.Domain.send_key_async]
+ * @holdtime: as for [method@Virtbus.Domain.send_key_async]
+ * @keycodes: (array length=n_keycodes): as for [method@Virtbus.Domain.send_key_async]
  * @n_keycodes: the number of keys
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_send_key_async().
+ * The blocking form of [method@Virtbus.Domain.send_key_async].
  *
  * Returns: %TRUE on success
  *
@@ -578,11 +578,11 @@ virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, gu
 
 /**
  * virtbus_domain_inject_nmi_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_inject_nmi_async().
+ * The blocking form of [method@Virtbus.Domain.inject_nmi_async].
  *
  * Returns: %TRUE on success
  *
@@ -599,12 +599,12 @@ virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, 
 
 /**
  * virtbus_domain_rename_sync:
- * @self: a #VirtbusDomain
- * @name: as for virtbus_domain_rename_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @name: as for [method@Virtbus.Domain.rename_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_rename_async().
+ * The blocking form of [method@Virtbus.Domain.rename_async].
  *
  * Returns: %TRUE on success
  *
@@ -622,12 +622,12 @@ virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable 
 
 /**
  * virtbus_domain_get_interface_addresses_sync:
- * @self: a #VirtbusDomain
- * @source: as for virtbus_domain_get_interface_addresses_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @source: as for [method@Virtbus.Domain.get_interface_addresses_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_interface_addresses_async().
+ * The blocking form of [method@Virtbus.Domain.get_interface_addresses_async].
  *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces, or %NULL on error
@@ -648,14 +648,14 @@ virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
 
 /**
  * virtbus_domain_core_dump_sync:
- * @self: a #VirtbusDomain
- * @to: as for virtbus_domain_core_dump_async()
- * @format: as for virtbus_domain_core_dump_async()
- * @flags: as for virtbus_domain_core_dump_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @to: as for [method@Virtbus.Domain.core_dump_async]
+ * @format: as for [method@Virtbus.Domain.core_dump_async]
+ * @flags: as for [method@Virtbus.Domain.core_dump_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_core_dump_async().
+ * The blocking form of [method@Virtbus.Domain.core_dump_async].
  *
  * Returns: %TRUE on success
  *
@@ -675,11 +675,11 @@ virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
 
 /**
  * virtbus_network_start_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_start_async().
+ * The blocking form of [method@Virtbus.Network.start_async].
  *
  * Returns: %TRUE on success
  *
@@ -696,11 +696,11 @@ virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GEr
 
 /**
  * virtbus_network_destroy_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_destroy_async().
+ * The blocking form of [method@Virtbus.Network.destroy_async].
  *
  * Returns: %TRUE on success
  *
@@ -717,11 +717,11 @@ virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, G
 
 /**
  * virtbus_network_undefine_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_undefine_async().
+ * The blocking form of [method@Virtbus.Network.undefine_async].
  *
  * Returns: %TRUE on success
  *
@@ -738,12 +738,12 @@ virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, 
 
 /**
  * virtbus_network_get_xml_desc_sync:
- * @self: a #VirtbusNetwork
- * @flags: as for virtbus_network_get_xml_desc_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @flags: as for [method@Virtbus.Network.get_xml_desc_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_get_xml_desc_async().
+ * The blocking form of [method@Virtbus.Network.get_xml_desc_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
  *
@@ -761,16 +761,16 @@ virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags 
 
 /**
  * virtbus_network_update_sync:
- * @self: a #VirtbusNetwork
- * @command: as for virtbus_network_update_async()
- * @section: as for virtbus_network_update_async()
- * @parent_index: as for virtbus_network_update_async()
- * @xml: as for virtbus_network_update_async()
- * @flags: as for virtbus_network_update_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @command: as for [method@Virtbus.Network.update_async]
+ * @section: as for [method@Virtbus.Network.update_async]
+ * @parent_index: as for [method@Virtbus.Network.update_async]
+ * @xml: as for [method@Virtbus.Network.update_async]
+ * @flags: as for [method@Virtbus.Network.update_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_update_async().
+ * The blocking form of [method@Virtbus.Network.update_async].
  *
  * Returns: %TRUE on success
  *
@@ -791,12 +791,12 @@ virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand c
 
 /**
  * virtbus_network_set_autostart_sync:
- * @self: a #VirtbusNetwork
- * @autostart: as for virtbus_network_set_autostart_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @autostart: as for [method@Virtbus.Network.set_autostart_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_set_autostart_async().
+ * The blocking form of [method@Virtbus.Network.set_autostart_async].
  *
  * Returns: %TRUE on success
  *
@@ -814,12 +814,12 @@ virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
 
 /**
  * virtbus_network_get_dhcp_leases_sync:
- * @self: a #VirtbusNetwork
- * @mac: (nullable): as for virtbus_network_get_dhcp_leases_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @mac: (nullable): as for [method@Virtbus.Network.get_dhcp_leases_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_get_dhcp_leases_async().
+ * The blocking form of [method@Virtbus.Network.get_dhcp_leases_async].
  *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
  *
@@ -837,12 +837,12 @@ virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
 
 /**
  * virtbus_connection_lookup_domain_by_name_sync:
- * @self: a #VirtbusConnection
- * @name: as for virtbus_connection_lookup_domain_by_name_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @name: as for [method@Virtbus.Connection.lookup_domain_by_name_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_domain_by_name_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_domain_by_name_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -860,12 +860,12 @@ virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const ch
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_sync:
- * @self: a #VirtbusConnection
- * @uuid: as for virtbus_connection_lookup_domain_by_uuid_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @uuid: as for [method@Virtbus.Connection.lookup_domain_by_uuid_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_domain_by_uuid_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_domain_by_uuid_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -883,12 +883,12 @@ virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const ch
 
 /**
  * virtbus_connection_define_domain_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_define_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.define_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_domain_async().
+ * The blocking form of [method@Virtbus.Connection.define_domain_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -906,12 +906,12 @@ virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
 
 /**
  * virtbus_connection_define_domain_config_sync:
- * @self: a #VirtbusConnection
- * @config: as for virtbus_connection_define_domain_config_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @config: as for [method@Virtbus.Connection.define_domain_config_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_domain_config_async().
+ * The blocking form of [method@Virtbus.Connection.define_domain_config_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -930,13 +930,13 @@ virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDo
 
 /**
  * virtbus_connection_create_domain_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_create_domain_async()
- * @flags: as for virtbus_connection_create_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.create_domain_async]
+ * @flags: as for [method@Virtbus.Connection.create_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_create_domain_async().
+ * The blocking form of [method@Virtbus.Connection.create_domain_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -955,12 +955,12 @@ virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
 
 /**
  * virtbus_connection_lookup_network_by_name_sync:
- * @self: a #VirtbusConnection
- * @name: as for virtbus_connection_lookup_network_by_name_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @name: as for [method@Virtbus.Connection.lookup_network_by_name_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_network_by_name_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_network_by_name_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -979,12 +979,12 @@ virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_lookup_network_by_uuid_sync:
- * @self: a #VirtbusConnection
- * @uuid: as for virtbus_connection_lookup_network_by_uuid_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @uuid: as for [method@Virtbus.Connection.lookup_network_by_uuid_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_network_by_uuid_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_network_by_uuid_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -1003,12 +1003,12 @@ virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_define_network_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_define_network_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.define_network_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_network_async().
+ * The blocking form of [method@Virtbus.Connection.define_network_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -1026,12 +1026,12 @@ virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_define_network_config_sync:
- * @self: a #VirtbusConnection
- * @config: as for virtbus_connection_define_network_config_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @config: as for [method@Virtbus.Connection.define_network_config_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_network_config_async().
+ * The blocking form of [method@Virtbus.Connection.define_network_config_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -1051,12 +1051,12 @@ virtbus_connection_define_network_config_sync (VirtbusConnection *self,
 
 /**
  * virtbus_connection_create_network_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_create_network_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.create_network_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_create_network_async().
+ * The blocking form of [method@Virtbus.Connection.create_network_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
  *
@@ -1074,11 +1074,11 @@ virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_get_capabilities_sync:
- * @self: a #VirtbusConnection
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_get_capabilities_async().
+ * The blocking form of [method@Virtbus.Connection.get_capabilities_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
  *
@@ -1096,14 +1096,14 @@ virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable 
 
 /**
  * virtbus_connection_restore_domain_sync:
- * @self: a #VirtbusConnection
- * @from: as for virtbus_connection_restore_domain_async()
- * @xml: (nullable): as for virtbus_connection_restore_domain_async()
- * @flags: as for virtbus_connection_restore_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @from: as for [method@Virtbus.Connection.restore_domain_async]
+ * @xml: (nullable): as for [method@Virtbus.Connection.restore_domain_async]
+ * @flags: as for [method@Virtbus.Connection.restore_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_restore_domain_async().
+ * The blocking form of [method@Virtbus.Connection.restore_domain_async].
  *
  * Returns: %TRUE on success
  *

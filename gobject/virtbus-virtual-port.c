@@ -84,7 +84,7 @@ virtbus_virtual_port_get_core (VirtbusVirtualPort *self)
 
 /**
  * virtbus_virtual_port_get_port_type:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
  *
  * Gets the type.
  *
@@ -101,7 +101,7 @@ virtbus_virtual_port_get_port_type (VirtbusVirtualPort *self)
 
 /**
  * virtbus_virtual_port_get_parameter:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
  * @name: a parameter name ("profileid", "interfaceid", …)
  *
  * Gets the value as libvirt writes it, or %NULL when unset.
@@ -136,10 +136,10 @@ virtbus_virtual_port_get_parameter (VirtbusVirtualPort *self, const char *name)
 
 /**
  * virtbus_virtual_port_set_parameter:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
  * @name: a parameter name ("profileid", "interfaceid", …)
  * @value: (nullable): the value, %NULL to unset
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sets one parameter.  The whole profile goes through the daemon's
  * &lt;virtualport&gt; parser, so a value out of range or a parameter the
