@@ -833,20 +833,20 @@ list_objects (VirtbusConnection *self, Kind kind)
   return g_list_sort (g_hash_table_get_values (self->objects[kind]), compare_names);
 }
 
-/* The cached object of @kind with @name, or else with @uuid (in any case). */
+/* The cached object of @kind whose name is @key, or whose UUID is @key
+ * in any case. */
 static gpointer
-find_object (VirtbusConnection *self, Kind kind, const char *name, const char *uuid)
+find_object (VirtbusConnection *self, Kind kind, gboolean by_uuid, const char *key)
 {
   GHashTableIter iter;
   VirtbusObject *object;
 
   g_hash_table_iter_init (&iter, self->objects[kind]);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &object)) {
-    const char *object_uuid = virtbus_object_get_uuid (object);
+    const char *uuid = virtbus_object_get_uuid (object);
 
-    if (name && g_strcmp0 (virtbus_object_get_name (object), name) == 0)
-      return object;
-    if (uuid && g_ascii_strcasecmp (object_uuid ? object_uuid : "", uuid) == 0)
+    if (by_uuid ? g_ascii_strcasecmp (uuid ? uuid : "", key) == 0
+                : g_strcmp0 (virtbus_object_get_name (object), key) == 0)
       return object;
   }
   return NULL;
@@ -903,7 +903,7 @@ VirtbusDomain *
 virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *name)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return find_object (self, KIND_DOMAIN, name, NULL);
+  return find_object (self, KIND_DOMAIN, FALSE, name);
 }
 
 /**
@@ -921,7 +921,7 @@ VirtbusDomain *
 virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uuid)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return find_object (self, KIND_DOMAIN, NULL, uuid);
+  return find_object (self, KIND_DOMAIN, TRUE, uuid);
 }
 
 /**
@@ -939,7 +939,7 @@ VirtbusNetwork *
 virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *name)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return find_object (self, KIND_NETWORK, name, NULL);
+  return find_object (self, KIND_NETWORK, FALSE, name);
 }
 
 /**
@@ -957,7 +957,7 @@ VirtbusNetwork *
 virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uuid)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return find_object (self, KIND_NETWORK, NULL, uuid);
+  return find_object (self, KIND_NETWORK, TRUE, uuid);
 }
 
 /* Calls that return an object ------------------------------------------------ */
