@@ -476,7 +476,7 @@ virtbus_domain_init (VirtbusDomain *self)
  *
  * Since: 1.0
  */
-VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain)
+VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain, VIRTBUS_IS_DOMAIN)
 
 /**
  * virtbus_domain_get_os_type:

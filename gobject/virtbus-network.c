@@ -173,7 +173,7 @@ virtbus_network_init (VirtbusNetwork *self)
  *
  * Since: 1.0
  */
-VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusNetwork, virtbus_network)
+VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusNetwork, virtbus_network, VIRTBUS_IS_NETWORK)
 
 /**
  * virtbus_network_start_async:

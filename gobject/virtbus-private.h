@@ -93,21 +93,20 @@ G_GNUC_INTERNAL void virtbus_update_boolean (gpointer object, gboolean *field, g
 
 /* The getters each kind has had under its own name since 1.0, for the
  * properties the base keeps: one definition serves every kind. */
-#define VIRTBUS_OBJECT_GETTER(TypeName, type_name, RType, field, fallback)                   \
+#define VIRTBUS_OBJECT_GETTER(TypeName, type_name, IS_TYPE, RType, field, fallback)             \
   RType type_name##_get_##field (TypeName *self)                                              \
   {                                                                                           \
-    g_return_val_if_fail (G_TYPE_CHECK_INSTANCE_TYPE (self, type_name##_get_type ()),         \
-                          fallback);                                                          \
+    g_return_val_if_fail (IS_TYPE (self), fallback);                                          \
     return virtbus_object_get_##field (VIRTBUS_OBJECT (self));                                \
   }
-#define VIRTBUS_OBJECT_DEFINE_GETTERS(TypeName, type_name)                                    \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, VirtbusConnection *, connection, NULL)          \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, const char *, object_path, NULL)                \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, const char *, name, NULL)                       \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, const char *, uuid, NULL)                       \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, gboolean, active, FALSE)                        \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, gboolean, persistent, FALSE)                    \
-  VIRTBUS_OBJECT_GETTER (TypeName, type_name, gboolean, autostart, FALSE)
+#define VIRTBUS_OBJECT_DEFINE_GETTERS(TypeName, type_name, IS_TYPE)                           \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, VirtbusConnection *, connection, NULL) \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, const char *, object_path, NULL)       \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, const char *, name, NULL)              \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, const char *, uuid, NULL)              \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, gboolean, active, FALSE)               \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, gboolean, persistent, FALSE)           \
+  VIRTBUS_OBJECT_GETTER (TypeName, type_name, IS_TYPE, gboolean, autostart, FALSE)
 
 /* Domain */
 G_GNUC_INTERNAL void virtbus_domain_emit_event (VirtbusDomain *self, int event, int detail);
