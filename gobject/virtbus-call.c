@@ -41,6 +41,17 @@ virtbus_call_finish_void (gpointer source, GAsyncResult *result, gpointer tag, G
   return reply != NULL;
 }
 
+char *
+virtbus_call_finish_string (gpointer source, GAsyncResult *result, gpointer tag, GError **error)
+{
+  g_autoptr(GVariant) reply = virtbus_call_finish (source, result, tag, error);
+  char *value = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(s)", &value);
+  return value;
+}
+
 struct _VirtbusSync {
   GMainContext *context;
   GAsyncResult *result;

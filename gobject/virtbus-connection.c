@@ -10,22 +10,31 @@
  * the system bus, the session bus or a given bus address.
  *
  * The connection keeps the lists of domains and networks current from the
- * daemon's ObjectManager (InterfacesAdded/InterfacesRemoved), so a UI can
- * show them without a round trip, and announces changes with
- * #VirtbusConnection::domain-added and friends.  Everything is delivered in
- * the main context the connection was created in.
+ * daemon's ObjectManager (InterfacesAdded/InterfacesRemoved), so a UI can show
+ * them without a round trip, and announces changes with
+ * [signal@Virtbus.Connection::domain-added] and friends.  Everything is
+ * delivered in the main context the connection was created in.
  *
  * When virtbusd restarts, the objects that come back keep their
- * #VirtbusDomain and #VirtbusNetwork instances (same object path), those
- * that do not are removed, and signals flow again;
- * #VirtbusConnection:daemon-running tells when the daemon is away.
+ * [class@Virtbus.Domain] and [class@Virtbus.Network] instances (same object
+ * path), those that do not are removed, and signals flow again;
+ * [property@Virtbus.Connection:daemon-running] tells when the daemon is away.
  *
  * The asynchronous constructors build on GDBus' object manager, whose
  * asynchronous initialization binds to the global default main context:
  * call them from the thread that runs it (as any GTK or PyGObject
  * application does), or use a `_sync` constructor inside a thread-default
  * context.
+ *
+ * Since: 1.0
  */
+/* The object kinds a connection follows. */
+typedef enum {
+  KIND_DOMAIN,
+  KIND_NETWORK,
+  N_KINDS
+} Kind;
+
 struct _VirtbusConnection {
   GObject parent_instance;
 
@@ -40,13 +49,12 @@ struct _VirtbusConnection {
   VbDBusConnect *connect;
   gboolean daemon_running;
 
-  GHashTable *domains;          /* path → VirtbusDomain */
-  GHashTable *networks;         /* path → VirtbusNetwork */
+  /* path → VirtbusObject, per kind */
+  GHashTable *objects[N_KINDS];
   /* Objects the daemon removed just before telling why (a domain's
    * InterfacesRemoved precedes its "undefined" event), so the late event
    * still reaches the object the application holds. */
-  GHashTable *removed_domains;
-  GHashTable *removed_networks;
+  GHashTable *removed[N_KINDS];
   /* Paths whose object vanished with the daemon; kept until the daemon is
    * back and has listed its objects. */
   GHashTable *stale;
@@ -82,6 +90,21 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static const struct {
+  GType (*get_type) (void);
+  guint added_signal;
+  guint removed_signal;
+} kinds[N_KINDS] = {
+  [KIND_DOMAIN] = { virtbus_domain_get_type, SIGNAL_DOMAIN_ADDED, SIGNAL_DOMAIN_REMOVED },
+  [KIND_NETWORK] = { virtbus_network_get_type, SIGNAL_NETWORK_ADDED, SIGNAL_NETWORK_REMOVED },
+};
+
+static const char *
+kind_interface (Kind kind)
+{
+  return virtbus_object_type_get_kind (kinds[kind].get_type ())->interface_name;
+}
+
 GDBusConnection *
 virtbus_connection_get_bus (VirtbusConnection *self)
 {
@@ -90,67 +113,46 @@ virtbus_connection_get_bus (VirtbusConnection *self)
 
 /* Object tracking ----------------------------------------------------------- */
 
-static VirtbusDomain *
-add_domain (VirtbusConnection *self, const char *path, GDBusProxy *proxy, GVariant *props_dict)
+static VirtbusObject *
+add_object (VirtbusConnection *self, Kind kind, const char *path, GDBusProxy *proxy,
+            GVariant *props_dict)
 {
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
+  VirtbusObject *object = g_hash_table_lookup (self->objects[kind], path);
 
   /* back after a daemon restart: what ran may have stopped meanwhile */
-  if (g_hash_table_remove (self->stale, path) && domain)
-    virtbus_domain_refresh_state (domain);
-  if (domain) {
+  if (g_hash_table_remove (self->stale, path) && object)
+    virtbus_object_refresh (object);
+  if (object) {
     if (proxy)
-      virtbus_domain_set_proxy (domain, proxy);
-    return domain;
+      virtbus_object_set_proxy (object, proxy);
+    return object;
   }
-  g_hash_table_remove (self->removed_domains, path);
-  domain = virtbus_domain_new_internal (self, self->bus, self->context, path);
+  g_hash_table_remove (self->removed[kind], path);
+  object = virtbus_object_new_internal (kinds[kind].get_type (), self, self->bus, self->context,
+                                        path);
   if (props_dict)
-    virtbus_domain_apply_properties (domain, props_dict);
-  virtbus_domain_set_proxy (domain, proxy);
-  virtbus_domain_refresh_state (domain);
-  g_hash_table_insert (self->domains, g_strdup (path), domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
-  return domain;
-}
-
-static VirtbusNetwork *
-add_network (VirtbusConnection *self, const char *path, GDBusProxy *proxy, GVariant *props_dict)
-{
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
-
-  g_hash_table_remove (self->stale, path);
-  if (network) {
-    if (proxy)
-      virtbus_network_set_proxy (network, proxy);
-    return network;
-  }
-  g_hash_table_remove (self->removed_networks, path);
-  network = virtbus_network_new_internal (self, self->bus, path);
-  if (props_dict)
-    virtbus_network_apply_properties (network, props_dict);
-  virtbus_network_set_proxy (network, proxy);
-  g_hash_table_insert (self->networks, g_strdup (path), network);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
-  return network;
+    virtbus_object_apply_properties (object, props_dict);
+  virtbus_object_set_proxy (object, proxy);
+  virtbus_object_refresh (object);
+  g_hash_table_insert (self->objects[kind], g_strdup (path), object);
+  g_signal_emit (self, signals[kinds[kind].added_signal], 0, object);
+  return object;
 }
 
 static void
 remove_object (VirtbusConnection *self, const char *path)
 {
-  g_autofree char *key = NULL;
-  g_autoptr(VirtbusDomain) domain = NULL;
-  g_autoptr(VirtbusNetwork) network = NULL;
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_autofree char *key = NULL;
+    g_autoptr(VirtbusObject) object = NULL;
 
-  if (g_hash_table_steal_extended (self->domains, path, (gpointer *) &key, (gpointer *) &domain)) {
-    virtbus_domain_set_proxy (domain, NULL);
-    g_hash_table_insert (self->removed_domains, g_strdup (path), g_object_ref (domain));
-    g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
-  } else if (g_hash_table_steal_extended (self->networks, path, (gpointer *) &key,
-                                          (gpointer *) &network)) {
-    virtbus_network_set_proxy (network, NULL);
-    g_hash_table_insert (self->removed_networks, g_strdup (path), g_object_ref (network));
-    g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
+    if (!g_hash_table_steal_extended (self->objects[kind], path, (gpointer *) &key,
+                                      (gpointer *) &object))
+      continue;
+    virtbus_object_set_proxy (object, NULL);
+    g_hash_table_insert (self->removed[kind], g_strdup (path), g_object_ref (object));
+    g_signal_emit (self, signals[kinds[kind].removed_signal], 0, object);
+    return;
   }
 }
 
@@ -158,13 +160,15 @@ static void
 on_object_added (GDBusObjectManager *manager, GDBusObject *object, VirtbusConnection *self)
 {
   const char *path = g_dbus_object_get_object_path (object);
-  g_autoptr(GDBusInterface) domain = g_dbus_object_get_interface (object, VIRTBUS_DOMAIN_IFACE);
-  g_autoptr(GDBusInterface) network = g_dbus_object_get_interface (object, VIRTBUS_NETWORK_IFACE);
 
-  if (domain)
-    add_domain (self, path, G_DBUS_PROXY (domain), NULL);
-  else if (network)
-    add_network (self, path, G_DBUS_PROXY (network), NULL);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (object, kind_interface (kind));
+
+    if (iface) {
+      add_object (self, kind, path, G_DBUS_PROXY (iface), NULL);
+      return;
+    }
+  }
 }
 
 static void
@@ -173,8 +177,6 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, VirtbusConn
   const char *path = g_dbus_object_get_object_path (object);
   g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (
     G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
 
   if (owner != NULL) {
     remove_object (self, path);
@@ -182,12 +184,14 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, VirtbusConn
   }
   /* The daemon went away (GDBus clears the owner before synthesizing the
    * removals): keep the object for when it comes back. */
-  if (domain)
-    virtbus_domain_set_proxy (domain, NULL);
-  if (network)
-    virtbus_network_set_proxy (network, NULL);
-  if (domain || network)
-    g_hash_table_add (self->stale, g_strdup (path));
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    VirtbusObject *known = g_hash_table_lookup (self->objects[kind], path);
+
+    if (known) {
+      virtbus_object_set_proxy (known, NULL);
+      g_hash_table_add (self->stale, g_strdup (path));
+    }
+  }
 }
 
 static void
@@ -222,48 +226,49 @@ on_name_owner (GObject *manager, GParamSpec *pspec, VirtbusConnection *self)
   for (guint i = 0; i < gone->len; i++)
     remove_object (self, g_ptr_array_index (gone, i));
   /* late events of the previous instance will not come any more */
-  g_hash_table_remove_all (self->removed_domains);
-  g_hash_table_remove_all (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++)
+    g_hash_table_remove_all (self->removed[kind]);
   /* a new daemon knows nothing of what the last one was asked */
   virtbus_error_enable_names (self->bus);
   set_daemon_running (self, TRUE);
+}
+
+/* The object an event is about, or NULL (a new reference). */
+static VirtbusObject *
+event_target (VirtbusConnection *self, Kind kind, const char *path, int event)
+{
+  VirtbusObject *object = g_hash_table_lookup (self->objects[kind], path);
+
+  if (object == NULL)
+    object = g_hash_table_lookup (self->removed[kind], path);
+  if (object == NULL) {
+    g_debug ("event %d for unknown object %s", event, path);
+    return NULL;
+  }
+  g_object_ref (object);
+  /* the last event of a removed object: it cannot come back under a new
+   * event without InterfacesAdded first */
+  g_hash_table_remove (self->removed[kind], path);
+  return object;
 }
 
 static void
 on_domain_event (VbDBusConnect *connect, const char *path, int event, int detail,
                  VirtbusConnection *self)
 {
-  VirtbusDomain *domain = g_hash_table_lookup (self->domains, path);
+  g_autoptr(VirtbusObject) domain = event_target (self, KIND_DOMAIN, path, event);
 
-  if (domain == NULL)
-    domain = g_hash_table_lookup (self->removed_domains, path);
-  if (domain == NULL) {
-    g_debug ("event %d for unknown domain %s", event, path);
-    return;
-  }
-  g_object_ref (domain);
-  /* the last event of a removed domain: it cannot come back under a new
-   * event without InterfacesAdded first */
-  g_hash_table_remove (self->removed_domains, path);
-  virtbus_domain_emit_event (domain, event, detail);
-  g_object_unref (domain);
+  if (domain)
+    virtbus_domain_emit_event (VIRTBUS_DOMAIN (domain), event, detail);
 }
 
 static void
 on_network_event (VbDBusConnect *connect, const char *path, int event, VirtbusConnection *self)
 {
-  VirtbusNetwork *network = g_hash_table_lookup (self->networks, path);
+  g_autoptr(VirtbusObject) network = event_target (self, KIND_NETWORK, path, event);
 
-  if (network == NULL)
-    network = g_hash_table_lookup (self->removed_networks, path);
-  if (network == NULL) {
-    g_debug ("event %d for unknown network %s", event, path);
-    return;
-  }
-  g_object_ref (network);
-  g_hash_table_remove (self->removed_networks, path);
-  virtbus_network_emit_event (network, event);
-  g_object_unref (network);
+  if (network)
+    virtbus_network_emit_event (VIRTBUS_NETWORK (network), event);
 }
 
 /* The bus, the manager and the Connect proxy are ready: check the driver
@@ -440,13 +445,15 @@ virtbus_connection_async_initable_iface_init (GAsyncInitableIface *iface)
  * virtbus_connection_new_for_bus_async:
  * @bus_type: %G_BUS_TYPE_SYSTEM or %G_BUS_TYPE_SESSION
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the connection is ready
  * @user_data: (closure): data for @callback
  *
  * Connects to virtbusd's @driver on a message bus.  Finish with
- * virtbus_connection_new_for_bus_finish().  A daemon that is not running
+ * [ctor@Virtbus.Connection.new_for_bus_finish].  A daemon that is not running
  * yet is not an error: the connection fills in when it appears.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_new_for_bus_async (GBusType bus_type, const char *driver,
@@ -469,10 +476,14 @@ new_finish (GAsyncResult *result, GError **error)
 
 /**
  * virtbus_connection_new_for_bus_finish:
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [func@Virtbus.Connection.new_for_bus_async].
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_bus_finish (GAsyncResult *result, GError **error)
@@ -484,12 +495,14 @@ virtbus_connection_new_for_bus_finish (GAsyncResult *result, GError **error)
  * virtbus_connection_new_for_bus_sync:
  * @bus_type: %G_BUS_TYPE_SYSTEM or %G_BUS_TYPE_SESSION
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Connects to virtbusd's @driver on a message bus, blocking.
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_bus_sync (GBusType bus_type, const char *driver,
@@ -504,13 +517,15 @@ virtbus_connection_new_for_bus_sync (GBusType bus_type, const char *driver,
  * virtbus_connection_new_for_address_async:
  * @address: a D-Bus address of a message bus
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the connection is ready
  * @user_data: (closure): data for @callback
  *
  * Connects to virtbusd's @driver on the message bus at @address (a
  * private bus, for tests).  Finish with
- * virtbus_connection_new_for_address_finish().
+ * [ctor@Virtbus.Connection.new_for_address_finish].
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_new_for_address_async (const char *address, const char *driver,
@@ -525,10 +540,14 @@ virtbus_connection_new_for_address_async (const char *address, const char *drive
 
 /**
  * virtbus_connection_new_for_address_finish:
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [func@Virtbus.Connection.new_for_address_async].
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_address_finish (GAsyncResult *result, GError **error)
@@ -540,12 +559,14 @@ virtbus_connection_new_for_address_finish (GAsyncResult *result, GError **error)
  * virtbus_connection_new_for_address_sync:
  * @address: a D-Bus address of a message bus
  * @driver: the driver root: "QEMU", "LXC" or "Test"
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Connects to virtbusd's @driver on the bus at @address, blocking.
  *
  * Returns: (transfer full): the connection, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusConnection *
 virtbus_connection_new_for_address_sync (const char *address, const char *driver,
@@ -625,10 +646,10 @@ virtbus_connection_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->manager, self);
   if (self->connect)
     g_signal_handlers_disconnect_by_data (self->connect, self);
-  g_hash_table_remove_all (self->domains);
-  g_hash_table_remove_all (self->networks);
-  g_hash_table_remove_all (self->removed_domains);
-  g_hash_table_remove_all (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_hash_table_remove_all (self->objects[kind]);
+    g_hash_table_remove_all (self->removed[kind]);
+  }
   g_clear_object (&self->connect);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (virtbus_connection_parent_class)->dispose (object);
@@ -639,10 +660,10 @@ virtbus_connection_finalize (GObject *object)
 {
   VirtbusConnection *self = VIRTBUS_CONNECTION (object);
 
-  g_hash_table_unref (self->domains);
-  g_hash_table_unref (self->networks);
-  g_hash_table_unref (self->removed_domains);
-  g_hash_table_unref (self->removed_networks);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    g_hash_table_unref (self->objects[kind]);
+    g_hash_table_unref (self->removed[kind]);
+  }
   g_hash_table_unref (self->stale);
   g_clear_object (&self->bus);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -670,26 +691,35 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
   /**
    * VirtbusConnection:bus-type:
    *
-   * The message bus, when #VirtbusConnection:address is not set.
+   * The message bus, when [property@Virtbus.Connection:address] is not set.
+   *
+   * Since: 1.0
    */
   props[PROP_BUS_TYPE] = g_param_spec_enum ("bus-type", NULL, NULL, G_TYPE_BUS_TYPE,
                                             G_BUS_TYPE_SYSTEM, construct);
   /**
    * VirtbusConnection:address:
    *
-   * The address of the message bus to use instead of #VirtbusConnection:bus-type.
+   * The address of the message bus to use instead of
+   * [property@Virtbus.Connection:bus-type].
+   *
+   * Since: 1.0
    */
   props[PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, NULL, construct);
   /**
    * VirtbusConnection:driver: (getter get_driver)
    *
    * The driver root: "QEMU", "LXC" or "Test".
+   *
+   * Since: 1.0
    */
   props[PROP_DRIVER] = g_param_spec_string ("driver", NULL, NULL, "QEMU", construct);
   /**
    * VirtbusConnection:daemon-running: (getter get_daemon_running)
    *
    * Whether virtbusd currently owns its bus name.
+   *
+   * Since: 1.0
    */
   props[PROP_DAEMON_RUNNING] = g_param_spec_boolean ("daemon-running", NULL, NULL, FALSE,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
@@ -703,6 +733,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    *
    * A domain appeared (defined, created, or found on connecting after a
    * daemon restart).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DOMAIN_ADDED] = g_signal_new ("domain-added", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -713,6 +745,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @domain: the domain that went away
    *
    * A domain disappeared (undefined, or a transient domain stopped).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DOMAIN_REMOVED] = g_signal_new ("domain-removed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -723,6 +757,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @network: the new network
    *
    * A network appeared.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_NETWORK_ADDED] = g_signal_new ("network-added", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -733,6 +769,8 @@ virtbus_connection_class_init (VirtbusConnectionClass *klass)
    * @network: the network that went away
    *
    * A network disappeared.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_NETWORK_REMOVED] = g_signal_new ("network-removed", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -743,11 +781,10 @@ static void
 virtbus_connection_init (VirtbusConnection *self)
 {
   self->bus_type = G_BUS_TYPE_SYSTEM;
-  self->domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->networks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->removed_domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->removed_networks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                  g_object_unref);
+  for (Kind kind = 0; kind < N_KINDS; kind++) {
+    self->objects[kind] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+    self->removed[kind] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  }
   self->stale = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -755,9 +792,13 @@ virtbus_connection_init (VirtbusConnection *self)
 
 /**
  * virtbus_connection_get_driver:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
+ *
+ * Gets the driver root name.
  *
  * Returns: (transfer none): the driver root name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_connection_get_driver (VirtbusConnection *self)
@@ -768,9 +809,13 @@ virtbus_connection_get_driver (VirtbusConnection *self)
 
 /**
  * virtbus_connection_get_daemon_running:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
+ *
+ * Gets whether virtbusd currently runs.
  *
  * Returns: whether virtbusd currently runs
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_get_daemon_running (VirtbusConnection *self)
@@ -780,149 +825,143 @@ virtbus_connection_get_daemon_running (VirtbusConnection *self)
 }
 
 static int
-compare_domains (gconstpointer a, gconstpointer b)
+compare_names (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (virtbus_domain_get_name ((VirtbusDomain *) a),
-                    virtbus_domain_get_name ((VirtbusDomain *) b));
+  return g_strcmp0 (virtbus_object_get_name ((VirtbusObject *) a),
+                    virtbus_object_get_name ((VirtbusObject *) b));
 }
 
-static int
-compare_networks (gconstpointer a, gconstpointer b)
+static GList *
+list_objects (VirtbusConnection *self, Kind kind)
 {
-  return g_strcmp0 (virtbus_network_get_name ((VirtbusNetwork *) a),
-                    virtbus_network_get_name ((VirtbusNetwork *) b));
+  return g_list_sort (g_hash_table_get_values (self->objects[kind]), compare_names);
+}
+
+/* The cached object of @kind whose name is @key, or whose UUID is @key
+ * in any case. */
+static gpointer
+find_object (VirtbusConnection *self, Kind kind, gboolean by_uuid, const char *key)
+{
+  GHashTableIter iter;
+  VirtbusObject *object;
+
+  g_hash_table_iter_init (&iter, self->objects[kind]);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &object)) {
+    const char *uuid = virtbus_object_get_uuid (object);
+
+    if (by_uuid ? g_ascii_strcasecmp (uuid ? uuid : "", key) == 0
+                : g_strcmp0 (virtbus_object_get_name (object), key) == 0)
+      return object;
+  }
+  return NULL;
 }
 
 /**
  * virtbus_connection_get_domains:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * The cached domains, without a round trip.
  *
  * Returns: (transfer container) (element-type VirtbusDomain): the domains,
  *   sorted by name
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_connection_get_domains (VirtbusConnection *self)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return g_list_sort (g_hash_table_get_values (self->domains), compare_domains);
+  return list_objects (self, KIND_DOMAIN);
 }
 
 /**
  * virtbus_connection_get_networks:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  *
  * The cached networks, without a round trip.
  *
  * Returns: (transfer container) (element-type VirtbusNetwork): the networks,
  *   sorted by name
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_connection_get_networks (VirtbusConnection *self)
 {
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  return g_list_sort (g_hash_table_get_values (self->networks), compare_networks);
+  return list_objects (self, KIND_NETWORK);
 }
 
 /**
  * virtbus_connection_find_domain_by_name:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a domain name
  *
  * Looks @name up in the cache.
  *
  * Returns: (transfer none) (nullable): the domain, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_find_domain_by_name (VirtbusConnection *self, const char *name)
 {
-  GHashTableIter iter;
-  VirtbusDomain *domain;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->domains);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &domain)) {
-    if (g_strcmp0 (virtbus_domain_get_name (domain), name) == 0)
-      return domain;
-  }
-  return NULL;
+  return find_object (self, KIND_DOMAIN, FALSE, name);
 }
 
 /**
  * virtbus_connection_find_domain_by_uuid:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a domain UUID
  *
  * Looks @uuid up in the cache.
  *
  * Returns: (transfer none) (nullable): the domain, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_find_domain_by_uuid (VirtbusConnection *self, const char *uuid)
 {
-  GHashTableIter iter;
-  VirtbusDomain *domain;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->domains);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &domain)) {
-    if (g_ascii_strcasecmp (virtbus_domain_get_uuid (domain) ? virtbus_domain_get_uuid (domain)
-                                                             : "",
-                            uuid) == 0)
-      return domain;
-  }
-  return NULL;
+  return find_object (self, KIND_DOMAIN, TRUE, uuid);
 }
 
 /**
  * virtbus_connection_find_network_by_name:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a network name
  *
  * Looks @name up in the cache.
  *
  * Returns: (transfer none) (nullable): the network, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_find_network_by_name (VirtbusConnection *self, const char *name)
 {
-  GHashTableIter iter;
-  VirtbusNetwork *network;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->networks);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &network)) {
-    if (g_strcmp0 (virtbus_network_get_name (network), name) == 0)
-      return network;
-  }
-  return NULL;
+  return find_object (self, KIND_NETWORK, FALSE, name);
 }
 
 /**
  * virtbus_connection_find_network_by_uuid:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a network UUID
  *
  * Looks @uuid up in the cache.
  *
  * Returns: (transfer none) (nullable): the network, or %NULL
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uuid)
 {
-  GHashTableIter iter;
-  VirtbusNetwork *network;
-
   g_return_val_if_fail (VIRTBUS_IS_CONNECTION (self), NULL);
-  g_hash_table_iter_init (&iter, self->networks);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &network)) {
-    if (g_ascii_strcasecmp (virtbus_network_get_uuid (network) ? virtbus_network_get_uuid (network)
-                                                               : "",
-                            uuid) == 0)
-      return network;
-  }
-  return NULL;
+  return find_object (self, KIND_NETWORK, TRUE, uuid);
 }
 
 /* Calls that return an object ------------------------------------------------ */
@@ -933,7 +972,7 @@ virtbus_connection_find_network_by_uuid (VirtbusConnection *self, const char *uu
  * are fetched directly, and the manager's proxy is attached when the
  * signal arrives. */
 typedef struct {
-  gboolean is_domain;
+  Kind kind;
   char *path;
 } ObjectCall;
 
@@ -950,8 +989,6 @@ resolve_props_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   VirtbusConnection *self = g_task_get_source_object (task);
   ObjectCall *call = g_task_get_task_data (task);
-  const char *path = call->path;
-  gboolean is_domain = call->is_domain;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
                                                              &error);
@@ -962,20 +999,15 @@ resolve_props_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   dict = g_variant_get_child_value (reply, 0);
-  if (is_domain)
-    g_task_return_pointer (task, g_object_ref (add_domain (self, path, NULL, dict)),
-                           g_object_unref);
-  else
-    g_task_return_pointer (task, g_object_ref (add_network (self, path, NULL, dict)),
-                           g_object_unref);
+  g_task_return_pointer (task, g_object_ref (add_object (self, call->kind, call->path, NULL, dict)),
+                         g_object_unref);
 }
 
 static void
 resolve (VirtbusConnection *self, const char *path, GTask *task)
 {
   ObjectCall *call = g_task_get_task_data (task);
-  gboolean is_domain = call->is_domain;
-  GObject *cached = g_hash_table_lookup (is_domain ? self->domains : self->networks, path);
+  GObject *cached = g_hash_table_lookup (self->objects[call->kind], path);
 
   if (cached) {
     g_task_return_pointer (task, g_object_ref (cached), g_object_unref);
@@ -985,8 +1017,7 @@ resolve (VirtbusConnection *self, const char *path, GTask *task)
   call->path = g_strdup (path);
   g_dbus_connection_call (self->bus, VIRTBUS_BUS_NAME, path, "org.freedesktop.DBus.Properties",
                           "GetAll",
-                          g_variant_new ("(s)", is_domain ? VIRTBUS_DOMAIN_IFACE
-                                                          : VIRTBUS_NETWORK_IFACE),
+                          g_variant_new ("(s)", kind_interface (call->kind)),
                           G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
                           g_task_get_cancellable (task), resolve_props_done, task);
 }
@@ -1011,14 +1042,12 @@ object_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A Connect method returning one object path ("(o)"). */
 static void
-object_call (VirtbusConnection *self, const char *method, GVariant *params, gboolean is_domain,
+object_call (VirtbusConnection *self, const char *method, GVariant *params, Kind kind,
              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-             gpointer tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+             gpointer tag) { GTask *task = g_task_new (self, cancellable, callback, user_data);
   ObjectCall *call = g_new0 (ObjectCall, 1);
 
-  call->is_domain = is_domain;
+  call->kind = kind;
   g_task_set_source_tag (task, tag);
   g_task_set_task_data (task, call, (GDestroyNotify) object_call_free);
   g_dbus_connection_call (self->bus, VIRTBUS_BUS_NAME, self->root_path, VIRTBUS_CONNECT_IFACE,
@@ -1036,13 +1065,15 @@ object_finish (VirtbusConnection *self, GAsyncResult *result, gpointer tag, GErr
 
 /**
  * virtbus_connection_lookup_domain_by_name_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a domain name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain called @name.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const char *name,
@@ -1051,18 +1082,22 @@ virtbus_connection_lookup_domain_by_name_async (VirtbusConnection *self, const c
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (name != NULL);
-  object_call (self, "DomainLookupByName", g_variant_new ("(s)", name), TRUE, cancellable,
+  object_call (self, "DomainLookupByName", g_variant_new ("(s)", name), KIND_DOMAIN, cancellable,
                callback, user_data, virtbus_connection_lookup_domain_by_name_async);
 }
 
 /**
  * virtbus_connection_lookup_domain_by_name_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.lookup_domain_by_name_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_name_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1073,13 +1108,15 @@ virtbus_connection_lookup_domain_by_name_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a domain UUID
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain with @uuid.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const char *uuid,
@@ -1088,17 +1125,21 @@ virtbus_connection_lookup_domain_by_uuid_async (VirtbusConnection *self, const c
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (uuid != NULL);
-  object_call (self, "DomainLookupByUUID", g_variant_new ("(s)", uuid), TRUE, cancellable,
+  object_call (self, "DomainLookupByUUID", g_variant_new ("(s)", uuid), KIND_DOMAIN, cancellable,
                callback, user_data, virtbus_connection_lookup_domain_by_uuid_async);
 }
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.lookup_domain_by_uuid_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_uuid_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1109,13 +1150,15 @@ virtbus_connection_lookup_domain_by_uuid_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_define_domain_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;domain&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent domain, or updates the definition of an existing one.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml,
@@ -1124,17 +1167,21 @@ virtbus_connection_define_domain_async (VirtbusConnection *self, const char *xml
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), TRUE, cancellable, callback,
-               user_data, virtbus_connection_define_domain_async);
+  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), KIND_DOMAIN, cancellable,
+               callback, user_data, virtbus_connection_define_domain_async);
 }
 
 /**
  * virtbus_connection_define_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.define_domain_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1145,13 +1192,15 @@ virtbus_connection_define_domain_finish (VirtbusConnection *self, GAsyncResult *
 
 /**
  * virtbus_connection_define_domain_config_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @config: the definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the domain
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent domain from a typed configuration.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_domain_config_async (VirtbusConnection *self,
@@ -1164,17 +1213,21 @@ virtbus_connection_define_domain_config_async (VirtbusConnection *self,
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (config));
   xml = virtbus_domain_config_to_xml (config);
-  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), TRUE, cancellable, callback,
-               user_data, virtbus_connection_define_domain_config_async);
+  object_call (self, "DomainDefineXML", g_variant_new ("(s)", xml), KIND_DOMAIN, cancellable,
+               callback, user_data, virtbus_connection_define_domain_config_async);
 }
 
 /**
  * virtbus_connection_define_domain_config_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.define_domain_config_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_config_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1185,14 +1238,16 @@ virtbus_connection_define_domain_config_finish (VirtbusConnection *self, GAsyncR
 
 /**
  * virtbus_connection_create_domain_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;domain&gt; document
  * @flags: how to start
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the running domain
  * @user_data: (closure): data for @callback
  *
  * Starts a transient domain, which disappears when it stops.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml,
@@ -1201,17 +1256,21 @@ virtbus_connection_create_domain_async (VirtbusConnection *self, const char *xml
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "DomainCreateXML", g_variant_new ("(su)", xml, flags), TRUE, cancellable,
-               callback, user_data, virtbus_connection_create_domain_async);
+  object_call (self, "DomainCreateXML", g_variant_new ("(su)", xml, flags), KIND_DOMAIN,
+               cancellable, callback, user_data, virtbus_connection_create_domain_async);
 }
 
 /**
  * virtbus_connection_create_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.create_domain_async].
  *
  * Returns: (transfer full): the domain, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_create_domain_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1222,13 +1281,15 @@ virtbus_connection_create_domain_finish (VirtbusConnection *self, GAsyncResult *
 
 /**
  * virtbus_connection_lookup_network_by_name_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @name: a network name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the network called @name.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const char *name,
@@ -1237,17 +1298,21 @@ virtbus_connection_lookup_network_by_name_async (VirtbusConnection *self, const 
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (name != NULL);
-  object_call (self, "NetworkLookupByName", g_variant_new ("(s)", name), FALSE, cancellable,
+  object_call (self, "NetworkLookupByName", g_variant_new ("(s)", name), KIND_NETWORK, cancellable,
                callback, user_data, virtbus_connection_lookup_network_by_name_async);
 }
 
 /**
  * virtbus_connection_lookup_network_by_name_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.lookup_network_by_name_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_name_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1258,13 +1323,15 @@ virtbus_connection_lookup_network_by_name_finish (VirtbusConnection *self, GAsyn
 
 /**
  * virtbus_connection_lookup_network_by_uuid_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @uuid: a network UUID
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the network with @uuid.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const char *uuid,
@@ -1273,17 +1340,21 @@ virtbus_connection_lookup_network_by_uuid_async (VirtbusConnection *self, const 
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (uuid != NULL);
-  object_call (self, "NetworkLookupByUUID", g_variant_new ("(s)", uuid), FALSE, cancellable,
+  object_call (self, "NetworkLookupByUUID", g_variant_new ("(s)", uuid), KIND_NETWORK, cancellable,
                callback, user_data, virtbus_connection_lookup_network_by_uuid_async);
 }
 
 /**
  * virtbus_connection_lookup_network_by_uuid_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.lookup_network_by_uuid_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_uuid_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1294,13 +1365,15 @@ virtbus_connection_lookup_network_by_uuid_finish (VirtbusConnection *self, GAsyn
 
 /**
  * virtbus_connection_define_network_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;network&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent network, or updates an existing definition.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_network_async (VirtbusConnection *self, const char *xml,
@@ -1309,17 +1382,21 @@ virtbus_connection_define_network_async (VirtbusConnection *self, const char *xm
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_define_network_async);
+  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_define_network_async);
 }
 
 /**
  * virtbus_connection_define_network_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.define_network_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1330,13 +1407,15 @@ virtbus_connection_define_network_finish (VirtbusConnection *self, GAsyncResult 
 
 /**
  * virtbus_connection_define_network_config_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @config: the definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the network
  * @user_data: (closure): data for @callback
  *
  * Defines a persistent network from a typed configuration.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_define_network_config_async (VirtbusConnection *self,
@@ -1349,17 +1428,21 @@ virtbus_connection_define_network_config_async (VirtbusConnection *self,
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (VIRTBUS_IS_NETWORK_CONFIG (config));
   xml = virtbus_network_config_to_xml (config);
-  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_define_network_config_async);
+  object_call (self, "NetworkDefineXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_define_network_config_async);
 }
 
 /**
  * virtbus_connection_define_network_config_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.define_network_config_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_config_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1370,13 +1453,15 @@ virtbus_connection_define_network_config_finish (VirtbusConnection *self, GAsync
 
 /**
  * virtbus_connection_create_network_async:
- * @self: a #VirtbusConnection
+ * @self: a [class@Virtbus.Connection]
  * @xml: a &lt;network&gt; document
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the running network
  * @user_data: (closure): data for @callback
  *
  * Starts a transient network.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_create_network_async (VirtbusConnection *self, const char *xml,
@@ -1385,17 +1470,21 @@ virtbus_connection_create_network_async (VirtbusConnection *self, const char *xm
 {
   g_return_if_fail (VIRTBUS_IS_CONNECTION (self));
   g_return_if_fail (xml != NULL);
-  object_call (self, "NetworkCreateXML", g_variant_new ("(s)", xml), FALSE, cancellable, callback,
-               user_data, virtbus_connection_create_network_async);
+  object_call (self, "NetworkCreateXML", g_variant_new ("(s)", xml), KIND_NETWORK, cancellable,
+               callback, user_data, virtbus_connection_create_network_async);
 }
 
 /**
  * virtbus_connection_create_network_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.create_network_async].
  *
  * Returns: (transfer full): the network, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_create_network_finish (VirtbusConnection *self, GAsyncResult *result,
@@ -1406,12 +1495,14 @@ virtbus_connection_create_network_finish (VirtbusConnection *self, GAsyncResult 
 
 /**
  * virtbus_connection_get_capabilities_async:
- * @self: a #VirtbusConnection
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Connection]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the capabilities XML
  * @user_data: (closure): data for @callback
  *
  * Fetches the host and guest capabilities (virConnectGetCapabilities).
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_get_capabilities_async (VirtbusConnection *self, GCancellable *cancellable,
@@ -1428,41 +1519,41 @@ virtbus_connection_get_capabilities_async (VirtbusConnection *self, GCancellable
 
 /**
  * virtbus_connection_get_capabilities_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.get_capabilities_async].
  *
  * Returns: (transfer full): the capabilities XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_connection_get_capabilities_finish (VirtbusConnection *self, GAsyncResult *result,
                                             GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result,
-                                                   virtbus_connection_get_capabilities_async,
-                                                   error);
-  char *xml = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &xml);
-  return xml;
+  return virtbus_call_finish_string (self, result, virtbus_connection_get_capabilities_async,
+                                     error);
 }
 
 /**
  * virtbus_connection_restore_domain_async:
- * @self: a #VirtbusConnection
- * @from: the path of a state file written by virtbus_domain_save_async(),
+ * @self: a [class@Virtbus.Connection]
+ * @from: the path of a state file written by [method@Virtbus.Domain.save_async],
  *   on the daemon's host
  * @xml: (nullable): a replacement domain XML for the restored guest;
  *   %NULL for the one stored in the file
  * @flags: how to restore (running or paused overrides what the file says)
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs again
  * @user_data: (closure): data for @callback
  *
- * Starts a saved domain again from its state file (virDomainRestoreFlags),
- * which is left in place.  The domain keeps its UUID, so a #VirtbusDomain
- * of it from before the save stays the one that reports the restore.
+ * Starts a saved domain again from its state file (virDomainRestoreFlags), which
+ * is left in place.  The domain keeps its UUID, so a [class@Virtbus.Domain] of
+ * it from before the save stays the one that reports the restore.
+ *
+ * Since: 1.0
  */
 void
 virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *from,
@@ -1482,11 +1573,15 @@ virtbus_connection_restore_domain_async (VirtbusConnection *self, const char *fr
 
 /**
  * virtbus_connection_restore_domain_finish:
- * @self: a #VirtbusConnection
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Connection.restore_domain_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_restore_domain_finish (VirtbusConnection *self, GAsyncResult *result,

@@ -5,7 +5,9 @@
  * VirtbusDhcpLease:
  *
  * One DHCP lease handed out on a network (virNetworkDHCPLease), as
- * returned by virtbus_network_get_dhcp_leases_finish().
+ * returned by [method@Virtbus.Network.get_dhcp_leases_finish].
+ *
+ * Since: 1.0
  */
 struct _VirtbusDhcpLease {
   GObject parent_instance;
@@ -63,9 +65,13 @@ virtbus_dhcp_lease_new_from_variant (GVariant *value)
 
 /**
  * virtbus_dhcp_lease_get_interface:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the network's bridge interface.
  *
  * Returns: (transfer none): the network's bridge interface
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
@@ -76,9 +82,13 @@ virtbus_dhcp_lease_get_interface (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_expiry_time:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets when the lease expires, in seconds since the epoch.
  *
  * Returns: when the lease expires, in seconds since the epoch
+ *
+ * Since: 1.0
  */
 gint64
 virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
@@ -89,9 +99,13 @@ virtbus_dhcp_lease_get_expiry_time (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_is_ipv6:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets whether the address is IPv6.
  *
  * Returns: whether the address is IPv6
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
@@ -102,9 +116,13 @@ virtbus_dhcp_lease_get_is_ipv6 (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_mac:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the client's MAC address.
  *
  * Returns: (transfer none): the client's MAC address
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
@@ -115,9 +133,13 @@ virtbus_dhcp_lease_get_mac (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_iaid:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the IAID (IPv6), or "".
  *
  * Returns: (transfer none): the IAID (IPv6), or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
@@ -128,9 +150,13 @@ virtbus_dhcp_lease_get_iaid (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_ip_address:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the leased address.
  *
  * Returns: (transfer none): the leased address
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
@@ -141,9 +167,13 @@ virtbus_dhcp_lease_get_ip_address (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_prefix:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the prefix length of the network.
  *
  * Returns: the prefix length of the network
+ *
+ * Since: 1.0
  */
 guint
 virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
@@ -154,9 +184,13 @@ virtbus_dhcp_lease_get_prefix (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_hostname:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the client's host name, or "".
  *
  * Returns: (transfer none): the client's host name, or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
@@ -167,9 +201,13 @@ virtbus_dhcp_lease_get_hostname (VirtbusDhcpLease *self)
 
 /**
  * virtbus_dhcp_lease_get_client_id:
- * @self: a #VirtbusDhcpLease
+ * @self: a [class@Virtbus.DhcpLease]
+ *
+ * Gets the client id or DUID, or "".
  *
  * Returns: (transfer none): the client id or DUID, or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_dhcp_lease_get_client_id (VirtbusDhcpLease *self)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "virtbus-private.h"
+#include "virtbus-config-private.h"
 
 #include "vb-domain-def.h"
 #include "vb-error.h"
@@ -10,9 +10,11 @@
  * A &lt;domain&gt; definition with typed accessors for the common fields.
  *
  * It is the daemon's own domain model (the same parser, rules and
- * canonical formatting), so what virtbus_domain_config_to_xml() writes is
+ * canonical formatting), so what [method@Virtbus.DomainConfig.to_xml] writes is
  * what the daemon will store, and elements without an accessor survive a
  * round trip unchanged.
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomainConfig {
   GObject parent_instance;
@@ -49,6 +51,8 @@ virtbus_domain_config_init (VirtbusDomainConfig *self)
  * guest, virtualization type "kvm" (use "test" for the Test driver).
  *
  * Returns: (transfer full): the configuration
+ *
+ * Since: 1.0
  */
 VirtbusDomainConfig *
 virtbus_domain_config_new (const char *name)
@@ -69,12 +73,14 @@ virtbus_domain_config_new (const char *name)
 /**
  * virtbus_domain_config_new_from_xml:
  * @xml: a &lt;domain&gt; document
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @xml with the daemon's rules.
  *
  * Returns: (transfer full): the configuration, or %NULL with
  *   %VIRTBUS_ERROR_INVALID_XML or %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 VirtbusDomainConfig *
 virtbus_domain_config_new_from_xml (const char *xml, GError **error)
@@ -96,10 +102,14 @@ virtbus_domain_config_new_from_xml (const char *xml, GError **error)
 
 /**
  * virtbus_domain_config_to_xml:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Formats the definition as the daemon stores it.
  *
  * Returns: (transfer full): the persistent definition, in libvirt's
  *   canonical formatting
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_config_to_xml (VirtbusDomainConfig *self)
@@ -110,9 +120,13 @@ virtbus_domain_config_to_xml (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_get_name:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_name (VirtbusDomainConfig *self)
@@ -123,33 +137,33 @@ virtbus_domain_config_get_name (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_name:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @name: the new name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Renames the definition, with the daemon's rules for a domain name.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG for a name
  *   libvirt refuses (empty, with '/', control characters)
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_name (VirtbusDomainConfig *self, const char *name, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (self), FALSE);
-  if (!vb_name_validate (name, "domain name", &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  g_free (self->def->name);
-  self->def->name = g_strdup (name);
-  return TRUE;
+  return virtbus_config_set_name (&self->def->name, name, "domain name", error);
 }
 
 /**
  * virtbus_domain_config_get_uuid:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the UUID in canonical form.
  *
  * Returns: (transfer full): the UUID in canonical form
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
@@ -160,34 +174,34 @@ virtbus_domain_config_get_uuid (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_uuid:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @uuid: a UUID
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Sets the UUID, in any form libvirt accepts.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT for a
  *   malformed UUID
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_uuid (VirtbusDomainConfig *self, const char *uuid, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  VbUuid parsed;
-
   g_return_val_if_fail (VIRTBUS_IS_DOMAIN_CONFIG (self), FALSE);
-  if (!vb_uuid_parse (uuid, &parsed, &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  self->def->uuid = parsed;
-  return TRUE;
+  return virtbus_config_set_uuid (&self->def->uuid, uuid, error);
 }
 
 /**
  * virtbus_domain_config_get_virt_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the virtualization type ("kvm", "qemu", "lxc", "test").
  *
  * Returns: (transfer none) (nullable): the virtualization type ("kvm",
  *   "qemu", "lxc", "test")
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_virt_type (VirtbusDomainConfig *self)
@@ -198,10 +212,12 @@ virtbus_domain_config_get_virt_type (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_virt_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @virt_type: the virtualization type
  *
  * Sets the &lt;domain type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_virt_type (VirtbusDomainConfig *self, const char *virt_type)
@@ -214,9 +230,13 @@ virtbus_domain_config_set_virt_type (VirtbusDomainConfig *self, const char *virt
 
 /**
  * virtbus_domain_config_get_title:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the short title.
  *
  * Returns: (transfer none) (nullable): the short title
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_title (VirtbusDomainConfig *self)
@@ -227,12 +247,16 @@ virtbus_domain_config_get_title (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_title:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @title: (nullable): a one-line title, %NULL to remove it
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Sets the short title a UI shows for the domain.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT for a
  *   title with a newline
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_config_set_title (VirtbusDomainConfig *self, const char *title, GError **error)
@@ -250,9 +274,13 @@ virtbus_domain_config_set_title (VirtbusDomainConfig *self, const char *title, G
 
 /**
  * virtbus_domain_config_get_description:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the description.
  *
  * Returns: (transfer none) (nullable): the description
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_description (VirtbusDomainConfig *self)
@@ -263,10 +291,12 @@ virtbus_domain_config_get_description (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_description:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @description: (nullable): the description, %NULL to remove it
  *
  * Sets the free-form description.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_description (VirtbusDomainConfig *self, const char *description)
@@ -278,9 +308,13 @@ virtbus_domain_config_set_description (VirtbusDomainConfig *self, const char *de
 
 /**
  * virtbus_domain_config_get_memory:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the memory in KiB.
  *
  * Returns: the memory in KiB
+ *
+ * Since: 1.0
  */
 guint64
 virtbus_domain_config_get_memory (VirtbusDomainConfig *self)
@@ -291,10 +325,12 @@ virtbus_domain_config_get_memory (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_memory:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @memory_kib: the memory in KiB
  *
  * Sets both the maximum and the current memory.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_memory (VirtbusDomainConfig *self, guint64 memory_kib)
@@ -305,9 +341,13 @@ virtbus_domain_config_set_memory (VirtbusDomainConfig *self, guint64 memory_kib)
 
 /**
  * virtbus_domain_config_get_vcpus:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the number of virtual CPUs.
  *
  * Returns: the number of virtual CPUs
+ *
+ * Since: 1.0
  */
 guint
 virtbus_domain_config_get_vcpus (VirtbusDomainConfig *self)
@@ -318,10 +358,12 @@ virtbus_domain_config_get_vcpus (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_vcpus:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @vcpus: the number of virtual CPUs
  *
  * Sets both the maximum and the current number of vCPUs.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_vcpus (VirtbusDomainConfig *self, guint vcpus)
@@ -332,9 +374,13 @@ virtbus_domain_config_set_vcpus (VirtbusDomainConfig *self, guint vcpus)
 
 /**
  * virtbus_domain_config_get_os_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the guest OS type ("hvm", "exe", …).
  *
  * Returns: (transfer none) (nullable): the guest OS type ("hvm", "exe", …)
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_os_type (VirtbusDomainConfig *self)
@@ -345,10 +391,12 @@ virtbus_domain_config_get_os_type (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_os_type:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @os_type: the guest OS type
  *
  * Sets the &lt;os&gt;&lt;type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_os_type (VirtbusDomainConfig *self, const char *os_type)
@@ -361,9 +409,13 @@ virtbus_domain_config_set_os_type (VirtbusDomainConfig *self, const char *os_typ
 
 /**
  * virtbus_domain_config_get_os_arch:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
+ *
+ * Gets the guest architecture, %NULL for the host's.
  *
  * Returns: (transfer none) (nullable): the guest architecture, %NULL for the host's
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_config_get_os_arch (VirtbusDomainConfig *self)
@@ -374,10 +426,12 @@ virtbus_domain_config_get_os_arch (VirtbusDomainConfig *self)
 
 /**
  * virtbus_domain_config_set_os_arch:
- * @self: a #VirtbusDomainConfig
+ * @self: a [class@Virtbus.DomainConfig]
  * @arch: (nullable): the guest architecture ("x86_64", …), %NULL for the host's
  *
  * Sets the arch attribute of &lt;os&gt;&lt;type&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_config_set_os_arch (VirtbusDomainConfig *self, const char *arch)

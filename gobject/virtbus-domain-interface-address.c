@@ -5,7 +5,9 @@
  * VirtbusDomainInterfaceAddress:
  *
  * One address of a guest's network interface (virDomainIPAddress), as
- * listed by virtbus_domain_interface_get_addresses().
+ * listed by [method@Virtbus.DomainInterface.get_addresses].
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomainInterfaceAddress {
   GObject parent_instance;
@@ -49,9 +51,13 @@ virtbus_domain_interface_address_new_from_variant (GVariant *value)
 
 /**
  * virtbus_domain_interface_address_get_address_type:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
+ *
+ * Gets whether the address is IPv4 or IPv6.
  *
  * Returns: whether the address is IPv4 or IPv6
+ *
+ * Since: 1.0
  */
 VirtbusIPAddrType
 virtbus_domain_interface_address_get_address_type (VirtbusDomainInterfaceAddress *self)
@@ -62,9 +68,13 @@ virtbus_domain_interface_address_get_address_type (VirtbusDomainInterfaceAddress
 
 /**
  * virtbus_domain_interface_address_get_address:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
+ *
+ * Gets the address in its textual form.
  *
  * Returns: (transfer none): the address in its textual form
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_interface_address_get_address (VirtbusDomainInterfaceAddress *self)
@@ -75,9 +85,13 @@ virtbus_domain_interface_address_get_address (VirtbusDomainInterfaceAddress *sel
 
 /**
  * virtbus_domain_interface_address_get_prefix:
- * @self: a #VirtbusDomainInterfaceAddress
+ * @self: a [class@Virtbus.DomainInterfaceAddress]
+ *
+ * Gets the prefix length of the address's network, 0 when unknown.
  *
  * Returns: the prefix length of the address's network, 0 when unknown
+ *
+ * Since: 1.0
  */
 guint
 virtbus_domain_interface_address_get_prefix (VirtbusDomainInterfaceAddress *self)

@@ -6,7 +6,9 @@
  *
  * One network interface of a guest with its addresses
  * (virDomainInterface), as returned by
- * virtbus_domain_get_interface_addresses_finish().
+ * [method@Virtbus.Domain.get_interface_addresses_finish].
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomainInterface {
   GObject parent_instance;
@@ -57,10 +59,15 @@ virtbus_domain_interface_new_from_variant (GVariant *value)
 
 /**
  * virtbus_domain_interface_get_name:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
+ *
+ * Gets the interface's name: the host side's (e.g. "vnet0") for the lease and
+ * ARP sources, the guest's for the agent.
  *
  * Returns: (transfer none): the interface's name: the host side's (e.g.
  *   "vnet0") for the lease and ARP sources, the guest's for the agent
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_interface_get_name (VirtbusDomainInterface *self)
@@ -71,9 +78,13 @@ virtbus_domain_interface_get_name (VirtbusDomainInterface *self)
 
 /**
  * virtbus_domain_interface_get_hwaddr:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
+ *
+ * Gets the MAC address, or "".
  *
  * Returns: (transfer none): the MAC address, or ""
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_interface_get_hwaddr (VirtbusDomainInterface *self)
@@ -84,10 +95,14 @@ virtbus_domain_interface_get_hwaddr (VirtbusDomainInterface *self)
 
 /**
  * virtbus_domain_interface_get_addresses:
- * @self: a #VirtbusDomainInterface
+ * @self: a [class@Virtbus.DomainInterface]
+ *
+ * Gets the addresses, possibly none.
  *
  * Returns: (transfer none) (element-type VirtbusDomainInterfaceAddress):
  *   the addresses, possibly none
+ *
+ * Since: 1.0
  */
 GPtrArray *
 virtbus_domain_interface_get_addresses (VirtbusDomainInterface *self)

@@ -8,10 +8,10 @@
 /**
  * VirtbusDomain:
  *
- * A domain (virtual machine or container) of a #VirtbusConnection.
+ * A domain (virtual machine or container) of a [class@Virtbus.Connection].
  *
- * The properties mirror the daemon's org.libvirt.Domain properties and
- * change (with #GObject::notify, in the main context the connection was
+ * The properties mirror the daemon's org.libvirt.Domain properties and change
+ * (with [signal@GObject.Object::notify], in the main context the connection was
  * created in) when the daemon reports a change.  Lifecycle events arrive as
  * detailed signals whose detail is the nick of the event's detail enum, so
  * `stopped::destroyed` only fires when a domain was destroyed.
@@ -20,23 +20,14 @@
  * domain is undefined or the daemon restarts, calls on it fail with
  * %VIRTBUS_ERROR_NOT_FOUND or %VIRTBUS_ERROR_NOT_CONNECTED rather than
  * crash.
+ *
+ * Since: 1.0
  */
 struct _VirtbusDomain {
-  GObject parent_instance;
-  GWeakRef connection;
-  GDBusConnection *bus;
-  GMainContext *context; /* the connection's: where its signals are delivered */
-  char *path;
-  GDBusProxy *proxy;
-  gulong changed_id;
+  VirtbusObject parent_instance;
 
-  char *name;
-  char *uuid;
   char *os_type;
   int id;
-  gboolean active;
-  gboolean persistent;
-  gboolean autostart;
   gboolean updated;
   VirtbusDomainState state;
   /* bumped by every event that sets the state, so that a GetState reply
@@ -44,19 +35,12 @@ struct _VirtbusDomain {
   guint state_serial;
 };
 
-G_DEFINE_FINAL_TYPE (VirtbusDomain, virtbus_domain, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (VirtbusDomain, virtbus_domain, VIRTBUS_TYPE_OBJECT)
 
 enum {
   PROP_0,
-  PROP_CONNECTION,
-  PROP_OBJECT_PATH,
-  PROP_NAME,
-  PROP_UUID,
   PROP_OS_TYPE,
   PROP_ID,
-  PROP_ACTIVE,
-  PROP_PERSISTENT,
-  PROP_AUTOSTART,
   PROP_UPDATED,
   PROP_STATE,
   N_PROPS
@@ -81,33 +65,13 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
-set_string (VirtbusDomain *self, char **field, const char *value, guint prop)
+apply_property (VirtbusObject *object, const char *name, GVariant *value)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
-static void
-set_boolean (VirtbusDomain *self, gboolean *field, gboolean value, guint prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
-
-static void
-apply_property (VirtbusDomain *self, const char *name, GVariant *value)
-{
-  if (g_str_equal (name, "Name") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->name, g_variant_get_string (value, NULL), PROP_NAME);
-  } else if (g_str_equal (name, "UUID") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->uuid, g_variant_get_string (value, NULL), PROP_UUID);
-  } else if (g_str_equal (name, "OSType") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    set_string (self, &self->os_type, g_variant_get_string (value, NULL), PROP_OS_TYPE);
+  if (g_str_equal (name, "OSType") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    virtbus_update_string (self, &self->os_type, g_variant_get_string (value, NULL),
+                           props[PROP_OS_TYPE]);
   } else if (g_str_equal (name, "Id") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32)) {
     guint32 raw = g_variant_get_uint32 (value);
     /* the bus carries virDomainGetID()'s unsigned -1 for inactive domains */
@@ -117,67 +81,11 @@ apply_property (VirtbusDomain *self, const char *name, GVariant *value)
       self->id = id;
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ID]);
     }
-  } else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
-    gboolean b = g_variant_get_boolean (value);
-
-    if (g_str_equal (name, "Active"))
-      set_boolean (self, &self->active, b, PROP_ACTIVE);
-    else if (g_str_equal (name, "Persistent"))
-      set_boolean (self, &self->persistent, b, PROP_PERSISTENT);
-    else if (g_str_equal (name, "Autostart"))
-      set_boolean (self, &self->autostart, b, PROP_AUTOSTART);
-    else if (g_str_equal (name, "Updated"))
-      set_boolean (self, &self->updated, b, PROP_UPDATED);
+  } else if (g_str_equal (name, "Updated") &&
+             g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
+    virtbus_update_boolean (self, &self->updated, g_variant_get_boolean (value),
+                            props[PROP_UPDATED]);
   }
-}
-
-void
-virtbus_domain_apply_properties (VirtbusDomain *self, GVariant *dict)
-{
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-
-  /* one batch of notifications per change set, after every field is set */
-  g_object_freeze_notify (G_OBJECT (self));
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, &value)) {
-    apply_property (self, name, value);
-    g_variant_unref (value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                       VirtbusDomain *self)
-{
-  virtbus_domain_apply_properties (self, changed);
-}
-
-void
-virtbus_domain_set_proxy (VirtbusDomain *self, GDBusProxy *proxy)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (self->proxy == proxy)
-    return;
-  g_clear_signal_handler (&self->changed_id, self->proxy);
-  g_clear_object (&self->proxy);
-  if (proxy == NULL)
-    return;
-  self->proxy = g_object_ref (proxy);
-  self->changed_id = g_signal_connect (proxy, "g-properties-changed",
-                                       G_CALLBACK (on_properties_changed), self);
-  names = g_dbus_proxy_get_cached_property_names (proxy);
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; names && names[i]; i++) {
-    g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
-
-    if (value)
-      apply_property (self, names[i], value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static GType
@@ -225,23 +133,33 @@ refresh_state_done (GObject *source, GAsyncResult *result, gpointer user_data)
   VirtbusDomainState state = virtbus_domain_get_state_finish (self, result, NULL, &error);
 
   if (error) {
-    g_debug ("%s: no state: %s", self->path, error->message);
+    g_debug ("%s: no state: %s", virtbus_object_get_object_path (VIRTBUS_OBJECT (self)),
+             error->message);
     return;
   }
   if (serial == self->state_serial)
     set_state (self, state);
 }
 
-void
-virtbus_domain_refresh_state (VirtbusDomain *self)
+static void
+refresh_state (VirtbusObject *object)
 {
+  VirtbusDomain *self = VIRTBUS_DOMAIN (object);
+  GMainContext *context = virtbus_object_get_context (object);
+
   /* A sync wrapper may be iterating a private context right now; the
    * reply belongs to the connection's, which outlives the call. */
-  g_main_context_push_thread_default (self->context);
+  g_main_context_push_thread_default (context);
   virtbus_domain_get_state_async (self, NULL, refresh_state_done,
                                   GUINT_TO_POINTER (self->state_serial));
-  g_main_context_pop_thread_default (self->context);
+  g_main_context_pop_thread_default (context);
 }
+
+static const VirtbusObjectKind domain_kind = {
+  .interface_name = VIRTBUS_DOMAIN_IFACE,
+  .apply_property = apply_property,
+  .refresh = refresh_state,
+};
 
 /* The state a lifecycle event leaves the domain in; -1 for no change. */
 static int
@@ -276,7 +194,8 @@ virtbus_domain_emit_event (VirtbusDomain *self, int event, int detail)
   int state;
 
   if (event < 0 || event >= N_SIGNALS) {
-    g_debug ("%s: ignoring unknown domain event %d", self->path, event);
+    g_debug ("%s: ignoring unknown domain event %d",
+             virtbus_object_get_object_path (VIRTBUS_OBJECT (self)), event);
     return;
   }
   state = state_after_event (event, detail);
@@ -300,32 +219,11 @@ virtbus_domain_get_property (GObject *object, guint prop_id, GValue *value, GPar
   VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
   switch (prop_id) {
-  case PROP_CONNECTION:
-    g_value_take_object (value, g_weak_ref_get (&self->connection));
-    break;
-  case PROP_OBJECT_PATH:
-    g_value_set_string (value, self->path);
-    break;
-  case PROP_NAME:
-    g_value_set_string (value, self->name);
-    break;
-  case PROP_UUID:
-    g_value_set_string (value, self->uuid);
-    break;
   case PROP_OS_TYPE:
     g_value_set_string (value, self->os_type);
     break;
   case PROP_ID:
     g_value_set_int (value, self->id);
-    break;
-  case PROP_ACTIVE:
-    g_value_set_boolean (value, self->active);
-    break;
-  case PROP_PERSISTENT:
-    g_value_set_boolean (value, self->persistent);
-    break;
-  case PROP_AUTOSTART:
-    g_value_set_boolean (value, self->autostart);
     break;
   case PROP_UPDATED:
     g_value_set_boolean (value, self->updated);
@@ -343,13 +241,6 @@ virtbus_domain_finalize (GObject *object)
 {
   VirtbusDomain *self = VIRTBUS_DOMAIN (object);
 
-  virtbus_domain_set_proxy (self, NULL);
-  g_weak_ref_clear (&self->connection);
-  g_clear_object (&self->bus);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_free (self->path);
-  g_free (self->name);
-  g_free (self->uuid);
   g_free (self->os_type);
   G_OBJECT_CLASS (virtbus_domain_parent_class)->finalize (object);
 }
@@ -370,67 +261,30 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
 
   object_class->get_property = virtbus_domain_get_property;
   object_class->finalize = virtbus_domain_finalize;
+  virtbus_object_class_set_kind (VIRTBUS_OBJECT_CLASS (klass), &domain_kind);
 
-  /**
-   * VirtbusDomain:connection: (getter get_connection)
-   *
-   * The connection the domain belongs to, or %NULL once it is gone.
-   */
-  props[PROP_CONNECTION] = g_param_spec_object ("connection", NULL, NULL, VIRTBUS_TYPE_CONNECTION,
-                                                 ro);
-  /**
-   * VirtbusDomain:object-path: (getter get_object_path)
-   *
-   * The D-Bus object path of the domain.
-   */
-  props[PROP_OBJECT_PATH] = g_param_spec_string ("object-path", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusDomain:name: (getter get_name)
-   *
-   * The name of the domain.
-   */
-  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusDomain:uuid: (getter get_uuid)
-   *
-   * The UUID of the domain, in its canonical string form.
-   */
-  props[PROP_UUID] = g_param_spec_string ("uuid", NULL, NULL, NULL, ro);
   /**
    * VirtbusDomain:os-type: (getter get_os_type)
    *
    * The guest OS type ("hvm", "exe", …).
+   *
+   * Since: 1.0
    */
   props[PROP_OS_TYPE] = g_param_spec_string ("os-type", NULL, NULL, NULL, ro);
   /**
    * VirtbusDomain:id: (getter get_id)
    *
    * The hypervisor's id of a running domain, -1 when inactive.
+   *
+   * Since: 1.0
    */
   props[PROP_ID] = g_param_spec_int ("id", NULL, NULL, -1, G_MAXINT, -1, ro);
-  /**
-   * VirtbusDomain:active: (getter get_active)
-   *
-   * Whether the domain is running (or paused).
-   */
-  props[PROP_ACTIVE] = g_param_spec_boolean ("active", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusDomain:persistent: (getter get_persistent)
-   *
-   * Whether the domain has a persistent definition.
-   */
-  props[PROP_PERSISTENT] = g_param_spec_boolean ("persistent", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusDomain:autostart: (getter get_autostart)
-   *
-   * Whether the domain starts with the host; change it with
-   * virtbus_domain_set_autostart_async().
-   */
-  props[PROP_AUTOSTART] = g_param_spec_boolean ("autostart", NULL, NULL, FALSE, ro);
   /**
    * VirtbusDomain:updated: (getter get_updated)
    *
    * Whether the persistent definition differs from the running one.
+   *
+   * Since: 1.0
    */
   props[PROP_UPDATED] = g_param_spec_boolean ("updated", NULL, NULL, FALSE, ro);
   /**
@@ -439,7 +293,9 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * The state, fetched when the domain appears and then kept from the
    * lifecycle events (the bus has no state property), so a UI can show it
    * without polling.  Changes after the event that causes them; use
-   * virtbus_domain_get_state_async() for the reason as well.
+   * [method@Virtbus.Domain.get_state_async] for the reason as well.
+   *
+   * Since: 1.0
    */
   props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, VIRTBUS_TYPE_DOMAIN_STATE,
                                          VIRTBUS_DOMAIN_STATE_NOSTATE, ro);
@@ -451,6 +307,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: what happened
    *
    * The persistent definition was added or changed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DEFINED] = new_event_signal (type, "defined", VIRTBUS_TYPE_DOMAIN_DEFINED_DETAIL);
   /**
@@ -459,6 +317,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: what happened
    *
    * The persistent definition was removed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_UNDEFINED] = new_event_signal (type, "undefined",
                                                 VIRTBUS_TYPE_DOMAIN_UNDEFINED_DETAIL);
@@ -468,6 +328,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: how it started
    *
    * The domain started.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STARTED] = new_event_signal (type, "started", VIRTBUS_TYPE_DOMAIN_STARTED_DETAIL);
   /**
@@ -476,6 +338,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it was paused
    *
    * The domain's CPUs were paused.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_SUSPENDED] = new_event_signal (type, "suspended",
                                                 VIRTBUS_TYPE_DOMAIN_SUSPENDED_DETAIL);
@@ -485,6 +349,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it resumed
    *
    * The domain's CPUs run again.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_RESUMED] = new_event_signal (type, "resumed", VIRTBUS_TYPE_DOMAIN_RESUMED_DETAIL);
   /**
@@ -493,6 +359,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: why it stopped
    *
    * The domain is no longer running.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STOPPED] = new_event_signal (type, "stopped", VIRTBUS_TYPE_DOMAIN_STOPPED_DETAIL);
   /**
@@ -501,6 +369,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: the stage of the shutdown
    *
    * The guest is shutting down or has finished shutting down.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_SHUTDOWN] = new_event_signal (type, "shutdown",
                                                VIRTBUS_TYPE_DOMAIN_SHUTDOWN_DETAIL);
@@ -510,6 +380,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: where the guest suspended to
    *
    * The guest suspended itself through power management.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_PMSUSPENDED] = new_event_signal (type, "pmsuspended",
                                                   VIRTBUS_TYPE_DOMAIN_PM_SUSPENDED_DETAIL);
@@ -519,6 +391,8 @@ virtbus_domain_class_init (VirtbusDomainClass *klass)
    * @detail: how it crashed
    *
    * The guest crashed (and the domain may still be running).
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_CRASHED] = new_event_signal (type, "crashed", VIRTBUS_TYPE_DOMAIN_CRASHED_DETAIL);
 }
@@ -527,87 +401,92 @@ static void
 virtbus_domain_init (VirtbusDomain *self)
 {
   self->id = -1;
-  g_weak_ref_init (&self->connection, NULL);
-}
-
-VirtbusDomain *
-virtbus_domain_new_internal (VirtbusConnection *connection, GDBusConnection *bus,
-                             GMainContext *context, const char *path)
-{
-  VirtbusDomain *self = g_object_new (VIRTBUS_TYPE_DOMAIN, NULL);
-
-  g_weak_ref_set (&self->connection, connection);
-  self->bus = g_object_ref (bus);
-  self->context = g_main_context_ref (context);
-  self->path = g_strdup (path);
-  return self;
 }
 
 /* Getters ------------------------------------------------------------------ */
 
 /**
  * virtbus_domain_get_connection:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the connection, or %NULL once the connection object was finalized.
  *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
+ *
+ * Since: 1.0
  */
-VirtbusConnection *
-virtbus_domain_get_connection (VirtbusDomain *self)
-{
-  g_autoptr(GObject) connection = NULL;
-
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  connection = g_weak_ref_get (&self->connection);
-  /* the connection owns its domains, so it outlives this borrowed pointer
-   * whenever the caller got the domain from it */
-  return (VirtbusConnection *) connection;
-}
-
 /**
  * virtbus_domain_get_object_path:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the D-Bus object path.
  *
  * Returns: (transfer none): the D-Bus object path
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_object_path (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->path;
-}
-
 /**
  * virtbus_domain_get_name:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_name (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->name;
-}
-
 /**
  * virtbus_domain_get_uuid:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the UUID string.
  *
  * Returns: (transfer none) (nullable): the UUID string
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_domain_get_uuid (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), NULL);
-  return self->uuid;
-}
+/**
+ * virtbus_domain_get_active:
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets whether the domain is running.
+ *
+ * Returns: whether the domain is running
+ *
+ * Since: 1.0
+ */
+/**
+ * virtbus_domain_get_persistent:
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets whether the domain has a persistent definition.
+ *
+ * Returns: whether the domain has a persistent definition
+ *
+ * Since: 1.0
+ */
+/**
+ * virtbus_domain_get_autostart:
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets whether the domain starts with the host.
+ *
+ * Returns: whether the domain starts with the host
+ *
+ * Since: 1.0
+ */
+VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusDomain, virtbus_domain, VIRTBUS_IS_DOMAIN)
 
 /**
  * virtbus_domain_get_os_type:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the guest OS type.
  *
  * Returns: (transfer none) (nullable): the guest OS type
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_domain_get_os_type (VirtbusDomain *self)
@@ -618,9 +497,13 @@ virtbus_domain_get_os_type (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_id:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the hypervisor id, -1 when inactive.
  *
  * Returns: the hypervisor id, -1 when inactive
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_get_id (VirtbusDomain *self)
@@ -630,49 +513,14 @@ virtbus_domain_get_id (VirtbusDomain *self)
 }
 
 /**
- * virtbus_domain_get_active:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain is running
- */
-gboolean
-virtbus_domain_get_active (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->active;
-}
-
-/**
- * virtbus_domain_get_persistent:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain has a persistent definition
- */
-gboolean
-virtbus_domain_get_persistent (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->persistent;
-}
-
-/**
- * virtbus_domain_get_autostart:
- * @self: a #VirtbusDomain
- *
- * Returns: whether the domain starts with the host
- */
-gboolean
-virtbus_domain_get_autostart (VirtbusDomain *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_DOMAIN (self), FALSE);
-  return self->autostart;
-}
-
-/**
  * virtbus_domain_get_updated:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets whether the persistent definition differs from the running one.
  *
  * Returns: whether the persistent definition differs from the running one
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_get_updated (VirtbusDomain *self)
@@ -683,9 +531,13 @@ virtbus_domain_get_updated (VirtbusDomain *self)
 
 /**
  * virtbus_domain_get_state:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
+ *
+ * Gets the last known state.
  *
  * Returns: the last known state
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state (VirtbusDomain *self)
@@ -696,26 +548,17 @@ virtbus_domain_get_state (VirtbusDomain *self)
 
 /* Operations --------------------------------------------------------------- */
 
-static void
-domain_call (VirtbusDomain *self, const char *method, GVariant *params, const char *reply_type,
-             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-             gpointer tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  virtbus_call (self->bus, self->path, VIRTBUS_DOMAIN_IFACE, method, params, reply_type, task);
-}
-
 /**
  * virtbus_domain_start_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to start
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs or starting failed
  * @user_data: (closure): data for @callback
  *
  * Starts a defined domain (virDomainCreateWithFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
@@ -723,17 +566,21 @@ virtbus_domain_start_async (VirtbusDomain *self, VirtbusDomainStartFlags flags,
                             gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Create", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_start_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Create", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_start_async);
 }
 
 /**
  * virtbus_domain_start_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.start_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -743,13 +590,16 @@ virtbus_domain_start_finish (VirtbusDomain *self, GAsyncResult *result, GError *
 
 /**
  * virtbus_domain_shutdown_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to ask the guest
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the request was made
  * @user_data: (closure): data for @callback
  *
- * Asks the guest to shut down; #VirtbusDomain::stopped follows when it has.
+ * Asks the guest to shut down; [signal@Virtbus.Domain::stopped] follows when it
+ * has.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -757,17 +607,21 @@ virtbus_domain_shutdown_async (VirtbusDomain *self, VirtbusDomainShutdownFlags f
                                gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Shutdown", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_shutdown_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Shutdown", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_shutdown_async);
 }
 
 /**
  * virtbus_domain_shutdown_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.shutdown_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -777,13 +631,15 @@ virtbus_domain_shutdown_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_reboot_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to ask the guest
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the request was made
  * @user_data: (closure): data for @callback
  *
  * Asks the guest to reboot.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -791,17 +647,21 @@ virtbus_domain_reboot_async (VirtbusDomain *self, VirtbusDomainShutdownFlags fla
                              gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Reboot", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_reboot_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Reboot", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_reboot_async);
 }
 
 /**
  * virtbus_domain_reboot_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.reboot_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -811,29 +671,35 @@ virtbus_domain_reboot_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_reset_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain was reset
  * @user_data: (closure): data for @callback
  *
  * Resets the domain at once, like a reset button, without asking the guest.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_reset_async (VirtbusDomain *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Reset", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
-               virtbus_domain_reset_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Reset", g_variant_new ("(u)", 0), NULL, cancellable,
+                       callback, user_data, virtbus_domain_reset_async);
 }
 
 /**
  * virtbus_domain_reset_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.reset_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -843,13 +709,15 @@ virtbus_domain_reset_finish (VirtbusDomain *self, GAsyncResult *result, GError *
 
 /**
  * virtbus_domain_destroy_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how forcefully
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is off
  * @user_data: (closure): data for @callback
  *
  * Stops the domain at once (virDomainDestroyFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
@@ -857,17 +725,21 @@ virtbus_domain_destroy_async (VirtbusDomain *self, VirtbusDomainDestroyFlags fla
                               gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Destroy", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_destroy_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Destroy", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_destroy_async);
 }
 
 /**
  * virtbus_domain_destroy_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.destroy_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -877,29 +749,35 @@ virtbus_domain_destroy_finish (VirtbusDomain *self, GAsyncResult *result, GError
 
 /**
  * virtbus_domain_suspend_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is paused
  * @user_data: (closure): data for @callback
  *
  * Pauses the domain's CPUs.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_suspend_async (VirtbusDomain *self, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Suspend", NULL, NULL, cancellable, callback, user_data,
-               virtbus_domain_suspend_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Suspend", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_domain_suspend_async);
 }
 
 /**
  * virtbus_domain_suspend_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.suspend_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -909,29 +787,35 @@ virtbus_domain_suspend_finish (VirtbusDomain *self, GAsyncResult *result, GError
 
 /**
  * virtbus_domain_resume_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain runs again
  * @user_data: (closure): data for @callback
  *
  * Resumes a paused domain.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_resume_async (VirtbusDomain *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Resume", NULL, NULL, cancellable, callback, user_data,
-               virtbus_domain_resume_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Resume", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_domain_resume_async);
 }
 
 /**
  * virtbus_domain_resume_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.resume_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -941,13 +825,15 @@ virtbus_domain_resume_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_managed_save_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: how to save and later restore
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is saved and stopped
  * @user_data: (closure): data for @callback
  *
  * Saves the running domain to an image the next start restores from.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
@@ -955,17 +841,21 @@ virtbus_domain_managed_save_async (VirtbusDomain *self, VirtbusDomainSaveFlags f
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "ManagedSave", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_managed_save_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "ManagedSave", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_managed_save_async);
 }
 
 /**
  * virtbus_domain_managed_save_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.managed_save_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -975,29 +865,35 @@ virtbus_domain_managed_save_finish (VirtbusDomain *self, GAsyncResult *result, G
 
 /**
  * virtbus_domain_managed_save_remove_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the image is gone
  * @user_data: (closure): data for @callback
  *
  * Deletes the managed save image, so the next start boots afresh.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_managed_save_remove_async (VirtbusDomain *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_managed_save_remove_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "ManagedSaveRemove", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_managed_save_remove_async);
 }
 
 /**
  * virtbus_domain_managed_save_remove_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.managed_save_remove_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *result,
@@ -1008,14 +904,16 @@ virtbus_domain_managed_save_remove_finish (VirtbusDomain *self, GAsyncResult *re
 
 /**
  * virtbus_domain_undefine_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: what else to remove
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the definition is gone
  * @user_data: (closure): data for @callback
  *
  * Removes the persistent definition; a running domain lives on as a
  * transient one until it stops.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
@@ -1023,17 +921,21 @@ virtbus_domain_undefine_async (VirtbusDomain *self, VirtbusDomainUndefineFlags f
                                gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "Undefine", g_variant_new ("(u)", flags), NULL, cancellable, callback,
-               user_data, virtbus_domain_undefine_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Undefine", g_variant_new ("(u)", flags), NULL,
+                       cancellable, callback, user_data, virtbus_domain_undefine_async);
 }
 
 /**
  * virtbus_domain_undefine_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.undefine_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1043,14 +945,16 @@ virtbus_domain_undefine_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_get_xml_desc_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @flags: which definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the XML
  * @user_data: (closure): data for @callback
  *
  * Fetches the domain's XML definition; parse it with
- * virtbus_domain_config_new_from_xml() for typed access.
+ * [ctor@Virtbus.DomainConfig.new_from_xml] for typed access.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
@@ -1058,57 +962,61 @@ virtbus_domain_get_xml_desc_async (VirtbusDomain *self, VirtbusDomainXMLFlags fl
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetXMLDesc", g_variant_new ("(u)", flags), "(s)", cancellable, callback,
-               user_data, virtbus_domain_get_xml_desc_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetXMLDesc", g_variant_new ("(u)", flags), "(s)",
+                       cancellable, callback, user_data, virtbus_domain_get_xml_desc_async);
 }
 
 /**
  * virtbus_domain_get_xml_desc_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.get_xml_desc_async].
  *
  * Returns: (transfer full): the XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_xml_desc_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_xml_desc_async,
-                                                   error);
-  char *xml = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &xml);
-  return xml;
+  return virtbus_call_finish_string (self, result, virtbus_domain_get_xml_desc_async, error);
 }
 
 /**
  * virtbus_domain_get_state_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the state
  * @user_data: (closure): data for @callback
  *
  * Asks the daemon for the domain's state and the reason for it.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_state_async (VirtbusDomain *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetState", g_variant_new ("(u)", 0), "((ii))", cancellable, callback,
-               user_data, virtbus_domain_get_state_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetState", g_variant_new ("(u)", 0), "((ii))",
+                       cancellable, callback, user_data, virtbus_domain_get_state_async);
 }
 
 /**
  * virtbus_domain_get_state_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
  * @reason: (out) (optional): libvirt's reason code for the state
  *   (virDomainRunningReason, virDomainShutoffReason, … by state)
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.get_state_async].
  *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int *reason,
@@ -1127,37 +1035,37 @@ virtbus_domain_get_state_finish (VirtbusDomain *self, GAsyncResult *result, int 
 
 /**
  * virtbus_domain_set_autostart_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @autostart: whether the domain starts with the host
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the setting is stored
  * @user_data: (closure): data for @callback
  *
- * Changes #VirtbusDomain:autostart.
+ * Changes [property@Virtbus.Object:autostart].
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_autostart_async (VirtbusDomain *self, gboolean autostart,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, virtbus_domain_set_autostart_async);
-  virtbus_call (self->bus, self->path, "org.freedesktop.DBus.Properties", "Set",
-                g_variant_new ("(ssv)", VIRTBUS_DOMAIN_IFACE, "Autostart",
-                               g_variant_new_boolean (autostart)),
-                NULL, task);
+  virtbus_object_set_autostart (VIRTBUS_OBJECT (self), autostart, cancellable, callback, user_data,
+                                virtbus_domain_set_autostart_async);
 }
 
 /**
  * virtbus_domain_set_autostart_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.set_autostart_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1167,14 +1075,16 @@ virtbus_domain_set_autostart_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_set_vcpus_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @vcpus: the number of virtual CPUs
  * @flags: which copy to change, and whether the maximum
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
  * Changes the number of virtual CPUs (virDomainSetVcpusFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
@@ -1182,17 +1092,21 @@ virtbus_domain_set_vcpus_async (VirtbusDomain *self, guint vcpus, VirtbusDomainA
                                 gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetVcpus", g_variant_new ("(uu)", vcpus, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_set_vcpus_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetVcpus", g_variant_new ("(uu)", vcpus, flags),
+                       NULL, cancellable, callback, user_data, virtbus_domain_set_vcpus_async);
 }
 
 /**
  * virtbus_domain_set_vcpus_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.set_vcpus_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1202,14 +1116,16 @@ virtbus_domain_set_vcpus_finish (VirtbusDomain *self, GAsyncResult *result, GErr
 
 /**
  * virtbus_domain_set_memory_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @memory_kib: the memory in KiB
  * @flags: which copy to change, and whether the maximum
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
  * Changes the memory of the domain (virDomainSetMemoryFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
@@ -1217,17 +1133,22 @@ virtbus_domain_set_memory_async (VirtbusDomain *self, guint64 memory_kib,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetMemory", g_variant_new ("(tu)", memory_kib, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_set_memory_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetMemory",
+                       g_variant_new ("(tu)", memory_kib, flags), NULL, cancellable, callback,
+                       user_data, virtbus_domain_set_memory_async);
 }
 
 /**
  * virtbus_domain_set_memory_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.set_memory_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1237,15 +1158,17 @@ virtbus_domain_set_memory_finish (VirtbusDomain *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_domain_get_metadata_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @type: which metadata
  * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @flags: which copy to read
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the metadata
  * @user_data: (closure): data for @callback
  *
  * Reads the title, description or an application's metadata element.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -1254,44 +1177,45 @@ virtbus_domain_get_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
                                    gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "GetMetadata", g_variant_new ("(isu)", type, uri ? uri : "", flags), "(s)",
-               cancellable, callback, user_data, virtbus_domain_get_metadata_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetMetadata",
+                       g_variant_new ("(isu)", type, uri ? uri : "", flags), "(s)", cancellable,
+                       callback, user_data, virtbus_domain_get_metadata_async);
 }
 
 /**
  * virtbus_domain_get_metadata_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.get_metadata_async].
  *
  * Returns: (transfer full): the metadata, or %NULL on error
  *   (%VIRTBUS_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result, virtbus_domain_get_metadata_async,
-                                                   error);
-  char *metadata = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &metadata);
-  return metadata;
+  return virtbus_call_finish_string (self, result, virtbus_domain_get_metadata_async, error);
 }
 
 /**
  * virtbus_domain_set_metadata_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @type: which metadata
  * @metadata: (nullable): the new value; %NULL or empty removes it
  * @key: (nullable): the XML namespace prefix, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @uri: (nullable): the namespace URI, for %VIRTBUS_DOMAIN_METADATA_ELEMENT
  * @flags: which copy to change
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
  * Writes the title, description or an application's metadata element.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -1300,19 +1224,23 @@ virtbus_domain_set_metadata_async (VirtbusDomain *self, VirtbusDomainMetadataTyp
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "SetMetadata",
-               g_variant_new ("(isssu)", type, metadata ? metadata : "", key ? key : "",
-                              uri ? uri : "", flags),
-               NULL, cancellable, callback, user_data, virtbus_domain_set_metadata_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SetMetadata",
+                       g_variant_new ("(isssu)", type, metadata ? metadata : "", key ? key : "",
+                                      uri ? uri : "", flags),
+                       NULL, cancellable, callback, user_data, virtbus_domain_set_metadata_async);
 }
 
 /**
  * virtbus_domain_set_metadata_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.set_metadata_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_metadata_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1357,16 +1285,18 @@ open_graphics_fd_done (GObject *source, GAsyncResult *result, gpointer user_data
 
 /**
  * virtbus_domain_open_graphics_fd_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @idx: the index of the display among the domain's &lt;graphics&gt; elements
  * @flags: how the client is connected
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the socket
  * @user_data: (closure): data for @callback
  *
  * Connects a new client to a display (VNC or SPICE) of a running domain
  * and hands its socket to the caller, so that a viewer attaches without
  * going over the network (virDomainOpenGraphicsFD).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
@@ -1379,7 +1309,10 @@ virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, virtbus_domain_open_graphics_fd_async);
-  g_dbus_connection_call_with_unix_fd_list (self->bus, VIRTBUS_BUS_NAME, self->path, VIRTBUS_DOMAIN_IFACE,
+  g_dbus_connection_call_with_unix_fd_list (virtbus_object_get_bus (VIRTBUS_OBJECT (self)),
+                                            VIRTBUS_BUS_NAME,
+                                            virtbus_object_get_object_path (VIRTBUS_OBJECT (self)),
+                                            VIRTBUS_DOMAIN_IFACE,
                                             "OpenGraphicsFD", g_variant_new ("(uu)", idx, flags),
                                             G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE,
                                             VIRTBUS_CALL_TIMEOUT_MS, NULL, cancellable,
@@ -1388,14 +1321,18 @@ virtbus_domain_open_graphics_fd_async (VirtbusDomain *self, guint idx,
 
 /**
  * virtbus_domain_open_graphics_fd_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.open_graphics_fd_async].
  *
  * Returns: a socket connected to the display, which the caller owns and
  *   closes, or -1 on error (%VIRTBUS_ERROR_INVALID_STATE for a domain
  *   that does not run, %VIRTBUS_ERROR_NOT_SUPPORTED where the driver has
  *   no displays to connect to)
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_open_graphics_fd_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1414,22 +1351,24 @@ device_call (VirtbusDomain *self, const char *method, const char *xml,
              VirtbusDomainDeviceModifyFlags flags, GCancellable *cancellable,
              GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
 {
-  domain_call (self, method, g_variant_new ("(su)", xml, flags), NULL, cancellable, callback,
-               user_data, tag);
+  virtbus_object_call (VIRTBUS_OBJECT (self), method, g_variant_new ("(su)", xml, flags), NULL,
+                       cancellable, callback, user_data, tag);
 }
 
 /**
  * virtbus_domain_attach_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: the device's XML element (&lt;disk&gt;, &lt;interface&gt;, …)
  * @flags: which copy of the domain gets the device
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the device is added
  * @user_data: (closure): data for @callback
  *
  * Adds a device to the domain, hot-plugging it into a running guest
  * (virDomainAttachDeviceFlags).  Nothing changes when the device is
  * invalid, conflicts with an existing one or cannot be hot-plugged.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
@@ -1445,11 +1384,15 @@ virtbus_domain_attach_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_attach_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.attach_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1459,16 +1402,18 @@ virtbus_domain_attach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_detach_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: enough of the device's XML element to identify it
  * @flags: which copy of the domain loses the device
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the removal was requested
  * @user_data: (closure): data for @callback
  *
  * Removes a device from the domain (virDomainDetachDeviceFlags).  A
  * running guest may have to cooperate, so the device can still be there
  * when the call returns.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
@@ -1484,11 +1429,15 @@ virtbus_domain_detach_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_detach_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.detach_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1498,16 +1447,18 @@ virtbus_domain_detach_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_update_device_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @xml: the device's XML element with the changes
  * @flags: which copy of the domain to change, and whether to force it
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the device is changed
  * @user_data: (closure): data for @callback
  *
  * Changes what may change of an existing device, such as the medium in a
  * CD-ROM drive or the link state of an interface
  * (virDomainUpdateDeviceFlags).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
@@ -1523,11 +1474,15 @@ virtbus_domain_update_device_async (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_update_device_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.update_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1537,31 +1492,37 @@ virtbus_domain_update_device_finish (VirtbusDomain *self, GAsyncResult *result, 
 
 /**
  * virtbus_domain_wakeup_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the guest was told to wake up
  * @user_data: (closure): data for @callback
  *
  * Wakes a guest that suspended itself through power management
  * (virDomainPMWakeup); fails with %VIRTBUS_ERROR_INVALID_STATE for a
  * guest that does not sleep.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_wakeup_async (VirtbusDomain *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "PMWakeup", g_variant_new ("(u)", 0), NULL, cancellable, callback, user_data,
-               virtbus_domain_wakeup_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "PMWakeup", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_wakeup_async);
 }
 
 /**
  * virtbus_domain_wakeup_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.wakeup_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1571,17 +1532,19 @@ virtbus_domain_wakeup_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_save_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @to: the path of the state file, on the daemon's host
  * @xml: (nullable): a replacement domain XML to store in the file
  * @flags: how to save and later restore
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain is saved and stopped
  * @user_data: (closure): data for @callback
  *
  * Saves the running guest's memory and device state to a file of the
  * caller's choice and stops it (virDomainSaveFlags);
- * virtbus_connection_restore_domain_async() starts it again from there.
+ * [method@Virtbus.Connection.restore_domain_async] starts it again from there.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
@@ -1590,17 +1553,22 @@ virtbus_domain_save_async (VirtbusDomain *self, const char *to, const char *xml,
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (to != NULL);
-  domain_call (self, "Save", g_variant_new ("(ssu)", to, xml ? xml : "", flags), NULL,
-               cancellable, callback, user_data, virtbus_domain_save_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Save",
+                       g_variant_new ("(ssu)", to, xml ? xml : "", flags), NULL, cancellable,
+                       callback, user_data, virtbus_domain_save_async);
 }
 
 /**
  * virtbus_domain_save_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.save_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1610,18 +1578,20 @@ virtbus_domain_save_finish (VirtbusDomain *self, GAsyncResult *result, GError **
 
 /**
  * virtbus_domain_send_key_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @codeset: the codeset of @keycodes
  * @holdtime: how long to hold the keys, in milliseconds; 0 for the default
  * @keycodes: (array length=n_keycodes): the keys, pressed together
  * @n_keycodes: the number of keys (at most 16)
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the keys were sent
  * @user_data: (closure): data for @callback
  *
  * Presses keys on the guest's keyboard and releases them after @holdtime
  * (virDomainSendKey), e.g. Ctrl+Alt+Del as %VIRTBUS_KEYCODE_SET_LINUX
  * keycodes 29, 56 and 111.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
@@ -1634,17 +1604,22 @@ virtbus_domain_send_key_async (VirtbusDomain *self, VirtbusKeycodeSet codeset, g
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (keycodes != NULL || n_keycodes == 0);
   keys = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, keycodes, n_keycodes, sizeof (guint32));
-  domain_call (self, "SendKey", g_variant_new ("(uu@auu)", codeset, holdtime, keys, 0), NULL,
-               cancellable, callback, user_data, virtbus_domain_send_key_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "SendKey",
+                       g_variant_new ("(uu@auu)", codeset, holdtime, keys, 0), NULL, cancellable,
+                       callback, user_data, virtbus_domain_send_key_async);
 }
 
 /**
  * virtbus_domain_send_key_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.send_key_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1654,30 +1629,36 @@ virtbus_domain_send_key_finish (VirtbusDomain *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_domain_inject_nmi_async:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the interrupt was sent
  * @user_data: (closure): data for @callback
  *
  * Sends a non-maskable interrupt to the guest (virDomainInjectNMI), which
  * a guest kernel may be configured to answer with a crash dump.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_inject_nmi_async (VirtbusDomain *self, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "InjectNMI", g_variant_new ("(u)", 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_inject_nmi_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "InjectNMI", g_variant_new ("(u)", 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_inject_nmi_async);
 }
 
 /**
  * virtbus_domain_inject_nmi_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.inject_nmi_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1687,14 +1668,16 @@ virtbus_domain_inject_nmi_finish (VirtbusDomain *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_domain_rename_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @name: the new name
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the domain has its new name
  * @user_data: (closure): data for @callback
  *
  * Renames an inactive persistent domain (virDomainRename).  The object
- * stays the same; #VirtbusDomain:name changes.
+ * stays the same; [property@Virtbus.Object:name] changes.
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable *cancellable,
@@ -1702,17 +1685,21 @@ virtbus_domain_rename_async (VirtbusDomain *self, const char *name, GCancellable
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (name != NULL);
-  domain_call (self, "Rename", g_variant_new ("(su)", name, 0), NULL, cancellable, callback,
-               user_data, virtbus_domain_rename_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Rename", g_variant_new ("(su)", name, 0), NULL,
+                       cancellable, callback, user_data, virtbus_domain_rename_async);
 }
 
 /**
  * virtbus_domain_rename_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.rename_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)
@@ -1722,14 +1709,16 @@ virtbus_domain_rename_finish (VirtbusDomain *self, GAsyncResult *result, GError 
 
 /**
  * virtbus_domain_get_interface_addresses_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @source: where to learn the addresses
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the interfaces
  * @user_data: (closure): data for @callback
  *
  * Lists the running guest's network interfaces and their addresses
  * (virDomainInterfaceAddresses).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
@@ -1738,18 +1727,23 @@ virtbus_domain_get_interface_addresses_async (VirtbusDomain *self,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
-  domain_call (self, "InterfaceAddresses", g_variant_new ("(uu)", source, 0), "(a(ssa(isu)))",
-               cancellable, callback, user_data, virtbus_domain_get_interface_addresses_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "InterfaceAddresses",
+                       g_variant_new ("(uu)", source, 0), "(a(ssa(isu)))", cancellable, callback,
+                       user_data, virtbus_domain_get_interface_addresses_async);
 }
 
 /**
  * virtbus_domain_get_interface_addresses_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.get_interface_addresses_async].
  *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces the source knows addresses of, possibly none; %NULL on error
+ *
+ * Since: 1.0
  */
 GPtrArray *
 virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult *result,
@@ -1777,16 +1771,18 @@ virtbus_domain_get_interface_addresses_finish (VirtbusDomain *self, GAsyncResult
 
 /**
  * virtbus_domain_core_dump_async:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @to: the path of the dump file, on the daemon's host
  * @format: the file format
  * @flags: what happens to the guest during and after the dump
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the dump is written
  * @user_data: (closure): data for @callback
  *
  * Writes the guest's memory to a file for debugging
  * (virDomainCoreDumpWithFormat).
+ *
+ * Since: 1.0
  */
 void
 virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
@@ -1796,17 +1792,22 @@ virtbus_domain_core_dump_async (VirtbusDomain *self, const char *to,
 {
   g_return_if_fail (VIRTBUS_IS_DOMAIN (self));
   g_return_if_fail (to != NULL);
-  domain_call (self, "CoreDump", g_variant_new ("(suu)", to, format, flags), NULL, cancellable,
-               callback, user_data, virtbus_domain_core_dump_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "CoreDump",
+                       g_variant_new ("(suu)", to, format, flags), NULL, cancellable, callback,
+                       user_data, virtbus_domain_core_dump_async);
 }
 
 /**
  * virtbus_domain_core_dump_finish:
- * @self: a #VirtbusDomain
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Domain.core_dump_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_core_dump_finish (VirtbusDomain *self, GAsyncResult *result, GError **error)

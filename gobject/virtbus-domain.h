@@ -8,13 +8,12 @@
 #include <gio/gio.h>
 
 #include "virtbus-enums.h"
+#include "virtbus-object.h"
 
 G_BEGIN_DECLS
 
 #define VIRTBUS_TYPE_DOMAIN (virtbus_domain_get_type ())
-G_DECLARE_FINAL_TYPE (VirtbusDomain, virtbus_domain, VIRTBUS, DOMAIN, GObject)
-
-typedef struct _VirtbusConnection VirtbusConnection;
+G_DECLARE_FINAL_TYPE (VirtbusDomain, virtbus_domain, VIRTBUS, DOMAIN, VirtbusObject)
 
 VirtbusConnection *virtbus_domain_get_connection (VirtbusDomain *self);
 const char *virtbus_domain_get_object_path (VirtbusDomain *self);

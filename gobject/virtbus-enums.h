@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  * @VIRTBUS_DOMAIN_STATE_PMSUSPENDED: suspended by guest power management
  *
  * The state of a domain (virDomainState).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_STATE_NOSTATE = 0,
@@ -45,7 +47,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_DEFINED_RENAMED: the domain was renamed
  * @VIRTBUS_DOMAIN_DEFINED_FROM_SNAPSHOT: the definition came from a snapshot
  *
- * Detail of #VirtbusDomain::defined.
+ * Detail of [signal@Virtbus.Domain::defined].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_DEFINED_ADDED = 0,
@@ -59,7 +63,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_UNDEFINED_REMOVED: the definition was deleted
  * @VIRTBUS_DOMAIN_UNDEFINED_RENAMED: the old name of a renamed domain went away
  *
- * Detail of #VirtbusDomain::undefined.
+ * Detail of [signal@Virtbus.Domain::undefined].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_UNDEFINED_REMOVED = 0,
@@ -74,7 +80,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_STARTED_FROM_SNAPSHOT: restored from a snapshot
  * @VIRTBUS_DOMAIN_STARTED_WAKEUP: woken up after a PM suspend
  *
- * Detail of #VirtbusDomain::started.
+ * Detail of [signal@Virtbus.Domain::started].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_STARTED_BOOTED = 0,
@@ -96,7 +104,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY: paused for post-copy migration
  * @VIRTBUS_DOMAIN_SUSPENDED_POSTCOPY_FAILED: post-copy migration failed
  *
- * Detail of #VirtbusDomain::suspended.
+ * Detail of [signal@Virtbus.Domain::suspended].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_SUSPENDED_PAUSED = 0,
@@ -118,7 +128,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY: resumed in post-copy migration
  * @VIRTBUS_DOMAIN_RESUMED_POSTCOPY_FAILED: resumed after a failed post-copy migration
  *
- * Detail of #VirtbusDomain::resumed.
+ * Detail of [signal@Virtbus.Domain::resumed].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_RESUMED_UNPAUSED = 0,
@@ -138,7 +150,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_STOPPED_FAILED: the hypervisor failed
  * @VIRTBUS_DOMAIN_STOPPED_FROM_SNAPSHOT: reverted to an offline snapshot
  *
- * Detail of #VirtbusDomain::stopped.
+ * Detail of [signal@Virtbus.Domain::stopped].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_STOPPED_SHUTDOWN = 0,
@@ -156,7 +170,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_SHUTDOWN_GUEST: the guest started the shutdown
  * @VIRTBUS_DOMAIN_SHUTDOWN_HOST: the host started the shutdown
  *
- * Detail of #VirtbusDomain::shutdown.
+ * Detail of [signal@Virtbus.Domain::shutdown].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_SHUTDOWN_FINISHED = 0,
@@ -169,7 +185,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_PMSUSPENDED_MEMORY: suspended to memory
  * @VIRTBUS_DOMAIN_PMSUSPENDED_DISK: suspended to disk
  *
- * Detail of #VirtbusDomain::pmsuspended.
+ * Detail of [signal@Virtbus.Domain::pmsuspended].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_PMSUSPENDED_MEMORY = 0,
@@ -181,7 +199,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CRASHED_PANICKED: the guest kernel panicked
  * @VIRTBUS_DOMAIN_CRASHED_CRASHLOADED: the guest loaded a crash kernel
  *
- * Detail of #VirtbusDomain::crashed.
+ * Detail of [signal@Virtbus.Domain::crashed].
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_CRASHED_PANICKED = 0,
@@ -198,6 +218,8 @@ typedef enum {
  * @VIRTBUS_DOMAIN_START_VALIDATE: validate the XML against the schema
  *
  * Flags for starting a domain (virDomainCreateFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_START_NONE = 0,
@@ -219,6 +241,8 @@ typedef enum /*< flags >*/ {
  *
  * How to ask a guest to shut down or reboot (virDomainShutdownFlagValues,
  * which virDomainRebootFlagValues equals).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_SHUTDOWN_DEFAULT = 0,
@@ -235,6 +259,8 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_DESTROY_GRACEFUL: terminate, but do not kill
  *
  * Flags for destroying a domain (virDomainDestroyFlagsValues).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_DESTROY_DEFAULT = 0,
@@ -250,6 +276,8 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_SAVE_RESET_NVRAM: restore with a fresh copy of the NVRAM template
  *
  * Flags for saving a domain and restoring it (virDomainSaveRestoreFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_SAVE_NONE = 0,
@@ -269,6 +297,8 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA: also remove checkpoint metadata
  *
  * Flags for undefining a domain (virDomainUndefineFlagsValues).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_UNDEFINE_NONE = 0,
@@ -287,7 +317,9 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_XML_UPDATE_CPU: expand the CPU model
  * @VIRTBUS_DOMAIN_XML_MIGRATABLE: suitable for migration
  *
- * Flags for virtbus_domain_get_xml_desc_async() (virDomainXMLFlags).
+ * Flags for [method@Virtbus.Domain.get_xml_desc_async] (virDomainXMLFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_XML_NONE = 0,
@@ -307,6 +339,8 @@ typedef enum /*< flags >*/ {
  * Which copy of a domain a change affects (virDomainModificationImpact
  * plus the shared "maximum" bit of virDomainVcpuFlags and
  * virDomainMemoryModFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_AFFECT_CURRENT = 0,
@@ -321,6 +355,8 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_OPEN_GRAPHICS_SKIPAUTH: the client skips the display's authentication
  *
  * How a client is connected to a display (virDomainOpenGraphicsFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_OPEN_GRAPHICS_NONE = 0,
@@ -336,8 +372,10 @@ typedef enum /*< flags >*/ {
  *
  * Which copy of a domain attaching, detaching or updating a device
  * affects (virDomainDeviceModifyFlags): the bits of
- * #VirtbusDomainAffectFlags, except that bit 2 means "force" here, not
+ * [flags@Virtbus.DomainAffectFlags], except that bit 2 means "force" here, not
  * "maximum".
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_DEVICE_MODIFY_CURRENT = 0,
@@ -359,8 +397,10 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_KEYCODE_SET_WIN32: Windows virtual-key codes
  * @VIRTBUS_KEYCODE_SET_QNUM: QEMU's key numbers (libvirt's former "RFB" set)
  *
- * The codeset of the keycodes given to virtbus_domain_send_key_async()
+ * The codeset of the keycodes given to [method@Virtbus.Domain.send_key_async]
  * (virKeycodeSet).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_KEYCODE_SET_LINUX = 0,
@@ -381,8 +421,10 @@ typedef enum {
  * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: the guest agent
  * @VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP: the host's ARP table
  *
- * Where virtbus_domain_get_interface_addresses_async() learns a guest's
+ * Where [method@Virtbus.Domain.get_interface_addresses_async] learns a guest's
  * addresses (virDomainInterfaceAddressesSource).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
@@ -396,6 +438,8 @@ typedef enum {
  * @VIRTBUS_IP_ADDR_TYPE_IPV6: an IPv6 address
  *
  * The family of an address (virIPAddrType).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_IP_ADDR_TYPE_IPV4 = 0,
@@ -410,8 +454,10 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY: kdump, snappy-compressed
  * @VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: a Windows crash dump
  *
- * The file format of virtbus_domain_core_dump_async()
+ * The file format of [method@Virtbus.Domain.core_dump_async]
  * (virDomainCoreDumpFormat).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_CORE_DUMP_FORMAT_RAW = 0,
@@ -430,7 +476,9 @@ typedef enum {
  * @VIRTBUS_DOMAIN_CORE_DUMP_RESET: reset the guest after the dump
  * @VIRTBUS_DOMAIN_CORE_DUMP_MEMORY_ONLY: dump only the memory, without device state
  *
- * Flags for virtbus_domain_core_dump_async() (virDomainCoreDumpFlags).
+ * Flags for [method@Virtbus.Domain.core_dump_async] (virDomainCoreDumpFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_DOMAIN_CORE_DUMP_NONE = 0,
@@ -448,6 +496,8 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_DOMAIN_METADATA_ELEMENT: an application element under &lt;metadata&gt;
  *
  * Which metadata to read or write (virDomainMetadataType).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_DOMAIN_METADATA_DESCRIPTION = 0,
@@ -468,6 +518,8 @@ typedef enum {
  * @VIRTBUS_NETWORK_FORWARD_HOSTDEV: PCI device assignment (SR-IOV VFs)
  *
  * The &lt;forward mode&gt; of a network.
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_NETWORK_FORWARD_NONE = 0,
@@ -490,6 +542,8 @@ typedef enum {
  * @VIRTBUS_VIRTUAL_PORT_MIDONET: MidoNet
  *
  * The type of a &lt;virtualport&gt;.
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_VIRTUAL_PORT_NONE = 0,
@@ -506,7 +560,9 @@ typedef enum {
  * @VIRTBUS_NETWORK_UPDATE_ADD_LAST: append an entry
  * @VIRTBUS_NETWORK_UPDATE_ADD_FIRST: prepend an entry
  *
- * What virtbus_network_update_async() does (virNetworkUpdateCommand).
+ * What [method@Virtbus.Network.update_async] does (virNetworkUpdateCommand).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_NETWORK_UPDATE_MODIFY = 1,
@@ -530,8 +586,10 @@ typedef enum {
  * @VIRTBUS_NETWORK_SECTION_DNS_TXT: &lt;dns&gt;&lt;txt&gt;
  * @VIRTBUS_NETWORK_SECTION_DNS_SRV: &lt;dns&gt;&lt;srv&gt;
  *
- * The part of a network that virtbus_network_update_async() changes
+ * The part of a network that [method@Virtbus.Network.update_async] changes
  * (virNetworkUpdateSection).
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_NETWORK_SECTION_BRIDGE = 1,
@@ -555,6 +613,8 @@ typedef enum {
  * @VIRTBUS_NETWORK_UPDATE_AFFECT_CONFIG: the persistent definition
  *
  * Which copy of a network an update affects (virNetworkUpdateFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_NETWORK_UPDATE_AFFECT_CURRENT = 0,
@@ -567,7 +627,9 @@ typedef enum /*< flags >*/ {
  * @VIRTBUS_NETWORK_XML_NONE: the current (live when running) definition
  * @VIRTBUS_NETWORK_XML_INACTIVE: the persistent definition
  *
- * Flags for virtbus_network_get_xml_desc_async() (virNetworkXMLFlags).
+ * Flags for [method@Virtbus.Network.get_xml_desc_async] (virNetworkXMLFlags).
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags >*/ {
   VIRTBUS_NETWORK_XML_NONE = 0,

@@ -17,6 +17,16 @@ static const GDBusErrorEntry error_entries[] = {
 /* One entry per code; new codes are added at the end of the enum. */
 G_STATIC_ASSERT (G_N_ELEMENTS (error_entries) == VIRTBUS_ERROR_IO + 1);
 
+/**
+ * virtbus_error_quark:
+ *
+ * The error domain of libvirtbus, with the D-Bus error names of its codes
+ * registered so that GDBus maps them.
+ *
+ * Returns: the [alias@GLib.Quark] of %VIRTBUS_ERROR
+ *
+ * Since: 1.0
+ */
 GQuark
 virtbus_error_quark (void)
 {

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The error domain of every error the library reports (except
  * %G_IO_ERROR_CANCELLED for a cancelled call).
+ *
+ * Since: 1.0
  */
 #define VIRTBUS_ERROR (virtbus_error_quark ())
 
@@ -36,6 +38,8 @@ G_BEGIN_DECLS
  * D-Bus error name (org.libvirt.Error.NotFound, …) to the library, which
  * asks for those names when it connects; other clients receive every
  * failure as org.libvirt.Error.
+ *
+ * Since: 1.0
  */
 typedef enum {
   VIRTBUS_ERROR_FAILED,

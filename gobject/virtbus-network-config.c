@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "virtbus-private.h"
+#include "virtbus-config-private.h"
 
 #include "vb-error.h"
 #include "vb-network-def.h"
@@ -13,7 +13,9 @@
  *
  * It is the daemon's own network model: every change goes through the
  * same parser and update rules the daemon applies, and
- * virtbus_network_config_validate() runs the network driver's checks.
+ * [method@Virtbus.NetworkConfig.validate] runs the network driver's checks.
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetworkConfig {
   GObject parent_instance;
@@ -53,6 +55,8 @@ virtbus_network_config_init (VirtbusNetworkConfig *self)
  * A new isolated network with a fresh UUID and nothing else.
  *
  * Returns: (transfer full): the configuration
+ *
+ * Since: 1.0
  */
 VirtbusNetworkConfig *
 virtbus_network_config_new (const char *name)
@@ -75,12 +79,14 @@ virtbus_network_config_new (const char *name)
 /**
  * virtbus_network_config_new_from_xml:
  * @xml: a &lt;network&gt; document
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Parses @xml with the daemon's rules.
  *
  * Returns: (transfer full): the configuration, or %NULL with
  *   %VIRTBUS_ERROR_INVALID_XML or %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 VirtbusNetworkConfig *
 virtbus_network_config_new_from_xml (const char *xml, GError **error)
@@ -102,10 +108,14 @@ virtbus_network_config_new_from_xml (const char *xml, GError **error)
 
 /**
  * virtbus_network_config_to_xml:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Formats the definition as the daemon stores it.
  *
  * Returns: (transfer full): the persistent definition, in libvirt's
  *   canonical formatting
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_config_to_xml (VirtbusNetworkConfig *self)
@@ -116,14 +126,16 @@ virtbus_network_config_to_xml (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_validate:
- * @self: a #VirtbusNetworkConfig
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.NetworkConfig]
+ * @error: return location for a [struct@GLib.Error]
  *
  * Checks the definition as the real network driver does (which elements
  * each forward mode accepts, portgroup defaults, VLAN support, …).  The
  * Test driver is more lenient and does not need this.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_validate (VirtbusNetworkConfig *self, GError **error)
@@ -146,9 +158,13 @@ virtbus_network_config_validate (VirtbusNetworkConfig *self, GError **error)
 
 /**
  * virtbus_network_config_get_name:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Gets the name.
  *
  * Returns: (transfer none): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_config_get_name (VirtbusNetworkConfig *self)
@@ -159,32 +175,32 @@ virtbus_network_config_get_name (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_name:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @name: the new name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Renames the definition, with the daemon's rules for a network name.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_set_name (VirtbusNetworkConfig *self, const char *name, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
-  if (!vb_name_validate (name, "network name", &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  g_free (self->def->name);
-  self->def->name = g_strdup (name);
-  return TRUE;
+  return virtbus_config_set_name (&self->def->name, name, "network name", error);
 }
 
 /**
  * virtbus_network_config_get_uuid:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Gets the UUID in canonical form.
  *
  * Returns: (transfer full): the UUID in canonical form
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
@@ -195,32 +211,32 @@ virtbus_network_config_get_uuid (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_uuid:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @uuid: a UUID
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Sets the UUID, in any form libvirt accepts.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_ARGUMENT
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_set_uuid (VirtbusNetworkConfig *self, const char *uuid, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  VbUuid parsed;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
-  if (!vb_uuid_parse (uuid, &parsed, &local)) {
-    virtbus_propagate_core_error (error, g_steal_pointer (&local));
-    return FALSE;
-  }
-  self->def->uuid = parsed;
-  return TRUE;
+  return virtbus_config_set_uuid (&self->def->uuid, uuid, error);
 }
 
 /**
  * virtbus_network_config_get_bridge:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Gets the bridge name.
  *
  * Returns: (transfer none) (nullable): the bridge name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_config_get_bridge (VirtbusNetworkConfig *self)
@@ -231,12 +247,14 @@ virtbus_network_config_get_bridge (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_bridge:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @bridge: (nullable): the bridge name (the one libvirt creates, or an
  *   existing host bridge with %VIRTBUS_NETWORK_FORWARD_BRIDGE); %NULL to
  *   let the daemon pick one
  *
  * Sets &lt;bridge name&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_bridge (VirtbusNetworkConfig *self, const char *bridge)
@@ -248,9 +266,13 @@ virtbus_network_config_set_bridge (VirtbusNetworkConfig *self, const char *bridg
 
 /**
  * virtbus_network_config_get_forward_mode:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Gets the forward mode.
  *
  * Returns: the forward mode
+ *
+ * Since: 1.0
  */
 VirtbusNetworkForwardMode
 virtbus_network_config_get_forward_mode (VirtbusNetworkConfig *self)
@@ -261,11 +283,13 @@ virtbus_network_config_get_forward_mode (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_forward_mode:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @mode: the forward mode
  *
  * Sets &lt;forward mode&gt;; %VIRTBUS_NETWORK_FORWARD_NONE removes
  * &lt;forward&gt; and its device pool.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_forward_mode (VirtbusNetworkConfig *self,
@@ -280,12 +304,14 @@ virtbus_network_config_set_forward_mode (VirtbusNetworkConfig *self,
 
 /**
  * virtbus_network_config_get_forward_devices:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * The forward device pool: network devices, or PCI addresses
  * ("0000:03:00.1") for a hostdev pool.
  *
  * Returns: (transfer full) (array zero-terminated=1): the pool members
+ *
+ * Since: 1.0
  */
 GStrv
 virtbus_network_config_get_forward_devices (VirtbusNetworkConfig *self)
@@ -316,64 +342,70 @@ update (VirtbusNetworkConfig *self, guint command, guint section, const char *xm
   return TRUE;
 }
 
+/* One <interface dev> of the forward device pool, added or deleted. */
+static gboolean
+update_forward_device (VirtbusNetworkConfig *self, guint command, const char *dev, GError **error)
+{
+  g_autofree char *escaped = vb_xml_escape (dev);
+  g_autofree char *xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
+
+  return update (self, command, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml, error);
+}
+
 /**
  * virtbus_network_config_add_forward_device:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @dev: a host network device
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Adds @dev to the forward device pool; the forward mode must take one
  * (not none or open).
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_EXISTS or
  *   %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_add_forward_device (VirtbusNetworkConfig *self, const char *dev,
                                            GError **error)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *xml = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
   g_return_val_if_fail (dev != NULL, FALSE);
-  escaped = vb_xml_escape (dev);
-  xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
-  return update (self, VB_NETWORK_UPDATE_ADD_LAST, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml,
-                 error);
+  return update_forward_device (self, VB_NETWORK_UPDATE_ADD_LAST, dev, error);
 }
 
 /**
  * virtbus_network_config_remove_forward_device:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @dev: a member of the forward device pool
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Removes @dev from the forward device pool.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_NOT_FOUND
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_remove_forward_device (VirtbusNetworkConfig *self, const char *dev,
                                               GError **error)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *xml = NULL;
-
   g_return_val_if_fail (VIRTBUS_IS_NETWORK_CONFIG (self), FALSE);
   g_return_val_if_fail (dev != NULL, FALSE);
-  escaped = vb_xml_escape (dev);
-  xml = g_strdup_printf ("<interface dev='%s'/>", escaped);
-  return update (self, VB_NETWORK_UPDATE_DELETE, VB_NETWORK_SECTION_FORWARD_INTERFACE, xml,
-                 error);
+  return update_forward_device (self, VB_NETWORK_UPDATE_DELETE, dev, error);
 }
 
 /**
  * virtbus_network_config_get_portgroups:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  *
  * Copies of the portgroups (name, default, virtual port; a portgroup's
  * bandwidth and VLAN stay in the configuration but are not shown here).
  *
  * Returns: (transfer full) (element-type VirtbusNetworkPortgroup): the portgroups
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_config_get_portgroups (VirtbusNetworkConfig *self)
@@ -398,12 +430,16 @@ virtbus_network_config_get_portgroups (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_add_portgroup:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @portgroup: the portgroup to add (copied)
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Adds a portgroup to the network.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_EXISTS (the name is taken)
  *   or %VIRTBUS_ERROR_INVALID_CONFIG (a second default, a bad name)
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_add_portgroup (VirtbusNetworkConfig *self,
@@ -433,11 +469,15 @@ virtbus_network_config_add_portgroup (VirtbusNetworkConfig *self,
 
 /**
  * virtbus_network_config_remove_portgroup:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @name: the portgroup name
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Removes the portgroup called @name.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_NOT_FOUND
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_config_remove_portgroup (VirtbusNetworkConfig *self, const char *name,
@@ -455,10 +495,14 @@ virtbus_network_config_remove_portgroup (VirtbusNetworkConfig *self, const char 
 
 /**
  * virtbus_network_config_get_virtual_port:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
+ *
+ * Gets a copy of the network's virtual port profile.
  *
  * Returns: (transfer full) (nullable): a copy of the network's virtual
  *   port profile
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPort *
 virtbus_network_config_get_virtual_port (VirtbusNetworkConfig *self)
@@ -471,10 +515,12 @@ virtbus_network_config_get_virtual_port (VirtbusNetworkConfig *self)
 
 /**
  * virtbus_network_config_set_virtual_port:
- * @self: a #VirtbusNetworkConfig
+ * @self: a [class@Virtbus.NetworkConfig]
  * @virtual_port: (nullable): the profile (copied), %NULL for none
  *
  * Sets the network-wide &lt;virtualport&gt;.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_config_set_virtual_port (VirtbusNetworkConfig *self,

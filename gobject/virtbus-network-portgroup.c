@@ -4,9 +4,12 @@
 /**
  * VirtbusNetworkPortgroup:
  *
- * A &lt;portgroup&gt; of a network: a name guests refer to, whether it is
- * the default, and its &lt;virtualport&gt; profile.  Add it to a
- * #VirtbusNetworkConfig with virtbus_network_config_add_portgroup().
+ * A &lt;portgroup&gt; of a network: a name guests refer to, whether it is the
+ * default, and its &lt;virtualport&gt; profile.  Add it to a
+ * [class@Virtbus.NetworkConfig] with
+ * [method@Virtbus.NetworkConfig.add_portgroup].
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetworkPortgroup {
   GObject parent_instance;
@@ -42,8 +45,12 @@ virtbus_network_portgroup_init (VirtbusNetworkPortgroup *self)
  * virtbus_network_portgroup_new:
  * @name: the portgroup name
  *
+ * Creates a portgroup for [method@Virtbus.NetworkConfig.add_portgroup].
+ *
  * Returns: (transfer full): a portgroup that is not the default and has no
  *   virtual port
+ *
+ * Since: 1.0
  */
 VirtbusNetworkPortgroup *
 virtbus_network_portgroup_new (const char *name)
@@ -56,9 +63,13 @@ virtbus_network_portgroup_new (const char *name)
 
 /**
  * virtbus_network_portgroup_get_name:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
+ *
+ * Gets the name.
  *
  * Returns: (transfer none): the name
+ *
+ * Since: 1.0
  */
 const char *
 virtbus_network_portgroup_get_name (VirtbusNetworkPortgroup *self)
@@ -69,9 +80,13 @@ virtbus_network_portgroup_get_name (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_get_default:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
+ *
+ * Gets whether guests without a portgroup get this one.
  *
  * Returns: whether guests without a portgroup get this one
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_portgroup_get_default (VirtbusNetworkPortgroup *self)
@@ -82,10 +97,12 @@ virtbus_network_portgroup_get_default (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_set_default:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  * @is_default: whether guests without a portgroup get this one
  *
  * Makes the portgroup the network's default (at most one may be).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_portgroup_set_default (VirtbusNetworkPortgroup *self, gboolean is_default)
@@ -96,9 +113,13 @@ virtbus_network_portgroup_set_default (VirtbusNetworkPortgroup *self, gboolean i
 
 /**
  * virtbus_network_portgroup_get_virtual_port:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
+ *
+ * Gets the virtual port profile.
  *
  * Returns: (transfer none) (nullable): the virtual port profile
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPort *
 virtbus_network_portgroup_get_virtual_port (VirtbusNetworkPortgroup *self)
@@ -109,10 +130,12 @@ virtbus_network_portgroup_get_virtual_port (VirtbusNetworkPortgroup *self)
 
 /**
  * virtbus_network_portgroup_set_virtual_port:
- * @self: a #VirtbusNetworkPortgroup
+ * @self: a [class@Virtbus.NetworkPortgroup]
  * @virtual_port: (nullable): the profile, %NULL for none
  *
  * Sets the virtual port profile of the portgroup.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_portgroup_set_virtual_port (VirtbusNetworkPortgroup *self,

@@ -4,43 +4,21 @@
 /**
  * VirtbusNetwork:
  *
- * A virtual network of a #VirtbusConnection.
+ * A virtual network of a [class@Virtbus.Connection].
  *
- * As with #VirtbusDomain, the properties follow the daemon (with
- * #GObject::notify in the connection's main context) and lifecycle events
- * arrive as signals.  Unlike libvirt-glib's read-only networks, every
- * operation is available.  Build a definition with #VirtbusNetworkConfig.
+ * As with [class@Virtbus.Domain], the properties follow the daemon (with
+ * [signal@GObject.Object::notify] in the connection's main context) and
+ * lifecycle events arrive as signals.  Unlike libvirt-glib's read-only networks,
+ * every operation is available.  Build a definition with
+ * [class@Virtbus.NetworkConfig].
+ *
+ * Since: 1.0
  */
 struct _VirtbusNetwork {
-  GObject parent_instance;
-  GWeakRef connection;
-  GDBusConnection *bus;
-  char *path;
-  GDBusProxy *proxy;
-  gulong changed_id;
-
-  char *name;
-  char *uuid;
-  gboolean active;
-  gboolean persistent;
-  gboolean autostart;
+  VirtbusObject parent_instance;
 };
 
-G_DEFINE_FINAL_TYPE (VirtbusNetwork, virtbus_network, G_TYPE_OBJECT)
-
-enum {
-  PROP_0,
-  PROP_CONNECTION,
-  PROP_OBJECT_PATH,
-  PROP_NAME,
-  PROP_UUID,
-  PROP_ACTIVE,
-  PROP_PERSISTENT,
-  PROP_AUTOSTART,
-  N_PROPS
-};
-
-static GParamSpec *props[N_PROPS];
+G_DEFINE_FINAL_TYPE (VirtbusNetwork, virtbus_network, VIRTBUS_TYPE_OBJECT)
 
 /* Indexed by libvirt's virNetworkEventLifecycleType. */
 enum {
@@ -53,147 +31,19 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void
-set_string (VirtbusNetwork *self, char **field, const char *value, guint prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
-
-static void
-set_boolean (VirtbusNetwork *self, gboolean *field, gboolean value, guint prop)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
-}
-
-static void
-apply_property (VirtbusNetwork *self, const char *name, GVariant *value)
-{
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    if (g_str_equal (name, "Name"))
-      set_string (self, &self->name, g_variant_get_string (value, NULL), PROP_NAME);
-    else if (g_str_equal (name, "UUID"))
-      set_string (self, &self->uuid, g_variant_get_string (value, NULL), PROP_UUID);
-  } else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN)) {
-    gboolean b = g_variant_get_boolean (value);
-
-    if (g_str_equal (name, "Active"))
-      set_boolean (self, &self->active, b, PROP_ACTIVE);
-    else if (g_str_equal (name, "Persistent"))
-      set_boolean (self, &self->persistent, b, PROP_PERSISTENT);
-    else if (g_str_equal (name, "Autostart"))
-      set_boolean (self, &self->autostart, b, PROP_AUTOSTART);
-  }
-}
-
-void
-virtbus_network_apply_properties (VirtbusNetwork *self, GVariant *dict)
-{
-  GVariantIter iter;
-  const char *name;
-  GVariant *value;
-
-  g_object_freeze_notify (G_OBJECT (self));
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &name, &value)) {
-    apply_property (self, name, value);
-    g_variant_unref (value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                       VirtbusNetwork *self)
-{
-  virtbus_network_apply_properties (self, changed);
-}
-
-void
-virtbus_network_set_proxy (VirtbusNetwork *self, GDBusProxy *proxy)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (self->proxy == proxy)
-    return;
-  g_clear_signal_handler (&self->changed_id, self->proxy);
-  g_clear_object (&self->proxy);
-  if (proxy == NULL)
-    return;
-  self->proxy = g_object_ref (proxy);
-  self->changed_id = g_signal_connect (proxy, "g-properties-changed",
-                                       G_CALLBACK (on_properties_changed), self);
-  names = g_dbus_proxy_get_cached_property_names (proxy);
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; names && names[i]; i++) {
-    g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, names[i]);
-
-    if (value)
-      apply_property (self, names[i], value);
-  }
-  g_object_thaw_notify (G_OBJECT (self));
-}
+static const VirtbusObjectKind network_kind = {
+  .interface_name = VIRTBUS_NETWORK_IFACE,
+};
 
 void
 virtbus_network_emit_event (VirtbusNetwork *self, int event)
 {
   if (event < 0 || event >= N_SIGNALS) {
-    g_debug ("%s: ignoring unknown network event %d", self->path, event);
+    g_debug ("%s: ignoring unknown network event %d",
+             virtbus_object_get_object_path (VIRTBUS_OBJECT (self)), event);
     return;
   }
   g_signal_emit (self, signals[event], 0);
-}
-
-static void
-virtbus_network_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  VirtbusNetwork *self = VIRTBUS_NETWORK (object);
-
-  switch (prop_id) {
-  case PROP_CONNECTION:
-    g_value_take_object (value, g_weak_ref_get (&self->connection));
-    break;
-  case PROP_OBJECT_PATH:
-    g_value_set_string (value, self->path);
-    break;
-  case PROP_NAME:
-    g_value_set_string (value, self->name);
-    break;
-  case PROP_UUID:
-    g_value_set_string (value, self->uuid);
-    break;
-  case PROP_ACTIVE:
-    g_value_set_boolean (value, self->active);
-    break;
-  case PROP_PERSISTENT:
-    g_value_set_boolean (value, self->persistent);
-    break;
-  case PROP_AUTOSTART:
-    g_value_set_boolean (value, self->autostart);
-    break;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  }
-}
-
-static void
-virtbus_network_finalize (GObject *object)
-{
-  VirtbusNetwork *self = VIRTBUS_NETWORK (object);
-
-  virtbus_network_set_proxy (self, NULL);
-  g_weak_ref_clear (&self->connection);
-  g_clear_object (&self->bus);
-  g_free (self->path);
-  g_free (self->name);
-  g_free (self->uuid);
-  G_OBJECT_CLASS (virtbus_network_parent_class)->finalize (object);
 }
 
 static guint
@@ -205,64 +55,17 @@ new_event_signal (GType type, const char *name)
 static void
 virtbus_network_class_init (VirtbusNetworkClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
   GType type = G_TYPE_FROM_CLASS (klass);
 
-  object_class->get_property = virtbus_network_get_property;
-  object_class->finalize = virtbus_network_finalize;
-
-  /**
-   * VirtbusNetwork:connection: (getter get_connection)
-   *
-   * The connection the network belongs to, or %NULL once it is gone.
-   */
-  props[PROP_CONNECTION] = g_param_spec_object ("connection", NULL, NULL, VIRTBUS_TYPE_CONNECTION,
-                                                 ro);
-  /**
-   * VirtbusNetwork:object-path: (getter get_object_path)
-   *
-   * The D-Bus object path of the network.
-   */
-  props[PROP_OBJECT_PATH] = g_param_spec_string ("object-path", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusNetwork:name: (getter get_name)
-   *
-   * The name of the network.
-   */
-  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusNetwork:uuid: (getter get_uuid)
-   *
-   * The UUID of the network.
-   */
-  props[PROP_UUID] = g_param_spec_string ("uuid", NULL, NULL, NULL, ro);
-  /**
-   * VirtbusNetwork:active: (getter get_active)
-   *
-   * Whether the network is running.
-   */
-  props[PROP_ACTIVE] = g_param_spec_boolean ("active", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusNetwork:persistent: (getter get_persistent)
-   *
-   * Whether the network has a persistent definition.
-   */
-  props[PROP_PERSISTENT] = g_param_spec_boolean ("persistent", NULL, NULL, FALSE, ro);
-  /**
-   * VirtbusNetwork:autostart: (getter get_autostart)
-   *
-   * Whether the network starts with the host; change it with
-   * virtbus_network_set_autostart_async().
-   */
-  props[PROP_AUTOSTART] = g_param_spec_boolean ("autostart", NULL, NULL, FALSE, ro);
-  g_object_class_install_properties (object_class, N_PROPS, props);
+  virtbus_object_class_set_kind (VIRTBUS_OBJECT_CLASS (klass), &network_kind);
 
   /**
    * VirtbusNetwork::defined:
    * @self: the network
    *
    * The persistent definition was added or changed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_DEFINED] = new_event_signal (type, "defined");
   /**
@@ -270,6 +73,8 @@ virtbus_network_class_init (VirtbusNetworkClass *klass)
    * @self: the network
    *
    * The persistent definition was removed.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_UNDEFINED] = new_event_signal (type, "undefined");
   /**
@@ -277,6 +82,8 @@ virtbus_network_class_init (VirtbusNetworkClass *klass)
    * @self: the network
    *
    * The network started.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STARTED] = new_event_signal (type, "started");
   /**
@@ -284,6 +91,8 @@ virtbus_network_class_init (VirtbusNetworkClass *klass)
    * @self: the network
    *
    * The network stopped.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STOPPED] = new_event_signal (type, "stopped");
 }
@@ -291,152 +100,112 @@ virtbus_network_class_init (VirtbusNetworkClass *klass)
 static void
 virtbus_network_init (VirtbusNetwork *self)
 {
-  g_weak_ref_init (&self->connection, NULL);
-}
-
-VirtbusNetwork *
-virtbus_network_new_internal (VirtbusConnection *connection, GDBusConnection *bus,
-                              const char *path)
-{
-  VirtbusNetwork *self = g_object_new (VIRTBUS_TYPE_NETWORK, NULL);
-
-  g_weak_ref_set (&self->connection, connection);
-  self->bus = g_object_ref (bus);
-  self->path = g_strdup (path);
-  return self;
 }
 
 /**
  * virtbus_network_get_connection:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets the connection, or %NULL once the connection object was finalized.
  *
  * Returns: (transfer none) (nullable): the connection, or %NULL once the
  *   connection object was finalized
+ *
+ * Since: 1.0
  */
-VirtbusConnection *
-virtbus_network_get_connection (VirtbusNetwork *self)
-{
-  g_autoptr(GObject) connection = NULL;
-
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), NULL);
-  connection = g_weak_ref_get (&self->connection);
-  return (VirtbusConnection *) connection;
-}
-
 /**
  * virtbus_network_get_object_path:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets the D-Bus object path.
  *
  * Returns: (transfer none): the D-Bus object path
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_network_get_object_path (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), NULL);
-  return self->path;
-}
-
 /**
  * virtbus_network_get_name:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets the name.
  *
  * Returns: (transfer none) (nullable): the name
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_network_get_name (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), NULL);
-  return self->name;
-}
-
 /**
  * virtbus_network_get_uuid:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets the UUID string.
  *
  * Returns: (transfer none) (nullable): the UUID string
+ *
+ * Since: 1.0
  */
-const char *
-virtbus_network_get_uuid (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), NULL);
-  return self->uuid;
-}
-
 /**
  * virtbus_network_get_active:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets whether the network is running.
  *
  * Returns: whether the network is running
+ *
+ * Since: 1.0
  */
-gboolean
-virtbus_network_get_active (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), FALSE);
-  return self->active;
-}
-
 /**
  * virtbus_network_get_persistent:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets whether the network has a persistent definition.
  *
  * Returns: whether the network has a persistent definition
+ *
+ * Since: 1.0
  */
-gboolean
-virtbus_network_get_persistent (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), FALSE);
-  return self->persistent;
-}
-
 /**
  * virtbus_network_get_autostart:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
+ *
+ * Gets whether the network starts with the host.
  *
  * Returns: whether the network starts with the host
+ *
+ * Since: 1.0
  */
-gboolean
-virtbus_network_get_autostart (VirtbusNetwork *self)
-{
-  g_return_val_if_fail (VIRTBUS_IS_NETWORK (self), FALSE);
-  return self->autostart;
-}
-
-static void
-network_call (VirtbusNetwork *self, const char *method, GVariant *params, const char *reply_type,
-              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-              gpointer tag)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, tag);
-  virtbus_call (self->bus, self->path, VIRTBUS_NETWORK_IFACE, method, params, reply_type, task);
-}
+VIRTBUS_OBJECT_DEFINE_GETTERS (VirtbusNetwork, virtbus_network, VIRTBUS_IS_NETWORK)
 
 /**
  * virtbus_network_start_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the network runs or starting failed
  * @user_data: (closure): data for @callback
  *
  * Starts a defined network (virNetworkCreate).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_start_async (VirtbusNetwork *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  network_call (self, "Create", NULL, NULL, cancellable, callback, user_data,
-                virtbus_network_start_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Create", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_network_start_async);
 }
 
 /**
  * virtbus_network_start_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.start_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_start_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -446,29 +215,35 @@ virtbus_network_start_finish (VirtbusNetwork *self, GAsyncResult *result, GError
 
 /**
  * virtbus_network_destroy_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the network is stopped
  * @user_data: (closure): data for @callback
  *
  * Stops the network.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_destroy_async (VirtbusNetwork *self, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  network_call (self, "Destroy", NULL, NULL, cancellable, callback, user_data,
-                virtbus_network_destroy_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Destroy", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_network_destroy_async);
 }
 
 /**
  * virtbus_network_destroy_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.destroy_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_destroy_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -478,29 +253,35 @@ virtbus_network_destroy_finish (VirtbusNetwork *self, GAsyncResult *result, GErr
 
 /**
  * virtbus_network_undefine_async:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the definition is gone
  * @user_data: (closure): data for @callback
  *
  * Removes the persistent definition.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_undefine_async (VirtbusNetwork *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  network_call (self, "Undefine", NULL, NULL, cancellable, callback, user_data,
-                virtbus_network_undefine_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Undefine", NULL, NULL, cancellable, callback,
+                       user_data, virtbus_network_undefine_async);
 }
 
 /**
  * virtbus_network_undefine_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.undefine_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_undefine_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -510,14 +291,16 @@ virtbus_network_undefine_finish (VirtbusNetwork *self, GAsyncResult *result, GEr
 
 /**
  * virtbus_network_get_xml_desc_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @flags: which definition
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the XML
  * @user_data: (closure): data for @callback
  *
  * Fetches the network's XML; parse it with
- * virtbus_network_config_new_from_xml() for typed access.
+ * [ctor@Virtbus.NetworkConfig.new_from_xml] for typed access.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_get_xml_desc_async (VirtbusNetwork *self, VirtbusNetworkXMLFlags flags,
@@ -525,43 +308,43 @@ virtbus_network_get_xml_desc_async (VirtbusNetwork *self, VirtbusNetworkXMLFlags
                                     gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  network_call (self, "GetXMLDesc", g_variant_new ("(u)", flags), "(s)", cancellable, callback,
-                user_data, virtbus_network_get_xml_desc_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetXMLDesc", g_variant_new ("(u)", flags), "(s)",
+                       cancellable, callback, user_data, virtbus_network_get_xml_desc_async);
 }
 
 /**
  * virtbus_network_get_xml_desc_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.get_xml_desc_async].
  *
  * Returns: (transfer full): the XML, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_get_xml_desc_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GVariant) reply = virtbus_call_finish (self, result,
-                                                   virtbus_network_get_xml_desc_async, error);
-  char *xml = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &xml);
-  return xml;
+  return virtbus_call_finish_string (self, result, virtbus_network_get_xml_desc_async, error);
 }
 
 /**
  * virtbus_network_update_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @command: add, delete or modify
  * @section: which part of the network
  * @parent_index: the index of the &lt;ip&gt; for the DHCP sections, -1 for the default
  * @xml: the element to add, delete or modify (e.g. a &lt;host&gt;)
  * @flags: which copy to change
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the change is made
  * @user_data: (closure): data for @callback
  *
  * Changes one part of the network without redefining it (virNetworkUpdate).
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_update_async (VirtbusNetwork *self, VirtbusNetworkUpdateCommand command,
@@ -571,18 +354,22 @@ virtbus_network_update_async (VirtbusNetwork *self, VirtbusNetworkUpdateCommand 
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
   g_return_if_fail (xml != NULL);
-  network_call (self, "Update",
-                g_variant_new ("(uuisu)", command, section, parent_index, xml, flags), NULL,
-                cancellable, callback, user_data, virtbus_network_update_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "Update",
+                       g_variant_new ("(uuisu)", command, section, parent_index, xml, flags), NULL,
+                       cancellable, callback, user_data, virtbus_network_update_async);
 }
 
 /**
  * virtbus_network_update_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.update_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_update_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -592,37 +379,37 @@ virtbus_network_update_finish (VirtbusNetwork *self, GAsyncResult *result, GErro
 
 /**
  * virtbus_network_set_autostart_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @autostart: whether the network starts with the host
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called when the setting is stored
  * @user_data: (closure): data for @callback
  *
- * Changes #VirtbusNetwork:autostart.
+ * Changes [property@Virtbus.Object:autostart].
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_set_autostart_async (VirtbusNetwork *self, gboolean autostart,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, virtbus_network_set_autostart_async);
-  virtbus_call (self->bus, self->path, "org.freedesktop.DBus.Properties", "Set",
-                g_variant_new ("(ssv)", VIRTBUS_NETWORK_IFACE, "Autostart",
-                               g_variant_new_boolean (autostart)),
-                NULL, task);
+  virtbus_object_set_autostart (VIRTBUS_OBJECT (self), autostart, cancellable, callback, user_data,
+                                virtbus_network_set_autostart_async);
 }
 
 /**
  * virtbus_network_set_autostart_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.set_autostart_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_set_autostart_finish (VirtbusNetwork *self, GAsyncResult *result, GError **error)
@@ -632,13 +419,15 @@ virtbus_network_set_autostart_finish (VirtbusNetwork *self, GAsyncResult *result
 
 /**
  * virtbus_network_get_dhcp_leases_async:
- * @self: a #VirtbusNetwork
+ * @self: a [class@Virtbus.Network]
  * @mac: (nullable): only the leases of this MAC address
- * @cancellable: (nullable): a #GCancellable
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
  * @callback: (scope async): called with the leases
  * @user_data: (closure): data for @callback
  *
  * Lists the DHCP leases the network handed out.
+ *
+ * Since: 1.0
  */
 void
 virtbus_network_get_dhcp_leases_async (VirtbusNetwork *self, const char *mac,
@@ -646,19 +435,23 @@ virtbus_network_get_dhcp_leases_async (VirtbusNetwork *self, const char *mac,
                                        gpointer user_data)
 {
   g_return_if_fail (VIRTBUS_IS_NETWORK (self));
-  network_call (self, "GetDHCPLeases", g_variant_new ("(su)", mac ? mac : "", 0),
-                "(a(sxisssuss))", cancellable, callback, user_data,
-                virtbus_network_get_dhcp_leases_async);
+  virtbus_object_call (VIRTBUS_OBJECT (self), "GetDHCPLeases",
+                       g_variant_new ("(su)", mac ? mac : "", 0), "(a(sxisssuss))", cancellable,
+                       callback, user_data, virtbus_network_get_dhcp_leases_async);
 }
 
 /**
  * virtbus_network_get_dhcp_leases_finish:
- * @self: a #VirtbusNetwork
- * @result: the #GAsyncResult passed to the callback
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @result: the [iface@Gio.AsyncResult] passed to the callback
+ * @error: return location for a [struct@GLib.Error]
+ *
+ * Finishes [method@Virtbus.Network.get_dhcp_leases_async].
  *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
  *   (%NULL for none, or on error)
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_get_dhcp_leases_finish (VirtbusNetwork *self, GAsyncResult *result,

@@ -8,13 +8,12 @@
 #include <gio/gio.h>
 
 #include "virtbus-enums.h"
+#include "virtbus-object.h"
 
 G_BEGIN_DECLS
 
 #define VIRTBUS_TYPE_NETWORK (virtbus_network_get_type ())
-G_DECLARE_FINAL_TYPE (VirtbusNetwork, virtbus_network, VIRTBUS, NETWORK, GObject)
-
-typedef struct _VirtbusConnection VirtbusConnection;
+G_DECLARE_FINAL_TYPE (VirtbusNetwork, virtbus_network, VIRTBUS, NETWORK, VirtbusObject)
 
 VirtbusConnection *virtbus_network_get_connection (VirtbusNetwork *self);
 const char *virtbus_network_get_object_path (VirtbusNetwork *self);

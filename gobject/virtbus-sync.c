@@ -7,14 +7,16 @@
 
 /**
  * virtbus_domain_start_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_start_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.start_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_start_async().
+ * The blocking form of [method@Virtbus.Domain.start_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
@@ -28,14 +30,16 @@ virtbus_domain_start_sync (VirtbusDomain *self, VirtbusDomainStartFlags flags,
 
 /**
  * virtbus_domain_shutdown_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_shutdown_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.shutdown_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_shutdown_async().
+ * The blocking form of [method@Virtbus.Domain.shutdown_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -49,14 +53,16 @@ virtbus_domain_shutdown_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags fl
 
 /**
  * virtbus_domain_reboot_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_reboot_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.reboot_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_reboot_async().
+ * The blocking form of [method@Virtbus.Domain.reboot_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flags,
@@ -70,13 +76,15 @@ virtbus_domain_reboot_sync (VirtbusDomain *self, VirtbusDomainShutdownFlags flag
 
 /**
  * virtbus_domain_reset_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_reset_async().
+ * The blocking form of [method@Virtbus.Domain.reset_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -89,14 +97,16 @@ virtbus_domain_reset_sync (VirtbusDomain *self, GCancellable *cancellable, GErro
 
 /**
  * virtbus_domain_destroy_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_destroy_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.destroy_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_destroy_async().
+ * The blocking form of [method@Virtbus.Domain.destroy_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flags,
@@ -110,13 +120,15 @@ virtbus_domain_destroy_sync (VirtbusDomain *self, VirtbusDomainDestroyFlags flag
 
 /**
  * virtbus_domain_suspend_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_suspend_async().
+ * The blocking form of [method@Virtbus.Domain.suspend_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -129,13 +141,15 @@ virtbus_domain_suspend_sync (VirtbusDomain *self, GCancellable *cancellable, GEr
 
 /**
  * virtbus_domain_resume_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_resume_async().
+ * The blocking form of [method@Virtbus.Domain.resume_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -148,14 +162,16 @@ virtbus_domain_resume_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
 
 /**
  * virtbus_domain_managed_save_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_managed_save_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.managed_save_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_managed_save_async().
+ * The blocking form of [method@Virtbus.Domain.managed_save_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags flags,
@@ -169,13 +185,15 @@ virtbus_domain_managed_save_sync (VirtbusDomain *self, VirtbusDomainSaveFlags fl
 
 /**
  * virtbus_domain_managed_save_remove_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_managed_save_remove_async().
+ * The blocking form of [method@Virtbus.Domain.managed_save_remove_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *cancellable,
@@ -189,14 +207,16 @@ virtbus_domain_managed_save_remove_sync (VirtbusDomain *self, GCancellable *canc
 
 /**
  * virtbus_domain_undefine_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_undefine_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.undefine_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_undefine_async().
+ * The blocking form of [method@Virtbus.Domain.undefine_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags flags,
@@ -210,14 +230,16 @@ virtbus_domain_undefine_sync (VirtbusDomain *self, VirtbusDomainUndefineFlags fl
 
 /**
  * virtbus_domain_get_xml_desc_sync:
- * @self: a #VirtbusDomain
- * @flags: as for virtbus_domain_get_xml_desc_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @flags: as for [method@Virtbus.Domain.get_xml_desc_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_xml_desc_async().
+ * The blocking form of [method@Virtbus.Domain.get_xml_desc_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags flags,
@@ -231,14 +253,16 @@ virtbus_domain_get_xml_desc_sync (VirtbusDomain *self, VirtbusDomainXMLFlags fla
 
 /**
  * virtbus_domain_get_state_sync:
- * @self: a #VirtbusDomain
+ * @self: a [class@Virtbus.Domain]
  * @reason: (out) (optional): libvirt's reason code for the state
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_state_async().
+ * The blocking form of [method@Virtbus.Domain.get_state_async].
  *
  * Returns: the state (%VIRTBUS_DOMAIN_STATE_NOSTATE on error)
+ *
+ * Since: 1.0
  */
 VirtbusDomainState
 virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *cancellable,
@@ -252,14 +276,16 @@ virtbus_domain_get_state_sync (VirtbusDomain *self, int *reason, GCancellable *c
 
 /**
  * virtbus_domain_set_autostart_sync:
- * @self: a #VirtbusDomain
- * @autostart: as for virtbus_domain_set_autostart_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @autostart: as for [method@Virtbus.Domain.set_autostart_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_autostart_async().
+ * The blocking form of [method@Virtbus.Domain.set_autostart_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
@@ -273,15 +299,17 @@ virtbus_domain_set_autostart_sync (VirtbusDomain *self, gboolean autostart,
 
 /**
  * virtbus_domain_set_vcpus_sync:
- * @self: a #VirtbusDomain
- * @vcpus: as for virtbus_domain_set_vcpus_async()
- * @flags: as for virtbus_domain_set_vcpus_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @vcpus: as for [method@Virtbus.Domain.set_vcpus_async]
+ * @flags: as for [method@Virtbus.Domain.set_vcpus_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_vcpus_async().
+ * The blocking form of [method@Virtbus.Domain.set_vcpus_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAffectFlags flags,
@@ -295,15 +323,17 @@ virtbus_domain_set_vcpus_sync (VirtbusDomain *self, guint vcpus, VirtbusDomainAf
 
 /**
  * virtbus_domain_set_memory_sync:
- * @self: a #VirtbusDomain
- * @memory_kib: as for virtbus_domain_set_memory_async()
- * @flags: as for virtbus_domain_set_memory_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @memory_kib: as for [method@Virtbus.Domain.set_memory_async]
+ * @flags: as for [method@Virtbus.Domain.set_memory_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_memory_async().
+ * The blocking form of [method@Virtbus.Domain.set_memory_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
@@ -318,16 +348,18 @@ virtbus_domain_set_memory_sync (VirtbusDomain *self, guint64 memory_kib,
 
 /**
  * virtbus_domain_get_metadata_sync:
- * @self: a #VirtbusDomain
- * @type: as for virtbus_domain_get_metadata_async()
- * @uri: (nullable): as for virtbus_domain_get_metadata_async()
- * @flags: as for virtbus_domain_get_metadata_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @type: as for [method@Virtbus.Domain.get_metadata_async]
+ * @uri: (nullable): as for [method@Virtbus.Domain.get_metadata_async]
+ * @flags: as for [method@Virtbus.Domain.get_metadata_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_metadata_async().
+ * The blocking form of [method@Virtbus.Domain.get_metadata_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -342,16 +374,18 @@ virtbus_domain_get_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 
 /**
  * virtbus_domain_open_graphics_fd_sync:
- * @self: a #VirtbusDomain
- * @idx: as for virtbus_domain_open_graphics_fd_async()
- * @flags: as for virtbus_domain_open_graphics_fd_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @idx: as for [method@Virtbus.Domain.open_graphics_fd_async]
+ * @flags: as for [method@Virtbus.Domain.open_graphics_fd_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_open_graphics_fd_async().
+ * The blocking form of [method@Virtbus.Domain.open_graphics_fd_async].
  *
  * Returns: a socket connected to the display, which the caller owns, or
  *   -1 on error
+ *
+ * Since: 1.0
  */
 int
 virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDomainOpenGraphicsFlags flags,
@@ -365,18 +399,20 @@ virtbus_domain_open_graphics_fd_sync (VirtbusDomain *self, guint idx, VirtbusDom
 
 /**
  * virtbus_domain_set_metadata_sync:
- * @self: a #VirtbusDomain
- * @type: as for virtbus_domain_set_metadata_async()
- * @metadata: (nullable): as for virtbus_domain_set_metadata_async()
- * @key: (nullable): as for virtbus_domain_set_metadata_async()
- * @uri: (nullable): as for virtbus_domain_set_metadata_async()
- * @flags: as for virtbus_domain_set_metadata_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @type: as for [method@Virtbus.Domain.set_metadata_async]
+ * @metadata: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @key: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @uri: (nullable): as for [method@Virtbus.Domain.set_metadata_async]
+ * @flags: as for [method@Virtbus.Domain.set_metadata_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_set_metadata_async().
+ * The blocking form of [method@Virtbus.Domain.set_metadata_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType type,
@@ -393,15 +429,17 @@ virtbus_domain_set_metadata_sync (VirtbusDomain *self, VirtbusDomainMetadataType
 
 /**
  * virtbus_domain_attach_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_attach_device_async()
- * @flags: as for virtbus_domain_attach_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.attach_device_async]
+ * @flags: as for [method@Virtbus.Domain.attach_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_attach_device_async().
+ * The blocking form of [method@Virtbus.Domain.attach_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
@@ -416,15 +454,17 @@ virtbus_domain_attach_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_detach_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_detach_device_async()
- * @flags: as for virtbus_domain_detach_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.detach_device_async]
+ * @flags: as for [method@Virtbus.Domain.detach_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_detach_device_async().
+ * The blocking form of [method@Virtbus.Domain.detach_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
@@ -439,15 +479,17 @@ virtbus_domain_detach_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_update_device_sync:
- * @self: a #VirtbusDomain
- * @xml: as for virtbus_domain_update_device_async()
- * @flags: as for virtbus_domain_update_device_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @xml: as for [method@Virtbus.Domain.update_device_async]
+ * @flags: as for [method@Virtbus.Domain.update_device_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_update_device_async().
+ * The blocking form of [method@Virtbus.Domain.update_device_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
@@ -462,13 +504,15 @@ virtbus_domain_update_device_sync (VirtbusDomain *self, const char *xml,
 
 /**
  * virtbus_domain_wakeup_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_wakeup_async().
+ * The blocking form of [method@Virtbus.Domain.wakeup_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -481,16 +525,18 @@ virtbus_domain_wakeup_sync (VirtbusDomain *self, GCancellable *cancellable, GErr
 
 /**
  * virtbus_domain_save_sync:
- * @self: a #VirtbusDomain
- * @to: as for virtbus_domain_save_async()
- * @xml: (nullable): as for virtbus_domain_save_async()
- * @flags: as for virtbus_domain_save_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @to: as for [method@Virtbus.Domain.save_async]
+ * @xml: (nullable): as for [method@Virtbus.Domain.save_async]
+ * @flags: as for [method@Virtbus.Domain.save_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_save_async().
+ * The blocking form of [method@Virtbus.Domain.save_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
@@ -504,17 +550,19 @@ virtbus_domain_save_sync (VirtbusDomain *self, const char *to, const char *xml,
 
 /**
  * virtbus_domain_send_key_sync:
- * @self: a #VirtbusDomain
- * @codeset: as for virtbus_domain_send_key_async()
- * @holdtime: as for virtbus_domain_send_key_async()
- * @keycodes: (array length=n_keycodes): as for virtbus_domain_send_key_async()
+ * @self: a [class@Virtbus.Domain]
+ * @codeset: as for [method@Virtbus.Domain.send_key_async]
+ * @holdtime: as for [method@Virtbus.Domain.send_key_async]
+ * @keycodes: (array length=n_keycodes): as for [method@Virtbus.Domain.send_key_async]
  * @n_keycodes: the number of keys
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_send_key_async().
+ * The blocking form of [method@Virtbus.Domain.send_key_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, guint holdtime,
@@ -530,13 +578,15 @@ virtbus_domain_send_key_sync (VirtbusDomain *self, VirtbusKeycodeSet codeset, gu
 
 /**
  * virtbus_domain_inject_nmi_sync:
- * @self: a #VirtbusDomain
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_inject_nmi_async().
+ * The blocking form of [method@Virtbus.Domain.inject_nmi_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, GError **error)
@@ -549,14 +599,16 @@ virtbus_domain_inject_nmi_sync (VirtbusDomain *self, GCancellable *cancellable, 
 
 /**
  * virtbus_domain_rename_sync:
- * @self: a #VirtbusDomain
- * @name: as for virtbus_domain_rename_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @name: as for [method@Virtbus.Domain.rename_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_rename_async().
+ * The blocking form of [method@Virtbus.Domain.rename_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable *cancellable,
@@ -570,15 +622,17 @@ virtbus_domain_rename_sync (VirtbusDomain *self, const char *name, GCancellable 
 
 /**
  * virtbus_domain_get_interface_addresses_sync:
- * @self: a #VirtbusDomain
- * @source: as for virtbus_domain_get_interface_addresses_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @source: as for [method@Virtbus.Domain.get_interface_addresses_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_get_interface_addresses_async().
+ * The blocking form of [method@Virtbus.Domain.get_interface_addresses_async].
  *
  * Returns: (transfer container) (element-type VirtbusDomainInterface): the
  *   interfaces, or %NULL on error
+ *
+ * Since: 1.0
  */
 GPtrArray *
 virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
@@ -594,16 +648,18 @@ virtbus_domain_get_interface_addresses_sync (VirtbusDomain *self,
 
 /**
  * virtbus_domain_core_dump_sync:
- * @self: a #VirtbusDomain
- * @to: as for virtbus_domain_core_dump_async()
- * @format: as for virtbus_domain_core_dump_async()
- * @flags: as for virtbus_domain_core_dump_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Domain]
+ * @to: as for [method@Virtbus.Domain.core_dump_async]
+ * @format: as for [method@Virtbus.Domain.core_dump_async]
+ * @flags: as for [method@Virtbus.Domain.core_dump_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_domain_core_dump_async().
+ * The blocking form of [method@Virtbus.Domain.core_dump_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
@@ -619,13 +675,15 @@ virtbus_domain_core_dump_sync (VirtbusDomain *self, const char *to,
 
 /**
  * virtbus_network_start_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_start_async().
+ * The blocking form of [method@Virtbus.Network.start_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -638,13 +696,15 @@ virtbus_network_start_sync (VirtbusNetwork *self, GCancellable *cancellable, GEr
 
 /**
  * virtbus_network_destroy_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_destroy_async().
+ * The blocking form of [method@Virtbus.Network.destroy_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -657,13 +717,15 @@ virtbus_network_destroy_sync (VirtbusNetwork *self, GCancellable *cancellable, G
 
 /**
  * virtbus_network_undefine_sync:
- * @self: a #VirtbusNetwork
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_undefine_async().
+ * The blocking form of [method@Virtbus.Network.undefine_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, GError **error)
@@ -676,14 +738,16 @@ virtbus_network_undefine_sync (VirtbusNetwork *self, GCancellable *cancellable, 
 
 /**
  * virtbus_network_get_xml_desc_sync:
- * @self: a #VirtbusNetwork
- * @flags: as for virtbus_network_get_xml_desc_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @flags: as for [method@Virtbus.Network.get_xml_desc_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_get_xml_desc_async().
+ * The blocking form of [method@Virtbus.Network.get_xml_desc_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags flags,
@@ -697,18 +761,20 @@ virtbus_network_get_xml_desc_sync (VirtbusNetwork *self, VirtbusNetworkXMLFlags 
 
 /**
  * virtbus_network_update_sync:
- * @self: a #VirtbusNetwork
- * @command: as for virtbus_network_update_async()
- * @section: as for virtbus_network_update_async()
- * @parent_index: as for virtbus_network_update_async()
- * @xml: as for virtbus_network_update_async()
- * @flags: as for virtbus_network_update_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @command: as for [method@Virtbus.Network.update_async]
+ * @section: as for [method@Virtbus.Network.update_async]
+ * @parent_index: as for [method@Virtbus.Network.update_async]
+ * @xml: as for [method@Virtbus.Network.update_async]
+ * @flags: as for [method@Virtbus.Network.update_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_update_async().
+ * The blocking form of [method@Virtbus.Network.update_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand command,
@@ -725,14 +791,16 @@ virtbus_network_update_sync (VirtbusNetwork *self, VirtbusNetworkUpdateCommand c
 
 /**
  * virtbus_network_set_autostart_sync:
- * @self: a #VirtbusNetwork
- * @autostart: as for virtbus_network_set_autostart_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @autostart: as for [method@Virtbus.Network.set_autostart_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_set_autostart_async().
+ * The blocking form of [method@Virtbus.Network.set_autostart_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
@@ -746,14 +814,16 @@ virtbus_network_set_autostart_sync (VirtbusNetwork *self, gboolean autostart,
 
 /**
  * virtbus_network_get_dhcp_leases_sync:
- * @self: a #VirtbusNetwork
- * @mac: (nullable): as for virtbus_network_get_dhcp_leases_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Network]
+ * @mac: (nullable): as for [method@Virtbus.Network.get_dhcp_leases_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_network_get_dhcp_leases_async().
+ * The blocking form of [method@Virtbus.Network.get_dhcp_leases_async].
  *
  * Returns: (transfer full) (element-type VirtbusDhcpLease): the leases
+ *
+ * Since: 1.0
  */
 GList *
 virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
@@ -767,14 +837,16 @@ virtbus_network_get_dhcp_leases_sync (VirtbusNetwork *self, const char *mac,
 
 /**
  * virtbus_connection_lookup_domain_by_name_sync:
- * @self: a #VirtbusConnection
- * @name: as for virtbus_connection_lookup_domain_by_name_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @name: as for [method@Virtbus.Connection.lookup_domain_by_name_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_domain_by_name_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_domain_by_name_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const char *name,
@@ -788,14 +860,16 @@ virtbus_connection_lookup_domain_by_name_sync (VirtbusConnection *self, const ch
 
 /**
  * virtbus_connection_lookup_domain_by_uuid_sync:
- * @self: a #VirtbusConnection
- * @uuid: as for virtbus_connection_lookup_domain_by_uuid_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @uuid: as for [method@Virtbus.Connection.lookup_domain_by_uuid_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_domain_by_uuid_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_domain_by_uuid_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const char *uuid,
@@ -809,14 +883,16 @@ virtbus_connection_lookup_domain_by_uuid_sync (VirtbusConnection *self, const ch
 
 /**
  * virtbus_connection_define_domain_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_define_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.define_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_domain_async().
+ * The blocking form of [method@Virtbus.Connection.define_domain_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
@@ -830,14 +906,16 @@ virtbus_connection_define_domain_sync (VirtbusConnection *self, const char *xml,
 
 /**
  * virtbus_connection_define_domain_config_sync:
- * @self: a #VirtbusConnection
- * @config: as for virtbus_connection_define_domain_config_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @config: as for [method@Virtbus.Connection.define_domain_config_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_domain_config_async().
+ * The blocking form of [method@Virtbus.Connection.define_domain_config_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDomainConfig *config,
@@ -852,15 +930,17 @@ virtbus_connection_define_domain_config_sync (VirtbusConnection *self, VirtbusDo
 
 /**
  * virtbus_connection_create_domain_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_create_domain_async()
- * @flags: as for virtbus_connection_create_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.create_domain_async]
+ * @flags: as for [method@Virtbus.Connection.create_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_create_domain_async().
+ * The blocking form of [method@Virtbus.Connection.create_domain_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusDomain *
 virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
@@ -875,14 +955,16 @@ virtbus_connection_create_domain_sync (VirtbusConnection *self, const char *xml,
 
 /**
  * virtbus_connection_lookup_network_by_name_sync:
- * @self: a #VirtbusConnection
- * @name: as for virtbus_connection_lookup_network_by_name_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @name: as for [method@Virtbus.Connection.lookup_network_by_name_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_network_by_name_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_network_by_name_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const char *name,
@@ -897,14 +979,16 @@ virtbus_connection_lookup_network_by_name_sync (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_lookup_network_by_uuid_sync:
- * @self: a #VirtbusConnection
- * @uuid: as for virtbus_connection_lookup_network_by_uuid_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @uuid: as for [method@Virtbus.Connection.lookup_network_by_uuid_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_lookup_network_by_uuid_async().
+ * The blocking form of [method@Virtbus.Connection.lookup_network_by_uuid_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const char *uuid,
@@ -919,14 +1003,16 @@ virtbus_connection_lookup_network_by_uuid_sync (VirtbusConnection *self, const c
 
 /**
  * virtbus_connection_define_network_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_define_network_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.define_network_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_network_async().
+ * The blocking form of [method@Virtbus.Connection.define_network_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml,
@@ -940,14 +1026,16 @@ virtbus_connection_define_network_sync (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_define_network_config_sync:
- * @self: a #VirtbusConnection
- * @config: as for virtbus_connection_define_network_config_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @config: as for [method@Virtbus.Connection.define_network_config_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_define_network_config_async().
+ * The blocking form of [method@Virtbus.Connection.define_network_config_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_define_network_config_sync (VirtbusConnection *self,
@@ -963,14 +1051,16 @@ virtbus_connection_define_network_config_sync (VirtbusConnection *self,
 
 /**
  * virtbus_connection_create_network_sync:
- * @self: a #VirtbusConnection
- * @xml: as for virtbus_connection_create_network_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @xml: as for [method@Virtbus.Connection.create_network_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_create_network_async().
+ * The blocking form of [method@Virtbus.Connection.create_network_async].
  *
  * Returns: (transfer full): the object, or %NULL on error
+ *
+ * Since: 1.0
  */
 VirtbusNetwork *
 virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml,
@@ -984,13 +1074,15 @@ virtbus_connection_create_network_sync (VirtbusConnection *self, const char *xml
 
 /**
  * virtbus_connection_get_capabilities_sync:
- * @self: a #VirtbusConnection
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_get_capabilities_async().
+ * The blocking form of [method@Virtbus.Connection.get_capabilities_async].
  *
  * Returns: (transfer full): the result, or %NULL on error
+ *
+ * Since: 1.0
  */
 char *
 virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable *cancellable,
@@ -1004,16 +1096,18 @@ virtbus_connection_get_capabilities_sync (VirtbusConnection *self, GCancellable 
 
 /**
  * virtbus_connection_restore_domain_sync:
- * @self: a #VirtbusConnection
- * @from: as for virtbus_connection_restore_domain_async()
- * @xml: (nullable): as for virtbus_connection_restore_domain_async()
- * @flags: as for virtbus_connection_restore_domain_async()
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @self: a [class@Virtbus.Connection]
+ * @from: as for [method@Virtbus.Connection.restore_domain_async]
+ * @xml: (nullable): as for [method@Virtbus.Connection.restore_domain_async]
+ * @flags: as for [method@Virtbus.Connection.restore_domain_async]
+ * @cancellable: (nullable): a [class@Gio.Cancellable]
+ * @error: return location for a [struct@GLib.Error]
  *
- * The blocking form of virtbus_connection_restore_domain_async().
+ * The blocking form of [method@Virtbus.Connection.restore_domain_async].
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_connection_restore_domain_sync (VirtbusConnection *self, const char *from,

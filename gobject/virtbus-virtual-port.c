@@ -12,6 +12,8 @@
  * 802.1Qbg; "profileid" for 802.1Qbh and Open vSwitch; "interfaceid" for
  * Open vSwitch and MidoNet).  Values are checked by the daemon's own
  * parser when they are set.
+ *
+ * Since: 1.0
  */
 struct _VirtbusVirtualPort {
   GObject parent_instance;
@@ -49,7 +51,11 @@ virtbus_virtual_port_init (VirtbusVirtualPort *self)
  * virtbus_virtual_port_new:
  * @port_type: the type
  *
+ * Creates a virtual port profile for a portgroup or a network.
+ *
  * Returns: (transfer full): a profile of @port_type without parameters
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPort *
 virtbus_virtual_port_new (VirtbusVirtualPortType port_type)
@@ -78,9 +84,13 @@ virtbus_virtual_port_get_core (VirtbusVirtualPort *self)
 
 /**
  * virtbus_virtual_port_get_port_type:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
+ *
+ * Gets the type.
  *
  * Returns: the type
+ *
+ * Since: 1.0
  */
 VirtbusVirtualPortType
 virtbus_virtual_port_get_port_type (VirtbusVirtualPort *self)
@@ -91,11 +101,15 @@ virtbus_virtual_port_get_port_type (VirtbusVirtualPort *self)
 
 /**
  * virtbus_virtual_port_get_parameter:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
  * @name: a parameter name ("profileid", "interfaceid", …)
+ *
+ * Gets the value as libvirt writes it, or %NULL when unset.
  *
  * Returns: (transfer full) (nullable): the value as libvirt writes it, or
  *   %NULL when unset
+ *
+ * Since: 1.0
  */
 char *
 virtbus_virtual_port_get_parameter (VirtbusVirtualPort *self, const char *name)
@@ -122,16 +136,18 @@ virtbus_virtual_port_get_parameter (VirtbusVirtualPort *self, const char *name)
 
 /**
  * virtbus_virtual_port_set_parameter:
- * @self: a #VirtbusVirtualPort
+ * @self: a [class@Virtbus.VirtualPort]
  * @name: a parameter name ("profileid", "interfaceid", …)
  * @value: (nullable): the value, %NULL to unset
- * @error: return location for a #GError
+ * @error: return location for a [struct@GLib.Error]
  *
  * Sets one parameter.  The whole profile goes through the daemon's
  * &lt;virtualport&gt; parser, so a value out of range or a parameter the
  * type does not know is refused here, not later by the daemon.
  *
  * Returns: %TRUE, or %FALSE with %VIRTBUS_ERROR_INVALID_CONFIG
+ *
+ * Since: 1.0
  */
 gboolean
 virtbus_virtual_port_set_parameter (VirtbusVirtualPort *self, const char *name,

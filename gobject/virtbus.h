@@ -17,6 +17,7 @@
 #include "virtbus-network-config.h"
 #include "virtbus-network-portgroup.h"
 #include "virtbus-network.h"
+#include "virtbus-object.h"
 #include "virtbus-virtual-port.h"
 
 #undef __VIRTBUS_H_INSIDE__

@@ -10,6 +10,9 @@ packages=(
   libpolkit-gobject-1-dev libnl-3-dev libnl-route-3-dev libnftables-dev
   libjson-glib-dev libsystemd-dev
   gobject-introspection libgirepository1.0-dev
+  # reference documentation (meson option docs): the library's, and the
+  # bus contract rendered from introspection/
+  gi-docgen python3-docutils
   # sanitizers and fuzzing (libFuzzer runtime)
   libclang-rt-14-dev
   # tests

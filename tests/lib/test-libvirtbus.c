@@ -480,6 +480,44 @@ test_network (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Domains and networks share VirtbusObject; the kinds' own getters read
+ * the base's fields and still check the kind they were called for. */
+static void
+test_object_base (Fixture *f, gconstpointer data)
+{
+  VirtbusDomain *test;
+  VirtbusNetwork *net;
+  VirtbusObject *objects[2];
+
+  if (g_test_failed () || f->conn == NULL)
+    return;
+  g_assert_true (G_TYPE_IS_ABSTRACT (VIRTBUS_TYPE_OBJECT));
+  test = virtbus_connection_find_domain_by_name (f->conn, "test");
+  net = virtbus_connection_find_network_by_name (f->conn, "default");
+  g_assert_nonnull (test);
+  g_assert_nonnull (net);
+  objects[0] = VIRTBUS_OBJECT (test);
+  objects[1] = VIRTBUS_OBJECT (net);
+  g_assert_cmpstr (virtbus_object_get_name (objects[0]), ==, virtbus_domain_get_name (test));
+  g_assert_cmpstr (virtbus_object_get_uuid (objects[0]), ==, virtbus_domain_get_uuid (test));
+  g_assert_cmpstr (virtbus_object_get_object_path (objects[0]), ==,
+                   virtbus_domain_get_object_path (test));
+  g_assert_cmpstr (virtbus_object_get_name (objects[1]), ==, virtbus_network_get_name (net));
+  g_assert_cmpstr (virtbus_object_get_uuid (objects[1]), ==, virtbus_network_get_uuid (net));
+  g_assert_true (virtbus_object_get_active (objects[1]) == virtbus_network_get_active (net));
+  g_assert_true (virtbus_object_get_persistent (objects[1]) ==
+                 virtbus_network_get_persistent (net));
+  g_assert_true (virtbus_object_get_autostart (objects[0]) ==
+                 virtbus_domain_get_autostart (test));
+  for (guint i = 0; i < G_N_ELEMENTS (objects); i++)
+    g_assert_true (virtbus_object_get_connection (objects[i]) == f->conn);
+
+  /* a network is not a domain, even though both are objects */
+  g_test_expect_message ("virtbus", G_LOG_LEVEL_CRITICAL, "*VIRTBUS_IS_DOMAIN*");
+  g_assert_null (virtbus_domain_get_name ((VirtbusDomain *) net));
+  g_test_assert_expected_messages ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -493,6 +531,8 @@ main (int argc, char **argv)
   g_test_add ("/libvirtbus/domain-calls", Fixture, NULL, fixture_setup, test_domain_calls,
               fixture_teardown);
   g_test_add ("/libvirtbus/network", Fixture, NULL, fixture_setup, test_network,
+              fixture_teardown);
+  g_test_add ("/libvirtbus/object-base", Fixture, NULL, fixture_setup, test_object_base,
               fixture_teardown);
   return g_test_run ();
 }

@@ -86,6 +86,29 @@ def test_connect_and_list(connection):
     assert connection.find_domain_by_name('nope') is None
 
 
+def test_domains_and_networks_share_the_object_base(connection):
+    test = connection.find_domain_by_name('test')
+    net = connection.find_network_by_name('default')
+    for obj, kind in ((test, Virtbus.Domain), (net, Virtbus.Network)):
+        assert isinstance(obj, Virtbus.Object) and isinstance(obj, kind)
+        base = Virtbus.Object
+        # the kind's own getters and the base's read the same fields
+        for field in ('connection', 'object_path', 'name', 'uuid', 'active', 'persistent',
+                      'autostart'):
+            own = getattr(kind, 'get_' + field)(obj)
+            assert own == getattr(base, 'get_' + field)(obj), field
+            assert own == obj.get_property(field.replace('_', '-')), field
+    assert test.get_uuid() == TEST_DOMAIN_UUID and net.get_uuid() == TEST_NETWORK_UUID
+    assert test.get_object_path() != net.get_object_path()
+    # a property the base keeps notifies on the subclass instance
+    seen = []
+    net.connect('notify::autostart', lambda n, p: seen.append(n.get_autostart()))
+    before = net.get_autostart()
+    run_async(lambda cb: net.set_autostart_async(not before, None, cb), net.set_autostart_finish)
+    iterate_until(lambda: seen, what='autostart notify')
+    assert seen == [not before] and Virtbus.Object.get_autostart(net) == (not before)
+
+
 def test_sync_connection_and_lookups(private_bus, daemon):
     conn = Virtbus.Connection.new_for_address_sync(private_bus.address, 'Test', None)
     test = conn.lookup_domain_by_name_sync('test', None)
@@ -842,6 +865,23 @@ def test_exported_symbols_match_gir():
     in_gir |= set(re.findall(r'glib:get-type="(virtbus_[a-z0-9_]+)"', gir))
     assert sorted(exported - in_gir) == [], 'exported but not introspectable'
     assert sorted(in_gir - exported) == [], 'in the GIR but not exported'
+
+
+def test_every_public_symbol_has_a_since_version():
+    core = '{http://www.gtk.org/introspection/core/1.0}'
+    glib = '{http://www.gtk.org/introspection/glib/1.0}'
+    kinds = {core + k for k in ('class', 'record', 'enumeration', 'bitfield', 'function',
+                                'method', 'constructor', 'property', 'constant', 'callback',
+                                'interface')} | {glib + 'signal'}
+    unversioned = []
+    for el in ET.parse(gir_path()).iter():
+        if el.tag not in kinds or el.get('introspectable') == '0':
+            continue
+        if el.get(glib + 'is-gtype-struct-for'):
+            continue
+        if el.get('version') is None:
+            unversioned.append(el.get('name'))
+    assert unversioned == [], f'no Since: tag: {unversioned[:20]}'
 
 
 def test_example_lists_domains(private_bus, daemon):
