@@ -3356,21 +3356,6 @@ vb_domain_def_format (const VbDomainDef *def, guint format_flags)
   return vb_xml_writer_steal (w);
 }
 
-VbDomainDef *
-vb_domain_def_copy (const VbDomainDef *def)
-{
-  g_autofree char *xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
-  g_autoptr(GError) error = NULL;
-  VbDomainDef *copy;
-
-  /* A definition is exactly what its full XML says, so a round trip is a
-   * deep copy that cannot forget a field. */
-  copy = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_LIVE, &error);
-  if (copy == NULL)
-    g_critical ("domain definition does not survive its own round trip: %s", error->message);
-  return copy;
-}
-
 /* Metadata ---------------------------------------------------------------------- */
 
 static xmlNode *

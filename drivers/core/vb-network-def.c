@@ -1668,35 +1668,6 @@ vb_network_def_format (const VbNetworkDef *def, guint format_flags)
   return vb_xml_writer_steal (w);
 }
 
-/* Copy --------------------------------------------------------------------- */
-
-/* The copy is a round trip through the live status form: the formatter
- * writes every field the parser reads (the fuzzer checks that formatted
- * output always parses again), so the two stay in step without a third
- * walk over every structure to maintain. */
-VbNetworkDef *
-vb_network_def_copy (const VbNetworkDef *def)
-{
-  g_autofree char *xml = NULL;
-  g_autoptr(GError) error = NULL;
-  VbNetworkDef *copy;
-
-  if (def == NULL)
-    return NULL;
-  xml = vb_network_def_format (def, VB_NETWORK_FORMAT_LIVE);
-  copy = vb_network_def_parse (xml, VB_NETWORK_PARSE_STATUS | VB_NETWORK_PARSE_NO_GENERATE_MAC, &error);
-  if (copy == NULL)
-    g_error ("network definition '%s' does not survive its own format: %s", def->name, error->message);
-  /* the live form omits unset tristates the parser would default */
-  copy->stp = def->stp;
-  for (guint i = 0; i < def->ips->len && i < copy->ips->len; i++) {
-    VbNetworkIp *a = g_ptr_array_index (copy->ips, i);
-    const VbNetworkIp *b = g_ptr_array_index (def->ips, i);
-    a->has_dhcp = b->has_dhcp;
-  }
-  return copy;
-}
-
 /* Update ------------------------------------------------------------------- */
 
 static VbNetworkIp *

@@ -267,6 +267,61 @@ test_copy_and_mac (void)
   vb_util_set_deterministic (FALSE);
 }
 
+/* The copy shares nothing with its original: changing strings, arrays,
+ * nested structs, kept XML nodes and tables of the copy leaves the
+ * original's XML as it was. */
+static void
+test_copy_is_deep (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (
+      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+      "<name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+      "<metadata><a:x xmlns:a='urn:a'>1</a:x></metadata>"
+      "<memory unit='MiB'>1</memory><vcpu>2</vcpu><sysinfo type='smbios'><bios><entry name='vendor'>v</entry></bios></sysinfo>"
+      "<os><type arch='x86_64'>hvm</type><boot dev='cdrom'/></os><features><acpi/></features>"
+      "<cpu mode='custom'><model>qemu64</model><feature policy='require' name='svm'/></cpu>"
+      "<devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1</total_bytes_sec></iotune></disk>"
+      "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br0'/>"
+      "<bandwidth><inbound average='5'/></bandwidth></interface>"
+      "<serial type='pty'/><graphics type='vnc'><listen type='address' address='127.0.0.1'/></graphics>"
+      "<video><model type='vga'/></video><memballoon model='virtio'/><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+      "</devices><qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>");
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+  g_autofree char *before = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  g_autofree char *after = NULL;
+  g_autofree char *copied = NULL;
+  VbDomainDiskDef *disk = g_ptr_array_index (copy->disks, 0);
+  VbDomainInterfaceDef *nic = g_ptr_array_index (copy->interfaces, 0);
+  VbDomainGraphicsDef *gfx = g_ptr_array_index (copy->graphics, 0);
+  VbGraphicsListen *listen = g_ptr_array_index (gfx->listens, 0);
+  GPtrArray *rngs = vb_domain_def_get_devices (copy, VB_DOMAIN_DEVICE_RNG);
+
+  g_assert_cmpstr (before, ==, (copied = vb_domain_def_format (copy, VB_DOMAIN_FORMAT_SECURE)));
+  g_free (copy->name);
+  copy->name = g_strdup ("e");
+  g_free (disk->source);
+  disk->source = g_strdup ("/b");
+  xmlSetProp (disk->info.address ? disk->info.address : disk->target, (const xmlChar *) "bus", (const xmlChar *) "sata");
+  nic->bandwidth->in->average = 7;
+  g_free (listen->address);
+  listen->address = g_strdup ("0.0.0.0");
+  g_free (copy->memballoon->model);
+  copy->memballoon->model = g_strdup ("none");
+  xmlSetProp (g_ptr_array_index (rngs, 0), (const xmlChar *) "model", (const xmlChar *) "other");
+  g_ptr_array_set_size (copy->os_boot_devs, 0);
+  g_ptr_array_set_size (copy->cpu->children, 0);
+  g_hash_table_remove_all (copy->opaque);
+  g_hash_table_remove_all (copy->namespaces);
+  g_assert_true (vb_domain_def_set_metadata (copy, 2, NULL, NULL, "urn:a", NULL));
+  g_assert_true (vb_domain_def_detach_device (copy, "<serial type='pty'><target port='0'/></serial>", NULL));
+
+  after = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  g_assert_cmpstr (before, ==, after);
+  g_clear_pointer (&copied, g_free);
+  copied = vb_domain_def_format (copy, VB_DOMAIN_FORMAT_SECURE);
+  g_assert_cmpstr (before, !=, copied);
+}
+
 /* <interface type='ethernet'>: the host side's addresses and routes inside
  * <source>, the target's managed attribute and the <mtu> are typed for the
  * driver, and the XML is written back as given. */
@@ -423,6 +478,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
   g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
+  g_test_add_func ("/domain-def/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/domain-def/ethernet-interface", test_ethernet_interface);
   g_test_add_func ("/domain-def/graphics-live-ports", test_graphics_live_ports);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
