@@ -8,7 +8,6 @@
 
 #include "vb-def-copy.h"
 
-
 static void
 device_info_copy (VbDomainDeviceInfo *info)
 {
