@@ -347,7 +347,6 @@ vb_domain_controller_def_free (VbDomainControllerDef *c)
   vb_domain_device_info_clear (&c->info);
   g_free (c);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainControllerDef, vb_domain_controller_def_free)
 
 static const char *const controller_types[] = {
   "ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus",
@@ -443,7 +442,15 @@ vb_domain_video_def_free (VbDomainVideoDef *v)
   vb_domain_device_info_clear (&v->info);
   g_free (v);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainVideoDef, vb_domain_video_def_free)
+
+VbDomainVideoDef *
+vb_domain_video_def_new (const char *model_type)
+{
+  VbDomainVideoDef *v = g_new0 (VbDomainVideoDef, 1);
+
+  v->model_type = g_strdup (model_type);
+  return v;
+}
 
 static gboolean
 kib_prop (xmlNode *node, const char *name, guint64 *out, GError **error)
@@ -597,7 +604,15 @@ vb_domain_memballoon_def_free (VbDomainMemballoonDef *m)
   vb_domain_device_info_clear (&m->info);
   g_free (m);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainMemballoonDef, vb_domain_memballoon_def_free)
+
+VbDomainMemballoonDef *
+vb_domain_memballoon_def_new (const char *model)
+{
+  VbDomainMemballoonDef *m = g_new0 (VbDomainMemballoonDef, 1);
+
+  m->model = g_strdup (model);
+  return m;
+}
 
 static VbDomainMemballoonDef *
 memballoon_def_parse (xmlNode *node, GError **error)

@@ -527,7 +527,7 @@ parse_devices (VbDomainDef *def, xmlNode *node, GError **error)
     if (vb_xml_is_element (c, "memballoon") && def->memballoon)
       continue;
     dev = vb_domain_device_parse_node (c, error);
-    if (dev == NULL || !vb_domain_def_add_device (def, dev, error))
+    if (dev == NULL || !vb_domain_def_append_device (def, dev, error))
       return FALSE;
   }
   return TRUE;

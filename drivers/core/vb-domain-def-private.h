@@ -78,7 +78,8 @@ void vb_domain_def_write_rest (VbXmlWriter *w, xmlNode *node, const char *const 
 
 /* The definition */
 GDestroyNotify vb_domain_device_free_func (VbDomainDeviceKind kind);
-gboolean vb_domain_def_add_device (VbDomainDef *def, VbDomainDevice *dev, GError **error);
+/* Takes @dev's data; no checks beyond one <memballoon> */
+gboolean vb_domain_def_append_device (VbDomainDef *def, VbDomainDevice *dev, GError **error);
 void vb_domain_def_add_opaque (VbDomainDef *def, const char *key, xmlNode *node);
 
 /* <address>, <alias>, <boot> and the children a device keeps */
@@ -92,10 +93,7 @@ gboolean vb_domain_device_address_is (const VbDomainDeviceInfo *info, const char
 VbDomainDevice *vb_domain_device_parse_node (xmlNode *node, GError **error);
 void vb_domain_device_write (VbXmlWriter *w, VbDomainDeviceKind kind, gconstpointer data, guint flags);
 void vb_domain_disk_assign_address (VbDomainDiskDef *d);
-void vb_domain_controller_def_free (VbDomainControllerDef *c);
-void vb_domain_video_def_free (VbDomainVideoDef *v);
 void vb_domain_input_def_free (VbDomainInputDef *in);
-void vb_domain_memballoon_def_free (VbDomainMemballoonDef *m);
 void vb_domain_memballoon_def_format (VbXmlWriter *w, const VbDomainMemballoonDef *m);
 
 /* Character devices, interfaces, graphics */

@@ -227,7 +227,7 @@ vb_domain_def_free (VbDomainDef *def)
 
 /* Takes ownership of @dev's data. */
 gboolean
-vb_domain_def_add_device (VbDomainDef *def, VbDomainDevice *dev, GError **error)
+vb_domain_def_append_device (VbDomainDef *def, VbDomainDevice *dev, GError **error)
 {
   GPtrArray **slot;
 
@@ -668,22 +668,33 @@ find_matching (VbDomainDef *def, const VbDomainDevice *dev)
 }
 
 gboolean
+vb_domain_def_add_device (VbDomainDef *def, VbDomainDeviceKind kind, gpointer data, GError **error)
+{
+  g_autoptr(VbDomainDevice) dev = g_new0 (VbDomainDevice, 1);
+
+  g_return_val_if_fail (kind < VB_DOMAIN_DEVICE_LAST && data != NULL, FALSE);
+  dev->kind = kind;
+  dev->data = data;
+  if ((kind == VB_DOMAIN_DEVICE_DISK || kind == VB_DOMAIN_DEVICE_INTERFACE) &&
+      find_matching (def, dev) >= 0) {
+    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "the domain already has this %s (%s)",
+                 vb_domain_device_kind_to_string (kind),
+                 kind == VB_DOMAIN_DEVICE_DISK ? "same target dev" : "same MAC address");
+    return FALSE;
+  }
+  if (kind == VB_DOMAIN_DEVICE_DISK)
+    vb_domain_disk_assign_address (dev->data);
+  return vb_domain_def_append_device (def, dev, error);
+}
+
+gboolean
 vb_domain_def_attach_device (VbDomainDef *def, const char *device_xml, GError **error)
 {
   g_autoptr(VbDomainDevice) dev = vb_domain_device_parse (device_xml, error);
 
   if (dev == NULL)
     return FALSE;
-  if ((dev->kind == VB_DOMAIN_DEVICE_DISK || dev->kind == VB_DOMAIN_DEVICE_INTERFACE) &&
-      find_matching (def, dev) >= 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "the domain already has this %s (%s)",
-                 vb_domain_device_kind_to_string (dev->kind),
-                 dev->kind == VB_DOMAIN_DEVICE_DISK ? "same target dev" : "same MAC address");
-    return FALSE;
-  }
-  if (dev->kind == VB_DOMAIN_DEVICE_DISK)
-    vb_domain_disk_assign_address (dev->data);
-  return vb_domain_def_add_device (def, dev, error);
+  return vb_domain_def_add_device (def, dev->kind, g_steal_pointer (&dev->data), error);
 }
 
 gboolean

@@ -373,9 +373,29 @@ gboolean vb_domain_def_attach_device (VbDomainDef *def, const char *device_xml, 
  * other kinds by identical canonical XML.  No match → VB_ERROR_NOT_FOUND. */
 gboolean vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **error);
 
+/* Adds a device built in C, with the checks and defaults of
+ * vb_domain_def_attach_device.  Takes @data (VbDomainDiskDef* for a disk
+ * and so on, an xmlNode* from vb_xml_opaque_copy for the kinds not typed),
+ * also on failure. */
+gboolean vb_domain_def_add_device (VbDomainDef *def, VbDomainDeviceKind kind, gpointer data,
+                                   GError **error);
+
+/* Devices drivers add as defaults, as libvirt's post-parse does, built as
+ * structures rather than parsed from XML text.  Each is what parsing
+ * <memballoon model='@model'/> (<video><model type='@model_type'/></video>)
+ * gives; a driver sets the other fields itself. */
+VbDomainMemballoonDef *vb_domain_memballoon_def_new (const char *model);
+VbDomainVideoDef *vb_domain_video_def_new (const char *model_type);
+
 void vb_domain_disk_def_free (VbDomainDiskDef *disk);
 void vb_domain_interface_def_free (VbDomainInterfaceDef *iface);
+void vb_domain_controller_def_free (VbDomainControllerDef *controller);
+void vb_domain_video_def_free (VbDomainVideoDef *video);
+void vb_domain_memballoon_def_free (VbDomainMemballoonDef *memballoon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, vb_domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainInterfaceDef, vb_domain_interface_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainControllerDef, vb_domain_controller_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainVideoDef, vb_domain_video_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainMemballoonDef, vb_domain_memballoon_def_free)
 
 G_END_DECLS

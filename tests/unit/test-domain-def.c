@@ -322,6 +322,51 @@ test_copy_is_deep (void)
   g_assert_cmpstr (before, !=, copied);
 }
 
+/* Devices a driver adds as defaults are built as structures; they must come
+ * out as the XML snippets drivers used to parse for them, and adding them
+ * keeps the checks of attaching. */
+static void
+test_default_devices_built (void)
+{
+  g_autoptr(VbDomainDef) built = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDef) parsed = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDevice) disk = NULL;
+  g_autoptr(VbDomainDevice) again = NULL;
+  g_autoptr(GError) error = NULL;
+  VbDomainVideoDef *video = vb_domain_video_def_new ("cirrus");
+
+  video->vram = 16384;
+  video->heads = 1;
+  video->primary = TRUE;
+  g_assert_true (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_VIDEO, video, &error));
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_MEMBALLOON,
+                                           vb_domain_memballoon_def_new ("virtio"), &error));
+  g_assert_true (vb_domain_def_attach_device (parsed, "<memballoon model='virtio'/>", &error));
+  g_assert_true (vb_domain_def_attach_device (
+      parsed, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>", &error));
+  g_assert_no_error (error);
+  for (guint flags = 0; flags <= (VB_DOMAIN_FORMAT_INACTIVE | VB_DOMAIN_FORMAT_SECURE); flags++) {
+    g_autofree char *a = vb_domain_def_format (built, flags);
+    g_autofree char *b = vb_domain_def_format (parsed, flags);
+
+    g_assert_cmpstr (a, ==, b);
+  }
+
+  g_assert_false (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_MEMBALLOON,
+                                            vb_domain_memballoon_def_new ("none"), &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+  g_clear_error (&error);
+  disk = vb_domain_device_parse ("<disk type='file'><source file='/a'/><target dev='sda'/></disk>", &error);
+  again = vb_domain_device_parse ("<disk type='file'><source file='/b'/><target dev='sda'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_add_device (built, disk->kind, g_steal_pointer (&disk->data), &error));
+  /* a disk added in C gets its drive address as an attached one does */
+  g_assert_nonnull (((VbDomainDiskDef *) g_ptr_array_index (built->disks, 0))->info.address);
+  g_assert_false (vb_domain_def_add_device (built, again->kind, g_steal_pointer (&again->data), &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+}
+
 /* <interface type='ethernet'>: the host side's addresses and routes inside
  * <source>, the target's managed attribute and the <mtu> are typed for the
  * driver, and the XML is written back as given. */
@@ -479,6 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
   g_test_add_func ("/domain-def/copy-is-deep", test_copy_is_deep);
+  g_test_add_func ("/domain-def/default-devices-built", test_default_devices_built);
   g_test_add_func ("/domain-def/ethernet-interface", test_ethernet_interface);
   g_test_add_func ("/domain-def/graphics-live-ports", test_graphics_live_ports);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);
