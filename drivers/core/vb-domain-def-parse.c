@@ -878,7 +878,7 @@ has_device_boot (const VbDomainDef *def)
 }
 
 static gboolean
-post_parse (VbDomainDef *def, GError **error)
+post_parse (VbDomainDef *def, guint parse_flags, GError **error)
 {
   gboolean primary = FALSE;
 
@@ -899,7 +899,8 @@ post_parse (VbDomainDef *def, GError **error)
       return INVALID (error, "<cpu><topology> gives %" G_GUINT64_FORMAT " vCPUs but <vcpu> is %u",
                       total, def->vcpus);
   }
-  if (def->os_arch == NULL && g_strcmp0 (def->os_type, "hvm") == 0)
+  if (def->os_arch == NULL && g_strcmp0 (def->os_type, "hvm") == 0 &&
+      !(parse_flags & VB_DOMAIN_PARSE_NO_DEFAULT_ARCH))
     def->os_arch = g_strdup ("x86_64");
   if (g_strcmp0 (def->os_type, "hvm") == 0 && array_len (def->os_boot_devs) == 0 &&
       def->os_kernel == NULL && !has_device_boot (def))
@@ -1018,7 +1019,7 @@ vb_domain_def_parse (const char *xml, guint parse_flags, GError **error)
     return INVALID (error, "<domain> is missing <os>"), NULL;
   if (vb_uuid_is_null (&def->uuid))
     vb_uuid_generate (&def->uuid);
-  if (!post_parse (def, error))
+  if (!post_parse (def, parse_flags, error))
     return NULL;
   if (cputune && !cputune_normalize (def, cputune, error))
     return NULL;

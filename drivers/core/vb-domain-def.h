@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 /* The XML is a running domain's live state (a status file, a copy of the
  * live definition): keep the ports autoport displays got. */
 #define VB_DOMAIN_PARSE_LIVE (1u << 0)
+/* Leave the architecture unset when <os><type arch> is absent, for a
+ * driver whose default is not the parser's x86_64: it can then tell an
+ * absent attribute from an explicit one without reading the XML again. */
+#define VB_DOMAIN_PARSE_NO_DEFAULT_ARCH (1u << 1)
 
 /* metadata types: VB_DOMAIN_METADATA_* in vb-types.h */
 

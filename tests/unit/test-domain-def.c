@@ -62,6 +62,22 @@ test_validation (void)
   assert_invalid (DOMAIN_HEAD "<cpu><topology sockets='1' cores='1' threads='1'/></cpu><devices/></domain>", "topology");
 }
 
+/* x86_64 is the parser's default architecture unless a driver with
+ * another default asks to see the attribute as written. */
+static void
+test_default_arch (void)
+{
+  const char *bare = "<domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain>";
+  const char *given = "<domain type='test'><name>a</name><memory>1</memory><os><type arch='i686'>hvm</type></os></domain>";
+  g_autoptr(VbDomainDef) defaulted = vb_domain_def_parse (bare, 0, NULL);
+  g_autoptr(VbDomainDef) unset = vb_domain_def_parse (bare, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, NULL);
+  g_autoptr(VbDomainDef) explicit = vb_domain_def_parse (given, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, NULL);
+
+  g_assert_cmpstr (defaulted->os_arch, ==, "x86_64");
+  g_assert_null (unset->os_arch);
+  g_assert_cmpstr (explicit->os_arch, ==, "i686");
+}
+
 static void
 test_memory_units (void)
 {
@@ -518,6 +534,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/domain-def/validation", test_validation);
   g_test_add_func ("/domain-def/memory-units", test_memory_units);
+  g_test_add_func ("/domain-def/default-arch", test_default_arch);
   g_test_add_func ("/domain-def/live-inactive", test_live_inactive);
   g_test_add_func ("/domain-def/metadata", test_metadata);
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
