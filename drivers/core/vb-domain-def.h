@@ -347,6 +347,8 @@ typedef struct _VbDomainDef {
 VbDomainDef *vb_domain_def_new (void);
 VbDomainDef *vb_domain_def_parse (const char *xml, guint parse_flags, GError **error);
 char *vb_domain_def_format (const VbDomainDef *def, guint format_flags);
+/* A deep copy of the structures, sharing nothing with @def; no XML round
+ * trip, so no defaults are filled in again.  NULL gives NULL. */
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
