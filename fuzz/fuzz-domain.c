@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: whatever parses must format to something that parses
- * again; nothing may crash or leak on hostile input. */
+ * again, and its copy must format as it does; nothing may crash or leak on
+ * hostile input. */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   g_autofree char *xml = g_malloc (size + 1);
   g_autoptr(VbDomainDef) def = NULL;
   g_autoptr(VbDomainDef) again = NULL;
+  g_autoptr(VbDomainDef) copy = NULL;
+  g_autofree char *copied = NULL;
   g_autofree char *out = NULL;
   g_autofree char *out2 = NULL;
   g_autoptr(GError) error = NULL;
@@ -35,6 +38,12 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   out2 = vb_domain_def_format (again, VB_DOMAIN_FORMAT_SECURE);
   if (strcmp (out, out2) != 0) {
     g_printerr ("format is not stable:\n%s\n---\n%s", out, out2);
+    abort ();
+  }
+  copy = vb_domain_def_copy (def);
+  copied = vb_domain_def_format (copy, VB_DOMAIN_FORMAT_SECURE);
+  if (strcmp (out, copied) != 0) {
+    g_printerr ("the copy formats differently:\n%s\n---\n%s", out, copied);
     abort ();
   }
   return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer entry point for network XML: parse → validate → format →
  * parse again.  The formatter's output must always be accepted by the
- * parser (vb_network_def_copy relies on it), and must be a fixed point. */
+ * parser and must be a fixed point; a copy must format as the original. */
 #include <glib.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +31,18 @@ check_fixed_point (const VbNetworkDef *def, guint flags)
   }
 }
 
+static void
+check_copy (const VbNetworkDef *def, const VbNetworkDef *copy, guint flags)
+{
+  g_autofree char *out = vb_network_def_format (def, flags);
+  g_autofree char *out2 = vb_network_def_format (copy, flags);
+
+  if (strcmp (out, out2) != 0) {
+    fprintf (stderr, "the copy formats differently:\n%s---\n%s", out, out2);
+    abort ();
+  }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -48,5 +60,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   check_fixed_point (def, VB_NETWORK_FORMAT_LIVE);
   check_fixed_point (def, VB_NETWORK_FORMAT_INACTIVE);
   copy = vb_network_def_copy (def);
+  check_copy (def, copy, VB_NETWORK_FORMAT_LIVE);
+  check_copy (def, copy, VB_NETWORK_FORMAT_INACTIVE);
   return 0;
 }

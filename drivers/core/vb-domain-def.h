@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 /* The XML is a running domain's live state (a status file, a copy of the
  * live definition): keep the ports autoport displays got. */
 #define VB_DOMAIN_PARSE_LIVE (1u << 0)
+/* Leave the architecture unset when <os><type arch> is absent, for a
+ * driver whose default is not the parser's x86_64: it can then tell an
+ * absent attribute from an explicit one without reading the XML again. */
+#define VB_DOMAIN_PARSE_NO_DEFAULT_ARCH (1u << 1)
 
 /* metadata types: VB_DOMAIN_METADATA_* in vb-types.h */
 
@@ -343,6 +347,8 @@ typedef struct _VbDomainDef {
 VbDomainDef *vb_domain_def_new (void);
 VbDomainDef *vb_domain_def_parse (const char *xml, guint parse_flags, GError **error);
 char *vb_domain_def_format (const VbDomainDef *def, guint format_flags);
+/* A deep copy of the structures, sharing nothing with @def; no XML round
+ * trip, so no defaults are filled in again.  NULL gives NULL. */
 VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
@@ -373,9 +379,29 @@ gboolean vb_domain_def_attach_device (VbDomainDef *def, const char *device_xml, 
  * other kinds by identical canonical XML.  No match → VB_ERROR_NOT_FOUND. */
 gboolean vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **error);
 
+/* Adds a device built in C, with the checks and defaults of
+ * vb_domain_def_attach_device.  Takes @data (VbDomainDiskDef* for a disk
+ * and so on, an xmlNode* from vb_xml_opaque_copy for the kinds not typed),
+ * also on failure. */
+gboolean vb_domain_def_add_device (VbDomainDef *def, VbDomainDeviceKind kind, gpointer data,
+                                   GError **error);
+
+/* Devices drivers add as defaults, as libvirt's post-parse does, built as
+ * structures rather than parsed from XML text.  Each is what parsing
+ * <memballoon model='@model'/> (<video><model type='@model_type'/></video>)
+ * gives; a driver sets the other fields itself. */
+VbDomainMemballoonDef *vb_domain_memballoon_def_new (const char *model);
+VbDomainVideoDef *vb_domain_video_def_new (const char *model_type);
+
 void vb_domain_disk_def_free (VbDomainDiskDef *disk);
 void vb_domain_interface_def_free (VbDomainInterfaceDef *iface);
+void vb_domain_controller_def_free (VbDomainControllerDef *controller);
+void vb_domain_video_def_free (VbDomainVideoDef *video);
+void vb_domain_memballoon_def_free (VbDomainMemballoonDef *memballoon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDiskDef, vb_domain_disk_def_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainInterfaceDef, vb_domain_interface_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainControllerDef, vb_domain_controller_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainVideoDef, vb_domain_video_def_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainMemballoonDef, vb_domain_memballoon_def_free)
 
 G_END_DECLS

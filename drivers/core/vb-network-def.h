@@ -236,6 +236,8 @@ VbNetworkDef *vb_network_def_parse (const char *xml, guint parse_flags, GError *
 gboolean vb_network_def_validate (const VbNetworkDef *def, GError **error);
 
 char *vb_network_def_format (const VbNetworkDef *def, guint format_flags);
+/* A deep copy of the structures, sharing nothing with @def; no XML round
+ * trip.  NULL gives NULL. */
 VbNetworkDef *vb_network_def_copy (const VbNetworkDef *def);
 void vb_network_def_free (VbNetworkDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbNetworkDef, vb_network_def_free)

@@ -626,8 +626,13 @@ vb_xml_write_node_dump (VbXmlWriter *w, xmlNode *node)
 xmlNode *
 vb_xml_opaque_copy (xmlNode *node)
 {
-  xmlDoc *doc = xmlNewDoc ((const xmlChar *) "1.0");
-  xmlNode *copy = xmlDocCopyNode (node, doc, 1);
+  xmlDoc *doc;
+  xmlNode *copy;
+
+  if (node == NULL)
+    return NULL;
+  doc = xmlNewDoc ((const xmlChar *) "1.0");
+  copy = xmlDocCopyNode (node, doc, 1);
 
   xmlDocSetRootElement (doc, copy);
   xmlReconciliateNs (doc, copy);
@@ -639,4 +644,17 @@ vb_xml_opaque_free (xmlNode *node)
 {
   if (node)
     xmlFreeDoc (node->doc);
+}
+
+static gpointer
+opaque_copy_func (gconstpointer node, gpointer unused)
+{
+  return vb_xml_opaque_copy ((xmlNode *) node);
+}
+
+GPtrArray *
+vb_xml_opaque_array_copy (const GPtrArray *nodes)
+{
+  /* g_ptr_array_copy keeps the element free function of @nodes */
+  return nodes ? g_ptr_array_copy ((GPtrArray *) nodes, opaque_copy_func, NULL) : NULL;
 }

@@ -97,9 +97,12 @@ void vb_xml_write_node (VbXmlWriter *w, xmlNode *node);
 void vb_xml_write_node_dump (VbXmlWriter *w, xmlNode *node);
 
 /* Deep copy of an element, detached, in its own document so it outlives the
- * parsed one; free with vb_xml_opaque_free. */
+ * parsed one; free with vb_xml_opaque_free.  NULL gives NULL. */
 xmlNode *vb_xml_opaque_copy (xmlNode *node);
 void vb_xml_opaque_free (xmlNode *node);
+/* A new array holding an opaque copy of each element of @nodes, with the
+ * same free function; NULL gives NULL, empty gives empty. */
+GPtrArray *vb_xml_opaque_array_copy (const GPtrArray *nodes);
 
 char *vb_xml_escape (const char *text);
 

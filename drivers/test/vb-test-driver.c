@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include <libxml/parser.h>
-
 /* vb-driver.h (through vb-types.h) must come before vb-domain-def.h: the
  * latter #defines the metadata type names that vb-types.h declares as
  * enumerators. */
@@ -176,43 +174,16 @@ generate_ifnames (VbDomainDef *def)
   }
 }
 
-/* <os><type arch=…> as written.  The parser fills in its own default arch
- * (x86_64), while the test driver's default is i686, so an absent
- * attribute must be told apart from an explicit one. */
-static char *
-explicit_arch (const char *xml)
-{
-  g_autoptr(xmlDoc) doc = xmlReadMemory (xml, (int) strlen (xml), NULL, NULL,
-                                          XML_PARSE_NONET);
-  xmlNode *root = doc ? xmlDocGetRootElement (doc) : NULL;
-
-  for (xmlNode *os = root ? root->children : NULL; os; os = os->next) {
-    if (os->type != XML_ELEMENT_NODE || !xmlStrEqual (os->name, BAD_CAST "os"))
-      continue;
-    for (xmlNode *type = os->children; type; type = type->next) {
-      if (type->type == XML_ELEMENT_NODE && xmlStrEqual (type->name, BAD_CAST "type")) {
-        xmlChar *arch = xmlGetProp (type, BAD_CAST "arch");
-        char *copy = g_strdup ((const char *) arch);
-
-        xmlFree (arch);
-        return copy;
-      }
-    }
-  }
-  return NULL;
-}
-
 /* Parses a domain document as the test driver accepts it: its capabilities
  * offer only domain type 'test', os types hvm and xen, arch i686. */
 static VbDomainDef *
 parse_domain (const char *xml, GError **error)
 {
-  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, error);
-  g_autofree char *arch = NULL;
+  /* the parser's default arch is not the driver's: see the one written */
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, error);
 
   if (def == NULL)
     return NULL;
-  arch = explicit_arch (xml);
   if (g_strcmp0 (def->virt_type, "test") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                  "could not find capabilities for domaintype=%s",
@@ -224,9 +195,9 @@ parse_domain (const char *xml, GError **error)
                  "no guest options available for os type '%s'", def->os_type);
     return NULL;
   }
-  if (arch && g_strcmp0 (arch, TEST_MODEL) != 0) {
+  if (def->os_arch && g_strcmp0 (def->os_arch, TEST_MODEL) != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                 "no guest options available for arch '%s'", arch);
+                 "no guest options available for arch '%s'", def->os_arch);
     return NULL;
   }
   /* the driver's default arch, which libvirt writes back */

@@ -62,6 +62,22 @@ test_validation (void)
   assert_invalid (DOMAIN_HEAD "<cpu><topology sockets='1' cores='1' threads='1'/></cpu><devices/></domain>", "topology");
 }
 
+/* x86_64 is the parser's default architecture unless a driver with
+ * another default asks to see the attribute as written. */
+static void
+test_default_arch (void)
+{
+  const char *bare = "<domain type='test'><name>a</name><memory>1</memory><os><type>hvm</type></os></domain>";
+  const char *given = "<domain type='test'><name>a</name><memory>1</memory><os><type arch='i686'>hvm</type></os></domain>";
+  g_autoptr(VbDomainDef) defaulted = vb_domain_def_parse (bare, 0, NULL);
+  g_autoptr(VbDomainDef) unset = vb_domain_def_parse (bare, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, NULL);
+  g_autoptr(VbDomainDef) explicit = vb_domain_def_parse (given, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, NULL);
+
+  g_assert_cmpstr (defaulted->os_arch, ==, "x86_64");
+  g_assert_null (unset->os_arch);
+  g_assert_cmpstr (explicit->os_arch, ==, "i686");
+}
+
 static void
 test_memory_units (void)
 {
@@ -267,6 +283,106 @@ test_copy_and_mac (void)
   vb_util_set_deterministic (FALSE);
 }
 
+/* The copy shares nothing with its original: changing strings, arrays,
+ * nested structs, kept XML nodes and tables of the copy leaves the
+ * original's XML as it was. */
+static void
+test_copy_is_deep (void)
+{
+  g_autoptr(VbDomainDef) def = parse_ok (
+      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+      "<name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+      "<metadata><a:x xmlns:a='urn:a'>1</a:x></metadata>"
+      "<memory unit='MiB'>1</memory><vcpu>2</vcpu><sysinfo type='smbios'><bios><entry name='vendor'>v</entry></bios></sysinfo>"
+      "<os><type arch='x86_64'>hvm</type><boot dev='cdrom'/></os><features><acpi/></features>"
+      "<cpu mode='custom'><model>qemu64</model><feature policy='require' name='svm'/></cpu>"
+      "<devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/><iotune><total_bytes_sec>1</total_bytes_sec></iotune></disk>"
+      "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br0'/>"
+      "<bandwidth><inbound average='5'/></bandwidth></interface>"
+      "<serial type='pty'/><graphics type='vnc'><listen type='address' address='127.0.0.1'/></graphics>"
+      "<video><model type='vga'/></video><memballoon model='virtio'/><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+      "</devices><qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>");
+  g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
+  g_autofree char *before = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  g_autofree char *after = NULL;
+  g_autofree char *copied = NULL;
+  VbDomainDiskDef *disk = g_ptr_array_index (copy->disks, 0);
+  VbDomainInterfaceDef *nic = g_ptr_array_index (copy->interfaces, 0);
+  VbDomainGraphicsDef *gfx = g_ptr_array_index (copy->graphics, 0);
+  VbGraphicsListen *listen = g_ptr_array_index (gfx->listens, 0);
+  GPtrArray *rngs = vb_domain_def_get_devices (copy, VB_DOMAIN_DEVICE_RNG);
+
+  g_assert_cmpstr (before, ==, (copied = vb_domain_def_format (copy, VB_DOMAIN_FORMAT_SECURE)));
+  g_free (copy->name);
+  copy->name = g_strdup ("e");
+  g_free (disk->source);
+  disk->source = g_strdup ("/b");
+  xmlSetProp (disk->info.address ? disk->info.address : disk->target, (const xmlChar *) "bus", (const xmlChar *) "sata");
+  nic->bandwidth->in->average = 7;
+  g_free (listen->address);
+  listen->address = g_strdup ("0.0.0.0");
+  g_free (copy->memballoon->model);
+  copy->memballoon->model = g_strdup ("none");
+  xmlSetProp (g_ptr_array_index (rngs, 0), (const xmlChar *) "model", (const xmlChar *) "other");
+  g_ptr_array_set_size (copy->os_boot_devs, 0);
+  g_ptr_array_set_size (copy->cpu->children, 0);
+  g_hash_table_remove_all (copy->opaque);
+  g_hash_table_remove_all (copy->namespaces);
+  g_assert_true (vb_domain_def_set_metadata (copy, 2, NULL, NULL, "urn:a", NULL));
+  g_assert_true (vb_domain_def_detach_device (copy, "<serial type='pty'><target port='0'/></serial>", NULL));
+
+  after = vb_domain_def_format (def, VB_DOMAIN_FORMAT_SECURE);
+  g_assert_cmpstr (before, ==, after);
+  g_clear_pointer (&copied, g_free);
+  copied = vb_domain_def_format (copy, VB_DOMAIN_FORMAT_SECURE);
+  g_assert_cmpstr (before, !=, copied);
+}
+
+/* Devices a driver adds as defaults are built as structures; they must come
+ * out as the XML snippets drivers used to parse for them, and adding them
+ * keeps the checks of attaching. */
+static void
+test_default_devices_built (void)
+{
+  g_autoptr(VbDomainDef) built = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDef) parsed = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDevice) disk = NULL;
+  g_autoptr(VbDomainDevice) again = NULL;
+  g_autoptr(GError) error = NULL;
+  VbDomainVideoDef *video = vb_domain_video_def_new ("cirrus");
+
+  video->vram = 16384;
+  video->heads = 1;
+  video->primary = TRUE;
+  g_assert_true (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_VIDEO, video, &error));
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_MEMBALLOON,
+                                           vb_domain_memballoon_def_new ("virtio"), &error));
+  g_assert_true (vb_domain_def_attach_device (parsed, "<memballoon model='virtio'/>", &error));
+  g_assert_true (vb_domain_def_attach_device (
+      parsed, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>", &error));
+  g_assert_no_error (error);
+  for (guint flags = 0; flags <= (VB_DOMAIN_FORMAT_INACTIVE | VB_DOMAIN_FORMAT_SECURE); flags++) {
+    g_autofree char *a = vb_domain_def_format (built, flags);
+    g_autofree char *b = vb_domain_def_format (parsed, flags);
+
+    g_assert_cmpstr (a, ==, b);
+  }
+
+  g_assert_false (vb_domain_def_add_device (built, VB_DOMAIN_DEVICE_MEMBALLOON,
+                                            vb_domain_memballoon_def_new ("none"), &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+  g_clear_error (&error);
+  disk = vb_domain_device_parse ("<disk type='file'><source file='/a'/><target dev='sda'/></disk>", &error);
+  again = vb_domain_device_parse ("<disk type='file'><source file='/b'/><target dev='sda'/></disk>", &error);
+  g_assert_no_error (error);
+  g_assert_true (vb_domain_def_add_device (built, disk->kind, g_steal_pointer (&disk->data), &error));
+  /* a disk added in C gets its drive address as an attached one does */
+  g_assert_nonnull (((VbDomainDiskDef *) g_ptr_array_index (built->disks, 0))->info.address);
+  g_assert_false (vb_domain_def_add_device (built, again->kind, g_steal_pointer (&again->data), &error));
+  g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
+}
+
 /* <interface type='ethernet'>: the host side's addresses and routes inside
  * <source>, the target's managed attribute and the <mtu> are typed for the
  * driver, and the XML is written back as given. */
@@ -418,11 +534,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/domain-def/validation", test_validation);
   g_test_add_func ("/domain-def/memory-units", test_memory_units);
+  g_test_add_func ("/domain-def/default-arch", test_default_arch);
   g_test_add_func ("/domain-def/live-inactive", test_live_inactive);
   g_test_add_func ("/domain-def/metadata", test_metadata);
   g_test_add_func ("/domain-def/attach-detach", test_attach_detach);
   g_test_add_func ("/domain-def/minimal-is-lazy", test_minimal_is_lazy);
   g_test_add_func ("/domain-def/copy", test_copy_and_mac);
+  g_test_add_func ("/domain-def/copy-is-deep", test_copy_is_deep);
+  g_test_add_func ("/domain-def/default-devices-built", test_default_devices_built);
   g_test_add_func ("/domain-def/ethernet-interface", test_ethernet_interface);
   g_test_add_func ("/domain-def/graphics-live-ports", test_graphics_live_ports);
   g_test_add_func ("/domain-def/opaque-and-unknown", test_opaque_and_unknown_elements);

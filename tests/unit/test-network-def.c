@@ -346,6 +346,44 @@ test_copy (void)
   g_assert_true (def->portgroups != copy->portgroups);
 }
 
+/* The copy shares nothing with its original: changing strings, arrays and
+ * nested structs of the copy leaves the original's XML as it was. */
+static void
+test_copy_is_deep (void)
+{
+  g_autoptr(VbNetworkDef) def = parse_ok (
+      "<network><name>c</name><metadata><a:x xmlns:a='urn:a'>1</a:x></metadata>"
+      "<forward mode='nat'/><bridge name='virbr1'/>"
+      "<dns><txt name='t' value='v'/><host ip='10.0.0.9'><hostname>h</hostname></host></dns>"
+      "<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'/>"
+      "<host mac='00:16:3e:77:e2:ed' name='a' ip='10.0.0.10'/></dhcp></ip>"
+      "<portgroup name='p' default='yes'><bandwidth><inbound average='5'/></bandwidth></portgroup></network>");
+  g_autoptr(VbNetworkDef) copy = vb_network_def_copy (def);
+  g_autofree char *before = vb_network_def_format (def, 0);
+  g_autofree char *after = NULL;
+  g_autofree char *copied = NULL;
+  VbNetworkIp *ip = g_ptr_array_index (copy->ips, 0);
+  VbDhcpRange *range = g_ptr_array_index (ip->ranges, 0);
+  VbDnsHost *host = g_ptr_array_index (copy->dns.hosts, 0);
+  VbNetworkPortGroup *pg = g_ptr_array_index (copy->portgroups, 0);
+
+  g_free (copy->bridge_name);
+  copy->bridge_name = g_strdup ("virbr2");
+  g_free (range->end);
+  range->end = g_strdup ("10.0.0.8");
+  g_ptr_array_remove_index (ip->hosts, 0);
+  g_free (g_ptr_array_index (host->hostnames, 0));
+  g_ptr_array_index (host->hostnames, 0) = g_strdup ("k");
+  pg->bandwidth->in->average = 6;
+  g_ptr_array_set_size (copy->dns.txts, 0);
+  xmlSetProp (xmlFirstElementChild (copy->metadata), (const xmlChar *) "y", (const xmlChar *) "2");
+
+  after = vb_network_def_format (def, 0);
+  g_assert_cmpstr (before, ==, after);
+  copied = vb_network_def_format (copy, 0);
+  g_assert_cmpstr (before, !=, copied);
+}
+
 #define UPD_NET \
   "<network><name>u</name>" U "<forward mode='nat'><interface dev='eth0'/></forward>" \
   "<bridge name='virbr0'/><dns><txt name='t1' value='v'/>" \
@@ -593,6 +631,7 @@ main (int argc, char **argv)
   g_test_add_func ("/network-def/forward-dev-normalised", test_forward_dev_normalised);
   g_test_add_func ("/network-def/live-vs-inactive", test_live_vs_inactive);
   g_test_add_func ("/network-def/copy", test_copy);
+  g_test_add_func ("/network-def/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/network-def/update/dhcp-host", test_update_dhcp_host);
   g_test_add_func ("/network-def/update/dhcp-range", test_update_dhcp_range);
   g_test_add_func ("/network-def/update/forward-interface", test_update_forward_interface);

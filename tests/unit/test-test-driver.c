@@ -391,6 +391,16 @@ test_define (Fixture *f, gconstpointer data)
   other = g_strdup (foo_xml);
   memcpy (strstr (other, "type='test'"), "type='kvm' ", 11);
   g_free (call_fails (f, VB_OP_DOMAIN_DEFINE_XML, NULL, g_variant_new ("(s)", other), VB_ERROR_INVALID_CONFIG));
+  /* the only arch is i686: another one written out is refused */
+  {
+    g_autoptr(GString) x86 = g_string_new (foo_xml);
+    g_autofree char *message = NULL;
+
+    g_string_replace (x86, "<type>hvm", "<type arch='x86_64'>hvm", 1);
+    message = call_fails (f, VB_OP_DOMAIN_DEFINE_XML, NULL, g_variant_new ("(s)", x86->str),
+                          VB_ERROR_INVALID_CONFIG);
+    g_assert_nonnull (strstr (message, "arch 'x86_64'"));
+  }
   g_assert_cmpuint (vb_driver_get_n_domains (f->driver), ==, 2);
   ASSERT_NO_EVENTS (f->events);
 
