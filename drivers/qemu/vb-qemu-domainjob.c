@@ -17,18 +17,17 @@ migrate_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(QemuVm) vm = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
-  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  const char *status = o ? json_object_get_string_member_with_default (o, "status", "") : "";
+  g_autoptr(VbQemuMigrateInfo) info = vb_qemu_monitor_query_migrate_finish (VB_QEMU_MONITOR (source), result,
+                                                                            &error);
 
   if (vm->exited || vm->migrate_done == NULL)
     return;
-  if (ret == NULL) {
+  if (info == NULL) {
     vm->migrate_done (vm, error->message);
-  } else if (g_str_equal (status, "completed")) {
+  } else if (info->status == VB_QEMU_JOB_STATUS_COMPLETED) {
     vm->migrate_done (vm, NULL);
-  } else if (g_str_equal (status, "failed") || g_str_equal (status, "cancelled")) {
-    vm->migrate_done (vm, json_object_get_string_member_with_default (o, "error-desc", status));
+  } else if (info->status == VB_QEMU_JOB_STATUS_FAILED || info->status == VB_QEMU_JOB_STATUS_CANCELLED) {
+    vm->migrate_done (vm, info->error_desc ? info->error_desc : info->status_name);
   } else {
     vm->migrate_poll = g_timeout_add_full (G_PRIORITY_DEFAULT, 10, migrate_poll_tick, vm_ref (vm),
                                            (GDestroyNotify) vm_unref);
@@ -41,7 +40,7 @@ migrate_poll_tick (gpointer user_data)
   QemuVm *vm = user_data;
 
   vm->migrate_poll = 0;
-  vb_qemu_monitor_command_async (vm->mon, "query-migrate", NULL, NULL, migrate_status, vm_ref (vm));
+  vb_qemu_monitor_query_migrate_async (vm->mon, NULL, migrate_status, vm_ref (vm));
   return G_SOURCE_REMOVE;
 }
 
@@ -50,7 +49,7 @@ void
 migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error))
 {
   vm->migrate_done = done;
-  vb_qemu_monitor_command_async (vm->mon, "query-migrate", NULL, NULL, migrate_status, vm_ref (vm));
+  vb_qemu_monitor_query_migrate_async (vm->mon, NULL, migrate_status, vm_ref (vm));
 }
 
 /* Core dumps -------------------------------------------------------------------- */
@@ -83,7 +82,7 @@ dump_finish (QemuVm *vm, const char *message)
   if (message) {
     g_unlink (vm->dump_path);
     if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
-      vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+      vb_qemu_monitor_cont_async (vm->mon, NULL, NULL, NULL);
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "core dump of '%s' failed: %s",
                              vb_domain_get_name (vm->dom), message);
     return;
@@ -92,14 +91,14 @@ dump_finish (QemuVm *vm, const char *message)
     /* answered once qemu is gone and the domain shows as crashed */
     vm->dump_crashed = TRUE;
     g_ptr_array_add (vm->stop_waiters, g_steal_pointer (&task));
-    vb_qemu_monitor_command_async (vm->mon, "quit", NULL, NULL, NULL, NULL);
+    vb_qemu_monitor_quit_async (vm->mon, NULL, NULL, NULL);
     vm_watch_foreign (vm);
     return;
   }
   if (flags & QEMU_DUMP_RESET)
-    vb_qemu_monitor_command_async (vm->mon, "system_reset", NULL, NULL, NULL, NULL);
+    vb_qemu_monitor_system_reset_async (vm->mon, NULL, NULL, NULL);
   if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
-    vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+    vb_qemu_monitor_cont_async (vm->mon, NULL, NULL, NULL);
   g_task_return_pointer (task, NULL, NULL);
 }
 
@@ -110,17 +109,15 @@ dump_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(QemuVm) vm = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
-  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  const char *status = o ? json_object_get_string_member_with_default (o, "status", "") : "";
+  g_autoptr(VbQemuDumpInfo) info = vb_qemu_monitor_query_dump_finish (VB_QEMU_MONITOR (source), result, &error);
 
   if (vm->exited || !vm->dumping)
     return;
-  if (ret == NULL)
+  if (info == NULL)
     dump_finish (vm, error->message);
-  else if (g_str_equal (status, "completed"))
+  else if (info->status == VB_QEMU_JOB_STATUS_COMPLETED)
     dump_finish (vm, NULL);
-  else if (g_str_equal (status, "failed"))
+  else if (info->status == VB_QEMU_JOB_STATUS_FAILED)
     dump_finish (vm, "qemu could not write the dump");
   else
     g_timeout_add_full (G_PRIORITY_DEFAULT, DUMP_POLL_INTERVAL_MS, dump_poll_tick, vm_ref (vm),
@@ -133,7 +130,7 @@ dump_poll_tick (gpointer user_data)
   QemuVm *vm = user_data;
 
   if (!vm->exited && vm->dumping)
-    vb_qemu_monitor_command_async (vm->mon, "query-dump", NULL, NULL, dump_status, vm_ref (vm));
+    vb_qemu_monitor_query_dump_async (vm->mon, NULL, dump_status, vm_ref (vm));
   return G_SOURCE_REMOVE;
 }
 
@@ -142,15 +139,15 @@ dump_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(QemuVm) vm = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  gboolean ok = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error);
 
   if (vm->exited || !vm->dumping)
     return;
-  if (ret == NULL) {
+  if (!ok) {
     dump_finish (vm, error->message);
     return;
   }
-  vb_qemu_monitor_command_async (vm->mon, "query-dump", NULL, NULL, dump_status, vm_ref (vm));
+  vb_qemu_monitor_query_dump_async (vm->mon, NULL, dump_status, vm_ref (vm));
 }
 
 /* CoreDumpWithFormat: qemu's dump-guest-memory into @to, detached and
@@ -165,7 +162,6 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   guint format, flags;
   QemuVm *vm;
   g_autofree char *protocol = NULL;
-  g_autoptr(JsonNode) cmd_args = NULL;
 
   g_variant_get (args, "(&suu)", &path, &format, &flags);
   if (!vb_check_flags (flags, QEMU_DUMP_CRASH | QEMU_DUMP_LIVE | QEMU_DUMP_BYPASS_CACHE | QEMU_DUMP_RESET |
@@ -197,12 +193,9 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   vm->dump_task = g_object_ref (task);
   vm->dump_paused = !(flags & QEMU_DUMP_LIVE) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING;
   if (vm->dump_paused)
-    vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
+    vb_qemu_monitor_stop_async (vm->mon, NULL, NULL, NULL);
   protocol = g_strconcat ("file:", path, NULL);
-  cmd_args = vb_qemu_json_args (g_variant_new_parsed ("{'paging': <false>, 'protocol': <%s>, 'detach': <true>, "
-                                                      "'format': <%s>}",
-                                                      protocol, dump_formats[format]));
-  vb_qemu_monitor_command_async (vm->mon, "dump-guest-memory", cmd_args, NULL, dump_started, vm_ref (vm));
+  vb_qemu_monitor_dump_guest_memory_async (vm->mon, protocol, dump_formats[format], NULL, dump_started, vm_ref (vm));
   *handed = TRUE;
   return TRUE;
 }
@@ -257,12 +250,6 @@ job_progress_variant (VbOp op, const JobProgress *p)
   return g_variant_new ("(ia{sv})", p->type, &b);
 }
 
-static gint64
-json_member_int (JsonObject *o, const char *name)
-{
-  return o && json_object_has_member (o, name) ? json_object_get_int_member (o, name) : 0;
-}
-
 /* Whether a save or dump still runs: one that wrote its file and only
  * waits for qemu to quit is over. */
 static gboolean
@@ -271,40 +258,61 @@ vm_job_running (QemuVm *vm)
   return !vm->exited && ((vm->saving && !vm->saved) || (vm->dumping && !vm->dump_crashed));
 }
 
-/* query-migrate's "ram" or query-dump's byte counts, whichever the job
- * that runs answered with; a job that ended in between shows as none. */
+/* The counts of the job that runs, from query-migrate's "ram" or
+ * query-dump (@ok FALSE: the query failed); a job that ended in between
+ * shows as none. */
 static void
-job_query_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+job_query_return (OpCall *q, gboolean ok, const GError *error, JobProgress *counts)
 {
-  g_autoptr(OpCall) q = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
-  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  JobProgress p = { QEMU_JOB_NONE };
+  JobProgress none = { QEMU_JOB_NONE };
 
-  if (ret == NULL && vm_job_running (q->vm)) {
+  if (!vm_job_running (q->vm)) {
+    return_variant (q->task, job_progress_variant (q->op, &none));
+    return;
+  }
+  if (!ok) {
     g_task_return_new_error (q->task, VB_ERROR, VB_ERROR_FAILED, "cannot read the job progress of '%s': %s",
                              vb_domain_get_name (q->vm->dom), error->message);
     return;
   }
-  if (ret != NULL && vm_job_running (q->vm)) {
-    p.type = QEMU_JOB_UNBOUNDED;
-    p.operation = q->vm->saving ? QEMU_JOB_OPERATION_SAVE : QEMU_JOB_OPERATION_DUMP;
-    p.elapsed_ms = (guint64) (g_get_monotonic_time () - q->vm->job_started) / 1000;
-    if (q->vm->saving) {
-      JsonObject *ram = o && json_object_has_member (o, "ram") ? json_object_get_object_member (o, "ram") : NULL;
+  counts->type = QEMU_JOB_UNBOUNDED;
+  counts->operation = q->vm->saving ? QEMU_JOB_OPERATION_SAVE : QEMU_JOB_OPERATION_DUMP;
+  counts->elapsed_ms = (guint64) (g_get_monotonic_time () - q->vm->job_started) / 1000;
+  return_variant (q->task, job_progress_variant (q->op, counts));
+}
 
-      p.memory = TRUE;
-      p.data_total = json_member_int (ram, "total");
-      p.data_processed = json_member_int (ram, "transferred");
-      p.data_remaining = json_member_int (ram, "remaining");
-    } else {
-      p.data_total = json_member_int (o, "total");
-      p.data_processed = json_member_int (o, "completed");
-      p.data_remaining = p.data_total > p.data_processed ? p.data_total - p.data_processed : 0;
-    }
+static void
+job_migrate_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpCall) q = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuMigrateInfo) info = vb_qemu_monitor_query_migrate_finish (VB_QEMU_MONITOR (source), result,
+                                                                            &error);
+  JobProgress p = { QEMU_JOB_NONE };
+
+  if (info) {
+    p.memory = TRUE;
+    p.data_total = info->ram_total;
+    p.data_processed = info->ram_transferred;
+    p.data_remaining = info->ram_remaining;
   }
-  return_variant (q->task, job_progress_variant (q->op, &p));
+  job_query_return (q, info != NULL, error, &p);
+}
+
+static void
+job_dump_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpCall) q = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbQemuDumpInfo) info = vb_qemu_monitor_query_dump_finish (VB_QEMU_MONITOR (source), result, &error);
+  JobProgress p = { QEMU_JOB_NONE };
+
+  if (info) {
+    p.data_total = info->total;
+    p.data_processed = info->completed;
+    p.data_remaining = info->total > info->completed ? info->total - info->completed : 0;
+  }
+  job_query_return (q, info != NULL, error, &p);
 }
 
 /* GetJobInfo and GetJobStats: the save (managed or not) or dump that
@@ -342,8 +350,10 @@ domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
   q->task = g_object_ref (task);
   q->vm = vm_ref (vm);
   q->op = op;
-  vb_qemu_monitor_command_async (vm->mon, vm->saving ? "query-migrate" : "query-dump", NULL, NULL,
-                                 job_query_reply, q);
+  if (vm->saving)
+    vb_qemu_monitor_query_migrate_async (vm->mon, NULL, job_migrate_reply, q);
+  else
+    vb_qemu_monitor_query_dump_async (vm->mon, NULL, job_dump_reply, q);
 }
 
 /* AbortJob: a save is cancelled (its call fails, the guest runs on as it
@@ -374,5 +384,5 @@ domain_abort_job (VbDomain *dom, GTask *task)
                              vb_domain_get_name (dom));
     return;
   }
-  vm_command (vm, VB_OP_DOMAIN_ABORT_JOB, "migrate_cancel", task);
+  vm_command (vm, VB_OP_DOMAIN_ABORT_JOB, vb_qemu_monitor_migrate_cancel_async, task);
 }

@@ -1,26 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The entry points of the QEMU driver: each call checked and handed to
+ * the room that acts on it; the define path and the driver's lifecycle. */
 #include "vb-qemu-private.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/prctl.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
-
-#include "vb-config-store.h"
-#include "vb-domain-def.h"
-#include "vb-error.h"
-#include "vb-network-driver.h"
-#include "vb-qemu-caps.h"
-#include "vb-qemu-command.h"
-#include "vb-qemu-firmware.h"
-#include "vb-qemu-graphics.h"
-#include "vb-qemu-host.h"
-#include "vb-qemu-monitor.h"
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
 
@@ -469,7 +455,7 @@ domain_pm_wakeup (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, 
     return FALSE;
   }
   *handed = TRUE;
-  vm_command (domain_vm (dom), VB_OP_DOMAIN_PM_WAKEUP, "system_wakeup", task);
+  vm_command (domain_vm (dom), VB_OP_DOMAIN_PM_WAKEUP, vb_qemu_monitor_system_wakeup_async, task);
   return TRUE;
 }
 
@@ -482,7 +468,7 @@ domain_inject_nmi (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
   if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
     return FALSE;
   *handed = TRUE;
-  vm_command (domain_vm (dom), VB_OP_DOMAIN_INJECT_NMI, "inject-nmi", task);
+  vm_command (domain_vm (dom), VB_OP_DOMAIN_INJECT_NMI, vb_qemu_monitor_inject_nmi_async, task);
   return TRUE;
 }
 
@@ -509,24 +495,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     }
     if (vb_domain_has_managed_save (dom) && (flags & VB_DOMAIN_START_FORCE_BOOT))
       remove_save_image (self, dom);
-    if (vb_domain_has_managed_save (dom)) {
-      g_autofree char *image = save_image_path (self, dom, "");
-      g_autofree char *xml_path = save_image_path (self, dom, ".xml");
-      g_autofree char *xml = NULL;
-      g_autoptr(VbDomainDef) saved_def = NULL;
-
-      if (!g_file_get_contents (xml_path, &xml, NULL, error) || (saved_def = parse_domain (xml, error)) == NULL) {
-        g_prefix_error (error, "managed save image of '%s' is unusable (start with force-boot to discard it): ",
-                        name);
-        return FALSE;
-      }
-      QemuRestore restore = { .path = image, .managed = TRUE };
-
-      *handed = TRUE;
-      domain_start (self, dom, g_steal_pointer (&saved_def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE,
-                    &restore, task);
-      return TRUE;
-    }
+    if (vb_domain_has_managed_save (dom))
+      return domain_start_managed_save (self, dom, (flags & VB_DOMAIN_START_PAUSED) != 0, task, handed, error);
     *handed = TRUE;
     domain_start (self, dom, vb_domain_def_copy (vb_domain_get_def (dom)),
                   (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE, NULL, task);
@@ -572,7 +542,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     *handed = TRUE;
     /* Shutdown only asks the guest (ACPI): the caller decides when to
      * give up and destroy, as with libvirt. */
-    vm_command (domain_vm (dom), op, op == VB_OP_DOMAIN_SHUTDOWN ? "system_powerdown" : "system_reset", task);
+    vm_command (domain_vm (dom), op, op == VB_OP_DOMAIN_SHUTDOWN ? vb_qemu_monitor_system_powerdown_async
+                                                            : vb_qemu_monitor_system_reset_async, task);
     return TRUE;
 
   case VB_OP_DOMAIN_DESTROY:
@@ -596,7 +567,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     }
     *handed = TRUE;
     domain_vm (dom)->pause_reason = VB_DOMAIN_PAUSED_USER;
-    vm_command (domain_vm (dom), op, "stop", task);
+    vm_command (domain_vm (dom), op, vb_qemu_monitor_stop_async, task);
     return TRUE;
 
   case VB_OP_DOMAIN_RESUME:
@@ -611,7 +582,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
       return FALSE;
     }
     *handed = TRUE;
-    vm_command (domain_vm (dom), op, "cont", task);
+    vm_command (domain_vm (dom), op, vb_qemu_monitor_cont_async, task);
     return TRUE;
 
   case VB_OP_DOMAIN_SET_AUTOSTART: {
@@ -805,7 +776,7 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-    vm_command (domain_vm (VB_DOMAIN (object)), op, "query-balloon", task);
+    vm_memory_stats (domain_vm (VB_DOMAIN (object)), task);
     return;
   }
   default:
@@ -899,6 +870,19 @@ open_networks (VbQemuDriver *self, const char *config_dir, const char *run_dir)
   }
 }
 
+/* Where @what lives: under --state-dir's @state_subdir, the system's
+ * @system_dir, or the user's @user_dir. */
+static char *
+state_path (VbQemuDriver *self, const char *state_subdir, const char *system_dir, const char *user_dir,
+            const char *what)
+{
+  if (self->state_dir && *self->state_dir)
+    return g_build_filename (self->state_dir, state_subdir, what, NULL);
+  if (self->system)
+    return g_build_filename (system_dir, what, NULL);
+  return g_build_filename (user_dir, "virtbus", what, NULL);
+}
+
 static gboolean
 vb_qemu_driver_open (VbDriver *driver, GError **error)
 {
@@ -918,30 +902,15 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   self->store = vb_config_store_new (config_dir, run_dir, error);
   if (self->store == NULL)
     return FALSE;
-  if (self->state_dir && *self->state_dir)
-    self->save_dir = g_build_filename (self->state_dir, "lib", "qemu", "save", NULL);
-  else if (self->system)
-    self->save_dir = g_strdup ("/var/lib/virtbus/qemu/save");
-  else
-    self->save_dir = g_build_filename (g_get_user_data_dir (), "virtbus", "qemu", "save", NULL);
+  self->save_dir = state_path (self, "lib", "/var/lib/virtbus", g_get_user_data_dir (), "qemu/save");
   if (g_mkdir_with_parents (self->save_dir, 0700) < 0) {
     int saved = errno;
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", self->save_dir, g_strerror (saved));
     return FALSE;
   }
-  if (self->state_dir && *self->state_dir)
-    self->nvram_dir = g_build_filename (self->state_dir, "lib", "qemu", "nvram", NULL);
-  else if (self->system)
-    self->nvram_dir = g_strdup ("/var/lib/virtbus/qemu/nvram");
-  else
-    self->nvram_dir = g_build_filename (g_get_user_data_dir (), "virtbus", "qemu", "nvram", NULL);
+  self->nvram_dir = state_path (self, "lib", "/var/lib/virtbus", g_get_user_data_dir (), "qemu/nvram");
   self->emulator = vb_qemu_caps_default_emulator ();
-  if (self->state_dir && *self->state_dir)
-    self->caps_cache = g_build_filename (self->state_dir, "cache", "qemu-capabilities", NULL);
-  else if (self->system)
-    self->caps_cache = g_strdup ("/var/cache/virtbus/qemu-capabilities");
-  else
-    self->caps_cache = g_build_filename (g_get_user_cache_dir (), "virtbus", "qemu-capabilities", NULL);
+  self->caps_cache = state_path (self, "cache", "/var/cache/virtbus", g_get_user_cache_dir (), "qemu-capabilities");
   self->caps = vb_qemu_caps_load_cache (self->caps_cache, self->emulator);
   open_networks (self, config_dir, run_dir);
   load_definitions (self);
@@ -967,20 +936,8 @@ vb_qemu_driver_dispose (GObject *object)
   g_cancellable_cancel (self->probe_cancel);
   /* Guests outlive the daemon; only our bookkeeping goes, which also
    * breaks the domain ↔ process references. */
-  for (guint i = 0; i < domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (domains, i);
-    QemuVm *vm = domain_vm (dom);
-
-    if (vm) {
-      vm->exited = TRUE;
-      g_cancellable_cancel (vm->cancel);
-      g_clear_handle_id (&vm->kill_timer, g_source_remove);
-      g_clear_handle_id (&vm->poll_timer, g_source_remove);
-      if (vm->mon)
-        vb_qemu_monitor_close (vm->mon);
-      vb_domain_set_driver_data (dom, NULL, NULL);
-    }
-  }
+  for (guint i = 0; i < domains->len; i++)
+    vm_forget (g_ptr_array_index (domains, i));
   /* networks keep running too, like the guests plugged into them */
   g_clear_object (&self->net);
   G_OBJECT_CLASS (vb_qemu_driver_parent_class)->dispose (object);

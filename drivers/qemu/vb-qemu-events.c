@@ -25,13 +25,13 @@ vm_set_paused (QemuVm *vm, int reason)
 /* BLOCK_IO_ERROR: libvirt's IOError signal, and with werror=stop the STOP
  * that follows is a pause for an I/O error. */
 static void
-vm_block_io_error (QemuVm *vm, JsonObject *obj)
+vm_block_io_error (QemuVm *vm, const VbQemuEvent *event)
 {
-  const char *device = obj ? json_object_get_string_member_with_default (obj, "device", "") : "";
+  const char *device = event->block_io_error.device ? event->block_io_error.device : "";
   /* hot-plugged disks have no BlockBackend name, only their node */
-  const char *node = obj ? json_object_get_string_member_with_default (obj, "node-name", "") : "";
-  const char *action = obj ? json_object_get_string_member_with_default (obj, "action", "") : "";
-  const char *reason = obj ? json_object_get_string_member_with_default (obj, "reason", "") : "";
+  const char *node = event->block_io_error.node_name ? event->block_io_error.node_name : "";
+  const char *action = event->block_io_error.action ? event->block_io_error.action : "";
+  const char *reason = event->block_io_error.reason ? event->block_io_error.reason : "";
   const char *backend = *device ? device : node;
   const char *alias = g_str_has_prefix (backend, "drive-") ? backend + strlen ("drive-") : backend;
   GPtrArray *disks = vb_domain_def_get_devices (vb_domain_get_current_def (vm->dom), VB_DOMAIN_DEVICE_DISK);
@@ -97,60 +97,77 @@ vm_woke_up (QemuVm *vm)
   vb_driver_emit_domain_signal (driver, vm->dom, "PMWakeup", g_variant_new ("(i)", 0));
 }
 
-static void vm_tray_moved (QemuVm *vm, JsonObject *data);
+static void vm_tray_moved (QemuVm *vm, const VbQemuEvent *event);
 
 void
-on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer user_data)
+on_monitor_event (VbQemuMonitor *mon, const VbQemuEvent *event, gpointer user_data)
 {
   QemuVm *vm = user_data;
   VbDriver *driver = VB_DRIVER (vm->driver);
-  JsonObject *obj = data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
 
   /* while starting or saving, the state is ours to set at the end */
   if (vm->starting || vm->exited ||
-      ((vm->saving || vm->dumping) && (g_str_equal (name, "STOP") || g_str_equal (name, "RESUME"))))
+      ((vm->saving || vm->dumping) && (event->type == VB_QEMU_EVENT_STOP || event->type == VB_QEMU_EVENT_RESUME)))
     return;
-  if (g_str_equal (name, "STOP")) {
+  switch (event->type) {
+  case VB_QEMU_EVENT_STOP:
     vm_set_paused (vm, vm->pause_reason);
     if (vm->pause_reason == VB_DOMAIN_PAUSED_IOERROR)
       vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
-  } else if (g_str_equal (name, "RESUME")) {
+    break;
+  case VB_QEMU_EVENT_RESUME:
     vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
-  } else if (g_str_equal (name, "SHUTDOWN")) {
-    gboolean guest = obj && json_object_has_member (obj, "guest") && json_object_get_boolean_member (obj, "guest");
-
+    break;
+  case VB_QEMU_EVENT_SHUTDOWN:
     if (vm->destroying || vm->shutdown_seen || vm->saved || vm->dump_crashed)
       return;
     vm->shutdown_seen = TRUE;
     vb_domain_set_state (vm->dom, VB_DOMAIN_SHUTDOWN, QEMU_DOMAIN_SHUTDOWN_USER);
     vm_save_status (vm);
     vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_SHUTDOWN,
-                                 guest ? VB_DOMAIN_EVENT_SHUTDOWN_GUEST : VB_DOMAIN_EVENT_SHUTDOWN_HOST);
-  } else if (g_str_equal (name, "BLOCK_IO_ERROR")) {
-    vm_block_io_error (vm, obj);
-  } else if (g_str_equal (name, "BALLOON_CHANGE")) {
-    gint64 actual = obj ? json_object_get_int_member_with_default (obj, "actual", 0) : 0;
+                                 event->shutdown.guest ? VB_DOMAIN_EVENT_SHUTDOWN_GUEST
+                                                       : VB_DOMAIN_EVENT_SHUTDOWN_HOST);
+    break;
+  case VB_QEMU_EVENT_BLOCK_IO_ERROR:
+    vm_block_io_error (vm, event);
+    break;
+  case VB_QEMU_EVENT_BALLOON_CHANGE: {
+    guint64 actual = event->balloon_change.actual;
 
     vb_driver_emit_domain_signal (driver, vm->dom, "BalloonChange", g_variant_new ("(t)", (guint64) actual / 1024));
-  } else if (g_str_equal (name, "DEVICE_DELETED")) {
-    vm_device_deleted (vm, obj ? json_object_get_string_member_with_default (obj, "device", NULL) : NULL);
-    vm_vcpu_deleted (vm, obj);
-  } else if (g_str_equal (name, "RESET")) {
+    break;
+  }
+  case VB_QEMU_EVENT_DEVICE_DELETED:
+    vm_device_deleted (vm, event->device_deleted.device);
+    vm_vcpu_deleted (vm, event->device_deleted.device, event->device_deleted.path);
+    break;
+  case VB_QEMU_EVENT_RESET:
     vb_driver_emit_domain_signal (driver, vm->dom, "Reboot", g_variant_new ("()"));
-  } else if (g_str_equal (name, "SUSPEND") || g_str_equal (name, "SUSPEND_DISK")) {
-    vm_set_pmsuspended (vm, g_str_equal (name, "SUSPEND_DISK"));
-  } else if (g_str_equal (name, "WAKEUP")) {
+    break;
+  case VB_QEMU_EVENT_SUSPEND:
+  case VB_QEMU_EVENT_SUSPEND_DISK:
+    vm_set_pmsuspended (vm, event->type == VB_QEMU_EVENT_SUSPEND_DISK);
+    break;
+  case VB_QEMU_EVENT_WAKEUP:
     vm_woke_up (vm);
-  } else if (g_str_equal (name, "RTC_CHANGE")) {
-    gint64 offset = obj ? json_object_get_int_member_with_default (obj, "offset", 0) : 0;
+    break;
+  case VB_QEMU_EVENT_RTC_CHANGE: {
+    gint64 offset = event->rtc_change.offset;
 
     vb_driver_emit_domain_signal (driver, vm->dom, "RTCChange", g_variant_new ("(x)", offset));
-  } else if (g_str_equal (name, "DEVICE_TRAY_MOVED")) {
-    vm_tray_moved (vm, obj);
-  } else if (g_str_equal (name, "GUEST_PANICKED")) {
+    break;
+  }
+  case VB_QEMU_EVENT_DEVICE_TRAY_MOVED:
+    vm_tray_moved (vm, event);
+    break;
+  case VB_QEMU_EVENT_GUEST_PANICKED:
     vb_domain_set_state (vm->dom, VB_DOMAIN_CRASHED, QEMU_DOMAIN_CRASHED_PANICKED);
     vm_save_status (vm);
     vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_CRASHED, VB_DOMAIN_EVENT_CRASHED_PANICKED);
+    break;
+  case VB_QEMU_EVENT_OTHER:
+  default:
+    break;
   }
 }
 
@@ -171,10 +188,10 @@ on_monitor_closed (VbQemuMonitor *mon, GError *reason, gpointer user_data)
 
 /* DEVICE_TRAY_MOVED: libvirt's TrayChange, by the disk's alias. */
 static void
-vm_tray_moved (QemuVm *vm, JsonObject *data)
+vm_tray_moved (QemuVm *vm, const VbQemuEvent *event)
 {
-  const char *alias = data ? json_object_get_string_member_with_default (data, "id", NULL) : NULL;
-  gboolean tray_open = data && json_object_get_boolean_member_with_default (data, "tray-open", FALSE);
+  const char *alias = event->tray_moved.id;
+  gboolean tray_open = event->tray_moved.tray_open;
 
   if (alias == NULL || *alias == '\0')
     return;

@@ -62,14 +62,23 @@ attach_free (Attach *a)
 
 static void attach_finish (Attach *a);
 
+/* The backend of a device that is gone, or never came. */
+static void
+backend_del (QemuVm *vm, gboolean is_disk, const char *backend)
+{
+  if (is_disk)
+    vb_qemu_monitor_blockdev_del_async (vm->mon, backend, NULL, NULL, NULL);
+  else
+    vb_qemu_monitor_netdev_del_async (vm->mon, backend, NULL, NULL, NULL);
+}
+
 static void
 attach_backend_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Attach *a = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret)
+  if (vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error))
     a->backend_added = TRUE;
   else if (a->error == NULL)
     a->error = g_steal_pointer (&error);
@@ -82,9 +91,8 @@ attach_device_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Attach *a = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret == NULL && a->error == NULL)
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error) && a->error == NULL)
     a->error = g_steal_pointer (&error);
   if (--a->pending == 0)
     attach_finish (a);
@@ -97,18 +105,12 @@ attach_finish (Attach *a)
 
   if (a->error) {
     /* no half-plugged device: drop the backend again */
-    if (a->backend_added && !vm->exited) {
-      g_autoptr(JsonNode) args = a->is_disk
-        ? vb_qemu_json_args (g_variant_new_parsed ("{'node-name': <%s>}", a->backend))
-        : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", a->backend));
-      vb_qemu_monitor_command_async (vm->mon, a->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
-    }
+    if (a->backend_added && !vm->exited)
+      backend_del (vm, a->is_disk, a->backend);
     if (a->nic) {
       /* qemu may still hold the fd by name when netdev_add failed */
-      if (!vm->exited) {
-        g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'fdname': <%s>}", a->fdname));
-        vb_qemu_monitor_command_async (vm->mon, "closefd", args, NULL, NULL, NULL);
-      }
+      if (!vm->exited)
+        vb_qemu_monitor_closefd_async (vm->mon, a->fdname, NULL, NULL, NULL);
       nic_release (vm->driver, a->nic);
     }
     g_task_return_new_error (a->task, VB_ERROR, VB_ERROR_FAILED, "cannot attach the device to '%s': %s",
@@ -157,8 +159,9 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   g_autoptr(VbDomainDevice) parsed = NULL;
   g_autoptr(VbDomainDef) config = NULL;
   g_autoptr(VbDomainDef) live = NULL;
-  g_autoptr(JsonNode) backend_args = NULL;
-  g_autoptr(JsonNode) device_args = NULL;
+  g_autoptr(GVariant) device_props = NULL;
+  const char *device = "virtio-blk-pci";
+  VbDomainDiskDef *disk = NULL;
   VbDomainDeviceInfo *info;
   gpointer dev = NULL;
   Attach *a;
@@ -190,9 +193,10 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   a = g_new0 (Attach, 1);
   a->is_disk = parsed->kind == VB_DOMAIN_DEVICE_DISK;
   if (a->is_disk) {
-    VbDomainDiskDef *disk = dev;
-    const char *fmt = disk->driver_type ? disk->driver_type : "raw";
+    const char *fmt;
 
+    disk = dev;
+    fmt = disk->driver_type ? disk->driver_type : "raw";
     if (g_strcmp0 (disk->target_bus, "virtio") != 0 || g_strcmp0 (disk->device, "cdrom") == 0 ||
         (disk->type && !g_str_equal (disk->type, "file")) || disk->source == NULL ||
         (!g_str_equal (fmt, "raw") && !g_str_equal (fmt, "qcow2"))) {
@@ -209,16 +213,12 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
     }
     a->alias = vb_qemu_next_alias (live, vb_qemu_disk_alias_prefix (disk));
     a->backend = g_strdup_printf ("drive-%s", a->alias);
-    backend_args = vb_qemu_json_args (g_variant_new_parsed (
-      "{'driver': <%s>, 'node-name': <%s>, 'read-only': <%b>, 'file': <{'driver': <'file'>, 'filename': <%s>}>}",
-      fmt, a->backend, disk->readonly, disk->source));
-    device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <'virtio-blk-pci'>, 'id': <%s>, 'drive': <%s>}",
-                                                           a->alias, a->backend));
+    device_props = g_variant_ref_sink (g_variant_new_parsed ("{'drive': <%s>}", a->backend));
   } else {
     VbDomainInterfaceDef *iface = dev;
-    const char *device = vb_qemu_nic_device (iface->model);
     gboolean tap = vb_qemu_interface_uses_tap (iface);
 
+    device = vb_qemu_nic_device (iface->model);
     if ((g_strcmp0 (iface->type, "user") != 0 && !tap) || device == NULL) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                            "live attach supports interfaces of type user, network, bridge, direct and ethernet "
@@ -239,18 +239,12 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
       }
       iface_show_actual (iface, a->nic);
       a->fdname = g_strdup_printf ("fd-%s", a->alias);
-      backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'tap'>, 'id': <%s>, 'fd': <%s>}",
-                                                              a->backend, a->fdname));
-    } else {
-      backend_args = vb_qemu_json_args (g_variant_new_parsed ("{'type': <'user'>, 'id': <%s>}", a->backend));
     }
     if (vb_qemu_interface_guest_mtu (iface) > 0)
-      device_args = vb_qemu_json_args (g_variant_new_parsed (
-        "{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>, 'host_mtu': <%u>}", device, a->alias, a->backend,
-        mac, vb_qemu_interface_guest_mtu (iface)));
+      device_props = g_variant_ref_sink (g_variant_new_parsed ("{'netdev': <%s>, 'mac': <%s>, 'host_mtu': <%u>}",
+                                                               a->backend, mac, vb_qemu_interface_guest_mtu (iface)));
     else
-      device_args = vb_qemu_json_args (g_variant_new_parsed ("{'driver': <%s>, 'id': <%s>, 'netdev': <%s>, 'mac': <%s>}",
-                                                             device, a->alias, a->backend, mac));
+      device_props = g_variant_ref_sink (g_variant_new_parsed ("{'netdev': <%s>, 'mac': <%s>}", a->backend, mac));
   }
   vb_qemu_set_alias (info, a->alias);
   a->task = g_object_ref (task);
@@ -260,14 +254,16 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   a->pending = 2;
   *handed = TRUE;
   if (a->nic) {
-    g_autoptr(JsonNode) fd_args = vb_qemu_json_args (g_variant_new_parsed ("{'fdname': <%s>}", a->fdname));
-
     a->pending++;
-    vb_qemu_monitor_command_with_fd_async (a->vm->mon, "getfd", fd_args, tap_fd, NULL, attach_device_reply, a);
+    vb_qemu_monitor_getfd_async (a->vm->mon, a->fdname, tap_fd, NULL, attach_device_reply, a);
   }
-  vb_qemu_monitor_command_async (a->vm->mon, a->is_disk ? "blockdev-add" : "netdev_add", backend_args, NULL,
-                                 attach_backend_reply, a);
-  vb_qemu_monitor_command_async (a->vm->mon, "device_add", device_args, NULL, attach_device_reply, a);
+  if (disk)
+    vb_qemu_monitor_blockdev_add_file_async (a->vm->mon, a->backend, disk->driver_type ? disk->driver_type : "raw",
+                                             disk->source, disk->readonly, NULL, attach_backend_reply, a);
+  else
+    vb_qemu_monitor_netdev_add_async (a->vm->mon, a->nic ? "tap" : "user", a->backend, a->fdname, NULL,
+                                      attach_backend_reply, a);
+  vb_qemu_monitor_device_add_async (a->vm->mon, device, a->alias, device_props, NULL, attach_device_reply, a);
   return TRUE;
 }
 
@@ -278,7 +274,6 @@ vm_device_deleted (QemuVm *vm, const char *alias)
   Detach *d = alias ? g_hash_table_lookup (vm->detaches, alias) : NULL;
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) args = NULL;
 
   if (d == NULL)
     return;
@@ -289,9 +284,7 @@ vm_device_deleted (QemuVm *vm, const char *alias)
   } else {
     g_warning ("domain '%s': %s", vb_domain_get_name (vm->dom), error->message);
   }
-  args = d->is_disk ? vb_qemu_json_args (g_variant_new_parsed ("{'node-name': <%s>}", d->backend))
-                    : vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", d->backend));
-  vb_qemu_monitor_command_async (vm->mon, d->is_disk ? "blockdev-del" : "netdev_del", args, NULL, NULL, NULL);
+  backend_del (vm, d->is_disk, d->backend);
   if (!d->is_disk) {
     vm_release_nic (vm, alias);
     vm_save_status (vm);
@@ -326,11 +319,11 @@ detach_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(QemuVm) vm = call->vm;
   g_autofree char *alias = call->alias;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  gboolean ok = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error);
   Detach *d = vm->detaches ? g_hash_table_lookup (vm->detaches, alias) : NULL;
 
   g_free (call);
-  if (ret != NULL || d == NULL)
+  if (ok || d == NULL)
     return;
   if (d->task)
     g_task_return_new_error (g_steal_pointer (&d->task), VB_ERROR, VB_ERROR_FAILED,
@@ -351,7 +344,6 @@ domain_detach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   QemuVm *vm;
   Detach *d;
   DetachCall *call;
-  g_autoptr(JsonNode) dargs = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
   if (!resolve_affect (dom, &flags, error) || (parsed = vb_domain_device_parse (xml, error)) == NULL)
@@ -404,9 +396,8 @@ domain_detach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   call = g_new0 (DetachCall, 1);
   call->vm = vm_ref (vm);
   call->alias = g_strdup (alias);
-  dargs = vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", alias));
   *handed = TRUE;
-  vb_qemu_monitor_command_async (vm->mon, "device_del", dargs, NULL, detach_reply, call);
+  vb_qemu_monitor_device_del_async (vm->mon, alias, NULL, detach_reply, call);
   return TRUE;
 }
 
@@ -424,9 +415,8 @@ balloon_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   BalloonCall *call = user_data;
   QemuVm *vm = call->vm;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret == NULL) {
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error)) {
     g_task_return_new_error (call->task, VB_ERROR, VB_ERROR_FAILED, "cannot set the memory of '%s': %s",
                              vb_domain_get_name (vm->dom), error->message);
   } else {
@@ -452,7 +442,6 @@ domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *tas
   guint flags;
   g_autoptr(VbDomainDef) config = NULL;
   BalloonCall *call;
-  g_autoptr(JsonNode) bargs = NULL;
   const VbDomainDef *live;
 
   g_variant_get (args, "(tu)", &kib, &flags);
@@ -504,9 +493,8 @@ domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *tas
   call->task = g_object_ref (task);
   call->vm = vm_ref (domain_vm (dom));
   call->kib = kib;
-  bargs = vb_qemu_json_args (g_variant_new_parsed ("{'value': <%t>}", kib * 1024));
   *handed = TRUE;
-  vb_qemu_monitor_command_async (call->vm->mon, "balloon", bargs, NULL, balloon_reply, call);
+  vb_qemu_monitor_balloon_async (call->vm->mon, kib * 1024, NULL, balloon_reply, call);
   return TRUE;
 }
 
@@ -707,14 +695,24 @@ update_device_in_def (VbDomainDef *def, const char *xml, DeviceUpdate *out, GErr
 
 /* The live part of an update: QMP commands run one after the other; the
  * new definitions replace the old ones once all succeeded. */
+typedef enum {
+  UPDATE_OPEN_TRAY,
+  UPDATE_CHANGE_MEDIUM,
+  UPDATE_REMOVE_MEDIUM,
+  UPDATE_CLOSE_TRAY,
+  UPDATE_LINK_DOWN,
+  UPDATE_LINK_UP,
+} UpdateStep;
+
 typedef struct {
   GTask *task;
   QemuVm *vm;
   VbDomainDef *live;
   VbDomainDef *config;
-  GPtrArray *commands;  /* char* name, JsonNode* args, … in pairs */
+  DeviceUpdate change;
+  UpdateStep steps[3];
+  guint n_steps;
   guint next;
-  char *tray_alias;     /* the cdrom whose tray the first command opens */
 } UpdateCall;
 
 static void
@@ -724,20 +722,15 @@ update_call_free (UpdateCall *u)
   vm_unref (u->vm);
   g_clear_pointer (&u->live, vb_domain_def_free);
   g_clear_pointer (&u->config, vb_domain_def_free);
-  for (guint i = 0; i + 1 < u->commands->len; i += 2) {
-    g_free (g_ptr_array_index (u->commands, i));
-    g_clear_pointer (&g_ptr_array_index (u->commands, i + 1), json_node_unref);
-  }
-  g_ptr_array_unref (u->commands);
-  g_free (u->tray_alias);
+  device_update_clear (&u->change);
   g_free (u);
 }
 
 static void
-update_add_command (UpdateCall *u, const char *command, GVariant *args)
+update_add_step (UpdateCall *u, UpdateStep step)
 {
-  g_ptr_array_add (u->commands, g_strdup (command));
-  g_ptr_array_add (u->commands, args ? vb_qemu_json_args (args) : NULL);
+  g_assert (u->n_steps < G_N_ELEMENTS (u->steps));
+  u->steps[u->n_steps++] = step;
 }
 
 static void update_send_next (UpdateCall *u);
@@ -748,21 +741,17 @@ update_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   UpdateCall *u = user_data;
   QemuVm *vm = u->vm;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret == NULL) {
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error)) {
     /* the old media stays: not behind an open tray */
-    if (u->tray_alias && u->next > 2 && !vm->exited) {
-      g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", u->tray_alias));
-
-      vb_qemu_monitor_command_async (vm->mon, "blockdev-close-tray", args, NULL, NULL, NULL);
-    }
+    if (u->steps[0] == UPDATE_OPEN_TRAY && u->next > 1 && !vm->exited)
+      vb_qemu_monitor_blockdev_close_tray_async (vm->mon, u->change.alias, NULL, NULL, NULL);
     g_task_return_new_error (u->task, VB_ERROR, VB_ERROR_FAILED, "cannot update the device of '%s': %s",
                              vb_domain_get_name (vm->dom), error->message);
     update_call_free (u);
     return;
   }
-  if (u->next < u->commands->len) {
+  if (u->next < u->n_steps) {
     update_send_next (u);
     return;
   }
@@ -782,11 +771,29 @@ update_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 update_send_next (UpdateCall *u)
 {
-  const char *command = g_ptr_array_index (u->commands, u->next);
-  JsonNode *args = g_ptr_array_index (u->commands, u->next + 1);
+  VbQemuMonitor *mon = u->vm->mon;
+  const char *alias = u->change.alias;
 
-  u->next += 2;
-  vb_qemu_monitor_command_async (u->vm->mon, command, args, NULL, update_reply, u);
+  switch (u->steps[u->next++]) {
+  case UPDATE_OPEN_TRAY:
+    vb_qemu_monitor_blockdev_open_tray_async (mon, alias, TRUE, NULL, update_reply, u);
+    break;
+  case UPDATE_CHANGE_MEDIUM:
+    vb_qemu_monitor_blockdev_change_medium_async (mon, alias, u->change.source, u->change.format, NULL,
+                                                  update_reply, u);
+    break;
+  case UPDATE_REMOVE_MEDIUM:
+    vb_qemu_monitor_blockdev_remove_medium_async (mon, alias, NULL, update_reply, u);
+    break;
+  case UPDATE_CLOSE_TRAY:
+    vb_qemu_monitor_blockdev_close_tray_async (mon, alias, NULL, update_reply, u);
+    break;
+  case UPDATE_LINK_DOWN:
+  case UPDATE_LINK_UP:
+  default:
+    vb_qemu_monitor_set_link_async (mon, alias, u->steps[u->next - 1] == UPDATE_LINK_UP, NULL, update_reply, u);
+    break;
+  }
 }
 
 gboolean
@@ -836,27 +843,21 @@ domain_update_device (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *
   u->vm = vm_ref (domain_vm (dom));
   u->live = g_steal_pointer (&live);
   u->config = g_steal_pointer (&config);
-  u->commands = g_ptr_array_new ();
+  u->change = change;
   /* As libvirt does: the tray opened by force first, as a guest that
    * locked it would refuse; at the end it is closed again, empty or with
    * the new media. */
-  if (change.media_changed) {
-    u->tray_alias = g_strdup (change.alias);
-    update_add_command (u, "blockdev-open-tray", g_variant_new_parsed ("{'id': <%s>, 'force': <true>}", change.alias));
-  }
+  if (change.media_changed)
+    update_add_step (u, UPDATE_OPEN_TRAY);
   if (change.media_changed && change.source) {
-    update_add_command (u, "blockdev-change-medium",
-                        g_variant_new_parsed ("{'id': <%s>, 'filename': <%s>, 'format': <%s>}", change.alias,
-                                              change.source, change.format));
+    update_add_step (u, UPDATE_CHANGE_MEDIUM);
   } else if (change.media_changed) {
-    update_add_command (u, "blockdev-remove-medium", g_variant_new_parsed ("{'id': <%s>}", change.alias));
-    update_add_command (u, "blockdev-close-tray", g_variant_new_parsed ("{'id': <%s>}", change.alias));
+    update_add_step (u, UPDATE_REMOVE_MEDIUM);
+    update_add_step (u, UPDATE_CLOSE_TRAY);
   }
   if (change.link_changed)
-    update_add_command (u, "set_link", g_variant_new_parsed ("{'name': <%s>, 'up': <%b>}", change.alias,
-                                                             change.link_up));
-  device_update_clear (&change);
-  if (u->commands->len == 0) {
+    update_add_step (u, change.link_up ? UPDATE_LINK_UP : UPDATE_LINK_DOWN);
+  if (u->n_steps == 0) {
     /* nothing the guest sees changes */
     gboolean ok = apply_config (self, dom, &u->config, error);
 

@@ -5,8 +5,6 @@
  * state of one qemu process (QemuVm) and the functions one room offers
  * the others.  Private to drivers/qemu. */
 
-#include <json-glib/json-glib.h>
-
 #include "vb-config-store.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
@@ -17,7 +15,7 @@
 #include "vb-qemu-firmware.h"
 #include "vb-qemu-graphics.h"
 #include "vb-qemu-host.h"
-#include "vb-qemu-monitor.h"
+#include "vb-qemu-monitor-json.h"
 
 G_BEGIN_DECLS
 
@@ -143,8 +141,6 @@ enum {
   QEMU_SAVE_PAUSED = 1 << 2,
 };
 
-/* Spawns qemu for @dom with @live (owned) and completes @task when the
- * guest runs (or is paused, as asked) with its monitor answering. */
 /* What a start restores instead of booting: a managed save image, or a
  * save file whose stream starts at @offset. */
 typedef struct {
@@ -182,9 +178,12 @@ gboolean read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cp
 gboolean read_stat_file (const char *path, char *state, guint64 *start_time, guint64 *cpu_ticks);
 void reattach_all (VbQemuDriver *self);
 void return_variant (GTask *task, GVariant *out);
-void vm_command (QemuVm *vm, VbOp op, const char *command, GTask *task);
-void vm_command_args (QemuVm *vm, VbOp op, const char *command, JsonNode *args, GTask *task);
+void vm_command (QemuVm *vm, VbOp op, VbQemuMonitorCommandFunc command, GTask *task);
+OpCall *op_call_new (QemuVm *vm, VbOp op, GTask *task);
+void op_reply (GObject *source, GAsyncResult *result, gpointer user_data);
+void vm_memory_stats (QemuVm *vm, GTask *task);
 void vm_fail_start (QemuVm *vm, GError *error);
+void vm_forget (VbDomain *dom);
 QemuVm *vm_ref (QemuVm *vm);
 void vm_save_status (QemuVm *vm);
 void vm_unref (QemuVm *vm);
@@ -192,7 +191,7 @@ void vm_watch_foreign (QemuVm *vm);
 
 /* vb-qemu-events.c */
 void on_monitor_closed (VbQemuMonitor *mon, GError *reason, gpointer user_data);
-void on_monitor_event (VbQemuMonitor *mon, const char *name, JsonNode *data, gpointer user_data);
+void on_monitor_event (VbQemuMonitor *mon, const VbQemuEvent *event, gpointer user_data);
 void vm_set_paused (QemuVm *vm, int reason);
 void vm_set_pmsuspended (QemuVm *vm, gboolean disk);
 void vm_set_running (QemuVm *vm, int reason);
@@ -224,11 +223,13 @@ void vm_device_deleted (QemuVm *vm, const char *alias);
 void add_vcpu_thread_stats (QemuVm *vm, guint max_vcpus, GVariantBuilder *b);
 gboolean domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
 void vm_refresh_vcpus (QemuVm *vm);
-void vm_vcpu_deleted (QemuVm *vm, JsonObject *data);
+void vm_vcpu_deleted (QemuVm *vm, const char *device, const char *path);
 
 /* vb-qemu-saveimage.c */
 gboolean check_save_flags (guint flags, GError **error);
 void domain_managed_save (VbQemuDriver *self, VbDomain *dom, GTask *task);
+gboolean domain_start_managed_save (VbQemuDriver *self, VbDomain *dom, gboolean paused, GTask *task, gboolean *handed,
+                                    GError **error);
 gboolean domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
 void remove_save_image (VbQemuDriver *self, VbDomain *dom);
 char *save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *out_running, GError **error);

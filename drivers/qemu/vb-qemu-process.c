@@ -221,6 +221,19 @@ vm_save_status (QemuVm *vm)
 
 /* Exit --------------------------------------------------------------------- */
 
+/* Nothing more is heard from or done to the process: its timers, its
+ * monitor and every pending callback's interest end. */
+static void
+vm_stop_watching (QemuVm *vm)
+{
+  vm->exited = TRUE;
+  g_cancellable_cancel (vm->cancel);
+  g_clear_handle_id (&vm->kill_timer, g_source_remove);
+  g_clear_handle_id (&vm->poll_timer, g_source_remove);
+  if (vm->mon)
+    vb_qemu_monitor_close (vm->mon);
+}
+
 /* The process is gone: the one place a run ends, whatever ended it. */
 static void
 vm_gone (QemuVm *vm)
@@ -232,12 +245,7 @@ vm_gone (QemuVm *vm)
 
   if (vm->exited)
     return;
-  vm->exited = TRUE;
-  g_cancellable_cancel (vm->cancel);
-  g_clear_handle_id (&vm->kill_timer, g_source_remove);
-  g_clear_handle_id (&vm->poll_timer, g_source_remove);
-  if (vm->mon)
-    vb_qemu_monitor_close (vm->mon);
+  vm_stop_watching (vm);
   /* pending unplugs fail: the device went with the guest */
   g_hash_table_remove_all (vm->detaches);
   vm_release_nics (vm);
@@ -438,19 +446,17 @@ vm_start_done (QemuVm *vm)
 
 /* query-chardev: "pty:/dev/pts/N" for each pty serial, into the live XML */
 static void
-fill_pty_paths (QemuVm *vm, JsonNode *ret)
+fill_pty_paths (QemuVm *vm, GPtrArray *chardevs)
 {
-  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
   GPtrArray *serials = vm->start_live->serials && vm->start_live->serials->len ? vm->start_live->serials : vm->start_live->consoles;
 
-  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
-    JsonObject *o = json_array_get_object_element (arr, i);
-    const char *label = o ? json_object_get_string_member_with_default (o, "label", NULL) : NULL;
-    const char *filename = o ? json_object_get_string_member_with_default (o, "filename", NULL) : NULL;
+  for (guint i = 0; i < chardevs->len; i++) {
+    const VbQemuChardev *chardev = g_ptr_array_index (chardevs, i);
+    const char *label = chardev->label;
+    const char *filename = chardev->filename;
     int port;
 
-    if (label == NULL || filename == NULL || !g_str_has_prefix (label, "charserial") ||
-        !g_str_has_prefix (filename, "pty:"))
+    if (!g_str_has_prefix (label, "charserial") || !g_str_has_prefix (filename, "pty:"))
       continue;
     port = atoi (label + strlen ("charserial"));
     for (guint s = 0; serials && s < serials->len; s++) {
@@ -467,11 +473,8 @@ fill_pty_paths (QemuVm *vm, JsonNode *ret)
 
 /* query-vnc: the port qemu picked for an autoport display */
 static void
-fill_vnc_port (QemuVm *vm, JsonNode *ret)
+fill_vnc_port (QemuVm *vm, const char *service)
 {
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  const char *service = o ? json_object_get_string_member_with_default (o, "service", NULL) : NULL;
-
   for (guint i = 0; service && vm->start_live->graphics && i < vm->start_live->graphics->len; i++) {
     VbDomainGraphicsDef *g = g_ptr_array_index (vm->start_live->graphics, i);
 
@@ -494,6 +497,42 @@ typedef struct {
   StartStep step;
 } StartCall;
 
+/* The answer of @step's command, taken into the live definition while
+ * the start goes well: FALSE with @error when qemu refused it. */
+static gboolean
+start_step_finish (QemuVm *vm, StartStep step, VbQemuMonitor *mon, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GPtrArray) chardevs = NULL;
+  g_autofree char *service = NULL;
+  gint64 port = 0;
+  gboolean wanted = vm->starting && !vm->exited && vm->start_error == NULL;
+
+  switch (step) {
+  case START_STEP_CHARDEV:
+    chardevs = vb_qemu_monitor_query_chardev_finish (mon, result, error);
+    if (chardevs && wanted)
+      fill_pty_paths (vm, chardevs);
+    return chardevs != NULL;
+  case START_STEP_VNC:
+    if (!vb_qemu_monitor_query_vnc_finish (mon, result, &service, error))
+      return FALSE;
+    if (wanted)
+      fill_vnc_port (vm, service);
+    return TRUE;
+  case START_STEP_SPICE:
+    if (!vb_qemu_monitor_query_spice_finish (mon, result, &port, error))
+      return FALSE;
+    if (wanted)
+      vb_qemu_graphics_fill_spice_port (vm->start_live, port);
+    return TRUE;
+  case START_STEP_INCOMING:
+  case START_STEP_LINK:
+  case START_STEP_LAST:
+  default:
+    return vb_qemu_monitor_finish (mon, result, error);
+  }
+}
+
 static void restore_migrated (gpointer data, const char *message);
 
 static void
@@ -503,12 +542,13 @@ start_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(QemuVm) vm = call->vm;
   StartStep step = call->step;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  gboolean ok;
 
   g_free (call);
+  ok = start_step_finish (vm, step, VB_QEMU_MONITOR (source), result, &error);
   if (!vm->starting || vm->exited)
     return;
-  if (ret == NULL) {
+  if (!ok) {
     if (vm->start_error == NULL)
       vm_fail_start (vm, g_error_new (VB_ERROR, VB_ERROR_FAILED, "cannot start '%s': %s",
                                       vb_domain_get_name (vm->dom), error->message));
@@ -516,26 +556,44 @@ start_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (vm->start_error)
     return;
-  if (step == START_STEP_CHARDEV)
-    fill_pty_paths (vm, ret);
-  else if (step == START_STEP_VNC)
-    fill_vnc_port (vm, ret);
-  else if (step == START_STEP_SPICE)
-    vb_qemu_graphics_fill_spice_port (vm->start_live, ret);
-  else if (step == START_STEP_INCOMING)
+  if (step == START_STEP_INCOMING)
     migrate_wait (vm, restore_migrated);
   else if (step == START_STEP_LAST)
     vm_start_done (vm);
 }
 
+/* @arg: the URI of START_STEP_INCOMING, the NIC of START_STEP_LINK */
 static void
-start_command (QemuVm *vm, const char *command, JsonNode *args, StartStep step)
+start_command (QemuVm *vm, StartStep step, const char *arg)
 {
   StartCall *call = g_new0 (StartCall, 1);
 
   call->vm = vm_ref (vm);
   call->step = step;
-  vb_qemu_monitor_command_async (vm->mon, command, args, NULL, start_reply, call);
+  switch (step) {
+  case START_STEP_CHARDEV:
+    vb_qemu_monitor_query_chardev_async (vm->mon, NULL, start_reply, call);
+    break;
+  case START_STEP_VNC:
+    vb_qemu_monitor_query_vnc_async (vm->mon, NULL, start_reply, call);
+    break;
+  case START_STEP_SPICE:
+    vb_qemu_monitor_query_spice_async (vm->mon, NULL, start_reply, call);
+    break;
+  case START_STEP_INCOMING:
+    vb_qemu_monitor_migrate_incoming_async (vm->mon, arg, NULL, start_reply, call);
+    break;
+  case START_STEP_LINK:
+    vb_qemu_monitor_set_link_async (vm->mon, arg, FALSE, NULL, start_reply, call);
+    break;
+  case START_STEP_LAST:
+  default:
+    if (vm->start_paused)
+      vb_qemu_monitor_query_status_async (vm->mon, NULL, start_reply, call);
+    else
+      vb_qemu_monitor_cont_async (vm->mon, NULL, start_reply, call);
+    break;
+  }
 }
 
 static void start_link_states (QemuVm *vm);
@@ -548,10 +606,7 @@ static void
 start_finish_commands (QemuVm *vm)
 {
   start_link_states (vm);
-  if (!vm->start_paused)
-    start_command (vm, "cont", NULL, START_STEP_LAST);
-  else
-    start_command (vm, "query-status", NULL, START_STEP_LAST);
+  start_command (vm, START_STEP_LAST, NULL);
 }
 
 static void
@@ -623,6 +678,8 @@ child_setup (gpointer user_data)
   setsid ();
 }
 
+/* Spawns qemu for @dom with @live (owned) and completes @task when the
+ * guest runs (or is paused, as asked) with its monitor answering. */
 void
 domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
               gboolean registers, const QemuRestore *restore, GTask *task)
@@ -735,25 +792,37 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   g_subprocess_wait_async (vm->proc, NULL, vm_proc_exited, vm_ref (vm));
   vm_attach_monitor (vm, MONITOR_CONNECT_TIMEOUT_MS);
   if (has_pty_serial (vm->start_live))
-    start_command (vm, "query-chardev", NULL, START_STEP_CHARDEV);
+    start_command (vm, START_STEP_CHARDEV, NULL);
   if (has_vnc (vm->start_live))
-    start_command (vm, "query-vnc", NULL, START_STEP_VNC);
+    start_command (vm, START_STEP_VNC, NULL);
   if (vb_qemu_graphics_has_spice (vm->start_live))
-    start_command (vm, "query-spice", NULL, START_STEP_SPICE);
+    start_command (vm, START_STEP_SPICE, NULL);
   if (restore) {
     g_autofree char *quoted = g_shell_quote (restore->path);
     /* tail counts bytes from 1 */
     g_autofree char *uri = restore->offset ? g_strdup_printf ("exec:tail -c +%" G_GUINT64_FORMAT " %s",
                                                               restore->offset + 1, quoted)
                                            : g_strdup_printf ("exec:cat %s", quoted);
-    g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
 
     vm->restore_path = g_strdup (restore->path);
     vm->restore_managed = restore->managed;
-    start_command (vm, "migrate-incoming", args, START_STEP_INCOMING);
+    start_command (vm, START_STEP_INCOMING, uri);
   } else {
     start_finish_commands (vm);
   }
+}
+
+/* The daemon goes away, the guest of @dom stays: only our bookkeeping
+ * goes, which also breaks the domain ↔ process references. */
+void
+vm_forget (VbDomain *dom)
+{
+  QemuVm *vm = domain_vm (dom);
+
+  if (vm == NULL)
+    return;
+  vm_stop_watching (vm);
+  vb_domain_set_driver_data (dom, NULL, NULL);
 }
 
 /* Re-attach -------------------------------------------------------------------- */
@@ -762,17 +831,16 @@ static void
 reattach_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(QemuVm) vm = user_data;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
-  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
+  g_autoptr(VbQemuStatus) status = vb_qemu_monitor_query_status_finish (VB_QEMU_MONITOR (source), result, NULL);
 
-  if (o == NULL || vm->exited)
+  if (status == NULL || vm->exited)
     return;
   /* what happened while no daemon was listening */
-  if (json_object_get_boolean_member_with_default (o, "running", FALSE))
+  if (status->running)
     vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
-  else if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "paused") == 0)
+  else if (g_strcmp0 (status->status, "paused") == 0)
     vm_set_paused (vm, VB_DOMAIN_PAUSED_UNKNOWN);
-  else if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "suspended") == 0 &&
+  else if (g_strcmp0 (status->status, "suspended") == 0 &&
            vb_domain_get_state (vm->dom, NULL) != VB_DOMAIN_PMSUSPENDED)
     vm_set_pmsuspended (vm, FALSE);
 }
@@ -857,7 +925,7 @@ reattach_one (VbQemuDriver *self, const char *key)
   g_ptr_array_extend_and_steal (vm->nics, g_steal_pointer (&nics));
   vb_domain_set_driver_data (dom, vm, (GDestroyNotify) vm_unref);
   vm_attach_monitor (vm, REATTACH_CONNECT_TIMEOUT_MS);
-  vb_qemu_monitor_command_async (vm->mon, "query-status", NULL, NULL, reattach_status, vm_ref (vm));
+  vb_qemu_monitor_query_status_async (vm->mon, NULL, reattach_status, vm_ref (vm));
   /* a guest may have let a vCPU go while no daemon was listening */
   vm_refresh_vcpus (vm);
 }
@@ -870,16 +938,28 @@ op_call_free (OpCall *call)
   g_free (call);
 }
 
-static void
+OpCall *
+op_call_new (QemuVm *vm, VbOp op, GTask *task)
+{
+  OpCall *call = g_new0 (OpCall, 1);
+
+  call->task = g_object_ref (task);
+  call->vm = vm_ref (vm);
+  call->op = op;
+  return call;
+}
+
+/* The answer to a command whose reply is all the caller waits for;
+ * errors are reported as "<op> of '<domain>' failed: <qemu's message>". */
+void
 op_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OpCall) call = user_data;
   QemuVm *vm = call->vm;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
   vm->pause_reason = VB_DOMAIN_PAUSED_UNKNOWN;
-  if (ret == NULL) {
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error)) {
     g_task_return_new_error (call->task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
                              vb_op_get_info (call->op)->name, vb_domain_get_name (vm->dom), error->message);
     return;
@@ -890,37 +970,47 @@ op_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     vm_set_paused (vm, VB_DOMAIN_PAUSED_USER);
   else if (call->op == VB_OP_DOMAIN_RESUME)
     vm_set_running (vm, VB_DOMAIN_RUNNING_UNPAUSED);
-
-  if (call->op == VB_OP_DOMAIN_MEMORY_STATS) {
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-    GVariantBuilder b;
-    g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", vm->pid);
-    g_autofree char *status = NULL;
-
-    g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
-    if (o && json_object_has_member (o, "actual"))
-      g_variant_builder_add (&b, "{it}", QEMU_MEM_ACTUAL_BALLOON,
-                             (guint64) json_object_get_int_member (o, "actual") / 1024);
-    if (g_file_get_contents (status_path, &status, NULL, NULL)) {
-      const char *rss = strstr (status, "VmRSS:");
-      if (rss)
-        g_variant_builder_add (&b, "{it}", QEMU_MEM_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
-    }
-    return_variant (call->task, g_variant_builder_end (&b));
-    return;
-  }
   g_task_return_pointer (call->task, NULL, NULL);
 }
 
 void
-vm_command (QemuVm *vm, VbOp op, const char *command, GTask *task)
+vm_command (QemuVm *vm, VbOp op, VbQemuMonitorCommandFunc command, GTask *task)
 {
-  OpCall *call = g_new0 (OpCall, 1);
+  command (vm->mon, NULL, op_reply, op_call_new (vm, op, task));
+}
 
-  call->task = g_object_ref (task);
-  call->vm = vm_ref (vm);
-  call->op = op;
-  vb_qemu_monitor_command_async (vm->mon, command, NULL, NULL, op_reply, call);
+static void
+memory_stats_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpCall) call = user_data;
+  QemuVm *vm = call->vm;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder b;
+  g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", vm->pid);
+  g_autofree char *status = NULL;
+  guint64 actual;
+
+  if (!vb_qemu_monitor_query_balloon_finish (VB_QEMU_MONITOR (source), result, &actual, &error)) {
+    g_task_return_new_error (call->task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
+                             vb_op_get_info (call->op)->name, vb_domain_get_name (vm->dom), error->message);
+    return;
+  }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
+  g_variant_builder_add (&b, "{it}", QEMU_MEM_ACTUAL_BALLOON, actual / 1024);
+  if (g_file_get_contents (status_path, &status, NULL, NULL)) {
+    const char *rss = strstr (status, "VmRSS:");
+    if (rss)
+      g_variant_builder_add (&b, "{it}", QEMU_MEM_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
+  }
+  return_variant (call->task, g_variant_builder_end (&b));
+}
+
+/* MemoryStats: the balloon's size from qemu, the RSS from /proc. */
+void
+vm_memory_stats (QemuVm *vm, GTask *task)
+{
+  vb_qemu_monitor_query_balloon_async (vm->mon, NULL, memory_stats_reply,
+                                       op_call_new (vm, VB_OP_DOMAIN_MEMORY_STATS, task));
 }
 
 void
@@ -971,19 +1061,6 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   return g_variant_builder_end (&b);
 }
 
-/* A command whose reply is all the caller waits for; errors are reported
- * as "<op> of '<domain>' failed: <qemu's message>". */
-void
-vm_command_args (QemuVm *vm, VbOp op, const char *command, JsonNode *args, GTask *task)
-{
-  OpCall *call = g_new0 (OpCall, 1);
-
-  call->task = g_object_ref (task);
-  call->vm = vm_ref (vm);
-  call->op = op;
-  vb_qemu_monitor_command_async (vm->mon, command, args, NULL, op_reply, call);
-}
-
 /* <link state='down'/> has no qemu option: like libvirt, the NICs it
  * names go down before the guest first runs. */
 static void
@@ -995,12 +1072,9 @@ start_link_states (QemuVm *vm)
     VbDomainInterfaceDef *iface = g_ptr_array_index (ifaces, i);
     g_autofree char *alias = vb_qemu_device_alias (&iface->info);
 
-    g_autoptr(JsonNode) args = NULL;
-
     if (alias == NULL || link_is_up (iface))
       continue;
-    args = vb_qemu_json_args (g_variant_new_parsed ("{'name': <%s>, 'up': <false>}", alias));
-    start_command (vm, "set_link", args, START_STEP_LINK);
+    start_command (vm, START_STEP_LINK, alias);
   }
 }
 

@@ -43,7 +43,7 @@ save_failed (QemuVm *vm, const char *message)
   g_unlink (part);
   /* the guest was paused for the save: give it back as it was */
   if (vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
-    vb_qemu_monitor_command_async (vm->mon, "cont", NULL, NULL, NULL, NULL);
+    vb_qemu_monitor_cont_async (vm->mon, NULL, NULL, NULL);
   g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "%s of '%s' failed: %s",
                            vm->save_managed ? "managed save" : "save", vb_domain_get_name (vm->dom), message);
 }
@@ -77,7 +77,7 @@ save_migrated (gpointer data, const char *message)
   }
   /* the image is complete: this run ends as "saved" once qemu is gone */
   vm->saved = TRUE;
-  vb_qemu_monitor_command_async (vm->mon, "quit", NULL, NULL, NULL, NULL);
+  vb_qemu_monitor_quit_async (vm->mon, NULL, NULL, NULL);
   vm_watch_foreign (vm);
 }
 
@@ -86,11 +86,11 @@ save_migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(QemuVm) vm = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  gboolean ok = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error);
 
   if (vm->exited)
     return;
-  if (ret == NULL) {
+  if (!ok) {
     save_failed (vm, error->message);
     return;
   }
@@ -108,7 +108,6 @@ vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
   g_autofree char *part = g_strconcat (path, ".part", NULL);
   g_autofree char *quoted = g_shell_quote (part);
   g_autofree char *uri = g_strdup_printf ("exec:cat %s %s", managed ? ">" : ">>", quoted);
-  g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'uri': <%s>}", uri));
 
   vm->saving = TRUE;
   vm->job_started = g_get_monotonic_time ();
@@ -116,8 +115,30 @@ vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
   vm->save_task = g_object_ref (task);
   g_free (vm->save_path);
   vm->save_path = g_strdup (path);
-  vb_qemu_monitor_command_async (vm->mon, "stop", NULL, NULL, NULL, NULL);
-  vb_qemu_monitor_command_async (vm->mon, "migrate", args, NULL, save_migrate_started, vm_ref (vm));
+  vb_qemu_monitor_stop_async (vm->mon, NULL, NULL, NULL);
+  vb_qemu_monitor_migrate_async (vm->mon, uri, NULL, save_migrate_started, vm_ref (vm));
+}
+
+/* Domain.Create of a domain with a managed save image: the guest comes
+ * back from it, with the definition it ran with. */
+gboolean
+domain_start_managed_save (VbQemuDriver *self, VbDomain *dom, gboolean paused, GTask *task, gboolean *handed,
+                           GError **error)
+{
+  g_autofree char *image = save_image_path (self, dom, "");
+  g_autofree char *xml_path = save_image_path (self, dom, ".xml");
+  g_autofree char *xml = NULL;
+  g_autoptr(VbDomainDef) saved_def = NULL;
+  QemuRestore restore = { .path = image, .managed = TRUE };
+
+  if (!g_file_get_contents (xml_path, &xml, NULL, error) || (saved_def = qemu_parse_domain (xml, error)) == NULL) {
+    g_prefix_error (error, "managed save image of '%s' is unusable (start with force-boot to discard it): ",
+                    vb_domain_get_name (dom));
+    return FALSE;
+  }
+  *handed = TRUE;
+  domain_start (self, dom, g_steal_pointer (&saved_def), paused, FALSE, &restore, task);
+  return TRUE;
 }
 
 void

@@ -221,8 +221,7 @@ domain_send_key (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, G
 {
   guint codeset, holdtime, flags;
   g_autoptr(GVariant) keys = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) cmd_args = NULL;
+  g_autofree guint *qnums = NULL;
   const char *set_name;
   gsize n;
 
@@ -245,35 +244,21 @@ domain_send_key (VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, G
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "hold time %u ms is too long", holdtime);
     return FALSE;
   }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "keys");
-  json_builder_begin_array (b);
+  qnums = g_new (guint, n);
   for (gsize i = 0; i < n; i++) {
-    guint keycode, qnum;
+    guint keycode;
 
     g_variant_get_child (keys, i, "u", &keycode);
-    qnum = keycode_to_qnum (codeset, keycode);
-    if (qnum == 0) {
+    qnums[i] = keycode_to_qnum (codeset, keycode);
+    if (qnums[i] == 0) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot translate keycode %u of the %s keycode set",
                    keycode, set_name);
       return FALSE;
     }
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "type");
-    json_builder_add_string_value (b, "number");
-    json_builder_set_member_name (b, "data");
-    json_builder_add_int_value (b, qnum);
-    json_builder_end_object (b);
   }
-  json_builder_end_array (b);
-  /* 0 leaves qemu's own default (100 ms) */
-  if (holdtime > 0) {
-    json_builder_set_member_name (b, "hold-time");
-    json_builder_add_int_value (b, holdtime);
-  }
-  json_builder_end_object (b);
-  cmd_args = json_builder_get_root (b);
   *handed = TRUE;
-  vm_command_args (domain_vm (dom), VB_OP_DOMAIN_SEND_KEY, "send-key", cmd_args, task);
+  /* a hold time of 0 leaves qemu's own default (100 ms) */
+  vb_qemu_monitor_send_key_async (domain_vm (dom)->mon, qnums, n, holdtime, NULL, op_reply,
+                                  op_call_new (domain_vm (dom), VB_OP_DOMAIN_SEND_KEY, task));
   return TRUE;
 }

@@ -15,80 +15,66 @@
 #define PERIPHERAL_PATH "/machine/peripheral/"
 
 /* One entry of query-hotpluggable-cpus. */
-typedef struct {
-  JsonObject *props;   /* socket-id, die-id, core-id, thread-id: device_add takes them as they are */
-  const char *type;
-  const char *qom_path; /* NULL while the slot is empty */
-  gint64 vcpus_count;
-} CpuSlot;
-
-static gint64
-slot_prop (const CpuSlot *slot, const char *name)
-{
-  return json_object_get_int_member_with_default (slot->props, name, 0);
-}
+typedef VbQemuHotpluggableCpu CpuSlot;
 
 /* vCPU order, as qemu numbers them (cpu-index) and libvirt counts them. */
 static int
 slot_compare (gconstpointer a, gconstpointer b)
 {
-  const CpuSlot *x = a, *y = b;
-  const char *const ids[] = { "socket-id", "die-id", "cluster-id", "core-id", "thread-id" };
+  const CpuSlot *x = *(const CpuSlot *const *) a, *y = *(const CpuSlot *const *) b;
+  const gint64 dx[] = { x->socket_id, x->die_id, x->cluster_id, x->core_id, x->thread_id };
+  const gint64 dy[] = { y->socket_id, y->die_id, y->cluster_id, y->core_id, y->thread_id };
 
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
-    gint64 dx = slot_prop (x, ids[i]), dy = slot_prop (y, ids[i]);
-
-    if (dx != dy)
-      return dx < dy ? -1 : 1;
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (dx); i++)
+    if (dx[i] != dy[i])
+      return dx[i] < dy[i] ? -1 : 1;
   return 0;
 }
 
-/* The answer of query-hotpluggable-cpus in vCPU order; the slots borrow
- * from @ret. */
-static GArray *
-cpu_slots (JsonNode *ret, GError **error)
+/* The answer of query-hotpluggable-cpus (CpuSlot*) put in vCPU order, or
+ * FALSE for slots we cannot work with. */
+static gboolean
+cpu_slots (GPtrArray *slots, GError **error)
 {
-  JsonArray *arr = ret && JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
-  g_autoptr(GArray) slots = g_array_new (FALSE, TRUE, sizeof (CpuSlot));
+  for (guint i = 0; i < slots->len; i++) {
+    const CpuSlot *slot = g_ptr_array_index (slots, i);
 
-  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
-    JsonObject *o = json_array_get_object_element (arr, i);
-    CpuSlot slot = { 0 };
-
-    if (o == NULL || !json_object_has_member (o, "props"))
-      continue;
-    slot.props = json_object_get_object_member (o, "props");
-    slot.type = json_object_get_string_member_with_default (o, "type", NULL);
-    slot.qom_path = json_object_get_string_member_with_default (o, "qom-path", NULL);
-    slot.vcpus_count = json_object_get_int_member_with_default (o, "vcpus-count", 1);
-    if (slot.props == NULL || slot.type == NULL)
-      continue;
     /* some machines plug whole cores or sockets; x86 plugs threads */
-    if (slot.vcpus_count != 1) {
+    if (slot->vcpus_count != 1) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                    "this machine plugs vCPUs in groups of %" G_GINT64_FORMAT ", which is not supported",
-                   slot.vcpus_count);
-      return NULL;
+                   slot->vcpus_count);
+      return FALSE;
     }
-    g_array_append_val (slots, slot);
   }
   if (slots->len == 0) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                          "QEMU lists no hot-pluggable vCPUs for this machine and CPU model");
-    return NULL;
+    return FALSE;
   }
-  g_array_sort (slots, slot_compare);
+  g_ptr_array_sort (slots, slot_compare);
+  return TRUE;
+}
+
+/* query-hotpluggable-cpus' answer in vCPU order, or NULL with @error */
+static GPtrArray *
+cpu_slots_finish (GObject *source, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GPtrArray) slots = vb_qemu_monitor_query_hotpluggable_cpus_finish (VB_QEMU_MONITOR (source), result,
+                                                                              error);
+
+  if (slots == NULL || !cpu_slots (slots, error))
+    return NULL;
   return g_steal_pointer (&slots);
 }
 
 static guint
-slots_plugged (GArray *slots)
+slots_plugged (GPtrArray *slots)
 {
   guint n = 0;
 
   for (guint i = 0; i < slots->len; i++)
-    if (g_array_index (slots, CpuSlot, i).qom_path)
+    if (((CpuSlot *) g_ptr_array_index (slots, i))->qom_path)
       n++;
   return n;
 }
@@ -180,8 +166,7 @@ vcpu_check_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   QemuVm *vm = job->vm;
   const char *name = vb_domain_get_name (vm->dom);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
-  g_autoptr(GArray) slots = ret ? cpu_slots (ret, &error) : NULL;
+  g_autoptr(GPtrArray) slots = cpu_slots_finish (source, result, &error);
   guint count = slots ? slots_plugged (slots) : 0;
 
   if (slots)
@@ -235,7 +220,7 @@ vcpu_job_check (VcpuJob *job)
   if (job->vm->vcpu_unplug == job)
     job->vm->vcpu_unplug = NULL;
   g_clear_handle_id (&job->timeout_id, g_source_remove);
-  vb_qemu_monitor_command_async (job->vm->mon, "query-hotpluggable-cpus", NULL, NULL, vcpu_check_reply, job);
+  vb_qemu_monitor_query_hotpluggable_cpus_async (job->vm->mon, NULL, vcpu_check_reply, job);
 }
 
 static gboolean
@@ -261,9 +246,8 @@ vcpu_command_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   VcpuCall *call = user_data;
   VcpuJob *job = call->job;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret == NULL) {
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error)) {
     /* refused: no DEVICE_DELETED will come for it */
     if (call->unplug)
       g_ptr_array_remove (job->unplugging, call->alias);
@@ -276,55 +260,47 @@ vcpu_command_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   vcpu_job_check (job);
 }
 
+/* A device_add of @slot (NULL: a device_del) of the vCPU @alias. */
 static void
-vcpu_send (VcpuJob *job, const char *command, JsonNode *args, const char *alias, gboolean unplug)
+vcpu_send (VcpuJob *job, const CpuSlot *slot, const char *alias)
 {
   VcpuCall *call = g_new0 (VcpuCall, 1);
 
   call->job = job;
   call->alias = g_strdup (alias);
-  call->unplug = unplug;
+  call->unplug = slot == NULL;
   job->pending++;
-  vb_qemu_monitor_command_async (job->vm->mon, command, args, NULL, vcpu_command_reply, call);
+  if (slot)
+    vb_qemu_monitor_device_add_async (job->vm->mon, slot->type, alias, slot->props, NULL, vcpu_command_reply, call);
+  else
+    vb_qemu_monitor_device_del_async (job->vm->mon, alias, NULL, vcpu_command_reply, call);
 }
 
 static void
-vcpu_plug (VcpuJob *job, GArray *slots, guint count)
+vcpu_plug (VcpuJob *job, GPtrArray *slots, guint count)
 {
   for (guint i = 0; i < slots->len && count > 0; i++) {
-    CpuSlot *slot = &g_array_index (slots, CpuSlot, i);
+    const CpuSlot *slot = g_ptr_array_index (slots, i);
     g_autofree char *alias = NULL;
-    JsonObject *o;
-    g_autoptr(JsonNode) args = NULL;
-    GList *members;
 
     if (slot->qom_path)
       continue;
     alias = g_strdup_printf (VCPU_ALIAS_PREFIX "%u", i);
-    o = json_object_new ();
-    json_object_set_string_member (o, "driver", slot->type);
-    json_object_set_string_member (o, "id", alias);
-    members = json_object_get_members (slot->props);
-    for (GList *l = members; l; l = l->next)
-      json_object_set_member (o, l->data, json_node_copy (json_object_get_member (slot->props, l->data)));
-    g_list_free (members);
-    args = json_node_init_object (json_node_alloc (), o);
-    json_object_unref (o);
     /* one at a time in vCPU order: qemu answers in order */
-    vcpu_send (job, "device_add", args, alias, FALSE);
+    vcpu_send (job, slot, alias);
     count--;
   }
 }
 
 /* The highest hot-plugged vCPUs go first, as in libvirt. */
 static gboolean
-vcpu_unplug (VcpuJob *job, GArray *slots, guint count, GError **error)
+vcpu_unplug (VcpuJob *job, GPtrArray *slots, guint count, GError **error)
 {
   g_autoptr(GPtrArray) aliases = g_ptr_array_new ();
   guint booted = 0;
 
   for (guint i = 0; i < slots->len; i++) {
-    CpuSlot *slot = &g_array_index (slots, CpuSlot, i);
+    const CpuSlot *slot = g_ptr_array_index (slots, i);
 
     if (slot->qom_path && slot_alias (slot) == NULL)
       booted++;
@@ -336,17 +312,16 @@ vcpu_unplug (VcpuJob *job, GArray *slots, guint count, GError **error)
     return FALSE;
   }
   for (guint i = slots->len; i > 0 && aliases->len < count; i--) {
-    const char *alias = slot_alias (&g_array_index (slots, CpuSlot, i - 1));
+    const char *alias = slot_alias (g_ptr_array_index (slots, i - 1));
 
     if (alias)
       g_ptr_array_add (aliases, (gpointer) alias);
   }
   for (guint i = 0; i < aliases->len; i++) {
     const char *alias = g_ptr_array_index (aliases, i);
-    g_autoptr(JsonNode) args = vb_qemu_json_args (g_variant_new_parsed ("{'id': <%s>}", alias));
 
     g_ptr_array_add (job->unplugging, g_strdup (alias));
-    vcpu_send (job, "device_del", args, alias, TRUE);
+    vcpu_send (job, NULL, alias);
   }
   job->vm->vcpu_unplug = job;
   /* the same wait as for any device: the guest has to let go */
@@ -360,11 +335,11 @@ vcpu_plan_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   VcpuJob *job = user_data;
   QemuVm *vm = job->vm;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
-  g_autoptr(GArray) slots = NULL;
+  g_autoptr(GPtrArray) slots = vb_qemu_monitor_query_hotpluggable_cpus_finish (VB_QEMU_MONITOR (source), result,
+                                                                              &error);
   guint current;
 
-  if (ret == NULL) {
+  if (slots == NULL) {
     /* e.g. "The feature 'query-hotpluggable-cpus' is not enabled" */
     if (vm->exited)
       g_task_return_new_error (job->task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
@@ -376,8 +351,7 @@ vcpu_plan_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     vcpu_job_free (job);
     return;
   }
-  slots = cpu_slots (ret, &error);
-  if (slots == NULL) {
+  if (!cpu_slots (slots, &error)) {
     g_task_return_new_error (job->task, VB_ERROR, error->code, "cannot change the vCPUs of '%s' while it runs: %s",
                              vb_domain_get_name (vm->dom), error->message);
     vcpu_job_free (job);
@@ -421,17 +395,15 @@ vm_refresh_vcpus (QemuVm *vm)
   VcpuJob *job = vcpu_job_new (vm, NULL, 0);
 
   job->checking = TRUE;
-  vb_qemu_monitor_command_async (vm->mon, "query-hotpluggable-cpus", NULL, NULL, vcpu_check_reply, job);
+  vb_qemu_monitor_query_hotpluggable_cpus_async (vm->mon, NULL, vcpu_check_reply, job);
 }
 
 /* DEVICE_DELETED of a vCPU.  QEMU 7.2 reports only the CPU's lapic for a
  * vCPU the guest ejected ("/machine/peripheral/vcpu3/lapic"), newer ones
  * the CPU itself: either says the vCPU went. */
 void
-vm_vcpu_deleted (QemuVm *vm, JsonObject *data)
+vm_vcpu_deleted (QemuVm *vm, const char *device, const char *path)
 {
-  const char *device = data ? json_object_get_string_member_with_default (data, "device", NULL) : NULL;
-  const char *path = data ? json_object_get_string_member_with_default (data, "path", NULL) : NULL;
   g_autofree char *alias = NULL;
   VcpuJob *job = vm->vcpu_unplug;
 
@@ -523,7 +495,7 @@ domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   job = vcpu_job_new (domain_vm (dom), task, count);
   job->config = g_steal_pointer (&config);
   *handed = TRUE;
-  vb_qemu_monitor_command_async (job->vm->mon, "query-hotpluggable-cpus", NULL, NULL, vcpu_plan_reply, job);
+  vb_qemu_monitor_query_hotpluggable_cpus_async (job->vm->mon, NULL, vcpu_plan_reply, job);
   return TRUE;
 }
 
