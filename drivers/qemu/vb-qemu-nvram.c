@@ -92,6 +92,46 @@ prepare_nvram (const VbDomainDef *def, GError **error)
   return TRUE;
 }
 
+/* Whether the store of @def has to be made before qemu runs. */
+gboolean
+nvram_needs_making (const VbDomainDef *def)
+{
+  g_autofree char *path = nvram_file (def);
+
+  return path && !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+prepare_nvram_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (prepare_nvram (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* prepare_nvram off the main loop: a copy of a template (which may sit
+ * on slow storage) must not hold up every other call.  @def is read in
+ * the worker: the caller leaves it alone until @callback runs. */
+void
+prepare_nvram_async (VbQemuDriver *self, const VbDomainDef *def, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, prepare_nvram_async);
+  g_task_set_task_data (task, (gpointer) def, NULL);
+  g_task_run_in_thread (task, prepare_nvram_thread);
+}
+
+gboolean
+prepare_nvram_finish (VbQemuDriver *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static char *
 own_nvram_path (VbQemuDriver *self, const char *name)
 {

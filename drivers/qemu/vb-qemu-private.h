@@ -246,6 +246,9 @@ void migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error));
 /* vb-qemu-nvram.c */
 gboolean check_undefine_nvram (const VbDomainDef *def, guint flags, GError **error);
 gboolean prepare_nvram (const VbDomainDef *def, GError **error);
+gboolean nvram_needs_making (const VbDomainDef *def);
+void prepare_nvram_async (VbQemuDriver *self, const VbDomainDef *def, GAsyncReadyCallback callback, gpointer user_data);
+gboolean prepare_nvram_finish (VbQemuDriver *self, GAsyncResult *result, GError **error);
 void remove_nvram (const VbDomainDef *def);
 gboolean rename_own_nvram (VbQemuDriver *self, const VbDomainDef *old_def, VbDomainDef *new_def, gboolean *out_moved, GError **error);
 void undo_nvram_rename (VbQemuDriver *self, const char *old_name, const char *new_name);

@@ -678,10 +678,92 @@ child_setup (gpointer user_data)
   setsid ();
 }
 
+/* A start waiting for its NVRAM store to be made. */
+typedef struct {
+  VbDomain *dom;
+  VbDomainDef *live;
+  gboolean paused;
+  gboolean registers;
+  gboolean restoring;
+  QemuRestore restore;
+  char *restore_path;
+  GTask *task;
+} StartPrep;
+
+static void
+start_prep_free (StartPrep *prep)
+{
+  g_object_unref (prep->dom);
+  g_clear_pointer (&prep->live, vb_domain_def_free);
+  g_free (prep->restore_path);
+  g_object_unref (prep->task);
+  g_free (prep);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StartPrep, start_prep_free)
+
+static void domain_spawn (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
+                          gboolean registers, const QemuRestore *restore, GTask *task);
+
+static void
+nvram_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (source);
+  g_autoptr(StartPrep) prep = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!prepare_nvram_finish (self, result, &error)) {
+    g_task_return_error (prep->task, g_steal_pointer (&error));
+    return;
+  }
+  domain_spawn (self, prep->dom, g_steal_pointer (&prep->live), prep->paused, prep->registers,
+                prep->restoring ? &prep->restore : NULL, prep->task);
+}
+
 /* Spawns qemu for @dom with @live (owned) and completes @task when the
- * guest runs (or is paused, as asked) with its monitor answering. */
+ * guest runs (or is paused, as asked) with its monitor answering.  A
+ * first start of a UEFI guest makes its NVRAM store first, in a worker. */
 void
-domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
+domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused, gboolean registers,
+              const QemuRestore *restore, GTask *task)
+{
+  g_autoptr(VbDomainDef) owned = live;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
+  StartPrep *prep;
+
+  if (strlen (qmp_path) >= sizeof (((struct sockaddr_un *) NULL)->sun_path)) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
+                             "monitor socket path %s is too long for a unix socket", qmp_path);
+    return;
+  }
+  vb_qemu_assign_aliases (owned);
+  vb_qemu_assign_controller_aliases (owned, self->caps);
+  if (!qemu_fill_firmware (self, owned, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (!nvram_needs_making (owned)) {
+    domain_spawn (self, dom, g_steal_pointer (&owned), paused, registers, restore, task);
+    return;
+  }
+  prep = g_new0 (StartPrep, 1);
+  prep->dom = g_object_ref (dom);
+  prep->live = g_steal_pointer (&owned);
+  prep->paused = paused;
+  prep->registers = registers;
+  prep->task = g_object_ref (task);
+  if (restore) {
+    prep->restoring = TRUE;
+    prep->restore = *restore;
+    prep->restore_path = g_strdup (restore->path);
+    prep->restore.path = prep->restore_path;
+  }
+  prepare_nvram_async (self, prep->live, nvram_prepared, prep);
+}
+
+static void
+domain_spawn (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
               gboolean registers, const QemuRestore *restore, GTask *task)
 {
   g_autoptr(VbDomainDef) owned = live;
@@ -697,17 +779,6 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
   QemuVm *vm;
   int qmp_fd;
 
-  if (strlen (qmp_path) >= sizeof (((struct sockaddr_un *) NULL)->sun_path)) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED,
-                             "monitor socket path %s is too long for a unix socket", qmp_path);
-    return;
-  }
-  vb_qemu_assign_aliases (owned);
-  vb_qemu_assign_controller_aliases (owned, self->caps);
-  if (!qemu_fill_firmware (self, owned, &error) || !prepare_nvram (owned, &error)) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
   {
     g_autoptr(GHashTable) ports = graphics_ports_in_use (self, dom);
 
