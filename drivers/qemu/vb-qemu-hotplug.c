@@ -237,7 +237,7 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
         attach_free (a);
         return FALSE;
       }
-      iface_show_actual (iface, a->nic);
+      vb_network_port_show_in_interface (iface, a->nic->port, a->nic->ifname);
       a->fdname = g_strdup_printf ("fd-%s", a->alias);
     }
     if (vb_qemu_interface_guest_mtu (iface) > 0)
@@ -557,7 +557,7 @@ device_xml (VbDomainDeviceKind kind, gpointer data)
 #define INHERIT_STRING(to, from, field) \
   G_STMT_START { if ((to)->field == NULL && (from)->field) (to)->field = g_strdup ((from)->field); } G_STMT_END
 
-/* What the running domain shows of a NIC's plumbing (iface_show_actual)
+/* What the running domain shows of a NIC's plumbing (vb_network_port_show_in_interface)
  * is not the caller's to repeat: an update without it keeps it. */
 static void
 iface_inherit_actual (VbDomainInterfaceDef *update, const VbDomainInterfaceDef *old)

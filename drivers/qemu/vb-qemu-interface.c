@@ -55,181 +55,27 @@ vm_release_nic (QemuVm *vm, const char *alias)
   }
 }
 
-static VbMacvtapMode
-macvtap_mode_from_string (const char *mode)
-{
-  /* libvirt's default for <interface type='direct'> is vepa */
-  if (mode == NULL || g_str_equal (mode, "vepa"))
-    return VB_MACVTAP_VEPA;
-  if (g_str_equal (mode, "bridge"))
-    return VB_MACVTAP_BRIDGE;
-  if (g_str_equal (mode, "private"))
-    return VB_MACVTAP_PRIVATE;
-  if (g_str_equal (mode, "passthrough"))
-    return VB_MACVTAP_PASSTHROUGH;
-  return VB_MACVTAP_NONE;
-}
-
-static VbTristate
-tristate_from_string (const char *value)
-{
-  if (g_strcmp0 (value, "yes") == 0)
-    return VB_TRISTATE_YES;
-  if (g_strcmp0 (value, "no") == 0)
-    return VB_TRISTATE_NO;
-  return VB_TRISTATE_ABSENT;
-}
-
-/* The live XML shows the actual connection, as libvirt's does: the
- * device made (<target dev>), the bridge or the pool device and macvtap
- * mode picked, and what the portgroup merged in. */
-void
-iface_show_actual (VbDomainInterfaceDef *iface, const QemuNic *nic)
-{
-  const VbNetworkPort *port = nic->port;
-
-  g_free (iface->target);
-  iface->target = g_strdup (nic->ifname);
-  if (port == NULL)
-    return;
-  if (port->portgroup && iface->portgroup == NULL)
-    iface->portgroup = g_strdup (port->portgroup);
-  if (port->type == VB_PORT_TYPE_NETWORK || port->type == VB_PORT_TYPE_BRIDGE) {
-    g_free (iface->bridge);
-    iface->bridge = g_strdup (port->bridge_name);
-  } else if (port->type == VB_PORT_TYPE_DIRECT) {
-    g_free (iface->dev);
-    iface->dev = g_strdup (port->dev);
-    g_free (iface->mode);
-    iface->mode = g_strdup (vb_macvtap_mode_to_string (port->macvtap_mode));
-  }
-  vb_virtualport_free (iface->virtualport);
-  iface->virtualport = port->virtualport ? vb_virtualport_copy (port->virtualport) : NULL;
-  vb_vlan_free (iface->vlan);
-  iface->vlan = port->vlan ? vb_vlan_copy (port->vlan) : NULL;
-  vb_bandwidth_free (iface->bandwidth);
-  iface->bandwidth = port->bandwidth ? vb_bandwidth_copy (port->bandwidth) : NULL;
-}
-
-static gboolean
-iface_tap_is_existing (const VbDomainInterfaceDef *iface)
-{
-  return g_strcmp0 (iface->type, "ethernet") == 0 && g_strcmp0 (iface->target_managed, "no") == 0;
-}
-
-/* What <interface type='ethernet'> can ask of us.  An admin's tap
- * (managed='no') is used exactly as it is: what would have to change it
- * (host addresses, routes, MTU, shaping) is refused, not left on a device
- * that outlives the guest. */
-static gboolean
-check_ethernet (VbDomain *dom, const VbDomainInterfaceDef *iface, const char *alias, GError **error)
-{
-  const char *what = NULL;
-
-  if (!iface_tap_is_existing (iface))
-    return TRUE;
-  if (iface->target == NULL)
-    what = "no <target dev>: managed='no' needs the name of an existing tap";
-  else if (iface->host_ips || iface->host_routes)
-    what = "<source> addresses or routes would change the admin's tap (managed='no')";
-  else if (iface->mtu)
-    what = "an <mtu> would change the admin's tap (managed='no')";
-  else if (iface->bandwidth)
-    what = "<bandwidth> would change the admin's tap (managed='no')";
-  if (what == NULL)
-    return TRUE;
-  g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s': %s", alias,
-               vb_domain_get_name (dom), what);
-  return FALSE;
-}
-
 /* Creates the device of one network/bridge/direct/ethernet interface. */
 QemuNic *
 plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
                 GError **error)
 {
-  g_autoptr(VbNetworkPort) port = NULL;
   g_autofree char *alias = vb_qemu_device_alias (&iface->info);
-  const char *hint = iface->target;
+  g_autofree char *label = g_strdup_printf ("interface %s of '%s'", alias, vb_domain_get_name (dom));
   QemuNic *nic;
-  char *ifname = NULL;
 
   if (self->net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "interface %s of '%s': host networking is not available to this daemon", alias,
-                 vb_domain_get_name (dom));
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: host networking is not available to this daemon",
+                 label);
     return NULL;
-  }
-  /* <script> and <downscript> would run any program the XML names, with
-   * the daemon's privileges (root on the system bus), on behalf of anyone
-   * allowed to define a domain; the host side is configured through
-   * <source><ip>/<route> and the tap's MTU instead. */
-  if (iface->script || iface->downscript) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "interface %s of '%s': <%s> is not supported: it would run a program as the daemon", alias,
-                 vb_domain_get_name (dom), iface->script ? "script" : "downscript");
-    return NULL;
-  }
-  /* names under these prefixes are ours to hand out, as in libvirt; an
-   * admin's own tap keeps the name it has */
-  if (hint && (g_str_has_prefix (hint, "vnet") || g_str_has_prefix (hint, "macvtap")) &&
-      !iface_tap_is_existing (iface))
-    hint = NULL;
-  if (g_str_equal (iface->type, "network")) {
-    VbPortRequest req = {
-      .network = iface->network,
-      .portgroup = iface->portgroup,
-      .virtualport = iface->virtualport,
-      .bandwidth = iface->bandwidth,
-      .vlan = iface->vlan,
-      .trust_guest_rx_filters = tristate_from_string (iface->trust_guest_rx_filters),
-      .mac = iface->mac,
-    };
-
-    if (iface->network == NULL) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s' names no source network",
-                   alias, vb_domain_get_name (dom));
-      return NULL;
-    }
-    if (!vb_network_driver_port_allocate (self->net, iface->network, &req, hint, &port, &ifname, out_fd, error)) {
-      g_prefix_error (error, "cannot plug interface %s of '%s': ", alias, vb_domain_get_name (dom));
-      return NULL;
-    }
-  } else {
-    VbNetworkPort local = { .mac = iface->mac, .bandwidth = iface->bandwidth };
-
-    if (g_str_equal (iface->type, "bridge")) {
-      local.type = VB_PORT_TYPE_BRIDGE;
-      local.bridge_name = iface->bridge;
-    } else if (g_str_equal (iface->type, "ethernet")) {
-      if (!check_ethernet (dom, iface, alias, error))
-        return NULL;
-      local.type = VB_PORT_TYPE_ETHERNET;
-      local.tap_existing = iface_tap_is_existing (iface);
-      local.mtu = iface->mtu;
-      local.host_ips = iface->host_ips;
-      local.host_routes = iface->host_routes;
-    } else {
-      local.type = VB_PORT_TYPE_DIRECT;
-      local.dev = iface->dev;
-      local.macvtap_mode = macvtap_mode_from_string (iface->mode);
-    }
-    if ((local.type == VB_PORT_TYPE_BRIDGE && local.bridge_name == NULL) ||
-        (local.type == VB_PORT_TYPE_DIRECT && (local.dev == NULL || local.macvtap_mode == VB_MACVTAP_NONE))) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "interface %s of '%s' of type '%s' lacks its <source>",
-                   alias, vb_domain_get_name (dom), iface->type);
-      return NULL;
-    }
-    if (!vb_network_driver_plug (self->net, &local, hint, &ifname, out_fd, error)) {
-      g_prefix_error (error, "cannot plug interface %s of '%s': ", alias, vb_domain_get_name (dom));
-      return NULL;
-    }
   }
   nic = g_new0 (QemuNic, 1);
+  if (!vb_network_driver_plug_interface (self->net, iface, label, &nic->port, &nic->ifname, out_fd, &nic->borrowed,
+                                         error)) {
+    nic_free (nic);
+    return NULL;
+  }
   nic->alias = g_steal_pointer (&alias);
-  nic->ifname = ifname;
-  nic->port = g_steal_pointer (&port);
-  nic->borrowed = iface_tap_is_existing (iface);
   return nic;
 }
 
@@ -259,7 +105,7 @@ plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *f
       g_ptr_array_set_size (nics, 0);
       return FALSE;
     }
-    iface_show_actual (iface, nic);
+    vb_network_port_show_in_interface (iface, nic->port, nic->ifname);
     g_array_append_val (fds, fd);
     g_ptr_array_add (nics, nic);
   }

@@ -8,6 +8,7 @@
 #include "vb-config-store.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
+#include "vb-net-iface.h"
 #include "vb-network-driver.h"
 #include "vb-qemu-caps.h"
 #include "vb-qemu-command.h"
@@ -198,7 +199,6 @@ void vm_set_running (QemuVm *vm, int reason);
 
 /* vb-qemu-interface.c */
 gboolean domain_interface_addresses (VbQemuDriver *self, VbDomain *dom, GVariant *args, GVariant **out, GError **error);
-void iface_show_actual (VbDomainInterfaceDef *iface, const QemuNic *nic);
 xmlNode *info_link (const VbDomainDeviceInfo *info);
 gboolean link_is_up (const VbDomainInterfaceDef *iface);
 void nic_free (QemuNic *nic);
