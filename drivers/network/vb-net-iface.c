@@ -78,8 +78,9 @@ vb_network_driver_plug_interface (VbNetworkDriver *self, const VbDomainInterface
    * allowed to define a domain; the host side is configured through
    * <source><ip>/<route> and the tap's MTU instead. */
   if (iface->script || iface->downscript) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: <%s> is not supported: it would run a program as the daemon",
-                 label, iface->script ? "script" : "downscript");
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                 "%s: <%s> is not supported: it would run a program as the daemon", label,
+                 iface->script ? "script" : "downscript");
     return FALSE;
   }
   /* names under these prefixes are ours to hand out, as in libvirt; an

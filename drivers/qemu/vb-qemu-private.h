@@ -172,7 +172,8 @@ gboolean check_active (VbDomain *dom, GError **error);
 guint64 def_current_memory (const VbDomainDef *def);
 guint def_current_vcpus (const VbDomainDef *def);
 void domain_destroy (VbQemuDriver *self, VbDomain *dom, guint flags, GTask *task);
-void domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused, gboolean registers, const QemuRestore *restore, GTask *task);
+void domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused, gboolean registers,
+                   const QemuRestore *restore, GTask *task);
 GVariant *domain_stats (VbDomain *dom, guint stats, guint flags, GError **error);
 QemuVm *domain_vm (VbDomain *dom);
 gboolean read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cpu_ticks);
@@ -198,30 +199,38 @@ void vm_set_pmsuspended (QemuVm *vm, gboolean disk);
 void vm_set_running (QemuVm *vm, int reason);
 
 /* vb-qemu-interface.c */
-gboolean domain_interface_addresses (VbQemuDriver *self, VbDomain *dom, GVariant *args, GVariant **out, GError **error);
+gboolean domain_interface_addresses (VbQemuDriver *self, VbDomain *dom, GVariant *args, GVariant **out,
+                                     GError **error);
 xmlNode *info_link (const VbDomainDeviceInfo *info);
 gboolean link_is_up (const VbDomainInterfaceDef *iface);
 void nic_free (QemuNic *nic);
 void nic_release (VbQemuDriver *self, QemuNic *nic);
 GPtrArray *nics_load (GKeyFile *kf);
 void nics_save (GKeyFile *kf, GPtrArray *nics);
-QemuNic *plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd, GError **error);
-gboolean plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics, GError **error);
+QemuNic *plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
+                         GError **error);
+gboolean plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics,
+                          GError **error);
 void vm_release_nic (QemuVm *vm, const char *alias);
 void vm_release_nics (QemuVm *vm);
 
 /* vb-qemu-hotplug.c */
 void detach_free (Detach *d);
-gboolean domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
-gboolean domain_detach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
-gboolean domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
-gboolean domain_update_device (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
+gboolean domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                        GError **error);
+gboolean domain_detach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                        GError **error);
+gboolean domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                            GError **error);
+gboolean domain_update_device (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                               GError **error);
 gboolean resolve_affect (VbDomain *dom, guint *flags, GError **error);
 void vm_device_deleted (QemuVm *vm, const char *alias);
 
 /* vb-qemu-vcpu.c */
 void add_vcpu_thread_stats (QemuVm *vm, guint max_vcpus, GVariantBuilder *b);
-gboolean domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
+gboolean domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                           GError **error);
 void vm_refresh_vcpus (QemuVm *vm);
 void vm_vcpu_deleted (QemuVm *vm, const char *device, const char *path);
 
@@ -230,7 +239,8 @@ gboolean check_save_flags (guint flags, GError **error);
 void domain_managed_save (VbQemuDriver *self, VbDomain *dom, GTask *task);
 gboolean domain_start_managed_save (VbQemuDriver *self, VbDomain *dom, gboolean paused, GTask *task, gboolean *handed,
                                     GError **error);
-gboolean domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
+gboolean domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                      GError **error);
 void remove_save_image (VbQemuDriver *self, VbDomain *dom);
 char *save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *out_running, GError **error);
 gboolean save_image_define_xml (GVariant *args, GError **error);
@@ -239,7 +249,8 @@ char *save_image_path (VbQemuDriver *self, VbDomain *dom, const char *suffix);
 
 /* vb-qemu-domainjob.c */
 void domain_abort_job (VbDomain *dom, GTask *task);
-gboolean domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error);
+gboolean domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed,
+                           GError **error);
 void domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task);
 void migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error));
 
@@ -247,10 +258,12 @@ void migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error));
 gboolean check_undefine_nvram (const VbDomainDef *def, guint flags, GError **error);
 gboolean prepare_nvram (const VbDomainDef *def, GError **error);
 gboolean nvram_needs_making (const VbDomainDef *def);
-void prepare_nvram_async (VbQemuDriver *self, const VbDomainDef *def, GAsyncReadyCallback callback, gpointer user_data);
+void prepare_nvram_async (VbQemuDriver *self, const VbDomainDef *def, GAsyncReadyCallback callback,
+                          gpointer user_data);
 gboolean prepare_nvram_finish (VbQemuDriver *self, GAsyncResult *result, GError **error);
 void remove_nvram (const VbDomainDef *def);
-gboolean rename_own_nvram (VbQemuDriver *self, const VbDomainDef *old_def, VbDomainDef *new_def, gboolean *out_moved, GError **error);
+gboolean rename_own_nvram (VbQemuDriver *self, const VbDomainDef *old_def, VbDomainDef *new_def,
+                           gboolean *out_moved, GError **error);
 void undo_nvram_rename (VbQemuDriver *self, const char *old_name, const char *new_name);
 
 /* vb-qemu-sendkey.c */
