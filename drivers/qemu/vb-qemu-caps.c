@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "vb-error.h"
-#include "vb-qemu-monitor.h"
+#include "vb-qemu-monitor-json.h"
 
 #define PROBE_TIMEOUT_MS 30000
 
-static void
-machine_free (VbQemuMachine *m)
+void
+vb_qemu_machine_free (VbQemuMachine *m)
 {
   g_free (m->name);
   g_free (m->alias);
@@ -115,45 +115,6 @@ probe_free (Probe *probe)
   g_free (probe);
 }
 
-static const char *
-member_string (JsonObject *obj, const char *name)
-{
-  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n) : NULL;
-}
-
-static gint64
-member_int (JsonObject *obj, const char *name)
-{
-  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_int (n) : 0;
-}
-
-static gboolean
-member_bool (JsonObject *obj, const char *name)
-{
-  JsonNode *n = obj ? json_object_get_member (obj, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN
-           ? json_node_get_boolean (n) : FALSE;
-}
-
-static void
-parse_version (VbQemuCaps *caps, JsonNode *ret)
-{
-  JsonObject *obj = JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  JsonObject *q = obj && json_object_has_member (obj, "qemu") ? json_object_get_object_member (obj, "qemu") : NULL;
-  gint64 major = member_int (q, "major"), minor = member_int (q, "minor"), micro = member_int (q, "micro");
-
-  caps->version = (guint) (major * 1000000 + minor * 1000 + micro);
-  caps->version_string = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
-                                          major, minor, micro);
-  caps->package = g_strdup (member_string (obj, "package"));
-}
-
 static int
 compare_machines (gconstpointer a, gconstpointer b)
 {
@@ -161,67 +122,6 @@ compare_machines (gconstpointer a, gconstpointer b)
   const VbQemuMachine *mb = *(VbQemuMachine *const *) b;
 
   return g_strcmp0 (ma->name, mb->name);
-}
-
-static void
-parse_machines (VbQemuCaps *caps, JsonNode *ret)
-{
-  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
-
-  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
-    JsonObject *o = json_array_get_object_element (arr, i);
-    VbQemuMachine *m;
-
-    if (o == NULL || member_string (o, "name") == NULL || g_str_equal (member_string (o, "name"), "none"))
-      continue;
-    m = g_new0 (VbQemuMachine, 1);
-    m->name = g_strdup (member_string (o, "name"));
-    m->alias = g_strdup (member_string (o, "alias"));
-    m->is_default = member_bool (o, "is-default");
-    m->cpu_max = (int) member_int (o, "cpu-max");
-    m->deprecated = member_bool (o, "deprecated");
-    g_ptr_array_add (caps->machines, m);
-  }
-  g_ptr_array_sort (caps->machines, compare_machines);
-}
-
-static void
-parse_cpu_models (VbQemuCaps *caps, JsonNode *ret)
-{
-  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
-  g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
-  g_autoptr(GStrvBuilder) usable = g_strv_builder_new ();
-
-  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
-    JsonObject *o = json_array_get_object_element (arr, i);
-    const char *name = member_string (o, "name");
-    JsonArray *blockers;
-
-    if (name == NULL)
-      continue;
-    g_strv_builder_add (all, name);
-    blockers = json_object_has_member (o, "unavailable-features")
-                 ? json_object_get_array_member (o, "unavailable-features") : NULL;
-    if (blockers == NULL || json_array_get_length (blockers) == 0)
-      g_strv_builder_add (usable, name);
-  }
-  caps->cpu_models = g_strv_builder_end (all);
-  caps->usable_cpu_models = g_strv_builder_end (usable);
-}
-
-static void
-parse_device_types (VbQemuCaps *caps, JsonNode *ret)
-{
-  JsonArray *arr = JSON_NODE_HOLDS_ARRAY (ret) ? json_node_get_array (ret) : NULL;
-  g_autoptr(GStrvBuilder) types = g_strv_builder_new ();
-
-  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
-    const char *name = member_string (json_array_get_object_element (arr, i), "name");
-
-    if (name)
-      g_strv_builder_add (types, name);
-  }
-  caps->device_types = g_strv_builder_end (types);
 }
 
 static void
@@ -255,8 +155,8 @@ quit_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   Probe *probe = g_task_get_task_data (task);
-  g_autoptr(JsonNode) ret G_GNUC_UNUSED = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
 
+  vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
   probe->outstanding--;
   probe_finish_if_done (task);
 }
@@ -275,11 +175,14 @@ version_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Probe *probe = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  g_autoptr(VbQemuVersion) v = vb_qemu_monitor_query_version_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret)
-    parse_version (probe->caps, ret);
-  else
+  if (v) {
+    probe->caps->version = (guint) (v->major * 1000000 + v->minor * 1000 + v->micro);
+    probe->caps->version_string = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
+                                                   v->major, v->minor, v->micro);
+    probe->caps->package = g_strdup (v->package);
+  } else
     query_failed (probe, "query-version", error);
   probe->outstanding--;
   probe_finish_if_done (task);
@@ -292,11 +195,12 @@ machines_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Probe *probe = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  g_autoptr(GPtrArray) machines = vb_qemu_monitor_query_machines_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret)
-    parse_machines (probe->caps, ret);
-  else
+  if (machines) {
+    g_ptr_array_extend_and_steal (probe->caps->machines, g_steal_pointer (&machines));
+    g_ptr_array_sort (probe->caps->machines, compare_machines);
+  } else
     query_failed (probe, "query-machines", error);
   probe->outstanding--;
   probe_finish_if_done (task);
@@ -309,11 +213,23 @@ cpus_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Probe *probe = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  g_autoptr(GPtrArray) models = vb_qemu_monitor_query_cpu_definitions_finish (VB_QEMU_MONITOR (source), result,
+                                                                               &error);
 
-  if (ret)
-    parse_cpu_models (probe->caps, ret);
-  else
+  if (models) {
+    g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+    g_autoptr(GStrvBuilder) usable = g_strv_builder_new ();
+
+    for (guint i = 0; i < models->len; i++) {
+      const VbQemuCpuModel *model = g_ptr_array_index (models, i);
+
+      g_strv_builder_add (all, model->name);
+      if (model->usable)
+        g_strv_builder_add (usable, model->name);
+    }
+    probe->caps->cpu_models = g_strv_builder_end (all);
+    probe->caps->usable_cpu_models = g_strv_builder_end (usable);
+  } else
     query_failed (probe, "query-cpu-definitions", error);
   probe->outstanding--;
   probe_finish_if_done (task);
@@ -326,10 +242,10 @@ types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;
   Probe *probe = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  GStrv types = vb_qemu_monitor_qom_list_types_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret)
-    parse_device_types (probe->caps, ret);
+  if (types)
+    probe->caps->device_types = types;
   else
     query_failed (probe, "qom-list-types", error);
   probe->outstanding--;
@@ -342,10 +258,9 @@ spice_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   Probe *probe = g_task_get_task_data (task);
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, NULL);
 
   /* qemu answers "invalid option name" where -spice does not exist */
-  probe->caps->spice = ret != NULL;
+  probe->caps->spice = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
   probe->outstanding--;
   probe_finish_if_done (task);
   g_object_unref (task);
@@ -408,7 +323,7 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
   probe->caps = g_atomic_rc_box_new0 (VbQemuCaps);
   probe->caps->emulator = g_strdup (emulator);
   probe->caps->arch = g_strdup ("x86_64");
-  probe->caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);
+  probe->caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_machine_free);
   probe->caps->kvm_usable = kvm_usable ();
 
   if (emulator == NULL) {
@@ -436,22 +351,16 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
 
   /* one reference per outstanding callback */
   probe->outstanding = 7;
-  vb_qemu_monitor_command_async (probe->mon, "query-version", NULL, NULL, version_reply, g_object_ref (task));
-  vb_qemu_monitor_command_async (probe->mon, "query-machines", NULL, NULL, machines_reply, g_object_ref (task));
-  vb_qemu_monitor_command_async (probe->mon, "query-cpu-definitions", NULL, NULL, cpus_reply, g_object_ref (task));
-  {
-    g_autoptr(JsonNode) args = json_from_string ("{\"implements\": \"device\", \"abstract\": false}", NULL);
-
-    g_autoptr(JsonNode) spice_args = vb_qemu_json_args (g_variant_new_parsed ("{'option': <'spice'>}"));
-
-    /* A modular qemu registers -spice only once its spice module is
-     * loaded; listing the device types loads every module, so the option
-     * is asked for after it (qemu answers in order). */
-    vb_qemu_monitor_command_async (probe->mon, "qom-list-types", args, NULL, types_reply, g_object_ref (task));
-    vb_qemu_monitor_command_async (probe->mon, "query-command-line-options", spice_args, NULL,
-                                   spice_option_reply, g_object_ref (task));
-  }
-  vb_qemu_monitor_command_async (probe->mon, "quit", NULL, NULL, quit_reply, g_object_ref (task));
+  vb_qemu_monitor_query_version_async (probe->mon, NULL, version_reply, g_object_ref (task));
+  vb_qemu_monitor_query_machines_async (probe->mon, NULL, machines_reply, g_object_ref (task));
+  vb_qemu_monitor_query_cpu_definitions_async (probe->mon, NULL, cpus_reply, g_object_ref (task));
+  /* A modular qemu registers -spice only once its spice module is
+   * loaded; listing the device types loads every module, so the option
+   * is asked for after it (qemu answers in order). */
+  vb_qemu_monitor_qom_list_types_async (probe->mon, "device", NULL, types_reply, g_object_ref (task));
+  vb_qemu_monitor_query_command_line_options_async (probe->mon, "spice", NULL, spice_option_reply,
+                                                    g_object_ref (task));
+  vb_qemu_monitor_quit_async (probe->mon, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
   probe->timeout_id = g_timeout_add (PROBE_TIMEOUT_MS, probe_timed_out, task);
   if (cancellable) {
@@ -559,7 +468,7 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
     caps->device_types = g_new0 (char *, 1);
   if (caps->usable_cpu_models == NULL)
     caps->usable_cpu_models = g_new0 (char *, 1);
-  caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) machine_free);
+  caps->machines = g_ptr_array_new_with_free_func ((GDestroyNotify) vb_qemu_machine_free);
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i]; i++) {
     VbQemuMachine *m;

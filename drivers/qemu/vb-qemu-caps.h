@@ -18,6 +18,8 @@ typedef struct {
   gboolean deprecated;
 } VbQemuMachine;
 
+void vb_qemu_machine_free (VbQemuMachine *m);
+
 typedef struct {
   char *emulator;     /* absolute path */
   char *arch;         /* "x86_64" */

@@ -115,11 +115,8 @@ vb_qemu_graphics_has_spice (const VbDomainDef *def)
 }
 
 void
-vb_qemu_graphics_fill_spice_port (VbDomainDef *live, JsonNode *ret)
+vb_qemu_graphics_fill_spice_port (VbDomainDef *live, gint64 port)
 {
-  JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT (ret) ? json_node_get_object (ret) : NULL;
-  gint64 port = o ? json_object_get_int_member_with_default (o, "port", 0) : 0;
-
   if (port <= 0 || port > GRAPHICS_PORT_MAX)
     return;
   for (guint i = 0; live->graphics && i < live->graphics->len; i++) {
@@ -158,9 +155,8 @@ getfd_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OpenFd *op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
 
-  if (ret == NULL)
+  if (!vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error))
     op->getfd_error = g_strdup (error->message);
   open_fd_unref (op);
 }
@@ -170,13 +166,13 @@ add_client_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OpenFd *op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) ret = vb_qemu_monitor_command_finish (VB_QEMU_MONITOR (source), result, &error);
+  gboolean ok = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, &error);
   g_autoptr(GUnixFDList) fd_list = NULL;
   int index;
 
   /* add_client takes the fd out of qemu's table, whether it succeeds or
    * not: nothing is left behind in qemu */
-  if (op->getfd_error || ret == NULL) {
+  if (op->getfd_error || !ok) {
     g_task_return_new_error (op->task, VB_ERROR, VB_ERROR_FAILED, "cannot connect to the graphics display: %s",
                              op->getfd_error ? op->getfd_error : error->message);
     open_fd_unref (op);
@@ -201,8 +197,6 @@ vb_qemu_graphics_open_fd (VbQemuMonitor *mon, const VbDomainDef *live, guint idx
   static guint serial;
   const VbDomainGraphicsDef *g;
   g_autofree char *fdname = NULL;
-  g_autoptr(JsonNode) getfd_args = NULL;
-  g_autoptr(JsonNode) client_args = NULL;
   OpenFd *op;
   int pair[2];
 
@@ -226,14 +220,11 @@ vb_qemu_graphics_open_fd (VbQemuMonitor *mon, const VbDomainDef *live, guint idx
     return;
   }
   fdname = g_strdup_printf ("graphicsfd%u", ++serial);
-  getfd_args = vb_qemu_json_args (g_variant_new_parsed ("{'fdname': <%s>}", fdname));
-  client_args = vb_qemu_json_args (g_variant_new_parsed ("{'protocol': <%s>, 'fdname': <%s>, 'skipauth': <%b>, 'tls': <false>}",
-                                                         g->type, fdname,
-                                                         (gboolean) ((flags & VB_QEMU_OPEN_GRAPHICS_SKIPAUTH) != 0)));
   op = g_new0 (OpenFd, 1);
   op->task = g_object_ref (task);
   op->client_fd = pair[1];
   op->pending = 2;
-  vb_qemu_monitor_command_with_fd_async (mon, "getfd", getfd_args, pair[0], NULL, getfd_reply, op);
-  vb_qemu_monitor_command_async (mon, "add_client", client_args, NULL, add_client_reply, op);
+  vb_qemu_monitor_getfd_async (mon, fdname, pair[0], NULL, getfd_reply, op);
+  vb_qemu_monitor_add_client_async (mon, g->type, fdname, (flags & VB_QEMU_OPEN_GRAPHICS_SKIPAUTH) != 0, NULL,
+                                    add_client_reply, op);
 }

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "vb-domain-def.h"
-#include "vb-qemu-monitor.h"
+#include "vb-qemu-monitor-json.h"
 
 G_BEGIN_DECLS
 
@@ -25,8 +24,8 @@ void vb_qemu_graphics_add_ports (const VbDomainDef *def, GHashTable *ports);
 gboolean vb_qemu_graphics_prepare (VbDomainDef *live, GHashTable *ports_in_use, GError **error);
 
 gboolean vb_qemu_graphics_has_spice (const VbDomainDef *def);
-/* query-spice's answer: the port SPICE listens on, into @live. */
-void vb_qemu_graphics_fill_spice_port (VbDomainDef *live, JsonNode *ret);
+/* query-spice's answer: the port SPICE listens on (0: none), into @live. */
+void vb_qemu_graphics_fill_spice_port (VbDomainDef *live, gint64 port);
 
 /* libvirt's VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH */
 #define VB_QEMU_OPEN_GRAPHICS_SKIPAUTH (1u << 0)

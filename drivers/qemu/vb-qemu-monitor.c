@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "vb-qemu-monitor.h"
+#include "vb-qemu-monitor-json.h"
 
 #include <errno.h>
 #include <sys/socket.h>
@@ -170,7 +170,7 @@ vb_qemu_monitor_class_init (VbQemuMonitorClass *klass)
   object_class->finalize = vb_qemu_monitor_finalize;
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
+                  G_TYPE_NONE, 1, G_TYPE_POINTER);
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
@@ -434,8 +434,11 @@ handle_line (VbQemuMonitor *self, const char *line)
     const char *name = json_object_get_string_member (obj, "event");
     JsonNode *data = json_object_get_member (obj, "data");
 
-    if (name)
-      g_signal_emit (self, signals[SIGNAL_EVENT], 0, name, data);
+    if (name) {
+      g_autoptr(VbQemuEvent) event = vb_qemu_event_parse (name, data);
+
+      g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
+    }
     return;
   }
   if (json_object_has_member (obj, "return") || json_object_has_member (obj, "error"))

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * g_data_input_stream_read_line_async and written with async writes.
  *
  * Signals:
- *   ::event (const char *name, JsonNode *data)  data may be NULL
+ *   ::event (const VbQemuEvent *event)          parsed (vb-qemu-monitor-json.h)
  *   ::closed (GError *reason)                   once; every pending command fails */
 #define VB_TYPE_QEMU_MONITOR (vb_qemu_monitor_get_type ())
 G_DECLARE_FINAL_TYPE (VbQemuMonitor, vb_qemu_monitor, VB, QEMU_MONITOR, GObject)
