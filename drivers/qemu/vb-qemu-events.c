@@ -31,12 +31,13 @@ vm_block_io_error (QemuVm *vm, const VbQemuEvent *event)
   /* hot-plugged disks have no BlockBackend name, only their node */
   const char *node = event->block_io_error.node_name ? event->block_io_error.node_name : "";
   const char *action = event->block_io_error.action ? event->block_io_error.action : "";
-  const char *reason = event->block_io_error.reason ? event->block_io_error.reason : "";
   const char *backend = *device ? device : node;
   const char *alias = g_str_has_prefix (backend, "drive-") ? backend + strlen ("drive-") : backend;
   GPtrArray *disks = vb_domain_def_get_devices (vb_domain_get_current_def (vm->dom), VB_DOMAIN_DEVICE_DISK);
-  const char *path = "";
-  int io_action = g_str_equal (action, "stop") ? 1 : g_str_equal (action, "report") ? 2 : 0;
+  const char *path = NULL;
+  VbDomainIOErrorAction io_action = g_str_equal (action, "stop") ? VB_DOMAIN_IO_ERROR_PAUSE
+                                    : g_str_equal (action, "report") ? VB_DOMAIN_IO_ERROR_REPORT
+                                    : VB_DOMAIN_IO_ERROR_NONE;
 
   for (guint i = 0; disks && i < disks->len; i++) {
     VbDomainDiskDef *disk = g_ptr_array_index (disks, i);
@@ -45,10 +46,11 @@ vm_block_io_error (QemuVm *vm, const VbQemuEvent *event)
     if (g_strcmp0 (disk_alias, alias) == 0 && disk->source)
       path = disk->source;
   }
-  if (io_action == 1)
+  if (io_action == VB_DOMAIN_IO_ERROR_PAUSE)
     vm->pause_reason = VB_DOMAIN_PAUSED_IOERROR;
-  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "IOError",
-                                g_variant_new ("(ssis)", path, alias, io_action, reason));
+  vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_IO_ERROR,
+    .io_error = { path, alias, io_action, event->block_io_error.reason } });
 }
 
 void
@@ -79,7 +81,8 @@ vm_set_pmsuspended (QemuVm *vm, gboolean disk)
   }
   vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_PMSUSPENDED,
                                disk ? VB_DOMAIN_EVENT_PMSUSPENDED_DISK : VB_DOMAIN_EVENT_PMSUSPENDED_MEMORY);
-  vb_driver_emit_domain_signal (driver, vm->dom, disk ? "PMSuspendDisk" : "PMSuspend", g_variant_new ("(i)", 0));
+  vb_driver_emit_event (driver, vm->dom, &(VbEvent) {
+    .kind = disk ? VB_EVENT_DOMAIN_PM_SUSPEND_DISK : VB_EVENT_DOMAIN_PM_SUSPEND });
 }
 
 /* WAKEUP: a sleeping guest runs again (libvirt's started/wakeup); the
@@ -94,7 +97,7 @@ vm_woke_up (QemuVm *vm)
     vm_save_status (vm);
     vb_driver_emit_domain_event (driver, vm->dom, VB_DOMAIN_EVENT_STARTED, VB_DOMAIN_EVENT_STARTED_WAKEUP);
   }
-  vb_driver_emit_domain_signal (driver, vm->dom, "PMWakeup", g_variant_new ("(i)", 0));
+  vb_driver_emit_event (driver, vm->dom, &(VbEvent) { .kind = VB_EVENT_DOMAIN_PM_WAKEUP });
 }
 
 static void vm_tray_moved (QemuVm *vm, const VbQemuEvent *event);
@@ -134,7 +137,8 @@ on_monitor_event (VbQemuMonitor *mon, const VbQemuEvent *event, gpointer user_da
   case VB_QEMU_EVENT_BALLOON_CHANGE: {
     guint64 actual = event->balloon_change.actual;
 
-    vb_driver_emit_domain_signal (driver, vm->dom, "BalloonChange", g_variant_new ("(t)", (guint64) actual / 1024));
+    vb_driver_emit_event (driver, vm->dom, &(VbEvent) {
+      .kind = VB_EVENT_DOMAIN_BALLOON_CHANGE, .balloon_change = { actual / 1024 } });
     break;
   }
   case VB_QEMU_EVENT_DEVICE_DELETED:
@@ -142,7 +146,7 @@ on_monitor_event (VbQemuMonitor *mon, const VbQemuEvent *event, gpointer user_da
     vm_vcpu_deleted (vm, event->device_deleted.device, event->device_deleted.path);
     break;
   case VB_QEMU_EVENT_RESET:
-    vb_driver_emit_domain_signal (driver, vm->dom, "Reboot", g_variant_new ("()"));
+    vb_driver_emit_event (driver, vm->dom, &(VbEvent) { .kind = VB_EVENT_DOMAIN_REBOOT });
     break;
   case VB_QEMU_EVENT_SUSPEND:
   case VB_QEMU_EVENT_SUSPEND_DISK:
@@ -154,7 +158,8 @@ on_monitor_event (VbQemuMonitor *mon, const VbQemuEvent *event, gpointer user_da
   case VB_QEMU_EVENT_RTC_CHANGE: {
     gint64 offset = event->rtc_change.offset;
 
-    vb_driver_emit_domain_signal (driver, vm->dom, "RTCChange", g_variant_new ("(x)", offset));
+    vb_driver_emit_event (driver, vm->dom, &(VbEvent) {
+      .kind = VB_EVENT_DOMAIN_RTC_CHANGE, .rtc_change = { offset } });
     break;
   }
   case VB_QEMU_EVENT_DEVICE_TRAY_MOVED:
@@ -195,6 +200,7 @@ vm_tray_moved (QemuVm *vm, const VbQemuEvent *event)
 
   if (alias == NULL || *alias == '\0')
     return;
-  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "TrayChange",
-                                g_variant_new ("(si)", alias, tray_open ? 0 : 1));
+  vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_TRAY_CHANGE,
+    .tray_change = { alias, tray_open ? VB_DOMAIN_TRAY_CHANGE_OPEN : VB_DOMAIN_TRAY_CHANGE_CLOSE } });
 }

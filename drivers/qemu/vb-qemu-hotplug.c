@@ -128,7 +128,8 @@ attach_finish (Attach *a)
     if (!apply_config (vm->driver, vm->dom, &a->config, &store_error))
       g_warning ("domain '%s': device attached live, but not to the config: %s",
                  vb_domain_get_name (vm->dom), store_error->message);
-    vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceAdded", g_variant_new ("(s)", a->alias));
+    vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
+      .kind = VB_EVENT_DOMAIN_DEVICE_ADDED, .device = { a->alias } });
   } else if (a->nic) {
     /* the guest went while the device was plugged: the run's end
      * released the others already */
@@ -289,7 +290,8 @@ vm_device_deleted (QemuVm *vm, const char *alias)
     vm_release_nic (vm, alias);
     vm_save_status (vm);
   }
-  vb_driver_emit_domain_signal (VB_DRIVER (vm->driver), vm->dom, "DeviceRemoved", g_variant_new ("(s)", alias));
+  vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_DEVICE_REMOVED, .device = { alias } });
   if (d->task)
     g_task_return_pointer (g_steal_pointer (&d->task), NULL, NULL);
   g_hash_table_remove (vm->detaches, alias);
