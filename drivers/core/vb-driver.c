@@ -108,12 +108,10 @@ op_creates_object (VbOp op)
 }
 
 typedef struct {
-  GPtrArray *domains;          /* VbDomain*, owned, definition order */
-  GHashTable *domains_by_uuid; /* VbUuid* (the domain's) → VbDomain* */
-  GHashTable *domains_by_name; /* name → VbDomain* (keys owned) */
-  GPtrArray *networks;
-  GHashTable *networks_by_uuid;
-  GHashTable *networks_by_name;
+  /* one registry per object kind, VbObjectList*, made on first use */
+  GPtrArray *lists;
+  VbObjectList *domains;
+  VbObjectList *networks;
   int last_domain_id;
 } VbDriverPrivate;
 
@@ -139,12 +137,9 @@ vb_driver_finalize (GObject *object)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (VB_DRIVER (object));
 
-  g_hash_table_unref (priv->domains_by_uuid);
-  g_hash_table_unref (priv->domains_by_name);
-  g_ptr_array_unref (priv->domains);
-  g_hash_table_unref (priv->networks_by_uuid);
-  g_hash_table_unref (priv->networks_by_name);
-  g_ptr_array_unref (priv->networks);
+  for (guint i = 0; i < priv->lists->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (priv->lists, i), object);
+  g_ptr_array_unref (priv->lists);
   G_OBJECT_CLASS (vb_driver_parent_class)->finalize (object);
 }
 
@@ -185,17 +180,63 @@ vb_driver_class_init (VbDriverClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_INT);
 }
 
+/* The registry's signals for domains and networks, relayed from their
+ * lists under the names the service listens to. */
+static void
+relay_added (VbObjectList *list, VbObject *object, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_ADDED : SIGNAL_NETWORK_ADDED], 0, object);
+}
+
+static void
+relay_removed (VbObjectList *list, VbObject *object, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_REMOVED : SIGNAL_NETWORK_REMOVED], 0,
+                 object);
+}
+
+static void
+relay_changed (VbObjectList *list, VbObject *object, GParamSpec *pspec, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_CHANGED : SIGNAL_NETWORK_CHANGED], 0,
+                 object, pspec);
+}
+
+static VbObjectList *
+relayed_list (VbDriver *self, GType kind)
+{
+  VbObjectList *list = vb_driver_get_object_list (self, kind);
+
+  g_signal_connect (list, "added", G_CALLBACK (relay_added), self);
+  g_signal_connect (list, "removed", G_CALLBACK (relay_removed), self);
+  g_signal_connect (list, "changed", G_CALLBACK (relay_changed), self);
+  return list;
+}
+
 static void
 vb_driver_init (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  priv->domains = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->domains_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
-  priv->domains_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  priv->networks = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->networks_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
-  priv->networks_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  priv->lists = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->domains = relayed_list (self, VB_TYPE_DOMAIN);
+  priv->networks = relayed_list (self, VB_TYPE_NETWORK);
+}
+
+VbObjectList *
+vb_driver_get_object_list (VbDriver *self, GType kind)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  VbObjectList *list;
+
+  for (guint i = 0; i < priv->lists->len; i++) {
+    list = g_ptr_array_index (priv->lists, i);
+    if (vb_object_list_get_kind (list) == kind)
+      return list;
+  }
+  list = vb_object_list_new (kind);
+  g_ptr_array_add (priv->lists, list);
+  return list;
 }
 
 const char *
@@ -217,12 +258,13 @@ vb_driver_real_is_busy (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  for (guint i = 0; i < priv->domains->len; i++)
-    if (vb_domain_is_active (g_ptr_array_index (priv->domains, i)))
-      return TRUE;
-  for (guint i = 0; i < priv->networks->len; i++)
-    if (vb_network_is_active (g_ptr_array_index (priv->networks, i)))
-      return TRUE;
+  for (guint i = 0; i < priv->lists->len; i++) {
+    g_autoptr(GPtrArray) objects = vb_object_list_collect (g_ptr_array_index (priv->lists, i), NULL, 0);
+
+    for (guint j = 0; j < objects->len; j++)
+      if (vb_object_is_active (g_ptr_array_index (objects, j)))
+        return TRUE;
+  }
   return FALSE;
 }
 
@@ -376,26 +418,15 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
 static gboolean
 object_still_registered (VbCall *call, GError **error)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (call->driver);
+  VbObject *object;
 
-  if (call->object == NULL)
+  if (call->object == NULL || !VB_IS_OBJECT (call->object))
     return TRUE;
-  if (VB_IS_DOMAIN (call->object)) {
-    VbDomain *dom = call->object;
-    if (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (dom)) != dom) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
-                   "domain '%s' (%s) no longer exists", vb_domain_get_name (dom),
-                   vb_domain_get_uuid_string (dom));
-      return FALSE;
-    }
-  } else if (VB_IS_NETWORK (call->object)) {
-    VbNetwork *net = call->object;
-    if (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (net)) != net) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
-                   "network '%s' (%s) no longer exists", vb_network_get_name (net),
-                   vb_network_get_uuid_string (net));
-      return FALSE;
-    }
+  object = call->object;
+  if (!vb_object_list_contains (vb_driver_get_object_list (call->driver, G_OBJECT_TYPE (object)), object)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "%s '%s' (%s) no longer exists",
+                 vb_object_get_kind (object), vb_object_get_name (object), vb_object_get_uuid_string (object));
+    return FALSE;
   }
   return TRUE;
 }
@@ -588,36 +619,28 @@ vb_driver_task_get_op (GTask *task)
 
 /* Registry ------------------------------------------------------------- */
 
-static void on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data);
-static void on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data);
+void
+vb_driver_add_object (VbDriver *self, VbObject *object)
+{
+  vb_object_list_add (vb_driver_get_object_list (self, G_OBJECT_TYPE (object)), object);
+}
+
+void
+vb_driver_remove_object (VbDriver *self, VbObject *object)
+{
+  vb_object_list_remove (vb_driver_get_object_list (self, G_OBJECT_TYPE (object)), object);
+}
 
 void
 vb_driver_add_domain (VbDriver *self, VbDomain *domain)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  g_return_if_fail (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (domain)) == NULL);
-  g_ptr_array_add (priv->domains, g_object_ref (domain));
-  g_hash_table_insert (priv->domains_by_uuid, (gpointer) vb_domain_get_uuid (domain), domain);
-  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
-  vb_domain_set_change_hook (domain, on_domain_changed, self);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
+  vb_driver_add_object (self, VB_OBJECT (domain));
 }
 
 void
 vb_driver_remove_domain (VbDriver *self, VbDomain *domain)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  if (!g_hash_table_remove (priv->domains_by_uuid, vb_domain_get_uuid (domain)))
-    return;
-  /* the array held the registry's reference; keep one for the signal */
-  g_object_ref (domain);
-  g_hash_table_remove (priv->domains_by_name, vb_domain_get_name (domain));
-  vb_domain_set_change_hook (domain, NULL, NULL);
-  g_ptr_array_remove (priv->domains, domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
-  g_object_unref (domain);
+  vb_driver_remove_object (self, VB_OBJECT (domain));
 }
 
 VbDomain *
@@ -625,7 +648,7 @@ vb_driver_lookup_domain_by_uuid (VbDriver *self, const VbUuid *uuid)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->domains_by_uuid, uuid);
+  return (VbDomain *) vb_object_list_lookup_by_uuid (priv->domains, uuid);
 }
 
 VbDomain *
@@ -633,55 +656,24 @@ vb_driver_lookup_domain_by_name (VbDriver *self, const char *name)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->domains_by_name, name);
+  return (VbDomain *) vb_object_list_lookup_by_name (priv->domains, name);
 }
 
 VbDomain *
 vb_driver_lookup_domain_by_id (VbDriver *self, int id)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  g_autoptr(GPtrArray) domains = NULL;
 
   if (id < 0)
     return NULL;
-  for (guint i = 0; i < priv->domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (priv->domains, i);
+  domains = vb_object_list_collect (priv->domains, NULL, 0);
+  for (guint i = 0; i < domains->len; i++) {
+    VbDomain *dom = g_ptr_array_index (domains, i);
     if (vb_domain_get_id (dom) == id)
       return dom;
   }
   return NULL;
-}
-
-/* Renames change the name key; drivers call this after vb_domain_set_def. */
-static void
-reindex_domain_name (VbDriverPrivate *priv, VbDomain *domain)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, priv->domains_by_name);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    if (value == domain) {
-      g_hash_table_iter_remove (&iter);
-      break;
-    }
-  }
-  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
-}
-
-static void
-on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data)
-{
-  VbDriver *self = data;
-
-  if (g_str_equal (pspec->name, "name"))
-    reindex_domain_name (vb_driver_get_instance_private (self), domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_CHANGED], 0, domain, pspec);
-}
-
-static void
-on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data)
-{
-  g_signal_emit (VB_DRIVER (data), signals[SIGNAL_NETWORK_CHANGED], 0, network, pspec);
 }
 
 gboolean
@@ -734,14 +726,8 @@ GPtrArray *
 vb_driver_list_domains (VbDriver *self, guint flags)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-  GPtrArray *out = g_ptr_array_sized_new (priv->domains->len);
 
-  for (guint i = 0; i < priv->domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (priv->domains, i);
-    if (flags == 0 || vb_driver_domain_matches (dom, flags))
-      g_ptr_array_add (out, dom);
-  }
-  return out;
+  return vb_object_list_collect (priv->domains, (VbObjectFilter) vb_driver_domain_matches, flags);
 }
 
 guint
@@ -749,7 +735,7 @@ vb_driver_get_n_domains (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return priv->domains->len;
+  return vb_object_list_get_length (priv->domains);
 }
 
 int
@@ -763,29 +749,13 @@ vb_driver_next_domain_id (VbDriver *self)
 void
 vb_driver_add_network (VbDriver *self, VbNetwork *network)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  g_return_if_fail (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (network)) == NULL);
-  g_ptr_array_add (priv->networks, g_object_ref (network));
-  g_hash_table_insert (priv->networks_by_uuid, (gpointer) vb_network_get_uuid (network), network);
-  g_hash_table_insert (priv->networks_by_name, g_strdup (vb_network_get_name (network)), network);
-  vb_network_set_change_hook (network, on_network_changed, self);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
+  vb_driver_add_object (self, VB_OBJECT (network));
 }
 
 void
 vb_driver_remove_network (VbDriver *self, VbNetwork *network)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  if (!g_hash_table_remove (priv->networks_by_uuid, vb_network_get_uuid (network)))
-    return;
-  g_object_ref (network);
-  g_hash_table_remove (priv->networks_by_name, vb_network_get_name (network));
-  vb_network_set_change_hook (network, NULL, NULL);
-  g_ptr_array_remove (priv->networks, network);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
-  g_object_unref (network);
+  vb_driver_remove_object (self, VB_OBJECT (network));
 }
 
 VbNetwork *
@@ -793,7 +763,7 @@ vb_driver_lookup_network_by_uuid (VbDriver *self, const VbUuid *uuid)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->networks_by_uuid, uuid);
+  return (VbNetwork *) vb_object_list_lookup_by_uuid (priv->networks, uuid);
 }
 
 VbNetwork *
@@ -801,7 +771,7 @@ vb_driver_lookup_network_by_name (VbDriver *self, const char *name)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->networks_by_name, name);
+  return (VbNetwork *) vb_object_list_lookup_by_name (priv->networks, name);
 }
 
 gboolean
@@ -829,62 +799,26 @@ GPtrArray *
 vb_driver_list_networks (VbDriver *self, guint flags)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-  GPtrArray *out = g_ptr_array_sized_new (priv->networks->len);
 
-  for (guint i = 0; i < priv->networks->len; i++) {
-    VbNetwork *net = g_ptr_array_index (priv->networks, i);
-    if (flags == 0 || vb_driver_network_matches (net, flags))
-      g_ptr_array_add (out, net);
-  }
-  return out;
+  return vb_object_list_collect (priv->networks, (VbObjectFilter) vb_driver_network_matches, flags);
 }
 
 gboolean
 vb_driver_check_domain_identity (VbDriver *self, const char *name, const VbUuid *uuid,
                                  VbDomain **out_existing, GError **error)
 {
-  VbDomain *by_uuid = vb_driver_lookup_domain_by_uuid (self, uuid);
-  VbDomain *by_name = vb_driver_lookup_domain_by_name (self, name);
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  *out_existing = NULL;
-  if (by_uuid && g_strcmp0 (vb_domain_get_name (by_uuid), name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "domain '%s' is already defined with UUID %s", vb_domain_get_name (by_uuid),
-                 vb_domain_get_uuid_string (by_uuid));
-    return FALSE;
-  }
-  if (by_name && by_name != by_uuid) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "domain '%s' already exists with UUID %s", name,
-                 vb_domain_get_uuid_string (by_name));
-    return FALSE;
-  }
-  *out_existing = by_uuid;
-  return TRUE;
+  return vb_object_list_check_identity (priv->domains, name, uuid, (VbObject **) out_existing, error);
 }
 
 gboolean
 vb_driver_check_network_identity (VbDriver *self, const char *name, const VbUuid *uuid,
                                   VbNetwork **out_existing, GError **error)
 {
-  VbNetwork *by_uuid = vb_driver_lookup_network_by_uuid (self, uuid);
-  VbNetwork *by_name = vb_driver_lookup_network_by_name (self, name);
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  *out_existing = NULL;
-  if (by_uuid && g_strcmp0 (vb_network_get_name (by_uuid), name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "network '%s' is already defined with UUID %s", vb_network_get_name (by_uuid),
-                 vb_network_get_uuid_string (by_uuid));
-    return FALSE;
-  }
-  if (by_name && by_name != by_uuid) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "network '%s' already exists with UUID %s", name,
-                 vb_network_get_uuid_string (by_name));
-    return FALSE;
-  }
-  *out_existing = by_uuid;
-  return TRUE;
+  return vb_object_list_check_identity (priv->networks, name, uuid, (VbObject **) out_existing, error);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include "vb-domain.h"
 #include "vb-network.h"
+#include "vb-object-list.h"
 
 G_BEGIN_DECLS
 
@@ -193,6 +194,14 @@ VbOp vb_driver_task_get_op (GTask *task);
  * property change of a registered object, one handler for all of them. */
 
 /* Registry --------------------------------------------------------------- */
+
+/* The registry of @kind (a VbObject subclass), made on first use; for
+ * domains and networks its ::added/::removed/::changed are relayed as the
+ * driver's ::domain-added, ::network-changed and so on. */
+VbObjectList *vb_driver_get_object_list (VbDriver *self, GType kind);
+/* Into or out of the registry of the object's kind. */
+void vb_driver_add_object (VbDriver *self, VbObject *object);
+void vb_driver_remove_object (VbDriver *self, VbObject *object);
 
 /* The registry holds one reference per object; add/remove emit
  * ::domain-added / ::domain-removed (and the network equivalents). */
