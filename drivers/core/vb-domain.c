@@ -50,27 +50,6 @@ vb_domain_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
   }
 }
 
-static const char *
-def_get_name (gconstpointer def)
-{
-  return ((const VbDomainDef *) def)->name;
-}
-
-static const VbUuid *
-def_get_uuid (gconstpointer def)
-{
-  return &((const VbDomainDef *) def)->uuid;
-}
-
-static void
-def_set_name (gpointer def, const char *name)
-{
-  VbDomainDef *ddef = def;
-
-  g_free (ddef->name);
-  ddef->name = g_strdup (name);
-}
-
 static void
 vb_domain_class_init (VbDomainClass *klass)
 {
@@ -85,9 +64,8 @@ vb_domain_class_init (VbDomainClass *klass)
   object_class->def_free = (void (*) (gpointer)) vb_domain_def_free;
   object_class->def_copy = (gpointer (*) (gconstpointer)) vb_domain_def_copy;
   object_class->def_format = (char *(*) (gconstpointer, guint)) vb_domain_def_format;
-  object_class->def_get_name = def_get_name;
-  object_class->def_get_uuid = def_get_uuid;
-  object_class->def_set_name = def_set_name;
+  object_class->def_name_offset = G_STRUCT_OFFSET (VbDomainDef, name);
+  object_class->def_uuid_offset = G_STRUCT_OFFSET (VbDomainDef, uuid);
   object_class->def_format_config = VB_DOMAIN_FORMAT_INACTIVE | VB_DOMAIN_FORMAT_SECURE;
 
   props[PROP_ID] = g_param_spec_int ("id", NULL, NULL, -1, G_MAXINT, -1, ro);

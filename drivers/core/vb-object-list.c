@@ -184,8 +184,7 @@ vb_object_list_check_identity (VbObjectList *self, const char *name, const VbUui
 {
   VbObject *by_uuid = vb_object_list_lookup_by_uuid (self, uuid);
   VbObject *by_name = vb_object_list_lookup_by_name (self, name);
-  g_autoptr(GTypeClass) klass = g_type_class_ref (self->kind);
-  const char *kind = VB_OBJECT_CLASS (klass)->kind;
+  const char *kind = vb_object_kind_class (self->kind)->kind;
 
   *out_existing = NULL;
   if (by_uuid && g_strcmp0 (vb_object_get_name (by_uuid), name) != 0) {

@@ -119,7 +119,7 @@ vb_object_new (GType type, gpointer def, gboolean persistent)
   priv = PRIV (self);
   priv->def = def;
   priv->persistent = persistent;
-  priv->uuid = *VB_OBJECT_GET_CLASS (self)->def_get_uuid (def);
+  priv->uuid = *vb_object_def_get_uuid (self, def);
   vb_uuid_format (&priv->uuid, priv->uuid_string);
   return self;
 }
@@ -133,7 +133,7 @@ vb_object_get_kind (VbObject *self)
 const char *
 vb_object_get_name (VbObject *self)
 {
-  return VB_OBJECT_GET_CLASS (self)->def_get_name (vb_object_get_current_def (self));
+  return vb_object_def_get_name (self, vb_object_get_current_def (self));
 }
 
 const VbUuid *
@@ -291,10 +291,39 @@ vb_object_def_free (VbObject *self, gpointer def)
     VB_OBJECT_GET_CLASS (self)->def_free (def);
 }
 
-gpointer
-vb_object_class_def_parse (GType type, const char *xml, guint parse_flags, GError **error)
+char *
+vb_object_def_format (VbObject *self, gconstpointer def, guint format_flags)
 {
-  g_autoptr(GTypeClass) klass = g_type_class_ref (type);
+  return VB_OBJECT_GET_CLASS (self)->def_format (def, format_flags);
+}
 
-  return VB_OBJECT_CLASS (klass)->def_parse (xml, parse_flags, error);
+const char *
+vb_object_def_get_name (VbObject *self, gconstpointer def)
+{
+  return vb_object_class_def_get_name (VB_OBJECT_GET_CLASS (self), def);
+}
+
+const VbUuid *
+vb_object_def_get_uuid (VbObject *self, gconstpointer def)
+{
+  return vb_object_class_def_get_uuid (VB_OBJECT_GET_CLASS (self), def);
+}
+
+void
+vb_object_def_set_name (VbObject *self, gpointer def, const char *name)
+{
+  char **field = G_STRUCT_MEMBER_P (def, VB_OBJECT_GET_CLASS (self)->def_name_offset);
+
+  g_free (*field);
+  *field = g_strdup (name);
+}
+
+VbObjectClass *
+vb_object_kind_class (GType kind)
+{
+  gpointer klass = g_type_class_peek (kind);
+
+  /* the classes of static types live as long as the process: the
+   * reference taken the first time is never given back */
+  return VB_OBJECT_CLASS (klass ? klass : g_type_class_ref (kind));
 }

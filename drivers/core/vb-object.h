@@ -34,9 +34,10 @@ struct _VbObjectClass {
   void (*def_free) (gpointer def);
   gpointer (*def_copy) (gconstpointer def);
   char *(*def_format) (gconstpointer def, guint format_flags);
-  const char *(*def_get_name) (gconstpointer def);
-  const VbUuid *(*def_get_uuid) (gconstpointer def);
-  void (*def_set_name) (gpointer def, const char *name);
+  /* where the struct keeps its "char *name" and its "VbUuid uuid"
+   * (G_STRUCT_OFFSET): every kind's definition has both */
+  gsize def_name_offset;
+  gsize def_uuid_offset;
   /* format flags of the definition a config store keeps (inactive, with
    * secrets) */
   guint def_format_config;
@@ -75,9 +76,26 @@ void vb_object_set_driver_data (VbObject *self, gpointer data, GDestroyNotify de
 /* The definition functions of @self's kind. */
 gpointer vb_object_def_copy (VbObject *self, gconstpointer def);
 void vb_object_def_free (VbObject *self, gpointer def);
+char *vb_object_def_format (VbObject *self, gconstpointer def, guint format_flags);
+const char *vb_object_def_get_name (VbObject *self, gconstpointer def);
+const VbUuid *vb_object_def_get_uuid (VbObject *self, gconstpointer def);
+/* Replaces the name in @def. */
+void vb_object_def_set_name (VbObject *self, gpointer def, const char *name);
 
-/* Definitions through a kind's class, for code that holds no object yet. */
-gpointer vb_object_class_def_parse (GType type, const char *xml, guint parse_flags, GError **error);
+/* The class of @kind, for code that holds no object yet. */
+VbObjectClass *vb_object_kind_class (GType kind);
+
+static inline const char *
+vb_object_class_def_get_name (VbObjectClass *klass, gconstpointer def)
+{
+  return G_STRUCT_MEMBER (const char *, def, klass->def_name_offset);
+}
+
+static inline const VbUuid *
+vb_object_class_def_get_uuid (VbObjectClass *klass, gconstpointer def)
+{
+  return (const VbUuid *) G_STRUCT_MEMBER_P (def, klass->def_uuid_offset);
+}
 
 /* The registry's way to hear of every property change without a signal
  * handler per object (which would cost a closure for each of thousands):
