@@ -215,6 +215,7 @@ vb_define_rename (VbDriver *driver, const VbDefineConfig *config, VbObject *obje
   g_autofree char *what = g_strdup_printf ("%s name", kind);
   g_autofree char *old_key = NULL;
   g_autoptr(GError) invalid = NULL;
+  gboolean undo = FALSE;
   gpointer def;
 
   if (vb_object_is_active (object) || !vb_object_is_persistent (object)) {
@@ -233,12 +234,12 @@ vb_define_rename (VbDriver *driver, const VbDefineConfig *config, VbObject *obje
   }
   def = vb_object_def_copy (object, vb_object_get_def (object));
   vb_object_def_set_name (object, def, new_name);
-  if (config->renaming && !config->renaming (object, def, config->data, error)) {
+  if (config->renaming && !config->renaming (object, def, &undo, config->data, error)) {
     vb_object_def_free (object, def);
     return FALSE;
   }
   if (!vb_define_store (config, def, error)) {
-    if (config->renamed_back)
+    if (undo && config->renamed_back)
       config->renamed_back (object, def, config->data);
     vb_object_def_free (object, def);
     return FALSE;

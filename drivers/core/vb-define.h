@@ -42,9 +42,9 @@ typedef struct {
    * runs before the event (files that belong to the definition go). */
   void (*undefined) (VbObject *object, gpointer data);
   /* A rename is about to store @new_def for @object: things named after
-   * the object follow (may adjust @new_def); @renamed_back undoes them
-   * when the store then fails. */
-  gboolean (*renaming) (VbObject *object, gpointer new_def, gpointer data, GError **error);
+   * the object follow (may adjust @new_def); when they moved something
+   * (*@out_undo) and the store then fails, @renamed_back undoes it. */
+  gboolean (*renaming) (VbObject *object, gpointer new_def, gboolean *out_undo, gpointer data, GError **error);
   void (*renamed_back) (VbObject *object, gconstpointer new_def, gpointer data);
   /* A stored definition became @object, before it joins the registry. */
   void (*loaded) (VbObject *object, gpointer data);
