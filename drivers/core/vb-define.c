@@ -76,6 +76,20 @@ vb_define_parse (const VbDefineConfig *config, const char *xml, GError **error)
   return def;
 }
 
+gpointer
+vb_define_parse_for_task (const VbDefineConfig *config, GTask *task, const char *xml, GError **error)
+{
+  gpointer def = vb_driver_task_steal_definition (task);
+
+  if (def == NULL)
+    return vb_define_parse (config, xml, error);
+  if (config->post_parse && !config->post_parse (def, xml, config->data, error)) {
+    vb_object_kind_class (config->kind)->def_free (def);
+    return NULL;
+  }
+  return def;
+}
+
 /* Identity, then the driver's checks that need the registry. */
 static gboolean
 check_identity (VbDriver *driver, const VbDefineConfig *config, gpointer def, VbObject **out_existing,

@@ -61,6 +61,12 @@ typedef struct {
 /* The kind's parser with @config's flags, then its post-parse hook. */
 gpointer vb_define_parse (const VbDefineConfig *config, const char *xml, GError **error);
 
+/* The document that came parsed with a creation op's @task
+ * (vb_driver_call_with_definition_async), with the post-parse hook run on
+ * it; without one, @xml through vb_define_parse.  So a document is parsed
+ * once per call. */
+gpointer vb_define_parse_for_task (const VbDefineConfig *config, GTask *task, const char *xml, GError **error);
+
 /* Defines @def (taken; parsed by vb_define_parse): refuses a name or UUID
  * held by another object, stores it (a failed write changes nothing),
  * then adds a new persistent object or makes it the persistent definition

@@ -112,6 +112,8 @@ typedef struct {
   GPtrArray *lists;
   VbObjectList *domains;
   VbObjectList *networks;
+  /* per kind: GType, parse flags (vb_driver_set_parse_flags) */
+  GArray *parse_flags;
   int last_domain_id;
 } VbDriverPrivate;
 
@@ -140,6 +142,7 @@ vb_driver_finalize (GObject *object)
   for (guint i = 0; i < priv->lists->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (priv->lists, i), object);
   g_ptr_array_unref (priv->lists);
+  g_array_unref (priv->parse_flags);
   G_OBJECT_CLASS (vb_driver_parent_class)->finalize (object);
 }
 
@@ -180,6 +183,11 @@ vb_driver_class_init (VbDriverClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_INT);
 }
 
+typedef struct {
+  GType kind;
+  guint flags;
+} KindFlags;
+
 /* The registry's signals for domains and networks, relayed from their
  * lists under the names the service listens to. */
 static void
@@ -219,6 +227,7 @@ vb_driver_init (VbDriver *self)
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
   priv->lists = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->parse_flags = g_array_new (FALSE, FALSE, sizeof (KindFlags));
   priv->domains = relayed_list (self, VB_TYPE_DOMAIN);
   priv->networks = relayed_list (self, VB_TYPE_NETWORK);
 }
@@ -287,11 +296,13 @@ typedef struct {
   gpointer object; /* strong ref or NULL */
   GVariant *args;
   GTask *outer;
+  VbDefinition *definition; /* a creation op's parsed document, until it runs */
 } VbCall;
 
 static void
 vb_call_free (VbCall *call)
 {
+  g_clear_pointer (&call->definition, vb_definition_free);
   g_clear_object (&call->object);
   g_clear_pointer (&call->args, g_variant_unref);
   g_clear_object (&call->outer);
@@ -491,6 +502,12 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+static GQuark
+definition_quark (void)
+{
+  return g_quark_from_static_string ("vb-call-definition");
+}
+
 static void
 run_call (VbCall *call)
 {
@@ -499,6 +516,9 @@ run_call (VbCall *call)
 
   g_task_set_task_data (inner, GUINT_TO_POINTER (call->op), NULL);
   g_task_set_source_tag (inner, run_call);
+  if (call->definition)
+    g_object_set_qdata_full (G_OBJECT (inner), definition_quark (), g_steal_pointer (&call->definition),
+                             (GDestroyNotify) vb_definition_free);
   {
     g_autoptr(GError) error = NULL;
     GVariant *out = NULL;
@@ -519,10 +539,9 @@ run_call (VbCall *call)
   g_object_unref (inner);
 }
 
-void
-vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
-                      GCancellable *cancellable, GAsyncReadyCallback callback,
-                      gpointer user_data)
+static void
+call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args, VbDefinition *definition,
+            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   const VbOpInfo *info = vb_op_get_info (op);
   VbCall *call;
@@ -536,6 +555,7 @@ vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
   call->op = op;
   call->object = object ? g_object_ref (object) : NULL;
   call->args = g_steal_pointer (&owned_args);
+  call->definition = definition;
   call->outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (call->outer, vb_driver_call_async);
   g_task_set_task_data (call->outer, GUINT_TO_POINTER (op), NULL);
@@ -555,6 +575,23 @@ vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
   } else {
     run_call (call);
   }
+}
+
+void
+vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
+                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  call_async (self, op, object, args, NULL, cancellable, callback, user_data);
+}
+
+void
+vb_driver_call_with_definition_async (VbDriver *self, VbOp op, GVariant *args, VbDefinition *definition,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail (op_creates_object (op));
+  call_async (self, op, NULL, args, definition, cancellable, callback, user_data);
 }
 
 GVariant *
@@ -615,6 +652,101 @@ VbOp
 vb_driver_task_get_op (GTask *task)
 {
   return GPOINTER_TO_UINT (g_task_get_task_data (task));
+}
+
+/* Parsed documents ------------------------------------------------------- */
+
+struct _VbDefinition {
+  VbObjectClass *klass;
+  gpointer def;
+};
+
+static GType
+op_kind (VbOp op)
+{
+  return vb_op_get_info (op)->target == VB_OP_TARGET_DOMAIN ? VB_TYPE_DOMAIN : VB_TYPE_NETWORK;
+}
+
+void
+vb_driver_set_parse_flags (VbDriver *self, GType kind, guint parse_flags)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  KindFlags entry = { kind, parse_flags };
+
+  for (guint i = 0; i < priv->parse_flags->len; i++) {
+    if (g_array_index (priv->parse_flags, KindFlags, i).kind == kind) {
+      g_array_index (priv->parse_flags, KindFlags, i).flags = parse_flags;
+      return;
+    }
+  }
+  g_array_append_val (priv->parse_flags, entry);
+}
+
+static guint
+get_parse_flags (VbDriver *self, GType kind)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  for (guint i = 0; i < priv->parse_flags->len; i++)
+    if (g_array_index (priv->parse_flags, KindFlags, i).kind == kind)
+      return g_array_index (priv->parse_flags, KindFlags, i).flags;
+  return 0;
+}
+
+VbDefinition *
+vb_driver_parse_definition (VbDriver *self, VbOp op, const char *xml, GError **error)
+{
+  GType kind;
+  VbObjectClass *klass;
+  gpointer def;
+  VbDefinition *definition;
+
+  g_return_val_if_fail (op_creates_object (op), NULL);
+  kind = op_kind (op);
+  klass = vb_object_kind_class (kind);
+  def = klass->def_parse (xml, get_parse_flags (self, kind), error);
+  if (def == NULL)
+    return NULL;
+  definition = g_new0 (VbDefinition, 1);
+  definition->klass = klass;
+  definition->def = def;
+  return definition;
+}
+
+const char *
+vb_definition_get_name (VbDefinition *definition)
+{
+  return vb_object_class_def_get_name (definition->klass, definition->def);
+}
+
+const VbUuid *
+vb_definition_get_uuid (VbDefinition *definition)
+{
+  return vb_object_class_def_get_uuid (definition->klass, definition->def);
+}
+
+void
+vb_definition_free (VbDefinition *definition)
+{
+  if (definition->def)
+    definition->klass->def_free (definition->def);
+  g_free (definition);
+}
+
+gconstpointer
+vb_driver_task_peek_definition (GTask *task)
+{
+  VbDefinition *definition = g_object_get_qdata (G_OBJECT (task), definition_quark ());
+
+  return definition ? definition->def : NULL;
+}
+
+gpointer
+vb_driver_task_steal_definition (GTask *task)
+{
+  g_autoptr(VbDefinition) definition = g_object_steal_qdata (G_OBJECT (task), definition_quark ());
+
+  return definition ? g_steal_pointer (&definition->def) : NULL;
 }
 
 /* Registry ------------------------------------------------------------- */

@@ -1275,7 +1275,7 @@ network_create_xml (VbNetworkDriver *self, GVariant *args, GTask *task)
   GError *error = NULL;
 
   g_variant_get (args, "(&s)", &xml);
-  if ((def = vb_define_parse (&self->defs, xml, &error)) == NULL ||
+  if ((def = vb_define_parse_for_task (&self->defs, task, xml, &error)) == NULL ||
       (net = (VbNetwork *) vb_define_create_target (self->owner, &self->defs, def, &is_new, &error)) == NULL) {
     g_task_return_error (task, error);
     return;
@@ -1533,7 +1533,7 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     g_autoptr(VbObject) created = NULL;
 
     g_variant_get (args, "(&s)", &xml);
-    def = vb_define_parse (&self->defs, xml, &error);
+    def = vb_define_parse_for_task (&self->defs, task, xml, &error);
     created = def ? vb_define (self->owner, &self->defs, def, &error) : NULL;
     if (created)
       vb_driver_task_return_object (task, created);

@@ -1290,14 +1290,14 @@ store_definition (VbQemuDriver *self, const VbDomainDef *def, GError **error)
 }
 
 static VbDomain *
-domain_define_xml (VbQemuDriver *self, GVariant *args, GError **error)
+domain_define_xml (VbQemuDriver *self, GVariant *args, GTask *task, GError **error)
 {
   VbDefineConfig config;
   const char *xml;
   gpointer def;
 
   g_variant_get (args, "(&s)", &xml);
-  def = vb_define_parse (define_config (self, &config), xml, error);
+  def = vb_define_parse_for_task (define_config (self, &config), task, xml, error);
   return def ? (VbDomain *) vb_define (VB_DRIVER (self), &config, def, error) : NULL;
 }
 
@@ -1973,8 +1973,10 @@ domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
   g_autoptr(VbDomain) dom = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
+  /* the document the caller parsed already, else this one parsed here */
+  def = vb_driver_task_steal_definition (task);
   if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, &error) ||
-      (def = parse_domain (xml, &error)) == NULL ||
+      (def ? !check_domain (def, &error) : (def = parse_domain (xml, &error)) == NULL) ||
       (dom = (VbDomain *) vb_define_create_target (VB_DRIVER (self), define_config (self, &config), def, &is_new,
                                                    &error)) == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -5006,13 +5008,18 @@ op_needs_caps (VbOp op)
 /* Firmware is chosen by the full machine name, which only qemu knows;
  * other definitions need no qemu to be defined. */
 static gboolean
-define_needs_caps (GVariant *args)
+define_needs_caps (GVariant *args, GTask *task)
 {
-  const char *xml;
-  g_autoptr(VbDomainDef) def = NULL;
+  const VbDomainDef *def = vb_driver_task_peek_definition (task);
+  g_autoptr(VbDomainDef) parsed = NULL;
 
-  g_variant_get (args, "(&s)", &xml);
-  def = vb_domain_def_parse (xml, 0, NULL);
+  /* a call without its document parsed (not from the service) */
+  if (def == NULL) {
+    const char *xml;
+
+    g_variant_get (args, "(&s)", &xml);
+    def = parsed = vb_domain_def_parse (xml, 0, NULL);
+  }
   return def && (def->os_firmware || vb_qemu_firmware_loader (def));
 }
 
@@ -5039,9 +5046,9 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   case VB_OP_DOMAIN_DEFINE_XML: {
     g_autoptr(VbDomain) dom = NULL;
 
-    if (self->caps == NULL && define_needs_caps (args) && defer_for_caps (self, op, object, args, task))
+    if (self->caps == NULL && define_needs_caps (args, task) && defer_for_caps (self, op, object, args, task))
       return;
-    dom = domain_define_xml (self, args, &error);
+    dom = domain_define_xml (self, args, task, &error);
 
     if (dom)
       vb_driver_task_return_object (task, dom);

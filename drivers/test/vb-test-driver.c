@@ -278,7 +278,7 @@ domain_stop (VbTestDriver *self, VbDomain *dom, int reason, int detail)
 /* Creation ops ------------------------------------------------------------ */
 
 static VbDomain *
-domain_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+domain_create_xml (VbTestDriver *self, GVariant *args, GTask *task, GError **error)
 {
   const char *xml;
   guint flags;
@@ -290,7 +290,7 @@ domain_create_xml (VbTestDriver *self, GVariant *args, GError **error)
   if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, error))
     return NULL;
   paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
-  def = vb_define_parse (&self->domains, xml, error);
+  def = vb_define_parse_for_task (&self->domains, task, xml, error);
   if (def == NULL)
     return NULL;
   dom = (VbDomain *) vb_define_create_target (VB_DRIVER (self), &self->domains, def, &is_new, error);
@@ -313,7 +313,7 @@ network_start (VbNetwork *net, VbNetworkDef *live)
 }
 
 static VbNetwork *
-network_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+network_create_xml (VbTestDriver *self, GVariant *args, GTask *task, GError **error)
 {
   const char *xml;
   gboolean is_new;
@@ -321,7 +321,7 @@ network_create_xml (VbTestDriver *self, GVariant *args, GError **error)
   g_autoptr(VbNetwork) net = NULL;
 
   g_variant_get (args, "(&s)", &xml);
-  def = vb_define_parse (&self->networks, xml, error);
+  def = vb_define_parse_for_task (&self->networks, task, xml, error);
   if (def == NULL)
     return NULL;
   net = (VbNetwork *) vb_define_create_target (VB_DRIVER (self), &self->networks, def, &is_new, error);
@@ -336,13 +336,13 @@ network_create_xml (VbTestDriver *self, GVariant *args, GError **error)
 
 /* DomainDefineXML and NetworkDefineXML: the core's define path. */
 static VbObject *
-define_xml (VbTestDriver *self, const VbDefineConfig *config, GVariant *args, GError **error)
+define_xml (VbTestDriver *self, const VbDefineConfig *config, GVariant *args, GTask *task, GError **error)
 {
   const char *xml;
   gpointer def;
 
   g_variant_get (args, "(&s)", &xml);
-  def = vb_define_parse (config, xml, error);
+  def = vb_define_parse_for_task (config, task, xml, error);
   return def ? vb_define (VB_DRIVER (self), config, def, error) : NULL;
 }
 
@@ -1497,13 +1497,13 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     g_autoptr(GObject) created = NULL;
 
     if (op == VB_OP_DOMAIN_DEFINE_XML)
-      created = G_OBJECT (define_xml (self, &self->domains, args, &error));
+      created = G_OBJECT (define_xml (self, &self->domains, args, task, &error));
     else if (op == VB_OP_DOMAIN_CREATE_XML)
-      created = G_OBJECT (domain_create_xml (self, args, &error));
+      created = G_OBJECT (domain_create_xml (self, args, task, &error));
     else if (op == VB_OP_NETWORK_DEFINE_XML)
-      created = G_OBJECT (define_xml (self, &self->networks, args, &error));
+      created = G_OBJECT (define_xml (self, &self->networks, args, task, &error));
     else
-      created = G_OBJECT (network_create_xml (self, args, &error));
+      created = G_OBJECT (network_create_xml (self, args, task, &error));
     if (created)
       vb_driver_task_return_object (task, created);
     else
@@ -1585,6 +1585,7 @@ vb_test_driver_init (VbTestDriver *self)
   self->domains.undefine_active = VB_UNDEFINE_ACTIVE_TRANSIENT;
   self->networks.kind = VB_TYPE_NETWORK;
   self->networks.parse_flags = TEST_NETWORK_PARSE_FLAGS;
+  vb_driver_set_parse_flags (VB_DRIVER (self), VB_TYPE_NETWORK, TEST_NETWORK_PARSE_FLAGS);
   /* libvirt's test driver refuses, where the network driver would make
    * the network transient */
   self->networks.undefine_active = VB_UNDEFINE_ACTIVE_REFUSE;
