@@ -9,8 +9,8 @@ struct _VbObjectList {
   GType kind;
   GPtrArray *objects;    /* VbObject*, owned, in the order added */
   GHashTable *by_uuid;   /* VbUuid* (the object's own) → VbObject* */
-  GHashTable *by_name;   /* name (owned) → VbObject* */
-  GHashTable *names;     /* VbObject* → the name it is indexed under (owned), for renames */
+  GHashTable *by_name;   /* name (owned) → VbObject*: the current name, but
+                          * for the moment a rename is being told */
 };
 
 enum {
@@ -31,7 +31,6 @@ vb_object_list_finalize (GObject *object)
 
   for (guint i = 0; i < self->objects->len; i++)
     vb_object_set_change_hook (g_ptr_array_index (self->objects, i), NULL, NULL);
-  g_hash_table_unref (self->names);
   g_hash_table_unref (self->by_name);
   g_hash_table_unref (self->by_uuid);
   g_ptr_array_unref (self->objects);
@@ -58,7 +57,6 @@ vb_object_list_init (VbObjectList *self)
   self->objects = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 }
 
 VbObjectList *
@@ -81,23 +79,24 @@ vb_object_list_get_kind (VbObjectList *self)
 static void
 index_name (VbObjectList *self, VbObject *object)
 {
-  const char *name = vb_object_get_name (object);
-
-  g_hash_table_replace (self->by_name, g_strdup (name), object);
-  g_hash_table_replace (self->names, object, g_strdup (name));
+  g_hash_table_replace (self->by_name, g_strdup (vb_object_get_name (object)), object);
 }
 
+/* Renames are rare: the old key is searched for rather than kept per
+ * object, which would cost a string for each of thousands. */
 static void
-unindex_name (VbObjectList *self, VbObject *object)
+unindex_old_name (VbObjectList *self, VbObject *object)
 {
-  g_autofree char *name = NULL;
+  GHashTableIter iter;
+  gpointer value;
 
-  if (!g_hash_table_steal_extended (self->names, object, NULL, (gpointer *) &name))
-    return;
-  /* another object may hold the name meanwhile (a rename onto a name
-   * freed in the same change): only drop the key that is ours */
-  if (g_hash_table_lookup (self->by_name, name) == object)
-    g_hash_table_remove (self->by_name, name);
+  g_hash_table_iter_init (&iter, self->by_name);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (value == object) {
+      g_hash_table_iter_remove (&iter);
+      return;
+    }
+  }
 }
 
 static void
@@ -106,7 +105,7 @@ on_object_changed (VbObject *object, GParamSpec *pspec, gpointer data)
   VbObjectList *self = data;
 
   if (g_str_equal (pspec->name, "name")) {
-    unindex_name (self, object);
+    unindex_old_name (self, object);
     index_name (self, object);
   }
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, object, pspec);
@@ -133,7 +132,10 @@ vb_object_list_remove (VbObjectList *self, VbObject *object)
   /* the array held the list's reference; keep one for the signal */
   g_object_ref (object);
   g_hash_table_remove (self->by_uuid, vb_object_get_uuid (object));
-  unindex_name (self, object);
+  if (vb_object_list_lookup_by_name (self, vb_object_get_name (object)) == object)
+    g_hash_table_remove (self->by_name, vb_object_get_name (object));
+  else
+    unindex_old_name (self, object);
   vb_object_set_change_hook (object, NULL, NULL);
   g_ptr_array_remove (self->objects, object);
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, object);
