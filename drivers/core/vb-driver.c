@@ -268,10 +268,10 @@ vb_driver_real_is_busy (VbDriver *self)
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
   for (guint i = 0; i < priv->lists->len; i++) {
-    g_autoptr(GPtrArray) objects = vb_object_list_collect (g_ptr_array_index (priv->lists, i), NULL, 0);
+    VbObjectList *list = g_ptr_array_index (priv->lists, i);
 
-    for (guint j = 0; j < objects->len; j++)
-      if (vb_object_is_active (g_ptr_array_index (objects, j)))
+    for (guint j = 0; j < vb_object_list_get_length (list); j++)
+      if (vb_object_is_active (vb_object_list_get_nth (list, j)))
         return TRUE;
   }
   return FALSE;
@@ -795,13 +795,11 @@ VbDomain *
 vb_driver_lookup_domain_by_id (VbDriver *self, int id)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-  g_autoptr(GPtrArray) domains = NULL;
 
   if (id < 0)
     return NULL;
-  domains = vb_object_list_collect (priv->domains, NULL, 0);
-  for (guint i = 0; i < domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (domains, i);
+  for (guint i = 0; i < vb_object_list_get_length (priv->domains); i++) {
+    VbDomain *dom = VB_DOMAIN (vb_object_list_get_nth (priv->domains, i));
     if (vb_domain_get_id (dom) == id)
       return dom;
   }

@@ -166,6 +166,13 @@ vb_object_list_get_length (VbObjectList *self)
   return self->objects->len;
 }
 
+VbObject *
+vb_object_list_get_nth (VbObjectList *self, guint index)
+{
+  g_return_val_if_fail (index < self->objects->len, NULL);
+  return g_ptr_array_index (self->objects, index);
+}
+
 GPtrArray *
 vb_object_list_collect (VbObjectList *self, VbObjectFilter filter, guint flags)
 {

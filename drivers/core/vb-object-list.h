@@ -29,6 +29,8 @@ VbObject *vb_object_list_lookup_by_name (VbObjectList *self, const char *name);
 /* Whether @object itself (not another with its UUID) is in the list. */
 gboolean vb_object_list_contains (VbObjectList *self, VbObject *object);
 guint vb_object_list_get_length (VbObjectList *self);
+/* The @index-th object in the order added (borrowed). */
+VbObject *vb_object_list_get_nth (VbObjectList *self, guint index);
 
 /* Whether @object belongs in a listing filtered by @flags. */
 typedef gboolean (*VbObjectFilter) (VbObject *object, guint flags);
