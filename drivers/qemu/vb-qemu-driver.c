@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include "vb-define.h"
 
 #include "vb-config-store.h"
-#include "vb-define.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-network-driver.h"
@@ -70,6 +70,8 @@ struct _VbQemuDriver {
 };
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
+/* the define path's configuration, with its hooks by domain_rename */
+static const VbDefineConfig *define_config (VbQemuDriver *self, VbDefineConfig *config);
 
 /* A guest NIC the driver plugged in: the device made for it and, for
  * <interface type='network'>, the port charged to the network. */
@@ -1277,9 +1279,6 @@ prepare_nvram (const VbDomainDef *def, GError **error)
   }
   return TRUE;
 }
-
-/* the define path's configuration, below with its hooks */
-static const VbDefineConfig *define_config (VbQemuDriver *self, VbDefineConfig *config);
 
 static gboolean
 store_definition (VbQemuDriver *self, const VbDomainDef *def, GError **error)
