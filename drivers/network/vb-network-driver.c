@@ -157,10 +157,12 @@ check_flags (guint flags, guint allowed, GError **error)
   return TRUE;
 }
 
+/* The store's status file of network @name (the kernel worker writes it
+ * during a start, so it is reached by path there). */
 static char *
 status_path (VbNetworkDriver *self, const char *name)
 {
-  return g_strdup_printf ("%s/%s.status", self->run_dir, name);
+  return vb_config_store_run_path (self->store, name, ".status");
 }
 
 static char *
@@ -215,15 +217,13 @@ static gboolean
 save_status (VbNetworkDriver *self, NetState *st, GError **error)
 {
   const VbNetworkDef *live = st->starting_def ? st->starting_def : vb_network_get_live_def (st->net);
-  g_autofree char *path = NULL;
   g_autofree char *data = NULL;
   gsize len;
 
   data = build_status (st, &len);
   if (data == NULL)
     return TRUE;
-  path = status_path (self, live->name);
-  return vb_file_write_runtime (path, data, len, error);
+  return vb_config_store_save_status (self->store, live->name, data, error);
 }
 
 static void
@@ -2043,9 +2043,9 @@ reattach (VbNetworkDriver *self, const char *status_file)
 gboolean
 vb_network_driver_open (VbNetworkDriver *self, GError **error)
 {
-  g_autoptr(GDir) dir = NULL;
   g_autoptr(GPtrArray) nets = NULL;
-  const char *entry;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) keys = NULL;
 
   if (self->opened)
     return TRUE;
@@ -2074,13 +2074,12 @@ vb_network_driver_open (VbNetworkDriver *self, GError **error)
   load_sysctl_state (self);
   vb_define_load_all (self->owner, &self->defs, NULL);
 
-  dir = g_dir_open (self->run_dir, 0, NULL);
-  while (dir && (entry = g_dir_read_name (dir))) {
-    g_autofree char *path = NULL;
+  keys = vb_config_store_list_status (self->store, &local_error);
+  if (keys == NULL)
+    g_warning ("%s", local_error->message);
+  for (guint i = 0; keys && keys[i]; i++) {
+    g_autofree char *path = status_path (self, keys[i]);
 
-    if (!g_str_has_suffix (entry, ".status"))
-      continue;
-    path = g_build_filename (self->run_dir, entry, NULL);
     reattach (self, path);
   }
   /* a sysctl we set for networks that are all gone now */
