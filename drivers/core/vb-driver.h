@@ -35,7 +35,10 @@ typedef enum {
   VB_OP_NODE_GET_CELLS_FREE_MEMORY, /* (iiu) start max flags → at */
   VB_OP_NODE_GET_SECURITY_MODEL, /* () → (ss) model doi */
 
-  /* object creation; object NULL (job on the driver) */
+  /* object creation; object NULL (job on the driver).  The document may
+   * come parsed already (vb_driver_call_with_definition_async): drivers
+   * take it with vb_driver_task_steal_definition, or through the define
+   * path's vb_define_parse_for_task. */
   VB_OP_DOMAIN_DEFINE_XML,       /* (s) xml → the new or updated VbDomain (see vb_driver_call_finish) */
   VB_OP_DOMAIN_CREATE_XML,       /* (su) xml flags → VbDomain */
   VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
