@@ -6,6 +6,7 @@
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-network-def.h"
+#include "vb-test-common.h"
 
 /* The core's define path on its own: a driver that is nothing but a
  * registry, defining domains and networks into a config store in a
@@ -187,15 +188,6 @@ stored_path (VbConfigStore *store, const char *key)
 }
 
 static void
-assert_events (Fixture *f, const char *const *expected)
-{
-  g_assert_cmpuint (f->events->len, ==, g_strv_length ((char **) expected));
-  for (guint i = 0; expected[i]; i++)
-    g_assert_cmpstr (g_ptr_array_index (f->events, i), ==, expected[i]);
-  g_ptr_array_set_size (f->events, 0);
-}
-
-static void
 test_define_new_and_update (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -209,7 +201,7 @@ test_define_new_and_update (Fixture *f, gconstpointer data)
   g_assert_true (vb_domain_is_persistent (dom));
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, ">1</vcpu>"));
-  assert_events (f, (const char *const[]) { "foo 0 0", NULL });
+  vb_test_assert_strings (f->events, (const char *const[]) { "foo 0 0", NULL });
 
   /* the same name and UUID: the same object, its definition replaced */
   again = define_domain (f, "foo", FOO_UUID, 3, &error);
@@ -221,7 +213,7 @@ test_define_new_and_update (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, ">3</vcpu>"));
   g_assert_cmpuint (f->changed, ==, 1);
-  assert_events (f, (const char *const[]) { "foo 0 1", NULL });
+  vb_test_assert_strings (f->events, (const char *const[]) { "foo 0 1", NULL });
 }
 
 static void
@@ -295,7 +287,7 @@ test_undefine (Fixture *f, gconstpointer data)
   g_assert_null (vb_driver_lookup_domain_by_name (f->driver, "bar"));
   g_assert_false (g_file_test (bar_path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (f->undefined, ==, 2);
-  assert_events (f, (const char *const[]) { "foo 1 0", "bar 1 0", NULL });
+  vb_test_assert_strings (f->events, (const char *const[]) { "foo 1 0", "bar 1 0", NULL });
 }
 
 static void
@@ -360,7 +352,7 @@ test_rename (Fixture *f, gconstpointer data)
   g_assert_null (vb_driver_lookup_domain_by_name (f->driver, "foo"));
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, "<name>baz</name>"));
-  assert_events (f, (const char *const[]) { "baz 1 1", "baz 0 2", NULL });
+  vb_test_assert_strings (f->events, (const char *const[]) { "baz 1 1", "baz 0 2", NULL });
 
   /* the old name is free again */
   g_assert_true (vb_define_rename (f->driver, &f->domains, VB_OBJECT (bar), "foo", &error));

@@ -2,6 +2,7 @@
 #include "vb-network-def.h"
 #include "vb-network.h"
 #include "vb-object-list.h"
+#include "vb-test-common.h"
 
 /* The registry of one kind on its own: its indexes, its order and its
  * three signals, with networks as the kind. */
@@ -41,15 +42,6 @@ new_network (const char *name, const char *uuid)
   return vb_network_new (def, TRUE);
 }
 
-static void
-assert_seen (Log *log, const char *const *expected)
-{
-  g_assert_cmpuint (log->seen->len, ==, g_strv_length ((char **) expected));
-  for (guint i = 0; expected[i]; i++)
-    g_assert_cmpstr (g_ptr_array_index (log->seen, i), ==, expected[i]);
-  g_ptr_array_set_size (log->seen, 0);
-}
-
 static gboolean
 only_autostart (VbObject *object, guint flags)
 {
@@ -73,7 +65,7 @@ test_object_list (void)
 
   vb_object_list_add (list, VB_OBJECT (b));
   vb_object_list_add (list, VB_OBJECT (a));
-  assert_seen (&log, (const char *const[]) { "added b", "added a", NULL });
+  vb_test_assert_strings (log.seen, (const char *const[]) { "added b", "added a", NULL });
   g_assert_cmpuint (vb_object_list_get_length (list), ==, 2);
   g_assert_true (vb_object_list_get_nth (list, 0) == VB_OBJECT (b));
   g_assert_true (vb_object_list_lookup_by_name (list, "a") == VB_OBJECT (a));
@@ -82,7 +74,7 @@ test_object_list (void)
   /* every property change of a member, one handler for all */
   vb_network_set_autostart (a, TRUE);
   vb_network_set_autostart (a, TRUE);
-  assert_seen (&log, (const char *const[]) { "changed a autostart", NULL });
+  vb_test_assert_strings (log.seen, (const char *const[]) { "changed a autostart", NULL });
   all = vb_object_list_collect (list, only_autostart, 0);
   autostarted = vb_object_list_collect (list, only_autostart, 1);
   g_assert_cmpuint (all->len, ==, 2);
@@ -93,13 +85,13 @@ test_object_list (void)
   renamed = vb_network_def_copy (vb_network_get_def (a));
   vb_object_def_set_name (VB_OBJECT (a), renamed, "c");
   vb_network_set_def (a, g_steal_pointer (&renamed));
-  assert_seen (&log, (const char *const[]) { "changed c name", NULL });
+  vb_test_assert_strings (log.seen, (const char *const[]) { "changed c name", NULL });
   g_assert_null (vb_object_list_lookup_by_name (list, "a"));
   g_assert_true (vb_object_list_lookup_by_name (list, "c") == VB_OBJECT (a));
 
   vb_object_list_remove (list, VB_OBJECT (a));
   vb_object_list_remove (list, VB_OBJECT (a));
-  assert_seen (&log, (const char *const[]) { "removed c", NULL });
+  vb_test_assert_strings (log.seen, (const char *const[]) { "removed c", NULL });
   g_assert_null (vb_object_list_lookup_by_name (list, "c"));
   g_assert_cmpuint (vb_object_list_get_length (list), ==, 1);
   /* out of the list, its changes are no longer told */
