@@ -327,6 +327,35 @@ vb_define_load_all (VbDriver *driver, const VbDefineConfig *config, VbDefinePars
   }
 }
 
+static void
+autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ret G_GNUC_UNUSED = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
+
+  if (error)
+    g_warning ("%s driver: autostart of '%s' failed: %s", vb_driver_get_name (VB_DRIVER (source)), name,
+               error->message);
+}
+
+void
+vb_define_autostart_all (VbDriver *driver, GType kind, VbOp start_op, GVariant *args)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (args);
+  VbObjectList *list = vb_driver_get_object_list (driver, kind);
+  g_autoptr(GPtrArray) objects = vb_object_list_collect (list, NULL, 0);
+
+  for (guint i = 0; i < objects->len; i++) {
+    VbObject *object = g_ptr_array_index (objects, i);
+
+    if (!vb_object_get_autostart (object) || !vb_object_is_persistent (object) || vb_object_is_active (object))
+      continue;
+    vb_driver_call_async (driver, start_op, object, owned, NULL, autostart_done,
+                          g_strdup (vb_object_get_name (object)));
+  }
+}
+
 /* D-Bus has no NULL string: libvirt-dbus sends "" for an absent one. */
 static const char *
 null_if_empty (const char *str)

@@ -109,6 +109,11 @@ gboolean vb_define_set_autostart (const VbDefineConfig *config, VbObject *object
 typedef gpointer (*VbDefineParseFunc) (const char *xml, GError **error);
 void vb_define_load_all (VbDriver *driver, const VbDefineConfig *config, VbDefineParseFunc parse);
 
+/* Starts every persistent object of @kind marked autostart that is not
+ * running, each by @start_op (its job, with @args, taken) as a client's
+ * start would; a failure is logged. */
+void vb_define_autostart_all (VbDriver *driver, GType kind, VbOp start_op, GVariant *args);
+
 /* Domain.SetMetadata's (isssu) arguments applied to the live and/or
  * persistent definition, then the MetadataChange signal. */
 gboolean vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, VbDomain *domain,

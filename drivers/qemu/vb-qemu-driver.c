@@ -5175,17 +5175,6 @@ reattach_all (VbQemuDriver *self)
   recount_ports (self);
 }
 
-static void
-autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree char *name = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret G_GNUC_UNUSED = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
-
-  if (error)
-    g_warning ("QEMU driver: autostart of '%s' failed: %s", name, error->message);
-}
-
 /* Networks come first: re-attached guests recount their ports on them.
  * A host where they cannot open (no netlink) still runs guests. */
 static void
@@ -5208,7 +5197,6 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   VbQemuDriver *self = VB_QEMU_DRIVER (driver);
   g_autofree char *config_dir = NULL;
   g_autofree char *run_dir = NULL;
-  g_autoptr(GPtrArray) domains = NULL;
 
   if (self->opened)
     return TRUE;
@@ -5250,13 +5238,7 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   load_definitions (self);
   reattach_all (self);
 
-  domains = vb_driver_list_domains (driver, VB_LIST_DOMAINS_AUTOSTART | VB_LIST_DOMAINS_INACTIVE);
-  for (guint i = 0; i < domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (domains, i);
-
-    vb_driver_call_async (driver, VB_OP_DOMAIN_CREATE, dom, g_variant_new ("(u)", 0), NULL, autostart_done,
-                          g_strdup (vb_domain_get_name (dom)));
-  }
+  vb_define_autostart_all (driver, VB_TYPE_DOMAIN, VB_OP_DOMAIN_CREATE, g_variant_new ("(u)", 0));
   self->opened = TRUE;
   return TRUE;
 }
