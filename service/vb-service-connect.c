@@ -230,12 +230,14 @@ create_object_done (GObject *source, GAsyncResult *result, gpointer user_data)
 typedef struct {
   VbOp op;
   GVariant *args;
+  VbDefinition *definition; /* the document parsed, NULL if it does not parse */
 } CreateCall;
 
 static void
 create_call_free (CreateCall *call)
 {
   g_variant_unref (call->args);
+  g_clear_pointer (&call->definition, vb_definition_free);
   g_free (call);
 }
 
@@ -247,7 +249,8 @@ run_create (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer use
 
   data->sd = sd;
   data->invocation = g_object_ref (invocation);
-  vb_driver_call_async (sd->driver, call->op, NULL, call->args, NULL, create_object_done, data);
+  vb_driver_call_with_definition_async (sd->driver, call->op, call->args, g_steal_pointer (&call->definition),
+                                        NULL, create_object_done, data);
 }
 
 static void
@@ -255,35 +258,25 @@ create_object (VbServiceConnect *self, GDBusMethodInvocation *invocation, VbOp o
 {
   VbAuthRequest request;
   CreateCall *call;
-  g_autofree char *name = NULL;
   char uuid[VB_UUID_STRING_LEN + 1] = "";
   const char *xml = NULL;
 
-  vb_auth_request_for_op (&request, op, NULL, vb_driver_get_name (self->sd->driver));
-  /* Rules may grant defining one named object: give polkit the name and
-   * UUID the document claims.  XML that does not parse gets no details and
-   * fails in the driver, after the authorization. */
-  if (vb_auth_is_enforcing (self->sd->service->auth)) {
-    g_variant_get_child (params, 0, "&s", &xml);
-    if (op == VB_OP_DOMAIN_DEFINE_XML || op == VB_OP_DOMAIN_CREATE_XML) {
-      g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, NULL);
-      if (def) {
-        name = g_strdup (def->name);
-        vb_uuid_format (&def->uuid, uuid);
-      }
-    } else {
-      g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, VB_NETWORK_PARSE_NO_GENERATE_MAC, NULL);
-      if (def) {
-        name = g_strdup (def->name);
-        vb_uuid_format (&def->uuid, uuid);
-      }
-    }
-    request.object_name = name;
-    request.object_uuid = name ? uuid : NULL;
-  }
   call = g_new0 (CreateCall, 1);
   call->op = op;
   call->args = g_variant_ref_sink (params);
+  /* The document is parsed here once, as the driver parses it, and the
+   * driver receives that definition.  Rules may grant defining one named
+   * object: polkit gets the name and UUID it claims.  XML that does not
+   * parse gets no details and fails in the driver, after the
+   * authorization. */
+  g_variant_get_child (call->args, 0, "&s", &xml);
+  call->definition = vb_driver_parse_definition (self->sd->driver, op, xml, NULL);
+  vb_auth_request_for_op (&request, op, NULL, vb_driver_get_name (self->sd->driver));
+  if (call->definition) {
+    vb_uuid_format (vb_definition_get_uuid (call->definition), uuid);
+    request.object_name = vb_definition_get_name (call->definition);
+    request.object_uuid = uuid;
+  }
   vb_service_authorize (self->sd, invocation, &request, run_create, call,
                         (GDestroyNotify) create_call_free);
 }

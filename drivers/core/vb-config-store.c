@@ -83,9 +83,11 @@ vb_config_store_new (const char *config_dir, const char *run_dir, GError **error
   self->run_dir = g_strdup (run_dir);
   /* Run-time state may be traversed but not listed by others: helpers
    * that drop privileges (dnsmasq runs as nobody) must reach their own
-   * files below it; the status files themselves are 0600. */
-  if (!make_dir (self->config_dir, 0700, error) || !make_dir (self->autostart_dir, 0700, error) ||
-      !make_dir (self->run_dir, 0711, error))
+   * files below it; the status files themselves are 0600.  It is made
+   * first, so that a parent it shares with the config directory is
+   * traversable too. */
+  if (!make_dir (self->run_dir, 0711, error) || !make_dir (self->config_dir, 0700, error) ||
+      !make_dir (self->autostart_dir, 0700, error))
     return NULL;
   return g_steal_pointer (&self);
 }

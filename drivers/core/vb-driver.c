@@ -108,12 +108,12 @@ op_creates_object (VbOp op)
 }
 
 typedef struct {
-  GPtrArray *domains;          /* VbDomain*, owned, definition order */
-  GHashTable *domains_by_uuid; /* VbUuid* (the domain's) → VbDomain* */
-  GHashTable *domains_by_name; /* name → VbDomain* (keys owned) */
-  GPtrArray *networks;
-  GHashTable *networks_by_uuid;
-  GHashTable *networks_by_name;
+  /* one registry per object kind, VbObjectList*, made on first use */
+  GPtrArray *lists;
+  VbObjectList *domains;
+  VbObjectList *networks;
+  /* per kind: GType, parse flags (vb_driver_set_parse_flags) */
+  GArray *parse_flags;
   int last_domain_id;
 } VbDriverPrivate;
 
@@ -138,12 +138,10 @@ vb_driver_finalize (GObject *object)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (VB_DRIVER (object));
 
-  g_hash_table_unref (priv->domains_by_uuid);
-  g_hash_table_unref (priv->domains_by_name);
-  g_ptr_array_unref (priv->domains);
-  g_hash_table_unref (priv->networks_by_uuid);
-  g_hash_table_unref (priv->networks_by_name);
-  g_ptr_array_unref (priv->networks);
+  for (guint i = 0; i < priv->lists->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (priv->lists, i), object);
+  g_ptr_array_unref (priv->lists);
+  g_array_unref (priv->parse_flags);
   G_OBJECT_CLASS (vb_driver_parent_class)->finalize (object);
 }
 
@@ -182,17 +180,69 @@ vb_driver_class_init (VbDriverClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_NETWORK);
 }
 
+typedef struct {
+  GType kind;
+  guint flags;
+} KindFlags;
+
+/* The registry's signals for domains and networks, relayed from their
+ * lists under the names the service listens to. */
+static void
+relay_added (VbObjectList *list, VbObject *object, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_ADDED : SIGNAL_NETWORK_ADDED], 0, object);
+}
+
+static void
+relay_removed (VbObjectList *list, VbObject *object, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_REMOVED : SIGNAL_NETWORK_REMOVED], 0,
+                 object);
+}
+
+static void
+relay_changed (VbObjectList *list, VbObject *object, GParamSpec *pspec, VbDriver *self)
+{
+  g_signal_emit (self, signals[VB_IS_DOMAIN (object) ? SIGNAL_DOMAIN_CHANGED : SIGNAL_NETWORK_CHANGED], 0,
+                 object, pspec);
+}
+
+static VbObjectList *
+relayed_list (VbDriver *self, GType kind)
+{
+  VbObjectList *list = vb_driver_get_object_list (self, kind);
+
+  g_signal_connect (list, "added", G_CALLBACK (relay_added), self);
+  g_signal_connect (list, "removed", G_CALLBACK (relay_removed), self);
+  g_signal_connect (list, "changed", G_CALLBACK (relay_changed), self);
+  return list;
+}
+
 static void
 vb_driver_init (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  priv->domains = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->domains_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
-  priv->domains_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  priv->networks = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->networks_by_uuid = g_hash_table_new (vb_uuid_hash, vb_uuid_equal_func);
-  priv->networks_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  priv->lists = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->parse_flags = g_array_new (FALSE, FALSE, sizeof (KindFlags));
+  priv->domains = relayed_list (self, VB_TYPE_DOMAIN);
+  priv->networks = relayed_list (self, VB_TYPE_NETWORK);
+}
+
+VbObjectList *
+vb_driver_get_object_list (VbDriver *self, GType kind)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  VbObjectList *list;
+
+  for (guint i = 0; i < priv->lists->len; i++) {
+    list = g_ptr_array_index (priv->lists, i);
+    if (vb_object_list_get_kind (list) == kind)
+      return list;
+  }
+  list = vb_object_list_new (kind);
+  g_ptr_array_add (priv->lists, list);
+  return list;
 }
 
 const char *
@@ -214,12 +264,13 @@ vb_driver_real_is_busy (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  for (guint i = 0; i < priv->domains->len; i++)
-    if (vb_domain_is_active (g_ptr_array_index (priv->domains, i)))
-      return TRUE;
-  for (guint i = 0; i < priv->networks->len; i++)
-    if (vb_network_is_active (g_ptr_array_index (priv->networks, i)))
-      return TRUE;
+  for (guint i = 0; i < priv->lists->len; i++) {
+    VbObjectList *list = g_ptr_array_index (priv->lists, i);
+
+    for (guint j = 0; j < vb_object_list_get_length (list); j++)
+      if (vb_object_is_active (vb_object_list_get_nth (list, j)))
+        return TRUE;
+  }
   return FALSE;
 }
 
@@ -242,11 +293,13 @@ typedef struct {
   gpointer object; /* strong ref or NULL */
   GVariant *args;
   GTask *outer;
+  VbDefinition *definition; /* a creation op's parsed document, until it runs */
 } VbCall;
 
 static void
 vb_call_free (VbCall *call)
 {
+  g_clear_pointer (&call->definition, vb_definition_free);
   g_clear_object (&call->object);
   g_clear_pointer (&call->args, g_variant_unref);
   g_clear_object (&call->outer);
@@ -372,26 +425,15 @@ run_common_query (VbOp op, gpointer object, GVariant *args, GVariant **out, GErr
 static gboolean
 object_still_registered (VbCall *call, GError **error)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (call->driver);
+  VbObject *object;
 
-  if (call->object == NULL)
+  if (call->object == NULL || !VB_IS_OBJECT (call->object))
     return TRUE;
-  if (VB_IS_DOMAIN (call->object)) {
-    VbDomain *dom = call->object;
-    if (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (dom)) != dom) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
-                   "domain '%s' (%s) no longer exists", vb_domain_get_name (dom),
-                   vb_domain_get_uuid_string (dom));
-      return FALSE;
-    }
-  } else if (VB_IS_NETWORK (call->object)) {
-    VbNetwork *net = call->object;
-    if (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (net)) != net) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND,
-                   "network '%s' (%s) no longer exists", vb_network_get_name (net),
-                   vb_network_get_uuid_string (net));
-      return FALSE;
-    }
+  object = call->object;
+  if (!vb_object_list_contains (vb_driver_get_object_list (call->driver, G_OBJECT_TYPE (object)), object)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "%s '%s' (%s) no longer exists",
+                 vb_object_get_kind (object), vb_object_get_name (object), vb_object_get_uuid_string (object));
+    return FALSE;
   }
   return TRUE;
 }
@@ -456,6 +498,12 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+static GQuark
+definition_quark (void)
+{
+  return g_quark_from_static_string ("vb-call-definition");
+}
+
 static void
 run_call (VbCall *call)
 {
@@ -464,6 +512,9 @@ run_call (VbCall *call)
 
   g_task_set_task_data (inner, GUINT_TO_POINTER (call->op), NULL);
   g_task_set_source_tag (inner, run_call);
+  if (call->definition)
+    g_object_set_qdata_full (G_OBJECT (inner), definition_quark (), g_steal_pointer (&call->definition),
+                             (GDestroyNotify) vb_definition_free);
   {
     g_autoptr(GError) error = NULL;
     GVariant *out = NULL;
@@ -484,10 +535,9 @@ run_call (VbCall *call)
   g_object_unref (inner);
 }
 
-void
-vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
-                      GCancellable *cancellable, GAsyncReadyCallback callback,
-                      gpointer user_data)
+static void
+call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args, VbDefinition *definition,
+            GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   const VbOpInfo *info = vb_op_get_info (op);
   VbCall *call;
@@ -501,6 +551,7 @@ vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
   call->op = op;
   call->object = object ? g_object_ref (object) : NULL;
   call->args = g_steal_pointer (&owned_args);
+  call->definition = definition;
   call->outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (call->outer, vb_driver_call_async);
   g_task_set_task_data (call->outer, GUINT_TO_POINTER (op), NULL);
@@ -520,6 +571,23 @@ vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
   } else {
     run_call (call);
   }
+}
+
+void
+vb_driver_call_async (VbDriver *self, VbOp op, gpointer object, GVariant *args,
+                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  call_async (self, op, object, args, NULL, cancellable, callback, user_data);
+}
+
+void
+vb_driver_call_with_definition_async (VbDriver *self, VbOp op, GVariant *args, VbDefinition *definition,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail (op_creates_object (op));
+  call_async (self, op, NULL, args, definition, cancellable, callback, user_data);
 }
 
 GVariant *
@@ -582,38 +650,125 @@ vb_driver_task_get_op (GTask *task)
   return GPOINTER_TO_UINT (g_task_get_task_data (task));
 }
 
+/* Parsed documents ------------------------------------------------------- */
+
+struct _VbDefinition {
+  VbObjectClass *klass;
+  gpointer def;
+};
+
+static GType
+op_kind (VbOp op)
+{
+  return vb_op_get_info (op)->target == VB_OP_TARGET_DOMAIN ? VB_TYPE_DOMAIN : VB_TYPE_NETWORK;
+}
+
+void
+vb_driver_set_parse_flags (VbDriver *self, GType kind, guint parse_flags)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+  KindFlags entry = { kind, parse_flags };
+
+  for (guint i = 0; i < priv->parse_flags->len; i++) {
+    if (g_array_index (priv->parse_flags, KindFlags, i).kind == kind) {
+      g_array_index (priv->parse_flags, KindFlags, i).flags = parse_flags;
+      return;
+    }
+  }
+  g_array_append_val (priv->parse_flags, entry);
+}
+
+static guint
+get_parse_flags (VbDriver *self, GType kind)
+{
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
+
+  for (guint i = 0; i < priv->parse_flags->len; i++)
+    if (g_array_index (priv->parse_flags, KindFlags, i).kind == kind)
+      return g_array_index (priv->parse_flags, KindFlags, i).flags;
+  return 0;
+}
+
+VbDefinition *
+vb_driver_parse_definition (VbDriver *self, VbOp op, const char *xml, GError **error)
+{
+  GType kind;
+  VbObjectClass *klass;
+  gpointer def;
+  VbDefinition *definition;
+
+  g_return_val_if_fail (op_creates_object (op), NULL);
+  kind = op_kind (op);
+  klass = vb_object_kind_class (kind);
+  def = klass->def_parse (xml, get_parse_flags (self, kind), error);
+  if (def == NULL)
+    return NULL;
+  definition = g_new0 (VbDefinition, 1);
+  definition->klass = klass;
+  definition->def = def;
+  return definition;
+}
+
+const char *
+vb_definition_get_name (VbDefinition *definition)
+{
+  return vb_object_class_def_get_name (definition->klass, definition->def);
+}
+
+const VbUuid *
+vb_definition_get_uuid (VbDefinition *definition)
+{
+  return vb_object_class_def_get_uuid (definition->klass, definition->def);
+}
+
+void
+vb_definition_free (VbDefinition *definition)
+{
+  if (definition->def)
+    definition->klass->def_free (definition->def);
+  g_free (definition);
+}
+
+gconstpointer
+vb_driver_task_peek_definition (GTask *task)
+{
+  VbDefinition *definition = g_object_get_qdata (G_OBJECT (task), definition_quark ());
+
+  return definition ? definition->def : NULL;
+}
+
+gpointer
+vb_driver_task_steal_definition (GTask *task)
+{
+  g_autoptr(VbDefinition) definition = g_object_steal_qdata (G_OBJECT (task), definition_quark ());
+
+  return definition ? g_steal_pointer (&definition->def) : NULL;
+}
+
 /* Registry ------------------------------------------------------------- */
 
-static void on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data);
-static void on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data);
+void
+vb_driver_add_object (VbDriver *self, VbObject *object)
+{
+  vb_object_list_add (vb_driver_get_object_list (self, G_OBJECT_TYPE (object)), object);
+}
+
+void
+vb_driver_remove_object (VbDriver *self, VbObject *object)
+{
+  vb_object_list_remove (vb_driver_get_object_list (self, G_OBJECT_TYPE (object)), object);
+}
 
 void
 vb_driver_add_domain (VbDriver *self, VbDomain *domain)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  g_return_if_fail (g_hash_table_lookup (priv->domains_by_uuid, vb_domain_get_uuid (domain)) == NULL);
-  g_ptr_array_add (priv->domains, g_object_ref (domain));
-  g_hash_table_insert (priv->domains_by_uuid, (gpointer) vb_domain_get_uuid (domain), domain);
-  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
-  vb_domain_set_change_hook (domain, on_domain_changed, self);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_ADDED], 0, domain);
+  vb_driver_add_object (self, VB_OBJECT (domain));
 }
 
 void
 vb_driver_remove_domain (VbDriver *self, VbDomain *domain)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  if (!g_hash_table_remove (priv->domains_by_uuid, vb_domain_get_uuid (domain)))
-    return;
-  /* the array held the registry's reference; keep one for the signal */
-  g_object_ref (domain);
-  g_hash_table_remove (priv->domains_by_name, vb_domain_get_name (domain));
-  vb_domain_set_change_hook (domain, NULL, NULL);
-  g_ptr_array_remove (priv->domains, domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_REMOVED], 0, domain);
-  g_object_unref (domain);
+  vb_driver_remove_object (self, VB_OBJECT (domain));
 }
 
 VbDomain *
@@ -621,7 +776,7 @@ vb_driver_lookup_domain_by_uuid (VbDriver *self, const VbUuid *uuid)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->domains_by_uuid, uuid);
+  return (VbDomain *) vb_object_list_lookup_by_uuid (priv->domains, uuid);
 }
 
 VbDomain *
@@ -629,7 +784,7 @@ vb_driver_lookup_domain_by_name (VbDriver *self, const char *name)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->domains_by_name, name);
+  return (VbDomain *) vb_object_list_lookup_by_name (priv->domains, name);
 }
 
 VbDomain *
@@ -639,45 +794,12 @@ vb_driver_lookup_domain_by_id (VbDriver *self, int id)
 
   if (id < 0)
     return NULL;
-  for (guint i = 0; i < priv->domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (priv->domains, i);
+  for (guint i = 0; i < vb_object_list_get_length (priv->domains); i++) {
+    VbDomain *dom = VB_DOMAIN (vb_object_list_get_nth (priv->domains, i));
     if (vb_domain_get_id (dom) == id)
       return dom;
   }
   return NULL;
-}
-
-/* Renames change the name key; drivers call this after vb_domain_set_def. */
-static void
-reindex_domain_name (VbDriverPrivate *priv, VbDomain *domain)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, priv->domains_by_name);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    if (value == domain) {
-      g_hash_table_iter_remove (&iter);
-      break;
-    }
-  }
-  g_hash_table_insert (priv->domains_by_name, g_strdup (vb_domain_get_name (domain)), domain);
-}
-
-static void
-on_domain_changed (VbDomain *domain, GParamSpec *pspec, gpointer data)
-{
-  VbDriver *self = data;
-
-  if (g_str_equal (pspec->name, "name"))
-    reindex_domain_name (vb_driver_get_instance_private (self), domain);
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_CHANGED], 0, domain, pspec);
-}
-
-static void
-on_network_changed (VbNetwork *network, GParamSpec *pspec, gpointer data)
-{
-  g_signal_emit (VB_DRIVER (data), signals[SIGNAL_NETWORK_CHANGED], 0, network, pspec);
 }
 
 gboolean
@@ -730,14 +852,8 @@ GPtrArray *
 vb_driver_list_domains (VbDriver *self, guint flags)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-  GPtrArray *out = g_ptr_array_sized_new (priv->domains->len);
 
-  for (guint i = 0; i < priv->domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (priv->domains, i);
-    if (flags == 0 || vb_driver_domain_matches (dom, flags))
-      g_ptr_array_add (out, dom);
-  }
-  return out;
+  return vb_object_list_collect (priv->domains, (VbObjectFilter) vb_driver_domain_matches, flags);
 }
 
 guint
@@ -745,7 +861,7 @@ vb_driver_get_n_domains (VbDriver *self)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return priv->domains->len;
+  return vb_object_list_get_length (priv->domains);
 }
 
 int
@@ -759,29 +875,13 @@ vb_driver_next_domain_id (VbDriver *self)
 void
 vb_driver_add_network (VbDriver *self, VbNetwork *network)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  g_return_if_fail (g_hash_table_lookup (priv->networks_by_uuid, vb_network_get_uuid (network)) == NULL);
-  g_ptr_array_add (priv->networks, g_object_ref (network));
-  g_hash_table_insert (priv->networks_by_uuid, (gpointer) vb_network_get_uuid (network), network);
-  g_hash_table_insert (priv->networks_by_name, g_strdup (vb_network_get_name (network)), network);
-  vb_network_set_change_hook (network, on_network_changed, self);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_ADDED], 0, network);
+  vb_driver_add_object (self, VB_OBJECT (network));
 }
 
 void
 vb_driver_remove_network (VbDriver *self, VbNetwork *network)
 {
-  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-
-  if (!g_hash_table_remove (priv->networks_by_uuid, vb_network_get_uuid (network)))
-    return;
-  g_object_ref (network);
-  g_hash_table_remove (priv->networks_by_name, vb_network_get_name (network));
-  vb_network_set_change_hook (network, NULL, NULL);
-  g_ptr_array_remove (priv->networks, network);
-  g_signal_emit (self, signals[SIGNAL_NETWORK_REMOVED], 0, network);
-  g_object_unref (network);
+  vb_driver_remove_object (self, VB_OBJECT (network));
 }
 
 VbNetwork *
@@ -789,7 +889,7 @@ vb_driver_lookup_network_by_uuid (VbDriver *self, const VbUuid *uuid)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->networks_by_uuid, uuid);
+  return (VbNetwork *) vb_object_list_lookup_by_uuid (priv->networks, uuid);
 }
 
 VbNetwork *
@@ -797,7 +897,7 @@ vb_driver_lookup_network_by_name (VbDriver *self, const char *name)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  return g_hash_table_lookup (priv->networks_by_name, name);
+  return (VbNetwork *) vb_object_list_lookup_by_name (priv->networks, name);
 }
 
 gboolean
@@ -825,62 +925,26 @@ GPtrArray *
 vb_driver_list_networks (VbDriver *self, guint flags)
 {
   VbDriverPrivate *priv = vb_driver_get_instance_private (self);
-  GPtrArray *out = g_ptr_array_sized_new (priv->networks->len);
 
-  for (guint i = 0; i < priv->networks->len; i++) {
-    VbNetwork *net = g_ptr_array_index (priv->networks, i);
-    if (flags == 0 || vb_driver_network_matches (net, flags))
-      g_ptr_array_add (out, net);
-  }
-  return out;
+  return vb_object_list_collect (priv->networks, (VbObjectFilter) vb_driver_network_matches, flags);
 }
 
 gboolean
 vb_driver_check_domain_identity (VbDriver *self, const char *name, const VbUuid *uuid,
                                  VbDomain **out_existing, GError **error)
 {
-  VbDomain *by_uuid = vb_driver_lookup_domain_by_uuid (self, uuid);
-  VbDomain *by_name = vb_driver_lookup_domain_by_name (self, name);
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  *out_existing = NULL;
-  if (by_uuid && g_strcmp0 (vb_domain_get_name (by_uuid), name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "domain '%s' is already defined with UUID %s", vb_domain_get_name (by_uuid),
-                 vb_domain_get_uuid_string (by_uuid));
-    return FALSE;
-  }
-  if (by_name && by_name != by_uuid) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "domain '%s' already exists with UUID %s", name,
-                 vb_domain_get_uuid_string (by_name));
-    return FALSE;
-  }
-  *out_existing = by_uuid;
-  return TRUE;
+  return vb_object_list_check_identity (priv->domains, name, uuid, (VbObject **) out_existing, error);
 }
 
 gboolean
 vb_driver_check_network_identity (VbDriver *self, const char *name, const VbUuid *uuid,
                                   VbNetwork **out_existing, GError **error)
 {
-  VbNetwork *by_uuid = vb_driver_lookup_network_by_uuid (self, uuid);
-  VbNetwork *by_name = vb_driver_lookup_network_by_name (self, name);
+  VbDriverPrivate *priv = vb_driver_get_instance_private (self);
 
-  *out_existing = NULL;
-  if (by_uuid && g_strcmp0 (vb_network_get_name (by_uuid), name) != 0) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "network '%s' is already defined with UUID %s", vb_network_get_name (by_uuid),
-                 vb_network_get_uuid_string (by_uuid));
-    return FALSE;
-  }
-  if (by_name && by_name != by_uuid) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "network '%s' already exists with UUID %s", name,
-                 vb_network_get_uuid_string (by_name));
-    return FALSE;
-  }
-  *out_existing = by_uuid;
-  return TRUE;
+  return vb_object_list_check_identity (priv->networks, name, uuid, (VbObject **) out_existing, error);
 }
 
 void

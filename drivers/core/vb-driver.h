@@ -7,6 +7,7 @@
 #include "vb-domain.h"
 #include "vb-event.h"
 #include "vb-network.h"
+#include "vb-object-list.h"
 
 G_BEGIN_DECLS
 
@@ -37,7 +38,10 @@ typedef enum {
   VB_OP_NODE_GET_CELLS_FREE_MEMORY, /* (iiu) start max flags → at */
   VB_OP_NODE_GET_SECURITY_MODEL, /* () → (ss) model doi */
 
-  /* object creation; object NULL (job on the driver) */
+  /* object creation; object NULL (job on the driver).  The document may
+   * come parsed already (vb_driver_call_with_definition_async): drivers
+   * take it with vb_driver_task_steal_definition, or through the define
+   * path's vb_define_parse_for_task. */
   VB_OP_DOMAIN_DEFINE_XML,       /* (s) xml → the new or updated VbDomain (see vb_driver_call_finish) */
   VB_OP_DOMAIN_CREATE_XML,       /* (su) xml flags → VbDomain */
   VB_OP_NETWORK_DEFINE_XML,      /* (s) → VbNetwork */
@@ -176,6 +180,36 @@ GVariant *vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer 
 GVariant *vb_driver_call_finish_with_fds (VbDriver *self, GAsyncResult *result,
                                           GUnixFDList **out_fd_list, GError **error);
 
+/* A creation op's document parsed once: the front end parses it (for the
+ * name and UUID its authorization names), then hands it to the driver
+ * with the call, and the driver does not parse it again. */
+typedef struct _VbDefinition VbDefinition;
+
+/* @xml parsed as @self parses documents of @op's kind (its parse flags,
+ * no driver checks yet); @op is one of the *_XML creation ops. */
+VbDefinition *vb_driver_parse_definition (VbDriver *self, VbOp op, const char *xml, GError **error);
+const char *vb_definition_get_name (VbDefinition *definition);
+const VbUuid *vb_definition_get_uuid (VbDefinition *definition);
+void vb_definition_free (VbDefinition *definition);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDefinition, vb_definition_free)
+
+/* vb_driver_call_async for a creation op (object NULL) whose document
+ * @definition holds (taken; NULL: the driver parses @args' document). */
+void vb_driver_call_with_definition_async (VbDriver *self, VbOp op, GVariant *args, VbDefinition *definition,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+
+/* Driver side: the parsed document that came with a creation op's @task
+ * (the kind's definition struct), or NULL when none came.  _peek leaves
+ * it there (a call that is run again later finds it again); _steal hands
+ * it over. */
+gconstpointer vb_driver_task_peek_definition (GTask *task);
+gpointer vb_driver_task_steal_definition (GTask *task);
+
+/* How @self parses documents of @kind (a VbObject subclass): the flags
+ * given to the kind's parser; 0 unless set. */
+void vb_driver_set_parse_flags (VbDriver *self, GType kind, guint parse_flags);
+
 /* Refuses flags outside @allowed with VB_ERROR_INVALID_ARG. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
 
@@ -196,6 +230,14 @@ VbOp vb_driver_task_get_op (GTask *task);
  * property change of a registered object, one handler for all of them. */
 
 /* Registry --------------------------------------------------------------- */
+
+/* The registry of @kind (a VbObject subclass), made on first use; for
+ * domains and networks its ::added/::removed/::changed are relayed as the
+ * driver's ::domain-added, ::network-changed and so on. */
+VbObjectList *vb_driver_get_object_list (VbDriver *self, GType kind);
+/* Into or out of the registry of the object's kind. */
+void vb_driver_add_object (VbDriver *self, VbObject *object);
+void vb_driver_remove_object (VbDriver *self, VbObject *object);
 
 /* The registry holds one reference per object; add/remove emit
  * ::domain-added / ::domain-removed (and the network equivalents). */

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vb-define.h"
 #include "vb-dnsmasq.h"
 #include "vb-error.h"
 #include "vb-net-firewall.h"
@@ -34,8 +35,12 @@ struct _VbNetworkDriver {
 
   VbDriver *owner; /* owns us */
   char *config_dir;
-  char *autostart_dir;
   char *run_dir;
+  /* definitions and autostart marks, keyed by name (the layout this
+   * driver always had); made at open */
+  VbConfigStore *store;
+  /* how networks are defined: the core's path with this driver's checks */
+  VbDefineConfig defs;
   char *dnsmasq_path;
   /* the main thread's door to the kernel (ports, bridge names) */
   VbNetPlatform *platform;
@@ -152,41 +157,18 @@ check_flags (guint flags, guint allowed, GError **error)
   return TRUE;
 }
 
-static char *
-config_path (VbNetworkDriver *self, const char *name)
-{
-  return g_strdup_printf ("%s/%s.xml", self->config_dir, name);
-}
-
-static char *
-autostart_path (VbNetworkDriver *self, const char *name)
-{
-  return g_strdup_printf ("%s/%s.xml", self->autostart_dir, name);
-}
-
+/* The store's status file of network @name (the kernel worker writes it
+ * during a start, so it is reached by path there). */
 static char *
 status_path (VbNetworkDriver *self, const char *name)
 {
-  return g_strdup_printf ("%s/%s.status", self->run_dir, name);
+  return vb_config_store_run_path (self->store, name, ".status");
 }
 
 static char *
 dnsmasq_log_path (VbNetworkDriver *self, const char *name)
 {
   return g_strdup_printf ("%s/%s.log", self->run_dir, name);
-}
-
-static gboolean
-save_config (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
-{
-  g_autofree char *xml = vb_network_def_format (def, VB_NETWORK_FORMAT_INACTIVE);
-  g_autofree char *path = config_path (self, def->name);
-
-  if (!vb_file_write_atomic (path, xml, strlen (xml), error)) {
-    g_prefix_error (error, "cannot save network '%s': ", def->name);
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* The live connection counts go into the live definition, as libvirt
@@ -235,15 +217,13 @@ static gboolean
 save_status (VbNetworkDriver *self, NetState *st, GError **error)
 {
   const VbNetworkDef *live = st->starting_def ? st->starting_def : vb_network_get_live_def (st->net);
-  g_autofree char *path = NULL;
   g_autofree char *data = NULL;
   gsize len;
 
   data = build_status (st, &len);
   if (data == NULL)
     return TRUE;
-  path = status_path (self, live->name);
-  return vb_file_write_runtime (path, data, len, error);
+  return vb_config_store_save_status (self->store, live->name, data, error);
 }
 
 static void
@@ -1234,134 +1214,73 @@ assign_bridge (VbNetworkDriver *self, VbNetworkDef *def, GError **error)
   return TRUE;
 }
 
-static VbNetworkDef *
-parse_checked (VbNetworkDriver *self, const char *xml, VbNetwork **existing, GError **error)
-{
-  g_autoptr(VbNetworkDef) def = vb_network_def_parse (xml, 0, error);
+/* The define path's hooks. */
 
-  if (def == NULL || !vb_network_def_validate (def, error))
-    return NULL;
-  if (!vb_driver_check_network_identity (self->owner, def->name, &def->uuid, existing, error))
-    return NULL;
-  if (!assign_bridge (self, def, error))
-    return NULL;
-  return g_steal_pointer (&def);
+static gboolean
+define_post_parse (gpointer def, const char *xml, gpointer data, GError **error)
+{
+  return vb_network_def_validate (def, error);
+}
+
+static gboolean
+define_check (gpointer def, VbObject *existing, gpointer data, GError **error)
+{
+  return assign_bridge (data, def, error);
+}
+
+static void
+define_undefined (VbObject *object, gpointer data)
+{
+  VbNetworkDriver *self = data;
+  g_auto(VbDnsmasqPaths) paths = { 0 };
+
+  /* as libvirt's network driver: a running network stays, transient,
+   * with its leases */
+  if (vb_object_is_active (object))
+    return;
+  vb_dnsmasq_paths_init (&paths, self->run_dir, vb_object_get_name (object));
+  g_unlink (paths.leases);
+}
+
+/* Before the config store, autostart was a symlink autostart/<name>.xml
+ * to the definition: such a mark still counts, and becomes the store's. */
+static void
+define_loaded (VbObject *object, gpointer data)
+{
+  VbNetworkDriver *self = data;
+  const char *name = vb_object_get_name (object);
+  g_autofree char *file = g_strconcat (name, ".xml", NULL);
+  g_autofree char *legacy = g_build_filename (self->config_dir, "autostart", file, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_test (legacy, G_FILE_TEST_IS_SYMLINK))
+    return;
+  if (!vb_config_store_set_autostart (self->store, name, TRUE, &error)) {
+    g_warning ("network '%s': %s", name, error->message);
+    return;
+  }
+  vb_object_set_autostart (object, TRUE);
+  g_unlink (legacy);
 }
 
 /* Operations ---------------------------------------------------------------------- */
-
-static VbNetwork *
-network_define_xml (VbNetworkDriver *self, GVariant *args, GError **error)
-{
-  const char *xml;
-  g_autoptr(VbNetworkDef) def = NULL;
-  VbNetwork *existing = NULL;
-
-  g_variant_get (args, "(&s)", &xml);
-  def = parse_checked (self, xml, &existing, error);
-  if (def == NULL || !save_config (self, def, error))
-    return NULL;
-
-  if (existing == NULL) {
-    g_autoptr(VbNetwork) net = vb_network_new (g_steal_pointer (&def), TRUE);
-
-    vb_driver_add_network (self->owner, net);
-    vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_DEFINED);
-    return g_steal_pointer (&net);
-  }
-  /* a running network keeps its live definition; this one applies at the
-   * next start */
-  vb_network_set_def (existing, g_steal_pointer (&def));
-  vb_network_set_persistent (existing, TRUE);
-  vb_driver_emit_network_event (self->owner, existing, VB_NETWORK_EVENT_DEFINED);
-  return g_object_ref (existing);
-}
 
 static void
 network_create_xml (VbNetworkDriver *self, GVariant *args, GTask *task)
 {
   const char *xml;
+  gboolean is_new;
   g_autoptr(VbNetworkDef) def = NULL;
   g_autoptr(VbNetwork) net = NULL;
-  VbNetwork *existing = NULL;
   GError *error = NULL;
 
   g_variant_get (args, "(&s)", &xml);
-  def = parse_checked (self, xml, &existing, &error);
-  if (def == NULL) {
+  if ((def = vb_define_parse_for_task (&self->defs, task, xml, &error)) == NULL ||
+      (net = (VbNetwork *) vb_define_create_target (self->owner, &self->defs, def, &is_new, &error)) == NULL) {
     g_task_return_error (task, error);
     return;
   }
-  if (existing != NULL) {
-    if (vb_network_is_active (existing)) {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already active",
-                               vb_network_get_name (existing));
-      return;
-    }
-    start_network (self, existing, g_steal_pointer (&def), task, TRUE, FALSE);
-    return;
-  }
-  net = vb_network_new (vb_network_def_copy (def), FALSE);
-  start_network (self, net, g_steal_pointer (&def), task, TRUE, TRUE);
-}
-
-static gboolean
-set_autostart (VbNetworkDriver *self, VbNetwork *net, gboolean autostart, GError **error)
-{
-  const char *name = vb_network_get_name (net);
-  g_autofree char *link = autostart_path (self, name);
-  g_autofree char *target = config_path (self, name);
-
-  if (!vb_network_is_persistent (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                 "cannot set autostart for transient network '%s'", name);
-    return FALSE;
-  }
-  if (autostart && !g_file_test (link, G_FILE_TEST_IS_SYMLINK)) {
-    if (symlink (target, link) < 0) {
-      int saved = errno;
-      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create autostart link '%s': %s", link,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  } else if (!autostart && g_unlink (link) < 0 && errno != ENOENT) {
-    int saved = errno;
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove autostart link '%s': %s", link,
-                 g_strerror (saved));
-    return FALSE;
-  }
-  vb_network_set_autostart (net, autostart);
-  return TRUE;
-}
-
-static gboolean
-network_undefine (VbNetworkDriver *self, VbNetwork *net, GError **error)
-{
-  const char *name = vb_network_get_name (net);
-  g_autofree char *path = config_path (self, name);
-
-  if (!vb_network_is_persistent (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient network '%s'", name);
-    return FALSE;
-  }
-  if (vb_network_get_autostart (net) && !set_autostart (self, net, FALSE, error))
-    return FALSE;
-  if (g_unlink (path) < 0 && errno != ENOENT) {
-    int saved = errno;
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove '%s': %s", path, g_strerror (saved));
-    return FALSE;
-  }
-  /* as libvirt's network driver: a running network stays, transient */
-  vb_network_set_persistent (net, FALSE);
-  if (!vb_network_is_active (net)) {
-    g_auto(VbDnsmasqPaths) paths = { 0 };
-
-    vb_dnsmasq_paths_init (&paths, self->run_dir, name);
-    g_unlink (paths.leases);
-    vb_driver_remove_network (self->owner, net);
-  }
-  vb_driver_emit_network_event (self->owner, net, VB_NETWORK_EVENT_UNDEFINED);
-  return TRUE;
+  start_network (self, net, g_steal_pointer (&def), task, TRUE, is_new);
 }
 
 /* A live update waiting for the worker to load the network's new rules. */
@@ -1421,12 +1340,9 @@ update_commit (VbNetworkDriver *self, Update *u)
     vb_network_set_live_def (u->net, g_steal_pointer (&u->live));
     save_status_or_warn (self, get_state (self, u->net));
   }
-  if (u->config) {
-    if (!save_config (self, u->config, &error)) {
-      g_task_return_error (u->task, error);
-      return;
-    }
-    vb_network_set_def (u->net, g_steal_pointer (&u->config));
+  if (!vb_define_save_config (&self->defs, VB_OBJECT (u->net), (gpointer *) &u->config, &error)) {
+    g_task_return_error (u->task, error);
+    return;
   }
   g_task_return_pointer (u->task, NULL, NULL);
 }
@@ -1612,8 +1528,13 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
 
   switch (op) {
   case VB_OP_NETWORK_DEFINE_XML: {
-    g_autoptr(VbNetwork) created = network_define_xml (self, args, &error);
+    const char *xml;
+    gpointer def;
+    g_autoptr(VbObject) created = NULL;
 
+    g_variant_get (args, "(&s)", &xml);
+    def = vb_define_parse_for_task (&self->defs, task, xml, &error);
+    created = def ? vb_define (self->owner, &self->defs, def, &error) : NULL;
     if (created)
       vb_driver_task_return_object (task, created);
     else
@@ -1680,7 +1601,7 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
   }
 
   case VB_OP_NETWORK_UNDEFINE:
-    ok = network_undefine (self, net, &error);
+    ok = vb_define_undefine (self->owner, &self->defs, VB_OBJECT (net), &error);
     break;
 
   case VB_OP_NETWORK_UPDATE:
@@ -1691,7 +1612,7 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     gboolean autostart;
 
     g_variant_get (args, "(b)", &autostart);
-    ok = set_autostart (self, net, autostart, &error);
+    ok = vb_define_set_autostart (&self->defs, VB_OBJECT (net), autostart, &error);
     break;
   }
 
@@ -1995,39 +1916,6 @@ vb_network_driver_get_usage (VbNetworkDriver *self, const char *network_name)
 
 /* Open: load, re-attach, autostart ------------------------------------------------ */
 
-static void
-load_configs (VbNetworkDriver *self)
-{
-  g_autoptr(GDir) dir = g_dir_open (self->config_dir, 0, NULL);
-  const char *entry;
-
-  while (dir && (entry = g_dir_read_name (dir))) {
-    g_autofree char *path = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *link = NULL;
-    g_autoptr(VbNetworkDef) def = NULL;
-    g_autoptr(VbNetwork) net = NULL;
-    g_autoptr(GError) error = NULL;
-    VbNetwork *existing = NULL;
-
-    if (!g_str_has_suffix (entry, ".xml"))
-      continue;
-    path = g_build_filename (self->config_dir, entry, NULL);
-    if (!g_file_get_contents (path, &xml, NULL, &error) ||
-        (def = vb_network_def_parse (xml, 0, &error)) == NULL ||
-        !vb_driver_check_network_identity (self->owner, def->name, &def->uuid, &existing, &error)) {
-      g_warning ("skipping network definition %s: %s", path, error->message);
-      continue;
-    }
-    if (existing != NULL)
-      continue;
-    net = vb_network_new (g_steal_pointer (&def), TRUE);
-    link = autostart_path (self, vb_network_get_name (net));
-    vb_network_set_autostart (net, g_file_test (link, G_FILE_TEST_EXISTS));
-    vb_driver_add_network (self->owner, net);
-  }
-}
-
 /* Picks up one network that kept running while no daemon watched it. */
 static void
 reattach (VbNetworkDriver *self, const char *status_file)
@@ -2155,17 +2043,17 @@ reattach (VbNetworkDriver *self, const char *status_file)
 gboolean
 vb_network_driver_open (VbNetworkDriver *self, GError **error)
 {
-  g_autoptr(GDir) dir = NULL;
   g_autoptr(GPtrArray) nets = NULL;
-  const char *entry;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) keys = NULL;
 
   if (self->opened)
     return TRUE;
-  if (g_mkdir_with_parents (self->autostart_dir, 0755) < 0 || g_mkdir_with_parents (self->run_dir, 0755) < 0) {
-    int saved = errno;
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create the network driver's directories: %s",
-                 g_strerror (saved));
-    return FALSE;
+  if (self->store == NULL) {
+    self->store = vb_config_store_new (self->config_dir, self->run_dir, error);
+    if (self->store == NULL)
+      return FALSE;
+    self->defs.store = self->store;
   }
   if (self->platform == NULL) {
     self->platform = vb_net_platform_new_netlink (error);
@@ -2184,15 +2072,14 @@ vb_network_driver_open (VbNetworkDriver *self, GError **error)
   }
   self->opened = TRUE;
   load_sysctl_state (self);
-  load_configs (self);
+  vb_define_load_all (self->owner, &self->defs, NULL);
 
-  dir = g_dir_open (self->run_dir, 0, NULL);
-  while (dir && (entry = g_dir_read_name (dir))) {
-    g_autofree char *path = NULL;
+  keys = vb_config_store_list_status (self->store, &local_error);
+  if (keys == NULL)
+    g_warning ("%s", local_error->message);
+  for (guint i = 0; keys && keys[i]; i++) {
+    g_autofree char *path = status_path (self, keys[i]);
 
-    if (!g_str_has_suffix (entry, ".status"))
-      continue;
-    path = g_build_filename (self->run_dir, entry, NULL);
     reattach (self, path);
   }
   /* a sysctl we set for networks that are all gone now */
@@ -2262,8 +2149,8 @@ vb_network_driver_finalize (GObject *object)
     vb_net_platform_free (self->kplatform);
   vb_net_platform_free (self->platform);
   g_hash_table_unref (self->states);
+  g_clear_object (&self->store);
   g_free (self->config_dir);
-  g_free (self->autostart_dir);
   g_free (self->run_dir);
   g_free (self->dnsmasq_path);
   G_OBJECT_CLASS (vb_network_driver_parent_class)->finalize (object);
@@ -2294,7 +2181,16 @@ vb_network_driver_new (VbDriver *owner, const char *config_dir, const char *run_
   self->owner = owner;
   g_object_add_weak_pointer (G_OBJECT (owner), (gpointer *) &self->owner);
   self->config_dir = g_strdup (config_dir);
-  self->autostart_dir = g_build_filename (config_dir, "autostart", NULL);
+  self->defs = (VbDefineConfig) {
+    .kind = VB_TYPE_NETWORK,
+    .post_parse = define_post_parse,
+    .check = define_check,
+    .undefined = define_undefined,
+    .loaded = define_loaded,
+    .data = self,
+    .key_by_name = TRUE,
+    .undefine_active = VB_UNDEFINE_ACTIVE_TRANSIENT,
+  };
   self->run_dir = g_strdup (run_dir);
   self->dnsmasq_path = found ? g_steal_pointer (&found) : g_strdup ("/usr/sbin/dnsmasq");
   return self;

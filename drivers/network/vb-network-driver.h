@@ -8,9 +8,11 @@
  * registry, so they appear under the owner's root on the bus
  * (/org/libvirt/QEMU/network/…), and their events are the owner's.
  *
- * Files:
+ * Files (definitions through the core's config store, keyed by name):
  *   config_dir/<name>.xml            persistent definitions
- *   config_dir/autostart/<name>.xml  symlink: start with the daemon
+ *   config_dir/autostart/<name>      mark: start with the daemon (a symlink
+ *                                    autostart/<name>.xml, as older versions
+ *                                    made, is taken over at open)
  *   run_dir/<name>.status            live state of a running network
  *   run_dir/<name>.{conf,hostsfile,addnhosts,leases,pid}  dnsmasq's
  *   run_dir/sysctl.state             forwarding sysctls we changed */

@@ -7,8 +7,11 @@
 #include <sys/prctl.h>
 
 #include <glib/gstdio.h>
+#include "vb-define.h"
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
+/* the define path's configuration, with its hooks by domain_rename */
+static const VbDefineConfig *define_config (VbQemuDriver *self, VbDefineConfig *config);
 
 /* Capabilities ------------------------------------------------------------ */
 
@@ -94,31 +97,27 @@ defer_for_caps (VbQemuDriver *self, VbOp op, gpointer object, GVariant *args, GT
 /* Definitions ------------------------------------------------------------------ */
 
 /* What the QEMU driver accepts, with libvirt's defaults filled in. */
-static VbDomainDef *
-parse_domain (const char *xml, GError **error)
+static gboolean
+check_domain (VbDomainDef *def, GError **error)
 {
-  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, error);
-
-  if (def == NULL)
-    return NULL;
   if (g_strcmp0 (def->virt_type, "qemu") != 0 && g_strcmp0 (def->virt_type, "kvm") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                  "could not find capabilities for domaintype=%s", def->virt_type);
-    return NULL;
+    return FALSE;
   }
   if (g_strcmp0 (def->os_type, "hvm") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "no guest options available for os type '%s'",
                  def->os_type ? def->os_type : "");
-    return NULL;
+    return FALSE;
   }
   if (g_strcmp0 (def->os_arch, "x86_64") != 0 && g_strcmp0 (def->os_arch, "i686") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "no guest options available for arch '%s'",
                  def->os_arch ? def->os_arch : "");
-    return NULL;
+    return FALSE;
   }
   if (def->memory_kib == 0) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "<memory> must be greater than zero");
-    return NULL;
+    return FALSE;
   }
   /* libvirt gives every QEMU guest a virtio balloon unless told not to */
   if (def->memballoon == NULL) {
@@ -131,9 +130,17 @@ parse_domain (const char *xml, GError **error)
   }
   /* a display with no video card would show nothing: libvirt gives such
    * a PC guest its default card, cirrus */
-  if (def->graphics && def->graphics->len > 0 && (def->videos == NULL || def->videos->len == 0) &&
-      !vb_domain_def_attach_device (def, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>",
-                                    error))
+  return !(def->graphics && def->graphics->len > 0 && (def->videos == NULL || def->videos->len == 0) &&
+           !vb_domain_def_attach_device (def, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>",
+                                         error));
+}
+
+static VbDomainDef *
+parse_domain (const char *xml, GError **error)
+{
+  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, error);
+
+  if (def == NULL || !check_domain (def, error))
     return NULL;
   return g_steal_pointer (&def);
 }
@@ -157,75 +164,45 @@ fill_firmware (VbQemuDriver *self, VbDomainDef *def, GError **error)
 static gboolean
 store_definition (VbQemuDriver *self, const VbDomainDef *def, GError **error)
 {
-  g_autofree char *xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE | VB_DOMAIN_FORMAT_SECURE);
-  char uuid[VB_UUID_STRING_LEN + 1];
+  VbDefineConfig config;
 
-  vb_uuid_format (&def->uuid, uuid);
-  return vb_config_store_save (self->store, uuid, xml, error);
+  return vb_define_store (define_config (self, &config), def, error);
 }
 
 static VbDomain *
-domain_define_xml (VbQemuDriver *self, GVariant *args, GError **error)
+domain_define_xml (VbQemuDriver *self, GVariant *args, GTask *task, GError **error)
 {
+  VbDefineConfig config;
   const char *xml;
-  g_autoptr(VbDomainDef) def = NULL;
-  VbDomain *existing = NULL;
-  int detail;
+  gpointer def;
 
   g_variant_get (args, "(&s)", &xml);
-  def = parse_domain (xml, error);
-  if (def == NULL || !fill_firmware (self, def, error))
-    return NULL;
-  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
-    return NULL;
-  /* stored first: a failed write changes nothing */
-  if (!store_definition (self, def, error))
-    return NULL;
-
-  if (existing == NULL) {
-    g_autoptr(VbDomain) dom = vb_domain_new (g_steal_pointer (&def), TRUE);
-
-    vb_driver_add_domain (VB_DRIVER (self), dom);
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED, VB_DOMAIN_EVENT_DEFINED_ADDED);
-    return g_steal_pointer (&dom);
-  }
-  detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED : VB_DOMAIN_EVENT_DEFINED_ADDED;
-  vb_domain_set_def (existing, g_steal_pointer (&def));
-  vb_domain_set_persistent (existing, TRUE);
-  if (domain_vm (existing))
-    vm_save_status (domain_vm (existing));
-  vb_driver_emit_domain_event (VB_DRIVER (self), existing, VB_DOMAIN_EVENT_DEFINED, detail);
-  return g_object_ref (existing);
+  def = vb_define_parse_for_task (define_config (self, &config), task, xml, error);
+  return def ? (VbDomain *) vb_define (VB_DRIVER (self), &config, def, error) : NULL;
 }
 
 static void
 domain_create_xml (VbQemuDriver *self, GVariant *args, GTask *task)
 {
+  VbDefineConfig config;
   const char *xml;
   guint flags;
+  gboolean is_new;
   g_autoptr(GError) error = NULL;
   g_autoptr(VbDomainDef) def = NULL;
   g_autoptr(VbDomain) dom = NULL;
-  VbDomain *existing = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
+  /* the document the caller parsed already, else this one parsed here */
+  def = vb_driver_task_steal_definition (task);
   if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, &error) ||
-      (def = parse_domain (xml, &error)) == NULL ||
-      !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &error)) {
+      (def ? !check_domain (def, &error) : (def = parse_domain (xml, &error)) == NULL) ||
+      (dom = (VbDomain *) vb_define_create_target (VB_DRIVER (self), define_config (self, &config), def, &is_new,
+                                                   &error)) == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (existing != NULL) {
-    if (vb_domain_is_active (existing) || domain_vm (existing)) {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
-                               vb_domain_get_name (existing));
-      return;
-    }
-    domain_start (self, existing, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, FALSE, NULL, task);
-    return;
-  }
-  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
-  domain_start (self, dom, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, TRUE, NULL, task);
+  domain_start (self, dom, g_steal_pointer (&def), (flags & VB_DOMAIN_START_PAUSED) != 0, is_new, NULL, task);
 }
 
 /* Connect.DomainRestore: the domain of the file by its UUID, defined
@@ -303,81 +280,92 @@ apply_config (VbQemuDriver *self, VbDomain *dom, VbDomainDef **config, GError **
 static gboolean
 domain_set_metadata (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
 {
-  int type;
-  const char *metadata, *key, *uri;
-  guint flags;
-  g_autoptr(VbDomainDef) live = NULL;
-  g_autoptr(VbDomainDef) config = NULL;
+  VbDefineConfig config;
 
-  g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
-  if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
-    return FALSE;
-  }
-  if (!resolve_affect (dom, &flags, error))
-    return FALSE;
-  /* D-Bus has no NULL string: "" means absent */
-  metadata = *metadata ? metadata : NULL;
-  key = *key ? key : NULL;
-  uri = *uri ? uri : NULL;
-  if (flags & VB_DOMAIN_AFFECT_LIVE) {
-    live = vb_domain_def_copy (vb_domain_get_live_def (dom));
-    if (!vb_domain_def_set_metadata (live, type, metadata, key, uri, error))
-      return FALSE;
-  }
-  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
-    config = vb_domain_def_copy (vb_domain_get_def (dom));
-    if (!vb_domain_def_set_metadata (config, type, metadata, key, uri, error))
-      return FALSE;
-  }
-  if (!apply_config (self, dom, &config, error))
-    return FALSE;
-  if (live) {
-    vb_domain_set_live_def (dom, g_steal_pointer (&live));
-    vm_save_status (domain_vm (dom));
-  }
-  vb_driver_emit_domain_signal (VB_DRIVER (self), dom, "MetadataChange", g_variant_new ("(is)", type, uri ? uri : ""));
-  return TRUE;
+  return vb_define_domain_set_metadata (VB_DRIVER (self), define_config (self, &config), dom, args, error);
+}
+
+/* The define path's hooks: libvirt's virDomainDefParserConfig for QEMU. */
+
+static gboolean
+define_post_parse (gpointer def, const char *xml, gpointer data, GError **error)
+{
+  return check_domain (def, error) && fill_firmware (data, def, error);
+}
+
+/* a start under way counts as running */
+static gboolean
+define_is_busy (VbObject *object, gpointer data)
+{
+  return domain_vm (VB_DOMAIN (object)) != NULL;
+}
+
+static void
+define_changed (VbObject *object, gpointer data)
+{
+  QemuVm *vm = domain_vm (VB_DOMAIN (object));
+
+  if (vm)
+    vm_save_status (vm);
+}
+
+static void
+define_undefined (VbObject *object, gpointer data)
+{
+  remove_save_image (data, VB_DOMAIN (object));
+  define_changed (object, data);
+}
+
+static gboolean
+define_renaming (VbObject *object, gpointer new_def, gboolean *out_undo, gpointer data, GError **error)
+{
+  return rename_own_nvram (data, vb_domain_get_def (VB_DOMAIN (object)), new_def, out_undo, error);
+}
+
+static void
+define_renamed_back (VbObject *object, gconstpointer new_def, gpointer data)
+{
+  undo_nvram_rename (data, vb_domain_get_name (VB_DOMAIN (object)), ((const VbDomainDef *) new_def)->name);
+}
+
+static void
+define_loaded (VbObject *object, gpointer data)
+{
+  g_autofree char *image = save_image_path (data, VB_DOMAIN (object), "");
+
+  vb_domain_set_managed_save (VB_DOMAIN (object), g_file_test (image, G_FILE_TEST_EXISTS));
+}
+
+/* Filled per call: the store exists only once the driver is open. */
+static const VbDefineConfig *
+define_config (VbQemuDriver *self, VbDefineConfig *config)
+{
+  *config = (VbDefineConfig) {
+    .kind = VB_TYPE_DOMAIN,
+    .post_parse = define_post_parse,
+    .is_busy = define_is_busy,
+    .changed = define_changed,
+    .undefined = define_undefined,
+    .renaming = define_renaming,
+    .renamed_back = define_renamed_back,
+    .loaded = define_loaded,
+    .data = self,
+    .store = self->store,
+    .undefine_active = VB_UNDEFINE_ACTIVE_TRANSIENT,
+  };
+  return config;
 }
 
 static gboolean
 domain_rename (VbQemuDriver *self, VbDomain *dom, GVariant *args, GError **error)
 {
+  VbDefineConfig config;
   const char *new_name;
   guint flags;
-  g_autoptr(VbDomainDef) def = NULL;
-  g_autoptr(GError) invalid = NULL;
-  gboolean moved_nvram = FALSE;
 
   g_variant_get (args, "(&su)", &new_name, &flags);
-  if (!vb_check_flags (flags, 0, error))
-    return FALSE;
-  if (vb_domain_is_active (dom) || !vb_domain_is_persistent (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename %s domain '%s'",
-                 vb_domain_is_active (dom) ? "active" : "transient", vb_domain_get_name (dom));
-    return FALSE;
-  }
-  if (!vb_name_validate (new_name, "domain name", &invalid)) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, invalid->message);
-    return FALSE;
-  }
-  if (vb_driver_lookup_domain_by_name (VB_DRIVER (self), new_name) != NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain with name '%s' already exists", new_name);
-    return FALSE;
-  }
-  def = vb_domain_def_copy (vb_domain_get_def (dom));
-  g_free (def->name);
-  def->name = g_strdup (new_name);
-  if (!rename_own_nvram (self, vb_domain_get_def (dom), def, &moved_nvram, error))
-    return FALSE;
-  if (!apply_config (self, dom, &def, error)) {
-    if (moved_nvram)
-      undo_nvram_rename (self, vb_domain_get_name (dom), new_name);
-    return FALSE;
-  }
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED, VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED, VB_DOMAIN_EVENT_DEFINED_RENAMED);
-  return TRUE;
+  return vb_check_flags (flags, 0, error) &&
+         vb_define_rename (VB_DRIVER (self), define_config (self, &config), VB_OBJECT (dom), new_name, error);
 }
 
 static gboolean
@@ -480,8 +468,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
                 gboolean *handed, GError **error)
 {
   const char *name = vb_domain_get_name (dom);
-  const char *uuid = vb_domain_get_uuid_string (dom);
   guint flags = 0;
+  VbDefineConfig config;
 
   *handed = FALSE;
   switch (op) {
@@ -517,19 +505,10 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
       return FALSE;
     }
     if (!check_undefine_nvram (vb_domain_get_def (dom), flags, error) ||
-        !vb_config_store_delete (self->store, uuid, error))
+        !vb_define_undefine (VB_DRIVER (self), define_config (self, &config), VB_OBJECT (dom), error))
       return FALSE;
-    remove_save_image (self, dom);
     if (flags & VB_DOMAIN_UNDEFINE_NVRAM)
       remove_nvram (vb_domain_get_def (dom));
-    if (vb_domain_is_active (dom)) {
-      vb_domain_set_persistent (dom, FALSE);
-      vm_save_status (domain_vm (dom));
-    } else {
-      vb_driver_remove_domain (VB_DRIVER (self), dom);
-    }
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
-                                 VB_DOMAIN_EVENT_UNDEFINED_REMOVED);
     return TRUE;
 
   case VB_OP_DOMAIN_SHUTDOWN:
@@ -589,14 +568,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     gboolean autostart;
 
     g_variant_get (args, "(b)", &autostart);
-    if (!vb_domain_is_persistent (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot set autostart for transient domain '%s'", name);
-      return FALSE;
-    }
-    if (!vb_config_store_set_autostart (self->store, uuid, autostart, error))
-      return FALSE;
-    vb_domain_set_autostart (dom, autostart);
-    return TRUE;
+    return vb_define_set_autostart (define_config (self, &config), VB_OBJECT (dom), autostart, error);
   }
 
   case VB_OP_DOMAIN_MANAGED_SAVE_REMOVE:
@@ -697,13 +669,18 @@ op_needs_caps (VbOp op)
 /* Firmware is chosen by the full machine name, which only qemu knows;
  * other definitions need no qemu to be defined. */
 static gboolean
-define_needs_caps (GVariant *args)
+define_needs_caps (GVariant *args, GTask *task)
 {
-  const char *xml;
-  g_autoptr(VbDomainDef) def = NULL;
+  const VbDomainDef *def = vb_driver_task_peek_definition (task);
+  g_autoptr(VbDomainDef) parsed = NULL;
 
-  g_variant_get (args, "(&s)", &xml);
-  def = vb_domain_def_parse (xml, 0, NULL);
+  /* a call without its document parsed (not from the service) */
+  if (def == NULL) {
+    const char *xml;
+
+    g_variant_get (args, "(&s)", &xml);
+    def = parsed = vb_domain_def_parse (xml, 0, NULL);
+  }
   return def && (def->os_firmware || vb_qemu_firmware_loader (def));
 }
 
@@ -730,9 +707,9 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   case VB_OP_DOMAIN_DEFINE_XML: {
     g_autoptr(VbDomain) dom = NULL;
 
-    if (self->caps == NULL && define_needs_caps (args) && defer_for_caps (self, op, object, args, task))
+    if (self->caps == NULL && define_needs_caps (args, task) && defer_for_caps (self, op, object, args, task))
       return;
-    dom = domain_define_xml (self, args, &error);
+    dom = domain_define_xml (self, args, task, &error);
 
     if (dom)
       vb_driver_task_return_object (task, dom);
@@ -812,47 +789,12 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
 static void
 load_definitions (VbQemuDriver *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) keys = vb_config_store_list (self->store, &error);
+  VbDefineConfig config;
 
-  if (keys == NULL) {
-    g_warning ("QEMU driver: %s", error->message);
-    return;
-  }
-  for (guint i = 0; keys[i]; i++) {
-    g_autoptr(GError) local_error = NULL;
-    g_autofree char *xml = vb_config_store_load (self->store, keys[i], &local_error);
-    g_autoptr(VbDomainDef) def = xml ? parse_domain (xml, &local_error) : NULL;
-    g_autoptr(VbDomain) dom = NULL;
-    VbDomain *existing = NULL;
-
-    if (def == NULL ||
-        !vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, &local_error) ||
-        existing != NULL) {
-      g_warning ("QEMU driver: skipping stored definition %s: %s", keys[i],
-                 local_error ? local_error->message : "duplicate UUID");
-      continue;
-    }
-    dom = vb_domain_new (g_steal_pointer (&def), TRUE);
-    vb_domain_set_autostart (dom, vb_config_store_get_autostart (self->store, keys[i]));
-    {
-      g_autofree char *image = save_image_path (self, dom, "");
-      vb_domain_set_managed_save (dom, g_file_test (image, G_FILE_TEST_EXISTS));
-    }
-    vb_driver_add_domain (VB_DRIVER (self), dom);
-  }
+  /* stored definitions had their firmware settled when defined */
+  vb_define_load_all (VB_DRIVER (self), define_config (self, &config), (VbDefineParseFunc) parse_domain);
 }
 
-static void
-autostart_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree char *name = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret G_GNUC_UNUSED = vb_driver_call_finish (VB_DRIVER (source), result, NULL, &error);
-
-  if (error)
-    g_warning ("QEMU driver: autostart of '%s' failed: %s", name, error->message);
-}
 
 /* Networks come first: re-attached guests recount their ports on them.
  * A host where they cannot open (no netlink) still runs guests. */
@@ -889,7 +831,6 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   VbQemuDriver *self = VB_QEMU_DRIVER (driver);
   g_autofree char *config_dir = NULL;
   g_autofree char *run_dir = NULL;
-  g_autoptr(GPtrArray) domains = NULL;
 
   if (self->opened)
     return TRUE;
@@ -916,13 +857,7 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   load_definitions (self);
   reattach_all (self);
 
-  domains = vb_driver_list_domains (driver, VB_LIST_DOMAINS_AUTOSTART | VB_LIST_DOMAINS_INACTIVE);
-  for (guint i = 0; i < domains->len; i++) {
-    VbDomain *dom = g_ptr_array_index (domains, i);
-
-    vb_driver_call_async (driver, VB_OP_DOMAIN_CREATE, dom, g_variant_new ("(u)", 0), NULL, autostart_done,
-                          g_strdup (vb_domain_get_name (dom)));
-  }
+  vb_define_autostart_all (driver, VB_TYPE_DOMAIN, VB_OP_DOMAIN_CREATE, g_variant_new ("(u)", 0));
   self->opened = TRUE;
   return TRUE;
 }

@@ -6,6 +6,7 @@
 /* vb-driver.h (through vb-types.h) must come before vb-domain-def.h: the
  * latter #defines the metadata type names that vb-types.h declares as
  * enumerators. */
+#include "vb-define.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-network-def.h"
@@ -87,6 +88,10 @@ enum {
 struct _VbTestDriver {
   VbDriver parent_instance;
   gboolean opened;
+  /* how it defines each kind; everything stays in memory, as
+   * test:///default's state does */
+  VbDefineConfig domains;
+  VbDefineConfig networks;
 };
 
 G_DEFINE_FINAL_TYPE (VbTestDriver, vb_test_driver, VB_TYPE_DRIVER)
@@ -121,13 +126,6 @@ check_active (VbDomain *dom, GError **error)
     return FALSE;
   }
   return TRUE;
-}
-
-/* D-Bus has no NULL string: libvirt-dbus sends "" for an absent one. */
-static const char *
-null_if_empty (const char *str)
-{
-  return str && *str ? str : NULL;
 }
 
 static guint64
@@ -174,37 +172,34 @@ generate_ifnames (VbDomainDef *def)
   }
 }
 
-/* Parses a domain document as the test driver accepts it: its capabilities
+/* A domain document as the test driver accepts it: its capabilities
  * offer only domain type 'test', os types hvm and xen, arch i686. */
-static VbDomainDef *
-parse_domain (const char *xml, GError **error)
+static gboolean
+domain_post_parse (gpointer data, const char *xml, gpointer user_data, GError **error)
 {
-  /* the parser's default arch is not the driver's: see the one written */
-  g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH, error);
+  VbDomainDef *def = data;
 
-  if (def == NULL)
-    return NULL;
   if (g_strcmp0 (def->virt_type, "test") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                  "could not find capabilities for domaintype=%s",
                  def->virt_type ? def->virt_type : "(none)");
-    return NULL;
+    return FALSE;
   }
   if (def->os_type && g_strcmp0 (def->os_type, "hvm") != 0 && g_strcmp0 (def->os_type, "xen") != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                  "no guest options available for os type '%s'", def->os_type);
-    return NULL;
+    return FALSE;
   }
   if (def->os_arch && g_strcmp0 (def->os_arch, TEST_MODEL) != 0) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
                  "no guest options available for arch '%s'", def->os_arch);
-    return NULL;
+    return FALSE;
   }
   /* the driver's default arch, which libvirt writes back */
   g_free (def->os_arch);
   def->os_arch = g_strdup (TEST_MODEL);
   generate_ifnames (def);
-  return g_steal_pointer (&def);
+  return TRUE;
 }
 
 /* Lifecycle --------------------------------------------------------------- */
@@ -254,107 +249,29 @@ domain_stop (VbTestDriver *self, VbDomain *dom, int reason, int detail)
 /* Creation ops ------------------------------------------------------------ */
 
 static VbDomain *
-domain_define_xml (VbTestDriver *self, GVariant *args, GError **error)
-{
-  const char *xml;
-  g_autoptr(VbDomainDef) def = NULL;
-  VbDomain *existing = NULL;
-  int detail;
-
-  g_variant_get (args, "(&s)", &xml);
-  def = parse_domain (xml, error);
-  if (def == NULL)
-    return NULL;
-  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
-    return NULL;
-
-  if (existing == NULL) {
-    g_autoptr(VbDomain) dom = vb_domain_new (g_steal_pointer (&def), TRUE);
-
-    vb_driver_add_domain (VB_DRIVER (self), dom);
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED,
-                                 VB_DOMAIN_EVENT_DEFINED_ADDED);
-    return g_steal_pointer (&dom);
-  }
-
-  /* A running domain keeps its live definition; the new one is what the
-   * next start uses.  A transient domain gains its first persistent
-   * definition, which libvirt reports as "added". */
-  detail = vb_domain_is_persistent (existing) ? VB_DOMAIN_EVENT_DEFINED_UPDATED
-                                              : VB_DOMAIN_EVENT_DEFINED_ADDED;
-  vb_domain_set_def (existing, g_steal_pointer (&def));
-  vb_domain_set_persistent (existing, TRUE);
-  vb_driver_emit_domain_event (VB_DRIVER (self), existing, VB_DOMAIN_EVENT_DEFINED, detail);
-  return g_object_ref (existing);
-}
-
-static VbDomain *
-domain_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+domain_create_xml (VbTestDriver *self, GVariant *args, GTask *task, GError **error)
 {
   const char *xml;
   guint flags;
-  gboolean paused;
+  gboolean paused, is_new;
   g_autoptr(VbDomainDef) def = NULL;
   g_autoptr(VbDomain) dom = NULL;
-  VbDomain *existing = NULL;
 
   g_variant_get (args, "(&su)", &xml, &flags);
   if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_VALIDATE, error))
     return NULL;
   paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
-  def = parse_domain (xml, error);
+  def = vb_define_parse_for_task (&self->domains, task, xml, error);
   if (def == NULL)
     return NULL;
-  if (!vb_driver_check_domain_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+  dom = (VbDomain *) vb_define_create_target (VB_DRIVER (self), &self->domains, def, &is_new, error);
+  if (dom == NULL)
     return NULL;
-
-  if (existing != NULL) {
-    if (vb_domain_is_active (existing)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
-                   vb_domain_get_name (existing));
-      return NULL;
-    }
-    /* A defined, inactive domain runs the given definition this once and
-     * keeps its persistent one. */
-    domain_start (self, existing, g_steal_pointer (&def), paused);
-    emit_started (self, existing, paused);
-    return g_object_ref (existing);
-  }
-
-  dom = vb_domain_new (vb_domain_def_copy (def), FALSE);
   domain_start (self, dom, g_steal_pointer (&def), paused);
-  vb_driver_add_domain (VB_DRIVER (self), dom);
+  if (is_new)
+    vb_driver_add_domain (VB_DRIVER (self), dom);
   emit_started (self, dom, paused);
   return g_steal_pointer (&dom);
-}
-
-static VbNetwork *
-network_define_xml (VbTestDriver *self, GVariant *args, GError **error)
-{
-  const char *xml;
-  g_autoptr(VbNetworkDef) def = NULL;
-  VbNetwork *existing = NULL;
-
-  g_variant_get (args, "(&s)", &xml);
-  /* The test driver only does parse-level checks, never the real network
-   * driver's per-forward-mode rules. */
-  def = vb_network_def_parse (xml, TEST_NETWORK_PARSE_FLAGS, error);
-  if (def == NULL)
-    return NULL;
-  if (!vb_driver_check_network_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
-    return NULL;
-
-  if (existing == NULL) {
-    g_autoptr(VbNetwork) net = vb_network_new (g_steal_pointer (&def), TRUE);
-
-    vb_driver_add_network (VB_DRIVER (self), net);
-    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_DEFINED);
-    return g_steal_pointer (&net);
-  }
-  vb_network_set_def (existing, g_steal_pointer (&def));
-  vb_network_set_persistent (existing, TRUE);
-  vb_driver_emit_network_event (VB_DRIVER (self), existing, VB_NETWORK_EVENT_DEFINED);
-  return g_object_ref (existing);
 }
 
 static void
@@ -367,36 +284,37 @@ network_start (VbNetwork *net, VbNetworkDef *live)
 }
 
 static VbNetwork *
-network_create_xml (VbTestDriver *self, GVariant *args, GError **error)
+network_create_xml (VbTestDriver *self, GVariant *args, GTask *task, GError **error)
 {
   const char *xml;
+  gboolean is_new;
   g_autoptr(VbNetworkDef) def = NULL;
   g_autoptr(VbNetwork) net = NULL;
-  VbNetwork *existing = NULL;
 
   g_variant_get (args, "(&s)", &xml);
-  def = vb_network_def_parse (xml, TEST_NETWORK_PARSE_FLAGS, error);
+  def = vb_define_parse_for_task (&self->networks, task, xml, error);
   if (def == NULL)
     return NULL;
-  if (!vb_driver_check_network_identity (VB_DRIVER (self), def->name, &def->uuid, &existing, error))
+  net = (VbNetwork *) vb_define_create_target (VB_DRIVER (self), &self->networks, def, &is_new, error);
+  if (net == NULL)
     return NULL;
-
-  if (existing != NULL) {
-    if (vb_network_is_active (existing)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already active",
-                   vb_network_get_name (existing));
-      return NULL;
-    }
-    network_start (existing, g_steal_pointer (&def));
-    vb_driver_emit_network_event (VB_DRIVER (self), existing, VB_NETWORK_EVENT_STARTED);
-    return g_object_ref (existing);
-  }
-
-  net = vb_network_new (vb_network_def_copy (def), FALSE);
   network_start (net, g_steal_pointer (&def));
-  vb_driver_add_network (VB_DRIVER (self), net);
+  if (is_new)
+    vb_driver_add_network (VB_DRIVER (self), net);
   vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_STARTED);
   return g_steal_pointer (&net);
+}
+
+/* DomainDefineXML and NetworkDefineXML: the core's define path. */
+static VbObject *
+define_xml (VbTestDriver *self, const VbDefineConfig *config, GVariant *args, GTask *task, GError **error)
+{
+  const char *xml;
+  gpointer def;
+
+  g_variant_get (args, "(&s)", &xml);
+  def = vb_define_parse_for_task (config, task, xml, error);
+  return def ? vb_define (VB_DRIVER (self), config, def, error) : NULL;
 }
 
 /* Host ops ---------------------------------------------------------------- */
@@ -1027,92 +945,6 @@ domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
   return TRUE;
 }
 
-static gboolean
-domain_set_metadata (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error)
-{
-  int type;
-  const char *metadata, *key, *uri;
-  guint flags;
-  g_autoptr(VbDomainDef) live = NULL;
-  g_autoptr(VbDomainDef) config = NULL;
-
-  g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
-  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
-    return FALSE;
-  if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown metadata type '%d'", type);
-    return FALSE;
-  }
-  if (!vb_domain_resolve_affect (dom, &flags, error))
-    return FALSE;
-  metadata = null_if_empty (metadata);
-  key = null_if_empty (key);
-  uri = null_if_empty (uri);
-
-  if (flags & VB_DOMAIN_AFFECT_LIVE) {
-    live = vb_domain_def_copy (vb_domain_get_live_def (dom));
-    if (!vb_domain_def_set_metadata (live, type, metadata, key, uri, error))
-      return FALSE;
-  }
-  if (flags & VB_DOMAIN_AFFECT_CONFIG) {
-    config = vb_domain_def_copy (vb_domain_get_def (dom));
-    if (!vb_domain_def_set_metadata (config, type, metadata, key, uri, error))
-      return FALSE;
-  }
-  if (live)
-    vb_domain_set_live_def (dom, g_steal_pointer (&live));
-  if (config)
-    vb_domain_set_def (dom, g_steal_pointer (&config));
-  vb_driver_emit_event (VB_DRIVER (self), dom, &(VbEvent) {
-    .kind = VB_EVENT_DOMAIN_METADATA_CHANGE, .metadata_change = { type, uri } });
-  return TRUE;
-}
-
-static gboolean
-domain_rename (VbTestDriver *self, VbDomain *dom, GVariant *args, GError **error)
-{
-  const char *new_name;
-  guint flags;
-  VbDomain *other;
-  g_autoptr(VbDomainDef) def = NULL;
-  g_autoptr(GError) invalid = NULL;
-
-  g_variant_get (args, "(&su)", &new_name, &flags);
-  if (!vb_check_flags (flags, 0, error))
-    return FALSE;
-  if (vb_domain_is_active (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename active domain '%s'",
-                 vb_domain_get_name (dom));
-    return FALSE;
-  }
-  if (!vb_domain_is_persistent (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot rename transient domain '%s'",
-                 vb_domain_get_name (dom));
-    return FALSE;
-  }
-  if (!vb_name_validate (new_name, "domain name", &invalid)) {
-    /* here the name is an argument, not part of a document */
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, invalid->message);
-    return FALSE;
-  }
-  other = vb_driver_lookup_domain_by_name (VB_DRIVER (self), new_name);
-  if (other != NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS, "domain with name '%s' already exists", new_name);
-    return FALSE;
-  }
-
-  def = vb_domain_def_copy (vb_domain_get_def (dom));
-  g_free (def->name);
-  def->name = g_strdup (new_name);
-  vb_domain_set_def (dom, g_steal_pointer (&def));
-  /* libvirt reports a rename as the old name going and the new one coming */
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
-                               VB_DOMAIN_EVENT_UNDEFINED_RENAMED);
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_DEFINED,
-                               VB_DOMAIN_EVENT_DEFINED_RENAMED);
-  return TRUE;
-}
-
 /* on_poweroff / on_reboot: whether the guest comes back up afterwards */
 static gboolean
 action_restarts (const char *action, gboolean default_restarts)
@@ -1151,23 +983,14 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, error))
       return FALSE;
-    if (!vb_domain_is_persistent (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient domain '%s'", name);
-      return FALSE;
-    }
     if (vb_domain_has_managed_save (dom) && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
                    "refusing to undefine domain '%s' while a managed save image exists", name);
       return FALSE;
     }
+    if (!vb_define_undefine (VB_DRIVER (self), &self->domains, VB_OBJECT (dom), error))
+      return FALSE;
     vb_domain_set_managed_save (dom, FALSE);
-    /* A running domain lives on as a transient one until it stops. */
-    if (vb_domain_is_active (dom))
-      vb_domain_set_persistent (dom, FALSE);
-    else
-      vb_driver_remove_domain (VB_DRIVER (self), dom);
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_UNDEFINED,
-                                 VB_DOMAIN_EVENT_UNDEFINED_REMOVED);
     return TRUE;
   }
 
@@ -1266,23 +1089,22 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
   }
 
   case VB_OP_DOMAIN_SET_METADATA:
-    return domain_set_metadata (self, dom, args, error);
+    return vb_define_domain_set_metadata (VB_DRIVER (self), &self->domains, dom, args, error);
 
   case VB_OP_DOMAIN_SET_AUTOSTART: {
     gboolean autostart;
 
     g_variant_get (args, "(b)", &autostart);
-    if (!vb_domain_is_persistent (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "cannot set autostart for transient domain '%s'", name);
-      return FALSE;
-    }
-    vb_domain_set_autostart (dom, autostart);
-    return TRUE;
+    return vb_define_set_autostart (&self->domains, VB_OBJECT (dom), autostart, error);
   }
 
-  case VB_OP_DOMAIN_RENAME:
-    return domain_rename (self, dom, args, error);
+  case VB_OP_DOMAIN_RENAME: {
+    const char *new_name;
+
+    g_variant_get (args, "(&su)", &new_name, &flags);
+    return vb_check_flags (flags, 0, error) &&
+           vb_define_rename (VB_DRIVER (self), &self->domains, VB_OBJECT (dom), new_name, error);
+  }
 
   case VB_OP_DOMAIN_SEND_KEY: {
     guint codeset, holdtime;
@@ -1502,17 +1324,8 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
     return TRUE;
   }
 
-  case VB_OP_NETWORK_UNDEFINE: {
-    /* libvirt's test driver refuses, where the network driver would make
-     * the network transient */
-    if (vb_network_is_active (net)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is still running", name);
-      return FALSE;
-    }
-    vb_driver_remove_network (VB_DRIVER (self), net);
-    vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_UNDEFINED);
-    return TRUE;
-  }
+  case VB_OP_NETWORK_UNDEFINE:
+    return vb_define_undefine (VB_DRIVER (self), &self->networks, VB_OBJECT (net), error);
 
   case VB_OP_NETWORK_UPDATE: {
     guint command, section, flags;
@@ -1557,13 +1370,7 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
     gboolean autostart;
 
     g_variant_get (args, "(b)", &autostart);
-    if (!vb_network_is_persistent (net)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "cannot set autostart for transient network '%s'", name);
-      return FALSE;
-    }
-    vb_network_set_autostart (net, autostart);
-    return TRUE;
+    return vb_define_set_autostart (&self->networks, VB_OBJECT (net), autostart, error);
   }
 
   default:
@@ -1605,12 +1412,12 @@ vb_test_driver_open (VbDriver *driver, GError **error)
   net_xml = dom_xml ? load_fixture (TEST_RESOURCE_NETWORK, error) : NULL;
   if (net_xml == NULL)
     return FALSE;
-  dom_def = parse_domain (dom_xml, error);
+  dom_def = vb_define_parse (&self->domains, dom_xml, error);
   if (dom_def == NULL) {
     g_prefix_error (error, "test driver fixture: ");
     return FALSE;
   }
-  net_def = vb_network_def_parse (net_xml, TEST_NETWORK_PARSE_FLAGS, error);
+  net_def = vb_define_parse (&self->networks, net_xml, error);
   if (net_def == NULL) {
     g_prefix_error (error, "test driver fixture: ");
     return FALSE;
@@ -1661,13 +1468,13 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     g_autoptr(GObject) created = NULL;
 
     if (op == VB_OP_DOMAIN_DEFINE_XML)
-      created = G_OBJECT (domain_define_xml (self, args, &error));
+      created = G_OBJECT (define_xml (self, &self->domains, args, task, &error));
     else if (op == VB_OP_DOMAIN_CREATE_XML)
-      created = G_OBJECT (domain_create_xml (self, args, &error));
+      created = G_OBJECT (domain_create_xml (self, args, task, &error));
     else if (op == VB_OP_NETWORK_DEFINE_XML)
-      created = G_OBJECT (network_define_xml (self, args, &error));
+      created = G_OBJECT (define_xml (self, &self->networks, args, task, &error));
     else
-      created = G_OBJECT (network_create_xml (self, args, &error));
+      created = G_OBJECT (network_create_xml (self, args, task, &error));
     if (created)
       vb_driver_task_return_object (task, created);
     else
@@ -1744,6 +1551,18 @@ vb_test_driver_class_init (VbTestDriverClass *klass)
 static void
 vb_test_driver_init (VbTestDriver *self)
 {
+  self->domains.kind = VB_TYPE_DOMAIN;
+  self->domains.post_parse = domain_post_parse;
+  self->domains.undefine_active = VB_UNDEFINE_ACTIVE_TRANSIENT;
+  /* the parser's default arch is not the driver's: see the one written */
+  self->domains.parse_flags = VB_DOMAIN_PARSE_NO_DEFAULT_ARCH;
+  vb_driver_set_parse_flags (VB_DRIVER (self), VB_TYPE_DOMAIN, VB_DOMAIN_PARSE_NO_DEFAULT_ARCH);
+  self->networks.kind = VB_TYPE_NETWORK;
+  self->networks.parse_flags = TEST_NETWORK_PARSE_FLAGS;
+  vb_driver_set_parse_flags (VB_DRIVER (self), VB_TYPE_NETWORK, TEST_NETWORK_PARSE_FLAGS);
+  /* libvirt's test driver refuses, where the network driver would make
+   * the network transient */
+  self->networks.undefine_active = VB_UNDEFINE_ACTIVE_REFUSE;
 }
 
 VbDriver *

@@ -1607,12 +1607,57 @@ test_rich_config (Fixture *f, gconstpointer data)
   assert_clean (f);
 }
 
+/* Definitions and autostart symlinks as the network driver wrote them
+ * before it kept them through the core's config store: found at open,
+ * the symlink taken over by the store's mark, nothing lost. */
+static void
+test_legacy_layout (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cfg = g_build_filename (f->config_dir, "legacy.xml", NULL);
+  g_autofree char *link = g_build_filename (f->config_dir, "autostart", "legacy.xml", NULL);
+  g_autofree char *mark = g_build_filename (f->config_dir, "autostart", "legacy", NULL);
+  VbNetwork *net;
+
+  g_clear_object (&f->owner);
+  g_assert_true (g_file_set_contents (cfg,
+    "<network>\n  <name>legacy</name>\n  <uuid>7c1a0f64-1c52-4b0e-9a43-2f1e3a9d8b10</uuid>\n"
+    "  <bridge name='vblegacy0'/>\n</network>\n", -1, NULL));
+  g_assert_cmpint (symlink (cfg, link), ==, 0);
+  new_owner (f);
+
+  net = vb_driver_lookup_network_by_name (f->driver, "legacy");
+  g_assert_nonnull (net);
+  g_assert_true (vb_network_is_persistent (net));
+  g_assert_true (vb_network_get_autostart (net));
+  for (int i = 0; i < 500 && !vb_network_is_active (net); i++)
+    spin (10);
+  g_assert_true (vb_network_is_active (net));
+  g_assert_true (g_file_test (mark, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+
+  /* and again after a restart, now from the store's own mark */
+  destroy (f, net);
+  g_clear_object (&f->owner);
+  new_owner (f);
+  net = vb_driver_lookup_network_by_name (f->driver, "legacy");
+  g_assert_nonnull (net);
+  g_assert_true (vb_network_get_autostart (net));
+  for (int i = 0; i < 500 && !vb_network_is_active (net); i++)
+    spin (10);
+  destroy (f, net);
+  g_assert_null (call_ok (f, VB_OP_NETWORK_UNDEFINE, net, g_variant_new ("()")));
+  g_assert_false (g_file_test (cfg, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (mark, G_FILE_TEST_EXISTS));
+  assert_clean (f);
+}
+
 static int
 run_tests (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/network/nat", test_nat);
+  ADD ("/network/legacy-layout", test_legacy_layout);
   ADD ("/network/nat/dhcp-lease", test_dhcp_lease);
   ADD ("/network/route", test_route);
   ADD ("/network/rich-config", test_rich_config);
@@ -1664,6 +1709,7 @@ kill_leftovers (const char *root)
     }
   }
 }
+
 
 int
 main (int argc, char **argv)

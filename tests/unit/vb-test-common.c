@@ -141,3 +141,12 @@ vb_test_compare (const char *name, const char *expected, const char *actual)
   g_rmdir (dir);
   return FALSE;
 }
+
+void
+vb_test_assert_strings (GPtrArray *seen, const char *const *expected)
+{
+  g_assert_cmpuint (seen->len, ==, g_strv_length ((char **) expected));
+  for (guint i = 0; expected[i]; i++)
+    g_assert_cmpstr (g_ptr_array_index (seen, i), ==, expected[i]);
+  g_ptr_array_set_size (seen, 0);
+}

@@ -28,4 +28,8 @@ GPtrArray *vb_test_read_tsv (const char *path);
  * when they differ; returns whether they are equal. */
 gboolean vb_test_compare (const char *name, const char *expected, const char *actual);
 
+/* Asserts @seen holds exactly the strings of NULL-terminated @expected, in
+ * order, then empties it. */
+void vb_test_assert_strings (GPtrArray *seen, const char *const *expected);
+
 G_END_DECLS
