@@ -120,19 +120,19 @@ check_domain (VbDomainDef *def, GError **error)
     return FALSE;
   }
   /* libvirt gives every QEMU guest a virtio balloon unless told not to */
-  if (def->memballoon == NULL) {
-    g_autoptr(VbDomainDevice) dev = vb_domain_device_parse ("<memballoon model='virtio'/>", NULL);
-
-    if (dev) {
-      def->memballoon = dev->data;
-      dev->data = NULL;
-    }
-  }
+  if (def->memballoon == NULL)
+    def->memballoon = vb_domain_memballoon_def_new ("virtio");
   /* a display with no video card would show nothing: libvirt gives such
    * a PC guest its default card, cirrus */
-  return !(def->graphics && def->graphics->len > 0 && (def->videos == NULL || def->videos->len == 0) &&
-           !vb_domain_def_attach_device (def, "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>",
-                                         error));
+  if (def->graphics && def->graphics->len > 0 && (def->videos == NULL || def->videos->len == 0)) {
+    VbDomainVideoDef *video = vb_domain_video_def_new ("cirrus");
+
+    video->vram = 16384;
+    video->heads = 1;
+    video->primary = TRUE;
+    return vb_domain_def_add_device (def, VB_DOMAIN_DEVICE_VIDEO, video, error);
+  }
+  return TRUE;
 }
 
 static VbDomainDef *
