@@ -700,20 +700,6 @@ on_event (VbDriver *driver, GObject *object, const VbEvent *event, VbServiceDriv
     on_domain_event (sd, VB_DOMAIN (object), event);
 }
 
-/* Deprecated: for the QEMU driver's vb_driver_emit_domain_signal calls until
- * they report VbEvents. */
-static void
-on_domain_signal (VbDriver *driver, VbDomain *domain, const char *name, GVariant *args,
-                  VbServiceDriver *sd)
-{
-  g_autofree char *path = vb_service_domain_path (sd, domain);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_dbus_connection_emit_signal (sd->service->bus, NULL, path, "org.libvirt.Domain", name,
-                                      args, &error))
-    g_warning ("cannot emit %s on %s: %s", name, path, error->message);
-}
-
 /* GetManagedObjects on the system bus ---------------------------------------
  *
  * GDBusObjectManagerServer answers GetManagedObjects itself, with every
@@ -973,7 +959,6 @@ vb_service_add_driver (VbService *service, VbDriver *driver, GError **error)
   g_signal_connect (driver, "event", G_CALLBACK (on_event), sd);
   g_signal_connect (driver, "domain-changed", G_CALLBACK (on_domain_changed), sd);
   g_signal_connect (driver, "network-changed", G_CALLBACK (on_network_changed), sd);
-  g_signal_connect (driver, "domain-signal", G_CALLBACK (on_domain_signal), sd);
   g_signal_connect (driver, "network-added", G_CALLBACK (on_network_added), sd);
   g_signal_connect (driver, "network-removed", G_CALLBACK (on_network_removed), sd);
   return TRUE;

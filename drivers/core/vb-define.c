@@ -356,13 +356,6 @@ vb_define_autostart_all (VbDriver *driver, GType kind, VbOp start_op, GVariant *
   }
 }
 
-/* D-Bus has no NULL string: libvirt-dbus sends "" for an absent one. */
-static const char *
-null_if_empty (const char *str)
-{
-  return str && *str ? str : NULL;
-}
-
 gboolean
 vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, VbDomain *dom, GVariant *args,
                                GError **error)
@@ -373,7 +366,7 @@ vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, V
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(VbDomainDef) persistent = NULL;
 
-  g_variant_get (args, "(i&s&s&su)", &type, &metadata, &key, &uri, &flags);
+  g_variant_get (args, "(im&sm&sm&su)", &type, &metadata, &key, &uri, &flags);
   if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG, error))
     return FALSE;
   if (type < VB_DOMAIN_METADATA_DESCRIPTION || type > VB_DOMAIN_METADATA_ELEMENT) {
@@ -382,9 +375,6 @@ vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, V
   }
   if (!vb_domain_resolve_affect (dom, &flags, error))
     return FALSE;
-  metadata = null_if_empty (metadata);
-  key = null_if_empty (key);
-  uri = null_if_empty (uri);
 
   /* both changed copies are made before either is applied */
   if (flags & VB_DOMAIN_AFFECT_LIVE) {

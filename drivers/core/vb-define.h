@@ -114,7 +114,7 @@ void vb_define_load_all (VbDriver *driver, const VbDefineConfig *config, VbDefin
  * start would; a failure is logged. */
 void vb_define_autostart_all (VbDriver *driver, GType kind, VbOp start_op, GVariant *args);
 
-/* Domain.SetMetadata's (isssu) arguments applied to the live and/or
+/* Domain.SetMetadata's (imsmsmsu) arguments applied to the live and/or
  * persistent definition, then the MetadataChange signal. */
 gboolean vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, VbDomain *domain,
                                         GVariant *args, GError **error);

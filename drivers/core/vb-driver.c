@@ -13,7 +13,7 @@
  * ("connect" for host ops); a comma separates several that must all hold. */
 static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_GET_CAPABILITIES] = { "GetCapabilities", H, "()", FALSE, "read" },
-  [VB_OP_GET_DOMAIN_CAPABILITIES] = { "GetDomainCapabilities", H, "(ssssu)", FALSE, "write" },
+  [VB_OP_GET_DOMAIN_CAPABILITIES] = { "GetDomainCapabilities", H, "(msmsmsmsu)", FALSE, "write" },
   [VB_OP_GET_SYSINFO] = { "GetSysinfo", H, "(u)", FALSE, "read" },
   [VB_OP_GET_CPU_MODEL_NAMES] = { "GetCPUModelNames", H, "(su)", FALSE, "read" },
   [VB_OP_GET_HOSTNAME] = { "Hostname", H, "()", FALSE, "getattr" },
@@ -64,7 +64,7 @@ static const VbOpInfo op_info[VB_OP_LAST] = {
   [VB_OP_DOMAIN_SAVE] = { "Save", D, "(ssu)", TRUE, "hibernate" },
   [VB_OP_DOMAIN_SET_VCPUS] = { "SetVcpus", D, "(uu)", TRUE, "write" },
   [VB_OP_DOMAIN_SET_MEMORY] = { "SetMemory", D, "(tu)", TRUE, "write" },
-  [VB_OP_DOMAIN_SET_METADATA] = { "SetMetadata", D, "(isssu)", TRUE, "write" },
+  [VB_OP_DOMAIN_SET_METADATA] = { "SetMetadata", D, "(imsmsmsu)", TRUE, "write" },
   [VB_OP_DOMAIN_SET_AUTOSTART] = { "Autostart", D, "(b)", TRUE, "write" },
   [VB_OP_DOMAIN_ATTACH_DEVICE] = { "AttachDevice", D, "(su)", TRUE, "write" },
   [VB_OP_DOMAIN_DETACH_DEVICE] = { "DetachDevice", D, "(su)", TRUE, "write" },
@@ -124,7 +124,6 @@ enum {
   SIGNAL_DOMAIN_REMOVED,
   SIGNAL_EVENT,
   SIGNAL_DOMAIN_CHANGED,
-  SIGNAL_DOMAIN_SIGNAL,
   SIGNAL_NETWORK_ADDED,
   SIGNAL_NETWORK_REMOVED,
   SIGNAL_NETWORK_CHANGED,
@@ -168,10 +167,6 @@ vb_driver_class_init (VbDriverClass *klass)
   signals[SIGNAL_NETWORK_CHANGED] =
     g_signal_new ("network-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, VB_TYPE_NETWORK, G_TYPE_PARAM);
-  signals[SIGNAL_DOMAIN_SIGNAL] =
-    g_signal_new ("domain-signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3, VB_TYPE_DOMAIN, G_TYPE_STRING,
-                  G_TYPE_VARIANT);
   signals[SIGNAL_NETWORK_ADDED] =
     g_signal_new ("network-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, VB_TYPE_NETWORK);
@@ -968,12 +963,4 @@ vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent
 {
   vb_driver_emit_event (self, network, &(VbEvent) {
     .kind = VB_EVENT_NETWORK_LIFECYCLE, .network_lifecycle = { event } });
-}
-
-void
-vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args)
-{
-  g_autoptr(GVariant) owned = g_variant_ref_sink (args);
-
-  g_signal_emit (self, signals[SIGNAL_DOMAIN_SIGNAL], 0, domain, name, owned);
 }

@@ -25,7 +25,7 @@ G_BEGIN_DECLS
 typedef enum {
   /* host; object NULL */
   VB_OP_GET_CAPABILITIES,        /* () → s */
-  VB_OP_GET_DOMAIN_CAPABILITIES, /* (ssssu) emulator arch machine virttype flags → s */
+  VB_OP_GET_DOMAIN_CAPABILITIES, /* (msmsmsmsu) emulator arch machine virttype flags → s */
   VB_OP_GET_SYSINFO,             /* (u) → s */
   VB_OP_GET_CPU_MODEL_NAMES,     /* (su) arch flags → as */
   VB_OP_GET_HOSTNAME,            /* () → s */
@@ -80,7 +80,7 @@ typedef enum {
   VB_OP_DOMAIN_SAVE,             /* (ssu) to xml flags (job) */
   VB_OP_DOMAIN_SET_VCPUS,        /* (uu) count flags (job) */
   VB_OP_DOMAIN_SET_MEMORY,       /* (tu) KiB flags (job) */
-  VB_OP_DOMAIN_SET_METADATA,     /* (isssu) type metadata key uri flags (job) */
+  VB_OP_DOMAIN_SET_METADATA,     /* (imsmsmsu) type metadata key uri flags (job) */
   VB_OP_DOMAIN_SET_AUTOSTART,    /* (b) (job) */
   VB_OP_DOMAIN_ATTACH_DEVICE,    /* (su) (job) */
   VB_OP_DOMAIN_DETACH_DEVICE,    /* (su) (job) */
@@ -278,9 +278,5 @@ void vb_driver_emit_event (VbDriver *self, gpointer object, const VbEvent *event
 /* Lifecycle shorthands for vb_driver_emit_event. */
 void vb_driver_emit_domain_event (VbDriver *self, VbDomain *domain, VbDomainEvent event, int detail);
 void vb_driver_emit_network_event (VbDriver *self, VbNetwork *network, VbNetworkEvent event);
-/* Deprecated: a per-domain signal of org.libvirt.Domain by member name
- * (::domain-signal), left only until the QEMU driver reports these as
- * VbEvents.  @args may be floating. */
-void vb_driver_emit_domain_signal (VbDriver *self, VbDomain *domain, const char *name, GVariant *args);
 
 G_END_DECLS

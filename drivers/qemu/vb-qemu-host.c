@@ -402,19 +402,19 @@ vb_qemu_host_run (VbOp op, GVariant *args, const VbQemuCaps *caps, GVariant **ou
     const char *emulator, *arch, *machine, *virttype;
     char *xml;
 
-    g_variant_get (args, "(&s&s&s&su)", &emulator, &arch, &machine, &virttype, &flags);
+    g_variant_get (args, "(m&sm&sm&sm&su)", &emulator, &arch, &machine, &virttype, &flags);
     if (!check_flags (flags, error))
       return FALSE;
-    if (*arch && !g_str_equal (arch, "x86_64") && !g_str_equal (arch, "i686")) {
+    if (arch && !g_str_equal (arch, "x86_64") && !g_str_equal (arch, "i686")) {
       g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "architecture '%s' is not supported", arch);
       return FALSE;
     }
-    if (*virttype && !g_str_equal (virttype, "qemu") && !g_str_equal (virttype, "kvm")) {
+    if (virttype && !g_str_equal (virttype, "qemu") && !g_str_equal (virttype, "kvm")) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "unknown virttype: %s", virttype);
       return FALSE;
     }
-    xml = format_domain_capabilities (caps, *machine ? machine : NULL,
-                                      *virttype ? virttype : (caps->kvm_usable ? "kvm" : "qemu"), error);
+    xml = format_domain_capabilities (caps, machine,
+                                      virttype ? virttype : (caps->kvm_usable ? "kvm" : "qemu"), error);
     if (xml == NULL)
       return FALSE;
     *out = g_variant_new_take_string (xml);

@@ -554,13 +554,13 @@ test_metadata (Fixture *f, gconstpointer data)
   g_autoptr(GVariant) none = NULL;
 
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
-           g_variant_new ("(isssu)", VB_DOMAIN_METADATA_TITLE, "hello", "", "", VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG));
+           g_variant_new ("(imsmsmsu)", VB_DOMAIN_METADATA_TITLE, "hello", NULL, NULL, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG));
   ASSERT_EVENTS (f->signals, "test metadata-change 1 (none)");
   title = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom, g_variant_new ("(imsu)", VB_DOMAIN_METADATA_TITLE, NULL, 0));
   g_assert_cmpstr (g_variant_get_string (title, NULL), ==, "hello");
 
   call_ok (f, VB_OP_DOMAIN_SET_METADATA, dom,
-           g_variant_new ("(isssu)", VB_DOMAIN_METADATA_ELEMENT, "<app foo='bar'/>", "ex",
+           g_variant_new ("(imsmsmsu)", VB_DOMAIN_METADATA_ELEMENT, "<app foo='bar'/>", "ex",
                           "http://example.org/app", 0));
   ASSERT_EVENTS (f->signals, "test metadata-change 2 http://example.org/app");
   elem = call_ok (f, VB_OP_DOMAIN_GET_METADATA, dom,
@@ -573,7 +573,7 @@ test_metadata (Fixture *f, gconstpointer data)
   g_assert_null (none);
   g_assert_error (error, VB_ERROR, VB_ERROR_NOT_FOUND);
 
-  g_free (call_fails (f, VB_OP_DOMAIN_SET_METADATA, dom, g_variant_new ("(isssu)", 7, "x", "", "", 0),
+  g_free (call_fails (f, VB_OP_DOMAIN_SET_METADATA, dom, g_variant_new ("(imsmsmsu)", 7, "x", NULL, NULL, 0),
                       VB_ERROR_INVALID_ARG));
   ASSERT_NO_EVENTS (f->signals);
   ASSERT_NO_EVENTS (f->events);
@@ -875,7 +875,7 @@ test_host (Fixture *f, gconstpointer data)
   g_free (call_fails (f, VB_OP_GET_SYSINFO, NULL, g_variant_new ("(u)", 1), VB_ERROR_INVALID_ARG));
   g_free (call_fails (f, VB_OP_NODE_GET_CELLS_FREE_MEMORY, NULL, g_variant_new ("(iiu)", 2, 1, 0), VB_ERROR_INVALID_ARG));
   g_free (call_fails (f, VB_OP_NODE_GET_MEMORY_STATS, NULL, g_variant_new ("(iu)", 5, 0), VB_ERROR_INVALID_ARG));
-  g_free (call_fails (f, VB_OP_GET_DOMAIN_CAPABILITIES, NULL, g_variant_new ("(ssssu)", "", "", "", "", 0),
+  g_free (call_fails (f, VB_OP_GET_DOMAIN_CAPABILITIES, NULL, g_variant_new ("(msmsmsmsu)", NULL, NULL, NULL, NULL, 0),
                       VB_ERROR_NOT_SUPPORTED));
 }
 
