@@ -68,7 +68,8 @@ gboolean
 vb_dnsmasq_needs_restart (const VbNetworkDef *old_def, const VbNetworkDef *new_def)
 {
   /* paths do not change between the two; any placeholder compares */
-  VbDnsmasqPaths paths = { "c", "h", "a", "l", "p" };
+  char placeholder[] = "p";
+  VbDnsmasqPaths paths = { placeholder, placeholder, placeholder, placeholder, placeholder };
   g_autofree char *a = vb_dnsmasq_build_config (old_def, &paths);
   g_autofree char *b = vb_dnsmasq_build_config (new_def, &paths);
 

@@ -172,13 +172,14 @@ static char *
 save_file_header_new (const char *xml, gsize area, gboolean running)
 {
   char *buf = g_malloc0 (sizeof (SaveFileHeader) + area);
-  SaveFileHeader *h = (SaveFileHeader *) buf;
+  SaveFileHeader h = { 0 };
 
-  memcpy (h->magic, SAVE_FILE_MAGIC, sizeof h->magic);
-  h->version = GUINT32_TO_LE (SAVE_FILE_VERSION);
-  h->xml_area = GUINT32_TO_LE ((guint32) area);
-  h->was_running = GUINT32_TO_LE (running ? 1 : 0);
-  memcpy (buf + sizeof *h, xml, strlen (xml));
+  memcpy (h.magic, SAVE_FILE_MAGIC, sizeof h.magic);
+  h.version = GUINT32_TO_LE (SAVE_FILE_VERSION);
+  h.xml_area = GUINT32_TO_LE ((guint32) area);
+  h.was_running = GUINT32_TO_LE (running ? 1 : 0);
+  memcpy (buf, &h, sizeof h);
+  memcpy (buf + sizeof h, xml, strlen (xml));
   return buf;
 }
 
