@@ -20,10 +20,199 @@ struct _VbConfigStore {
 
 G_DEFINE_FINAL_TYPE (VbConfigStore, vb_config_store, G_TYPE_OBJECT)
 
+/* The writer ------------------------------------------------------------
+ *
+ * One thread for every store of the process: a FIFO of the one thread of a
+ * GThreadPool keeps the writes in the order the main loop made them, so a
+ * define followed by an undefine of the same key never lands reversed. */
+
+typedef enum {
+  STORE_OP_WRITE,
+  STORE_OP_REMOVE,
+  STORE_OP_FLUSH,
+} StoreOpKind;
+
+typedef struct {
+  StoreOpKind kind;
+  guint64 seq;
+  char *path;
+  char *contents;  /* WRITE */
+  GTask *task;     /* FLUSH: completed in the context that asked */
+  guint64 mark;    /* FLUSH: report failures of ops after this one */
+} StoreOp;
+
+typedef struct {
+  guint64 seq;
+  GError *error;
+} StoreFailure;
+
+static GMutex writer_lock;
+static GCond writer_cond;
+static GThreadPool *writer;
+/* ops handed to the writer, and ops it finished (under writer_lock) */
+static guint64 queued_seq;
+static guint64 done_seq;
+/* failed writes not yet too old to report (under writer_lock) */
+static GArray *failures;
+
+#define MAX_FAILURES 32
+
+static void
+store_op_free (StoreOp *op)
+{
+  g_free (op->path);
+  g_free (op->contents);
+  g_clear_object (&op->task);
+  g_free (op);
+}
+
+static void
+clear_failure (gpointer data)
+{
+  g_clear_error (&((StoreFailure *) data)->error);
+}
+
+/* Called with writer_lock held. */
+static GError *
+failure_after (guint64 mark, guint64 until)
+{
+  for (guint i = 0; failures && i < failures->len; i++) {
+    StoreFailure *f = &g_array_index (failures, StoreFailure, i);
+
+    if (f->seq > mark && f->seq <= until)
+      return g_error_copy (f->error);
+  }
+  return NULL;
+}
+
+static gboolean
+remove_file (const char *path, GError **error)
+{
+  if (g_unlink (path) < 0 && errno != ENOENT) {
+    int saved = errno;
+
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+store_worker (gpointer data, gpointer user_data)
+{
+  StoreOp *op = data;
+  g_autoptr(GError) error = NULL;
+
+  switch (op->kind) {
+  case STORE_OP_WRITE:
+    vb_file_write_atomic (op->path, op->contents, strlen (op->contents), &error);
+    break;
+  case STORE_OP_REMOVE:
+    remove_file (op->path, &error);
+    break;
+  case STORE_OP_FLUSH:
+  default:
+    break;
+  }
+
+  g_mutex_lock (&writer_lock);
+  if (error) {
+    StoreFailure failure = { op->seq, g_error_copy (error) };
+
+    g_warning ("%s", error->message);
+    if (failures == NULL) {
+      failures = g_array_new (FALSE, FALSE, sizeof (StoreFailure));
+      g_array_set_clear_func (failures, clear_failure);
+    }
+    if (failures->len == MAX_FAILURES)
+      g_array_remove_index (failures, 0);
+    g_array_append_val (failures, failure);
+  }
+  if (op->kind == STORE_OP_FLUSH) {
+    GError *failed = failure_after (op->mark, op->seq);
+
+    if (failed)
+      g_task_return_error (op->task, failed);
+    else
+      g_task_return_boolean (op->task, TRUE);
+  }
+  done_seq = op->seq;
+  g_cond_broadcast (&writer_cond);
+  g_mutex_unlock (&writer_lock);
+  store_op_free (op);
+}
+
+static void
+store_queue (StoreOpKind kind, char *path, char *contents, GTask *task, guint64 mark)
+{
+  StoreOp *op = g_new0 (StoreOp, 1);
+
+  op->kind = kind;
+  op->path = path;
+  op->contents = contents;
+  op->task = task;
+  op->mark = mark;
+  g_mutex_lock (&writer_lock);
+  if (writer == NULL)
+    writer = g_thread_pool_new (store_worker, NULL, 1, FALSE, NULL);
+  op->seq = ++queued_seq;
+  /* pushed under the lock: the pool's queue order is the seq order */
+  g_thread_pool_push (writer, op, NULL);
+  g_mutex_unlock (&writer_lock);
+}
+
+guint64
+vb_config_store_write_mark (void)
+{
+  guint64 mark;
+
+  g_mutex_lock (&writer_lock);
+  mark = queued_seq;
+  g_mutex_unlock (&writer_lock);
+  return mark;
+}
+
+gboolean
+vb_config_store_written_since (guint64 mark)
+{
+  return vb_config_store_write_mark () > mark;
+}
+
+void
+vb_config_store_flush_async (guint64 mark, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vb_config_store_flush_async);
+  store_queue (STORE_OP_FLUSH, NULL, NULL, task, mark);
+}
+
+gboolean
+vb_config_store_flush_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vb_config_store_wait_written (void)
+{
+  g_mutex_lock (&writer_lock);
+  while (done_seq < queued_seq)
+    g_cond_wait (&writer_cond, &writer_lock);
+  g_mutex_unlock (&writer_lock);
+}
+
+/* The store ------------------------------------------------------------- */
+
 static void
 vb_config_store_finalize (GObject *object)
 {
   VbConfigStore *self = VB_CONFIG_STORE (object);
+
+  /* what this store queued must land before its directories are forgotten */
+  vb_config_store_wait_written ();
 
   g_free (self->config_dir);
   g_free (self->autostart_dir);
@@ -142,7 +331,8 @@ write_file (const char *dir, const char *key, const char *suffix, const char *co
   path = key_path (dir, key, suffix);
   if (!durable)
     return vb_file_write_runtime (path, contents, strlen (contents), error);
-  return vb_file_write_atomic (path, contents, strlen (contents), error);
+  store_queue (STORE_OP_WRITE, g_steal_pointer (&path), g_strdup (contents), NULL, 0);
+  return TRUE;
 }
 
 static char *
@@ -163,18 +353,6 @@ read_file (const char *dir, const char *key, const char *suffix, GError **error)
     return NULL;
   }
   return contents;
-}
-
-static gboolean
-remove_file (const char *path, GError **error)
-{
-  if (g_unlink (path) < 0 && errno != ENOENT) {
-    int saved = errno;
-
-    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remove %s: %s", path, g_strerror (saved));
-    return FALSE;
-  }
-  return TRUE;
 }
 
 static int
@@ -216,6 +394,7 @@ vb_config_store_save (VbConfigStore *self, const char *key, const char *xml, GEr
 char *
 vb_config_store_load (VbConfigStore *self, const char *key, GError **error)
 {
+  vb_config_store_wait_written ();
   return read_file (self->config_dir, key, DEF_SUFFIX, error);
 }
 
@@ -227,12 +406,14 @@ vb_config_store_delete (VbConfigStore *self, const char *key, GError **error)
   if (!check_key (key, error) || !vb_config_store_set_autostart (self, key, FALSE, error))
     return FALSE;
   path = key_path (self->config_dir, key, DEF_SUFFIX);
-  return remove_file (path, error);
+  store_queue (STORE_OP_REMOVE, g_steal_pointer (&path), NULL, NULL, 0);
+  return TRUE;
 }
 
 GStrv
 vb_config_store_list (VbConfigStore *self, GError **error)
 {
+  vb_config_store_wait_written ();
   return list_dir (self->config_dir, DEF_SUFFIX, error);
 }
 
@@ -245,9 +426,9 @@ vb_config_store_set_autostart (VbConfigStore *self, const char *key, gboolean au
   if (!check_key (key, error))
     return FALSE;
   path = key_path (self->autostart_dir, key, "");
-  if (!autostart)
-    return remove_file (path, error);
-  return vb_file_write_atomic (path, "", 0, error);
+  store_queue (autostart ? STORE_OP_WRITE : STORE_OP_REMOVE, g_steal_pointer (&path),
+               autostart ? g_strdup ("") : NULL, NULL, 0);
+  return TRUE;
 }
 
 gboolean
@@ -257,6 +438,7 @@ vb_config_store_get_autostart (VbConfigStore *self, const char *key)
 
   if (!check_key (key, NULL))
     return FALSE;
+  vb_config_store_wait_written ();
   path = key_path (self->autostart_dir, key, "");
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }

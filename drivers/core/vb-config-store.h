@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -32,7 +32,16 @@ const char *vb_config_store_get_run_dir (VbConfigStore *self);
 /* <run_dir>/<key><suffix>, for sockets and logs that belong to @key. */
 char *vb_config_store_run_path (VbConfigStore *self, const char *key, const char *suffix);
 
-/* Persistent definitions. */
+/* Persistent definitions.
+ *
+ * Saving, deleting and autostart marks are durable writes (fsync of the
+ * file and its directory: milliseconds on a real disk), so they leave the
+ * main loop: each is checked at once, then queued to one writer thread
+ * that performs them in the order they were made.  A caller that answers
+ * a client waits for them with vb_config_store_flush_async() before it
+ * says "done", so nothing confirmed is lost when the daemon is killed.
+ * Reads (load, list, autostart) first wait for what is queued, so they
+ * always see the last write. */
 gboolean vb_config_store_save (VbConfigStore *self, const char *key, const char *xml, GError **error);
 char *vb_config_store_load (VbConfigStore *self, const char *key, GError **error);
 /* Removes the definition and its autostart mark; a missing one is fine. */
@@ -43,6 +52,18 @@ GStrv vb_config_store_list (VbConfigStore *self, GError **error);
 gboolean vb_config_store_set_autostart (VbConfigStore *self, const char *key, gboolean autostart,
                                         GError **error);
 gboolean vb_config_store_get_autostart (VbConfigStore *self, const char *key);
+
+/* A mark of the writes queued so far, from any store. */
+guint64 vb_config_store_write_mark (void);
+/* Whether writes were queued after @mark. */
+gboolean vb_config_store_written_since (guint64 mark);
+/* Completes once every write queued until now is on disk, with the first
+ * failure among those queued after @mark. */
+void vb_config_store_flush_async (guint64 mark, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean vb_config_store_flush_finish (GAsyncResult *result, GError **error);
+/* Blocks until every queued write is done (reads, shutdown, tests). */
+void vb_config_store_wait_written (void);
 
 /* Run-time status: replaced whole, but not synced to disk (see
  * vb_file_write_runtime). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-driver.h"
 
+#include "vb-config-store.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-network-def.h"
@@ -289,11 +290,18 @@ typedef struct {
   GVariant *args;
   GTask *outer;
   VbDefinition *definition; /* a creation op's parsed document, until it runs */
+  guint64 write_mark;       /* the config store's writes before the call ran */
+  /* the driver's answer, held while the call's writes reach the disk */
+  gpointer value;
+  GError *error;
 } VbCall;
 
 static void
 vb_call_free (VbCall *call)
 {
+  if (call->value)
+    op_creates_object (call->op) ? g_object_unref (call->value) : g_variant_unref (call->value);
+  g_clear_error (&call->error);
   g_clear_pointer (&call->definition, vb_definition_free);
   g_clear_object (&call->object);
   g_clear_pointer (&call->args, g_variant_unref);
@@ -459,21 +467,16 @@ fd_list_quark (void)
   return g_quark_from_static_string ("vb-result-fd-list");
 }
 
+/* Answers the caller with what the driver (or the store) said, then lets
+ * the object's next job run. */
 static void
-call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+call_finish (VbCall *call)
 {
-  VbCall *call = user_data;
-  GTask *inner = G_TASK (result);
   const VbOpInfo *info = vb_op_get_info (call->op);
-  g_autoptr(GError) error = NULL;
-  gpointer value = g_task_propagate_pointer (inner, &error);
-  GUnixFDList *fd_list = g_object_steal_qdata (G_OBJECT (inner), fd_list_quark ());
+  gpointer value = g_steal_pointer (&call->value);
 
-  /* the fds ride on the task beside its value, from inner to outer */
-  if (fd_list)
-    g_object_set_qdata_full (G_OBJECT (call->outer), fd_list_quark (), fd_list, g_object_unref);
-  if (error)
-    g_task_return_error (call->outer, g_steal_pointer (&error));
+  if (call->error)
+    g_task_return_error (call->outer, g_steal_pointer (&call->error));
   else if (op_creates_object (call->op))
     g_task_return_pointer (call->outer, value, value ? g_object_unref : NULL);
   else
@@ -493,6 +496,41 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+static void
+call_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* the change is made, but a client told "done" must find it after a
+   * crash: a write that failed fails the call */
+  if (!vb_config_store_flush_finish (result, &error) && call->error == NULL) {
+    if (call->value)
+      op_creates_object (call->op) ? g_object_unref (call->value) : g_variant_unref (call->value);
+    call->value = NULL;
+    call->error = g_steal_pointer (&error);
+  }
+  call_finish (call);
+}
+
+static void
+call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbCall *call = user_data;
+  GTask *inner = G_TASK (result);
+  GUnixFDList *fd_list = g_object_steal_qdata (G_OBJECT (inner), fd_list_quark ());
+
+  call->value = g_task_propagate_pointer (inner, &call->error);
+  /* the fds ride on the task beside its value, from inner to outer */
+  if (fd_list)
+    g_object_set_qdata_full (G_OBJECT (call->outer), fd_list_quark (), fd_list, g_object_unref);
+  /* durable writes run in the store's thread; the answer waits for them */
+  if (vb_config_store_written_since (call->write_mark))
+    vb_config_store_flush_async (call->write_mark, NULL, call_written, call);
+  else
+    call_finish (call);
+}
+
 static GQuark
 definition_quark (void)
 {
@@ -507,6 +545,7 @@ run_call (VbCall *call)
 
   g_task_set_task_data (inner, GUINT_TO_POINTER (call->op), NULL);
   g_task_set_source_tag (inner, run_call);
+  call->write_mark = vb_config_store_write_mark ();
   if (call->definition)
     g_object_set_qdata_full (G_OBJECT (inner), definition_quark (), g_steal_pointer (&call->definition),
                              (GDestroyNotify) vb_definition_free);

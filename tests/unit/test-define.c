@@ -197,6 +197,7 @@ test_define_new_and_update (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (vb_driver_lookup_domain_by_name (f->driver, "foo") == dom);
   g_assert_true (vb_domain_is_persistent (dom));
+  vb_config_store_wait_written ();
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, ">1</vcpu>"));
   vb_test_assert_strings (f->events, (const char *const[]) { "foo 0 0", NULL });
@@ -208,6 +209,7 @@ test_define_new_and_update (Fixture *f, gconstpointer data)
   g_assert_cmpuint (vb_domain_get_def (dom)->vcpus, ==, 3);
   g_assert_cmpuint (vb_driver_get_n_domains (f->driver), ==, 1);
   g_clear_pointer (&stored, g_free);
+  vb_config_store_wait_written ();
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, ">3</vcpu>"));
   g_assert_cmpuint (f->changed, ==, 1);
@@ -230,6 +232,7 @@ test_define_refuses_duplicates (Fixture *f, gconstpointer data)
   g_assert_error (error, VB_ERROR, VB_ERROR_EXISTS);
   g_assert_null (other);
   g_clear_error (&error);
+  vb_config_store_wait_written ();
   g_assert_false (g_file_test (bar_path, G_FILE_TEST_EXISTS));
 
   /* another name for a UUID in use */
@@ -271,6 +274,7 @@ test_undefine (Fixture *f, gconstpointer data)
   g_assert_true (vb_driver_lookup_domain_by_uuid (f->driver, vb_domain_get_uuid (foo)) == foo);
   g_assert_false (vb_domain_is_persistent (foo));
   g_assert_false (vb_domain_get_autostart (foo));
+  vb_config_store_wait_written ();
   g_assert_false (g_file_test (foo_path, G_FILE_TEST_EXISTS));
   g_assert_false (vb_config_store_get_autostart (f->store, FOO_UUID));
 
@@ -283,6 +287,7 @@ test_undefine (Fixture *f, gconstpointer data)
   g_assert_true (vb_define_undefine (f->driver, &f->domains, VB_OBJECT (bar), &error));
   g_assert_no_error (error);
   g_assert_null (vb_driver_lookup_domain_by_name (f->driver, "bar"));
+  vb_config_store_wait_written ();
   g_assert_false (g_file_test (bar_path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (f->undefined, ==, 2);
   vb_test_assert_strings (f->events, (const char *const[]) { "foo 1 0", "bar 1 0", NULL });
@@ -348,6 +353,7 @@ test_rename (Fixture *f, gconstpointer data)
   g_assert_cmpstr (vb_domain_get_name (foo), ==, "baz");
   g_assert_true (vb_driver_lookup_domain_by_name (f->driver, "baz") == foo);
   g_assert_null (vb_driver_lookup_domain_by_name (f->driver, "foo"));
+  vb_config_store_wait_written ();
   g_assert_true (g_file_get_contents (path, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, "<name>baz</name>"));
   vb_test_assert_strings (f->events, (const char *const[]) { "baz 1 1", "baz 0 2", NULL });
@@ -381,6 +387,7 @@ test_persist_and_reload (Fixture *f, gconstpointer data)
   g_assert_true (vb_define_set_autostart (&f->networks, net, TRUE, &error));
   g_assert_no_error (error);
   /* networks keep the name as their key */
+  vb_config_store_wait_written ();
   g_assert_true (g_file_test (net_path, G_FILE_TEST_EXISTS));
   g_clear_object (&foo);
   g_clear_object (&bar);
@@ -406,6 +413,7 @@ test_persist_and_reload (Fixture *f, gconstpointer data)
   vb_network_set_active (loaded_net, TRUE);
   g_assert_false (vb_define_undefine (f->driver, &f->networks, VB_OBJECT (loaded_net), &error));
   g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE);
+  vb_config_store_wait_written ();
   g_assert_true (g_file_test (net_path, G_FILE_TEST_EXISTS));
 }
 
