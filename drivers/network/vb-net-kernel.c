@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "vb-error.h"
 #include "vb-net-firewall.h"
@@ -326,6 +327,10 @@ kernel_job_free (KernelJob *job)
   g_free (job->status_data);
   g_clear_pointer (&job->unlink_after, g_ptr_array_unref);
   g_clear_error (&job->op_error);
+  vb_network_port_free (job->port);
+  g_free (job->ifname);
+  if ((job->kind == JOB_PLUG || job->kind == JOB_UNPLUG) && job->fd >= 0)
+    close (job->fd);
   g_free (job);
 }
 
@@ -390,6 +395,12 @@ vb_net_kernel_job_run (gpointer data, gpointer user_data)
     break;
   case JOB_FIREWALL:
     ok = vb_net_firewall_apply (job->def, &error);
+    break;
+  case JOB_PLUG:
+    ok = vb_net_plug_run (job->self->kplatform, job, &error);
+    break;
+  case JOB_UNPLUG:
+    vb_net_unplug_run (job->self->kplatform, job);
     break;
   default:
     g_assert_not_reached ();

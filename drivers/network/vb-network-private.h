@@ -105,6 +105,8 @@ typedef enum {
   JOB_START,    /* refuse a foreign bridge, write the provisional status, kernel_setup */
   JOB_TEARDOWN, /* vb_net_kernel_teardown, then remove the run files listed */
   JOB_FIREWALL, /* vb_net_firewall_apply */
+  JOB_PLUG,     /* a guest's device (vb-net-ports.c) */
+  JOB_UNPLUG,   /* deletes a guest's device */
 } JobKind;
 
 /* One piece of kernel work, the data of an internal GTask whose callback
@@ -122,6 +124,15 @@ typedef struct {
   gsize status_len;
   GPtrArray *unlink_after; /* JOB_TEARDOWN: files that go once it is done */
   GError *op_error;        /* JOB_TEARDOWN after a failed start: the reason */
+  /* JOB_PLUG: the port to make a device for, charged to a network or
+   * not, and the MTU of the network's bridge; @ifname is the name asked
+   * for going in, the device's name coming out, with its @fd.
+   * JOB_UNPLUG: @ifname is the device to delete. */
+  VbNetworkPort *port;
+  gboolean charged;
+  guint mtu;
+  char *ifname;
+  int fd;
   GAsyncReadyCallback done;
   gpointer done_data;
 } KernelJob;
@@ -135,5 +146,9 @@ KernelJob *vb_net_kernel_job_new (JobKind kind, NetState *st, const VbNetworkDef
 void vb_net_kernel_job_run (gpointer data, gpointer user_data);
 void vb_net_kernel_job_push (KernelJob *job, GAsyncReadyCallback done, gpointer data);
 KernelJob *vb_net_kernel_job_finish (GAsyncResult *res, GError **error);
+
+/* vb-net-ports.c: guest devices, made and deleted in the kernel worker */
+gboolean vb_net_plug_run (VbNetPlatform *platform, KernelJob *job, GError **error);
+void vb_net_unplug_run (VbNetPlatform *platform, KernelJob *job);
 
 G_END_DECLS
