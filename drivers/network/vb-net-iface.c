@@ -3,6 +3,8 @@
 /* Guest interfaces → ports and devices, for every hypervisor driver. */
 #include "vb-net-iface.h"
 
+#include <string.h>
+
 #include "vb-error.h"
 
 static VbMacvtapMode
@@ -61,27 +63,41 @@ check_ethernet (const VbDomainInterfaceDef *iface, const char *label, GError **e
   return FALSE;
 }
 
-gboolean
-vb_network_driver_plug_interface (VbNetworkDriver *self, const VbDomainInterfaceDef *iface, const char *label,
-                                  VbNetworkPort **out_port, char **out_ifname, int *out_fd, gboolean *out_borrowed,
-                                  GError **error)
+/* An interface being plugged: the caller's task data (one block). */
+typedef struct {
+  gboolean borrowed;
+  char label[];
+} IfacePlug;
+
+/* The plug's own result is the caller's task's, for the finish. */
+static void
+iface_plugged (GObject *source, GAsyncResult *res, gpointer data)
 {
-  g_autoptr(VbNetworkPort) port = NULL;
+  g_autoptr(GTask) task = data;
+
+  g_task_return_pointer (task, g_object_ref (res), g_object_unref);
+}
+
+void
+vb_network_driver_plug_interface_async (VbNetworkDriver *self, const VbDomainInterfaceDef *iface,
+                                        const char *label, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  IfacePlug *p = g_malloc0 (sizeof (IfacePlug) + strlen (label) + 1);
   const char *hint = iface->target;
 
-  *out_port = NULL;
-  *out_ifname = NULL;
-  *out_fd = -1;
-  *out_borrowed = FALSE;
+  strcpy (p->label, label);
+  g_task_set_source_tag (task, vb_network_driver_plug_interface_async);
+  g_task_set_task_data (task, p, g_free);
   /* <script> and <downscript> would run any program the XML names, with
    * the daemon's privileges (root on the system bus), on behalf of anyone
    * allowed to define a domain; the host side is configured through
    * <source><ip>/<route> and the tap's MTU instead. */
   if (iface->script || iface->downscript) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "%s: <%s> is not supported: it would run a program as the daemon", label,
-                 iface->script ? "script" : "downscript");
-    return FALSE;
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "%s: <%s> is not supported: it would run a program as the daemon", label,
+                             iface->script ? "script" : "downscript");
+    return;
   }
   /* names under these prefixes are ours to hand out, as in libvirt; an
    * admin's own tap keeps the name it has */
@@ -100,22 +116,23 @@ vb_network_driver_plug_interface (VbNetworkDriver *self, const VbDomainInterface
     };
 
     if (iface->network == NULL) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s names no source network", label);
-      return FALSE;
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s names no source network", label);
+      return;
     }
-    if (!vb_network_driver_port_allocate (self, iface->network, &req, hint, &port, out_ifname, out_fd, error)) {
-      g_prefix_error (error, "cannot plug %s: ", label);
-      return FALSE;
-    }
+    vb_network_driver_port_allocate_async (self, iface->network, &req, hint, iface_plugged,
+                                           g_steal_pointer (&task));
   } else {
     VbNetworkPort local = { .mac = iface->mac, .bandwidth = iface->bandwidth };
+    GError *error = NULL;
 
     if (g_str_equal (iface->type, "bridge")) {
       local.type = VB_PORT_TYPE_BRIDGE;
       local.bridge_name = iface->bridge;
     } else if (g_str_equal (iface->type, "ethernet")) {
-      if (!check_ethernet (iface, label, error))
-        return FALSE;
+      if (!check_ethernet (iface, label, &error)) {
+        g_task_return_error (task, error);
+        return;
+      }
       local.type = VB_PORT_TYPE_ETHERNET;
       local.tap_existing = iface_tap_is_existing (iface);
       local.mtu = iface->mtu;
@@ -128,17 +145,35 @@ vb_network_driver_plug_interface (VbNetworkDriver *self, const VbDomainInterface
     }
     if ((local.type == VB_PORT_TYPE_BRIDGE && local.bridge_name == NULL) ||
         (local.type == VB_PORT_TYPE_DIRECT && (local.dev == NULL || local.macvtap_mode == VB_MACVTAP_NONE))) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s of type '%s' lacks its <source>", label,
-                   iface->type);
-      return FALSE;
+      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s of type '%s' lacks its <source>",
+                               label, iface->type);
+      return;
     }
-    if (!vb_network_driver_plug (self, &local, hint, out_ifname, out_fd, error)) {
-      g_prefix_error (error, "cannot plug %s: ", label);
-      return FALSE;
-    }
+    /* (the port is copied for the worker: @local borrows from @iface) */
+    vb_network_driver_plug_async (self, &local, hint, iface_plugged, g_steal_pointer (&task));
   }
-  *out_port = g_steal_pointer (&port);
-  *out_borrowed = iface_tap_is_existing (iface);
+  p->borrowed = iface_tap_is_existing (iface);
+}
+
+gboolean
+vb_network_driver_plug_interface_finish (VbNetworkDriver *self, GAsyncResult *result, VbNetworkPort **out_port,
+                                         char **out_ifname, int *out_fd, gboolean *out_borrowed, GError **error)
+{
+  IfacePlug *p = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GAsyncResult) plugged = NULL;
+
+  *out_port = NULL;
+  *out_ifname = NULL;
+  *out_fd = -1;
+  *out_borrowed = FALSE;
+  plugged = g_task_propagate_pointer (G_TASK (result), error);
+  if (plugged == NULL)
+    return FALSE;
+  if (!vb_network_driver_plug_finish (self, plugged, out_port, out_ifname, out_fd, error)) {
+    g_prefix_error (error, "cannot plug %s: ", p->label);
+    return FALSE;
+  }
+  *out_borrowed = p->borrowed;
   return TRUE;
 }
 

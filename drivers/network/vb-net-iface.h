@@ -12,18 +12,25 @@
 G_BEGIN_DECLS
 
 /* Resolves @iface and creates its device: for type 'network' a port of
- * the running network (vb_network_driver_port_allocate), for 'bridge',
- * 'direct' and 'ethernet' the port its <source> and <target> describe
- * (vb_network_driver_plug, nothing charged).  <target dev> names the
- * device unless it is under the prefixes the driver hands out (vnet,
- * macvtap).  @label names the interface in errors ("interface net0 of
- * 'vm1'").  Returns the port (NULL when nothing was charged), the
- * device's name and its fd, all the caller's, and whether the device is
- * an admin's own tap (ethernet, managed='no') that must never be deleted.
- * Nothing stays created or charged on failure. */
-gboolean vb_network_driver_plug_interface (VbNetworkDriver *self, const VbDomainInterfaceDef *iface,
-                                           const char *label, VbNetworkPort **out_port, char **out_ifname,
-                                           int *out_fd, gboolean *out_borrowed, GError **error);
+ * the running network (vb_network_driver_port_allocate_async), for
+ * 'bridge', 'direct' and 'ethernet' the port its <source> and <target>
+ * describe (vb_network_driver_plug_async, nothing charged); the device
+ * is made in the network driver's kernel worker, never on the calling
+ * thread.  <target dev> names the device unless it is under the prefixes
+ * the driver hands out (vnet, macvtap).  @label names the interface in
+ * errors ("interface net0 of 'vm1'").  @iface is read before this
+ * returns, never after. */
+void vb_network_driver_plug_interface_async (VbNetworkDriver *self, const VbDomainInterfaceDef *iface,
+                                             const char *label, GAsyncReadyCallback callback,
+                                             gpointer user_data);
+
+/* Returns the port (NULL when nothing was charged), the device's name
+ * and its fd, all the caller's, and whether the device is an admin's own
+ * tap (ethernet, managed='no') that must never be deleted.  Nothing
+ * stays created or charged on failure. */
+gboolean vb_network_driver_plug_interface_finish (VbNetworkDriver *self, GAsyncResult *result,
+                                                  VbNetworkPort **out_port, char **out_ifname, int *out_fd,
+                                                  gboolean *out_borrowed, GError **error);
 
 /* The live definition shows the actual connection, as libvirt's does:
  * the device made (<target dev>), and from @port (may be NULL) the bridge

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "vb-network-driver.h"
+#include "vb-network-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,12 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vb-define.h"
 #include "vb-dnsmasq.h"
 #include "vb-error.h"
 #include "vb-net-firewall.h"
-#include "vb-net-ip.h"
-#include "vb-network-def.h"
 
 /* libvirt's virNetworkUpdateFlags */
 enum {
@@ -30,80 +27,7 @@ enum {
 /* more crashes than this within a minute and we stop respawning */
 #define DNSMASQ_MAX_RESPAWNS 5
 
-struct _VbNetworkDriver {
-  GObject parent_instance;
-
-  VbDriver *owner; /* owns us */
-  char *config_dir;
-  char *run_dir;
-  /* definitions and autostart marks, keyed by name (the layout this
-   * driver always had); made at open */
-  VbConfigStore *store;
-  /* how networks are defined: the core's path with this driver's checks */
-  VbDefineConfig defs;
-  char *dnsmasq_path;
-  /* the main thread's door to the kernel (ports, bridge names) */
-  VbNetPlatform *platform;
-  /* the kernel worker's own (its own netlink socket: a libnl socket is
-   * not thread-safe); the same as @platform when one was injected */
-  VbNetPlatform *kplatform;
-  gboolean platform_injected;
-  /* one thread: bridge deletion alone takes 40-110 ms, so the kernel side
-   * of start, stop and update runs here, off the main loop; one thread
-   * keeps the kernel changes in the order they were asked for, and is the
-   * only user of @kplatform, libnftables and the forwarding sysctls once
-   * the driver is open */
-  GThreadPool *kernel_pool;
-  gboolean opened;
-  /* every NetState, registered network or not (a transient one being
-   * created is in no registry yet), so that dispose reaches them all */
-  GHashTable *states;
-
-  /* forwarding sysctls: how many running networks need each, and the value
-   * it had before we set it (-1: we did not change it); after open only
-   * the kernel worker touches them */
-  guint fwd_users[2];
-  int fwd_saved[2];
-};
-
 G_DEFINE_FINAL_TYPE (VbNetworkDriver, vb_network_driver, G_TYPE_OBJECT)
-
-typedef enum {
-  DNS_NONE,     /* no dnsmasq */
-  DNS_STARTING, /* spawned, waiting for its pid file */
-  DNS_RUNNING,
-  DNS_STOPPING, /* SIGTERM sent, the network stops once it is gone */
-} DnsPhase;
-
-/* What a running network holds besides its definitions: kept as the
- * VbNetwork's driver data. */
-typedef struct {
-  VbNetworkDriver *driver;
-  VbNetwork *net;          /* borrowed: it owns us */
-  VbNetworkUsage *usage;
-  gboolean fwd_claim[2];
-
-  DnsPhase dns_phase;
-  GSubprocess *dnsmasq;    /* our child; NULL when adopted after a restart */
-  int dnsmasq_pid;
-  int pidfd;
-  guint pidfd_source;
-  guint timer_source;
-  guint waited_ms;
-  gboolean expect_exit;    /* a restart we asked for: respawn without counting */
-  guint respawns;
-  gint64 respawn_window;
-
-  /* the start or stop in progress; @hold keeps the network alive
-   * meanwhile (a new transient one is in no registry yet) */
-  GTask *pending;
-  VbNetwork *hold;
-  VbNetworkDef *starting_def;
-  gboolean return_object;
-  gboolean register_new;
-  /* its kernel side is being torn down: no new ports */
-  gboolean stopping;
-} NetState;
 
 static void dnsmasq_unwatch (NetState *st);
 
@@ -121,8 +45,8 @@ net_state_free (NetState *st)
   g_free (st);
 }
 
-static NetState *
-get_state (VbNetworkDriver *self, VbNetwork *net)
+NetState *
+vb_net_state_get (VbNetworkDriver *self, VbNetwork *net)
 {
   NetState *st = vb_network_get_driver_data (net);
 
@@ -140,8 +64,8 @@ get_state (VbNetworkDriver *self, VbNetwork *net)
 
 /* Helpers -------------------------------------------------------------------- */
 
-static gboolean
-has_own_bridge (const VbNetworkDef *def)
+gboolean
+vb_net_has_own_bridge (const VbNetworkDef *def)
 {
   return def->forward_mode == VB_NETWORK_FORWARD_NONE || def->forward_mode == VB_NETWORK_FORWARD_NAT ||
          def->forward_mode == VB_NETWORK_FORWARD_ROUTE || def->forward_mode == VB_NETWORK_FORWARD_OPEN;
@@ -155,172 +79,6 @@ check_flags (guint flags, guint allowed, GError **error)
     return FALSE;
   }
   return TRUE;
-}
-
-/* The store's status file of network @name (the kernel worker writes it
- * during a start, so it is reached by path there). */
-static char *
-status_path (VbNetworkDriver *self, const char *name)
-{
-  return vb_config_store_run_path (self->store, name, ".status");
-}
-
-static char *
-dnsmasq_log_path (VbNetworkDriver *self, const char *name)
-{
-  return g_strdup_printf ("%s/%s.log", self->run_dir, name);
-}
-
-/* The live connection counts go into the live definition, as libvirt
- * keeps them in its status XML. */
-static void
-sync_counts (NetState *st)
-{
-  VbNetworkDef *live = (VbNetworkDef *) vb_network_get_live_def (st->net);
-
-  if (live == NULL)
-    return;
-  live->connections = st->usage->connections;
-  for (guint i = 0; i < live->forward_ifaces->len; i++) {
-    VbNetworkForwardIface *f = g_ptr_array_index (live->forward_ifaces, i);
-    g_autofree char *key = vb_network_forward_iface_key (f);
-    f->connections = vb_network_usage_device_count (st->usage, key);
-  }
-}
-
-/* The status file's contents (NULL when the network has no live
- * definition); *@out_len its length. */
-static char *
-build_status (NetState *st, gsize *out_len)
-{
-  /* while starting, the record is provisional: a daemon killed before the
-   * start completes finds it and undoes what was built */
-  gboolean starting = st->starting_def != NULL;
-  const VbNetworkDef *live = starting ? st->starting_def : vb_network_get_live_def (st->net);
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *xml = NULL;
-
-  if (live == NULL)
-    return NULL;
-  if (!starting)
-    sync_counts (st);
-  xml = vb_network_def_format (live, VB_NETWORK_FORMAT_LIVE);
-  g_key_file_set_string (kf, "network", "def", xml);
-  g_key_file_set_boolean (kf, "network", "starting", starting);
-  g_key_file_set_integer (kf, "network", "dnsmasq-pid", st->dnsmasq_pid);
-  g_key_file_set_boolean (kf, "network", "ipv4-forward", st->fwd_claim[VB_SYSCTL_IPV4_FORWARD]);
-  g_key_file_set_boolean (kf, "network", "ipv6-forward", st->fwd_claim[VB_SYSCTL_IPV6_FORWARD]);
-  return g_key_file_to_data (kf, out_len, NULL);
-}
-
-static gboolean
-save_status (VbNetworkDriver *self, NetState *st, GError **error)
-{
-  const VbNetworkDef *live = st->starting_def ? st->starting_def : vb_network_get_live_def (st->net);
-  g_autofree char *data = NULL;
-  gsize len;
-
-  data = build_status (st, &len);
-  if (data == NULL)
-    return TRUE;
-  return vb_config_store_save_status (self->store, live->name, data, error);
-}
-
-static void
-save_status_or_warn (VbNetworkDriver *self, NetState *st)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!save_status (self, st, &error))
-    g_warning ("network '%s': cannot write its status: %s", vb_network_get_name (st->net),
-               error->message);
-}
-
-/* Forwarding sysctls ---------------------------------------------------------- */
-
-static void
-save_sysctl_state (VbNetworkDriver *self)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *path = g_strdup_printf ("%s/sysctl.state", self->run_dir);
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len;
-
-  if (self->fwd_saved[0] < 0 && self->fwd_saved[1] < 0) {
-    g_unlink (path);
-    return;
-  }
-  g_key_file_set_integer (kf, "sysctl", "ipv4-forward-saved", self->fwd_saved[0]);
-  g_key_file_set_integer (kf, "sysctl", "ipv6-forward-saved", self->fwd_saved[1]);
-  data = g_key_file_to_data (kf, &len, NULL);
-  if (!vb_file_write_runtime (path, data, len, &error))
-    g_warning ("cannot record the forwarding sysctls: %s", error->message);
-}
-
-static void
-load_sysctl_state (VbNetworkDriver *self)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree char *path = g_strdup_printf ("%s/sysctl.state", self->run_dir);
-
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
-    return;
-  if (g_key_file_has_key (kf, "sysctl", "ipv4-forward-saved", NULL))
-    self->fwd_saved[0] = g_key_file_get_integer (kf, "sysctl", "ipv4-forward-saved", NULL);
-  if (g_key_file_has_key (kf, "sysctl", "ipv6-forward-saved", NULL))
-    self->fwd_saved[1] = g_key_file_get_integer (kf, "sysctl", "ipv6-forward-saved", NULL);
-}
-
-static gboolean
-sysctl_claim (VbNetworkDriver *self, VbSysctl key, GError **error)
-{
-  int value;
-
-  if (self->fwd_users[key] == 0) {
-    if (!vb_net_platform_sysctl_get (self->kplatform, key, &value, error))
-      return FALSE;
-    if (value != 1) {
-      if (!vb_net_platform_sysctl_set (self->kplatform, key, 1, error))
-        return FALSE;
-      self->fwd_saved[key] = value;
-      save_sysctl_state (self);
-    }
-  }
-  self->fwd_users[key]++;
-  return TRUE;
-}
-
-/* Puts a sysctl back once no network of ours needs it. */
-static void
-sysctl_restore_unused (VbNetworkDriver *self, VbSysctl key)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->fwd_users[key] > 0 || self->fwd_saved[key] < 0)
-    return;
-  if (!vb_net_platform_sysctl_set (self->kplatform, key, self->fwd_saved[key], &error))
-    g_warning ("cannot restore a forwarding sysctl: %s", error->message);
-  self->fwd_saved[key] = -1;
-  save_sysctl_state (self);
-}
-
-static void
-sysctl_release (VbNetworkDriver *self, VbSysctl key)
-{
-  if (self->fwd_users[key] > 0)
-    self->fwd_users[key]--;
-  sysctl_restore_unused (self, key);
-}
-
-static gboolean
-network_has_family (const VbNetworkDef *def, gboolean v6)
-{
-  for (guint i = 0; i < def->ips->len; i++) {
-    if (vb_network_ip_is_ipv6 (g_ptr_array_index (def->ips, i)) == v6)
-      return TRUE;
-  }
-  return FALSE;
 }
 
 /* dnsmasq supervision ---------------------------------------------------------- */
@@ -370,8 +128,8 @@ on_dnsmasq_gone (gpointer data)
   return on_dnsmasq_exit (-1, G_IO_IN, data);
 }
 
-static gboolean
-dnsmasq_watch (NetState *st, GError **error)
+gboolean
+vb_net_dnsmasq_watch (NetState *st, GError **error)
 {
   /* pid 0: GSubprocess reaped it already (its identifier is gone) */
   st->pidfd = st->dnsmasq_pid > 0 ? pidfd_open_compat (st->dnsmasq_pid) : -1;
@@ -391,14 +149,14 @@ dnsmasq_watch (NetState *st, GError **error)
   return TRUE;
 }
 
-static gboolean
-dnsmasq_spawn (NetState *st, const VbNetworkDef *def, GError **error)
+gboolean
+vb_net_dnsmasq_spawn (NetState *st, const VbNetworkDef *def, GError **error)
 {
   VbNetworkDriver *self = st->driver;
   g_auto(VbDnsmasqPaths) paths = { 0 };
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *conf_arg = NULL;
-  g_autofree char *log = dnsmasq_log_path (self, def->name);
+  g_autofree char *log = vb_net_dnsmasq_log_path (self, def->name);
   const char *pid_text;
 
   vb_dnsmasq_paths_init (&paths, self->run_dir, def->name);
@@ -421,7 +179,7 @@ dnsmasq_spawn (NetState *st, const VbNetworkDef *def, GError **error)
   }
   pid_text = g_subprocess_get_identifier (st->dnsmasq);
   st->dnsmasq_pid = pid_text ? atoi (pid_text) : 0;
-  if (!dnsmasq_watch (st, error)) {
+  if (!vb_net_dnsmasq_watch (st, error)) {
     g_subprocess_force_exit (st->dnsmasq);
     return FALSE;
   }
@@ -431,7 +189,7 @@ dnsmasq_spawn (NetState *st, const VbNetworkDef *def, GError **error)
 static char *
 read_log_tail (VbNetworkDriver *self, const char *name)
 {
-  g_autofree char *path = dnsmasq_log_path (self, name);
+  g_autofree char *path = vb_net_dnsmasq_log_path (self, name);
   g_autofree char *contents = NULL;
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
@@ -501,18 +259,18 @@ respawn (NetState *st)
       g_warning ("network '%s': dnsmasq keeps exiting; giving up on it", live->name);
       st->dns_phase = DNS_NONE;
       st->dnsmasq_pid = 0;
-      save_status_or_warn (st->driver, st);
+      vb_net_save_status_or_warn (st->driver, st);
       return;
     }
     g_warning ("network '%s': dnsmasq (pid %d) exited; restarting it", live->name, st->dnsmasq_pid);
   }
   st->expect_exit = FALSE;
-  if (!dnsmasq_spawn (st, live, &error)) {
+  if (!vb_net_dnsmasq_spawn (st, live, &error)) {
     g_warning ("%s", error->message);
     st->dns_phase = DNS_NONE;
     st->dnsmasq_pid = 0;
   }
-  save_status_or_warn (st->driver, st);
+  vb_net_save_status_or_warn (st->driver, st);
 }
 
 static gboolean
@@ -549,8 +307,8 @@ on_dnsmasq_exit (int fd, GIOCondition cond, gpointer data)
 
 /* Whether @pid is the dnsmasq we started for this network (a pid from a
  * status file may have been reused since). */
-static gboolean
-pid_is_our_dnsmasq (VbNetworkDriver *self, int pid, const char *name)
+gboolean
+vb_net_pid_is_our_dnsmasq (VbNetworkDriver *self, int pid, const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
   g_autofree char *cmdline = NULL;
@@ -569,378 +327,12 @@ pid_is_our_dnsmasq (VbNetworkDriver *self, int pid, const char *name)
   return FALSE;
 }
 
-/* Kernel side of start and stop ------------------------------------------------ */
-
-static gboolean
-check_sriov (const VbNetworkDef *def, GError **error)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/sys/bus/pci/devices", 0, NULL);
-  const char *entry;
-
-  while (dir && (entry = g_dir_read_name (dir))) {
-    g_autofree char *p = g_strdup_printf ("/sys/bus/pci/devices/%s/sriov_totalvfs", entry);
-    g_autofree char *n = NULL;
-    if (g_file_get_contents (p, &n, NULL, NULL) && atoi (n) > 0)
-      return TRUE;
-  }
-  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-               "network '%s' uses <forward mode='hostdev'>, which needs SR-IOV virtual functions, "
-               "and no PCI device of this host offers any",
-               def->name);
-  return FALSE;
-}
-
-static gboolean
-check_external (VbNetworkDriver *self, const VbNetworkDef *def, GError **error)
-{
-  VbLinkInfo info;
-
-  switch (def->forward_mode) {
-  case VB_NETWORK_FORWARD_BRIDGE:
-    if (def->bridge_name) {
-      g_autoptr(GError) local = NULL;
-
-      if (def->virtualport && def->virtualport->type == VB_VIRTUALPORT_OPENVSWITCH) {
-        g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                     "network '%s': Open vSwitch bridges are not supported yet", def->name);
-        return FALSE;
-      }
-      if (!vb_net_platform_link_query (self->kplatform, def->bridge_name, &info, &local)) {
-        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                     "network '%s' uses host bridge '%s', which does not exist", def->name,
-                     def->bridge_name);
-        return FALSE;
-      }
-      if (!g_str_equal (info.kind, "bridge")) {
-        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                     "network '%s' uses host bridge '%s', which is not a bridge (%s)", def->name,
-                     def->bridge_name, *info.kind ? info.kind : "unknown kind");
-        return FALSE;
-      }
-      return TRUE;
-    }
-    G_GNUC_FALLTHROUGH;
-  case VB_NETWORK_FORWARD_PRIVATE:
-  case VB_NETWORK_FORWARD_VEPA:
-  case VB_NETWORK_FORWARD_PASSTHROUGH:
-    if (def->forward_pf) {
-      g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                   "network '%s': a <pf> pool needs SR-IOV virtual functions, which this driver cannot expand yet",
-                   def->name);
-      return FALSE;
-    }
-    if (def->forward_ifaces->len == 0) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                   "network '%s' (<forward mode='%s'>) has no <interface> in its forward pool",
-                   def->name, vb_network_forward_mode_to_string (def->forward_mode));
-      return FALSE;
-    }
-    for (guint i = 0; i < def->forward_ifaces->len; i++) {
-      const VbNetworkForwardIface *f = g_ptr_array_index (def->forward_ifaces, i);
-
-      if (!vb_net_platform_link_exists (self->kplatform, f->dev)) {
-        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                     "forward device '%s' of network '%s' does not exist", f->dev, def->name);
-        return FALSE;
-      }
-    }
-    return TRUE;
-  case VB_NETWORK_FORWARD_HOSTDEV:
-    return check_sriov (def, error);
-  default:
-    return TRUE;
-  }
-}
-
-/* What this driver can do of <bandwidth> on a device (a guest's tap or
- * macvtap, or a network's bridge): shape what the device sends, which is
- * the guest's (the network's) inbound traffic.  Outbound limits need tc
- * policing and floors need a bridge-wide class tree; both are refused
- * rather than silently dropped. */
-static gboolean
-check_bandwidth (const VbBandwidth *bw, const char *network_name, GError **error)
-{
-  if (bw == NULL)
-    return TRUE;
-  if (bw->out && (bw->out->average || bw->out->peak || bw->out->burst)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "network '%s': <bandwidth><outbound> is not supported (it needs tc policing, which this driver does not do)",
-                 network_name);
-    return FALSE;
-  }
-  if (bw->in && bw->in->floor) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "network '%s': <bandwidth><inbound floor> is not supported yet", network_name);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-apply_bandwidth (VbNetPlatform *platform, const VbBandwidth *bw, const char *dev, GError **error)
-{
-  if (bw == NULL || bw->in == NULL || bw->in->average == 0)
-    return TRUE;
-  return vb_net_platform_shape_egress (platform, dev, bw->in->average, bw->in->peak,
-                                       bw->in->burst, error);
-}
-
-/* Undoes whatever part of kernel_setup happened; safe to call on pieces
- * that are not there.  Runs in the kernel worker, or on the main thread
- * during open, before the worker has anything to do.  @fwd_claim is the
- * network's (a copy of its NetState's in the worker). */
-static void
-kernel_teardown (VbNetworkDriver *self, gboolean fwd_claim[2], const VbNetworkDef *def)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (has_own_bridge (def)) {
-    if (!vb_net_firewall_remove (def->name, &error)) {
-      g_warning ("%s", error->message);
-      g_clear_error (&error);
-    }
-    if (def->bridge_name && vb_net_platform_link_exists (self->kplatform, def->bridge_name) &&
-        !vb_net_platform_link_delete (self->kplatform, def->bridge_name, &error)) {
-      g_warning ("network '%s': %s", def->name, error->message);
-      g_clear_error (&error);
-    }
-  }
-  for (int k = 0; k < 2; k++) {
-    if (fwd_claim[k]) {
-      fwd_claim[k] = FALSE;
-      sysctl_release (self, (VbSysctl) k);
-    }
-  }
-}
-
-/* Runs in the kernel worker. */
-static gboolean
-kernel_setup (VbNetworkDriver *self, gboolean fwd_claim[2], const VbNetworkDef *def, GError **error)
-{
-  VbBridgeConfig cfg = { 0 };
-
-  if (!has_own_bridge (def))
-    return check_external (self, def, error);
-  if (!check_bandwidth (def->bandwidth, def->name, error))
-    return FALSE;
-
-  cfg.stp = def->stp != VB_TRISTATE_NO;
-  cfg.forward_delay_ms = (guint) MIN (def->delay, 30) * 1000;
-  cfg.mtu = def->mtu;
-  cfg.mac_set = def->mac_set;
-  cfg.mac = def->mac;
-  if (!vb_net_platform_bridge_add (self->kplatform, def->bridge_name, &cfg, error))
-    return FALSE;
-
-  for (guint i = 0; i < def->ips->len; i++) {
-    const VbNetworkIp *ip = g_ptr_array_index (def->ips, i);
-    int prefix = vb_net_ip_prefix (ip);
-
-    if (prefix < 0 ||
-        !vb_net_platform_addr_add (self->kplatform, def->bridge_name, ip->address, (guint) prefix, NULL,
-                                  error)) {
-      if (prefix < 0)
-        g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "network '%s': no prefix for %s",
-                     def->name, ip->address);
-      kernel_teardown (self, fwd_claim, def);
-      return FALSE;
-    }
-  }
-  if (!vb_net_platform_link_set_up (self->kplatform, def->bridge_name, TRUE, error) ||
-      !apply_bandwidth (self->kplatform, def->bandwidth, def->bridge_name, error)) {
-    kernel_teardown (self, fwd_claim, def);
-    return FALSE;
-  }
-  /* static routes through guests (libvirt's <route>); they go with the
-   * bridge */
-  for (guint i = 0; i < def->routes->len; i++) {
-    const VbNetworkRoute *r = g_ptr_array_index (def->routes, i);
-    int prefix = vb_net_route_prefix (r);
-
-    if (prefix < 0) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                   "network '%s': <route address='%s'> needs a prefix or netmask", def->name, r->address);
-      kernel_teardown (self, fwd_claim, def);
-      return FALSE;
-    }
-    if (!vb_net_platform_route_add (self->kplatform, def->bridge_name, r->address, (guint) prefix,
-                                    r->gateway, r->metric_set ? r->metric : 0, error)) {
-      kernel_teardown (self, fwd_claim, def);
-      return FALSE;
-    }
-  }
-  if (!vb_net_firewall_apply (def, error)) {
-    kernel_teardown (self, fwd_claim, def);
-    return FALSE;
-  }
-  if (def->forward_mode == VB_NETWORK_FORWARD_NAT || def->forward_mode == VB_NETWORK_FORWARD_ROUTE) {
-    for (int k = 0; k < 2; k++) {
-      if (!network_has_family (def, k == VB_SYSCTL_IPV6_FORWARD))
-        continue;
-      if (!sysctl_claim (self, (VbSysctl) k, error)) {
-        kernel_teardown (self, fwd_claim, def);
-        return FALSE;
-      }
-      fwd_claim[k] = TRUE;
-    }
-  }
-  return TRUE;
-}
-
-/* The kernel worker -------------------------------------------------------------- */
-
-typedef enum {
-  JOB_START,    /* refuse a foreign bridge, write the provisional status, kernel_setup */
-  JOB_TEARDOWN, /* kernel_teardown, then remove the run files listed */
-  JOB_FIREWALL, /* vb_net_firewall_apply */
-} JobKind;
-
-/* One piece of kernel work, the data of an internal GTask whose callback
- * carries on on the main thread.  The worker sees only what is here (its
- * own copy of the definition and of the network's sysctl claims), never
- * a NetState or a VbNetwork, which are the main thread's. */
-typedef struct {
-  JobKind kind;
-  VbNetworkDriver *self;   /* kept alive by the GTask's source object */
-  NetState *st;            /* for the callback only; its network is held */
-  VbNetworkDef *def;
-  gboolean fwd_claim[2];   /* in and out */
-  char *status_path;       /* JOB_START: where, and what, to record */
-  char *status_data;
-  gsize status_len;
-  GPtrArray *unlink_after; /* JOB_TEARDOWN: files that go once it is done */
-  GError *op_error;        /* JOB_TEARDOWN after a failed start: the reason */
-  GAsyncReadyCallback done;
-  gpointer done_data;
-} KernelJob;
-
-static void
-kernel_job_free (KernelJob *job)
-{
-  vb_network_def_free (job->def);
-  g_free (job->status_path);
-  g_free (job->status_data);
-  g_clear_pointer (&job->unlink_after, g_ptr_array_unref);
-  g_clear_error (&job->op_error);
-  g_free (job);
-}
-
-static KernelJob *
-kernel_job_new (JobKind kind, NetState *st, const VbNetworkDef *def)
-{
-  KernelJob *job = g_new0 (KernelJob, 1);
-
-  job->kind = kind;
-  job->self = st->driver;
-  job->st = st;
-  job->def = vb_network_def_copy (def);
-  job->fwd_claim[0] = st->fwd_claim[0];
-  job->fwd_claim[1] = st->fwd_claim[1];
-  return job;
-}
-
-static gboolean
-kernel_job_start (KernelJob *job, GError **error)
-{
-  VbNetworkDriver *self = job->self;
-  const VbNetworkDef *def = job->def;
-
-  /* A bridge of that name that is someone else's is refused before
-   * anything is built or recorded, so no cleanup can ever delete it. */
-  if (has_own_bridge (def) && vb_net_platform_link_exists (self->kplatform, def->bridge_name)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_EXISTS,
-                 "cannot start network '%s': bridge name '%s' is already in use", def->name,
-                 def->bridge_name);
-    return FALSE;
-  }
-  if (!vb_file_write_runtime (job->status_path, job->status_data, job->status_len, error))
-    return FALSE;
-  if (!kernel_setup (self, job->fwd_claim, def, error)) {
-    /* kernel_setup undid its own part; nothing else was built */
-    g_unlink (job->status_path);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* @data is borrowed: the task's owning reference stays with the main
- * thread (kernel_job_dispatch drops it), so that the task, and with it
- * the driver it holds, is always freed there. */
-static void
-kernel_job_run (gpointer data, gpointer user_data)
-{
-  GTask *task = data;
-  KernelJob *job = g_task_get_task_data (task);
-  GError *error = NULL;
-  gboolean ok = TRUE;
-
-  switch (job->kind) {
-  case JOB_START:
-    ok = kernel_job_start (job, &error);
-    break;
-  case JOB_TEARDOWN:
-    if (job->def != NULL)
-      kernel_teardown (job->self, job->fwd_claim, job->def);
-    for (guint i = 0; job->unlink_after && i < job->unlink_after->len; i++)
-      g_unlink (g_ptr_array_index (job->unlink_after, i));
-    break;
-  case JOB_FIREWALL:
-    ok = vb_net_firewall_apply (job->def, &error);
-    break;
-  default:
-    g_assert_not_reached ();
-  }
-  /* the callback runs on the main context the job was queued from */
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-kernel_job_dispatch (GObject *source, GAsyncResult *res, gpointer data)
-{
-  KernelJob *job = g_task_get_task_data (G_TASK (res));
-
-  job->done (source, res, job->done_data);
-  /* the reference kernel_job_push took */
-  g_object_unref (res);
-}
-
-/* Queues @job (owned); @done (with @data) runs on the calling thread's
- * main context once the worker is through with it, and finds @job as the
- * task data. */
-static void
-kernel_job_push (KernelJob *job, GAsyncReadyCallback done, gpointer data)
-{
-  GTask *task = g_task_new (job->self, NULL, kernel_job_dispatch, NULL);
-
-  job->done = done;
-  job->done_data = data;
-  g_task_set_source_tag (task, kernel_job_push);
-  g_task_set_task_data (task, job, (GDestroyNotify) kernel_job_free);
-  g_thread_pool_push (job->self->kernel_pool, task, NULL);
-}
-
-/* The job's state has come back to the main thread: its sysctl claims
- * become the network's again. */
-static KernelJob *
-kernel_job_finish (GAsyncResult *res, GError **error)
-{
-  KernelJob *job = g_task_get_task_data (G_TASK (res));
-
-  job->st->fwd_claim[0] = job->fwd_claim[0];
-  job->st->fwd_claim[1] = job->fwd_claim[1];
-  g_task_propagate_boolean (G_TASK (res), error);
-  return job;
-}
-
 /* Start ------------------------------------------------------------------------- */
 
 static void
 start_undone (GObject *source, GAsyncResult *res, gpointer data)
 {
-  KernelJob *job = kernel_job_finish (res, NULL);
+  KernelJob *job = vb_net_kernel_job_finish (res, NULL);
   NetState *st = job->st;
   g_autoptr(GTask) task = g_steal_pointer (&st->pending);
   GError *error = g_steal_pointer (&job->op_error);
@@ -966,7 +358,7 @@ start_finish (NetState *st, GError *error)
   gboolean register_new = st->register_new;
 
   if (error != NULL) {
-    KernelJob *job = kernel_job_new (JOB_TEARDOWN, st, def);
+    KernelJob *job = vb_net_kernel_job_new (JOB_TEARDOWN, st, def);
 
     signal_dnsmasq (st, SIGKILL);
     dnsmasq_unwatch (st);
@@ -976,7 +368,7 @@ start_finish (NetState *st, GError *error)
      * of all, so that a daemon killed meanwhile still undoes the rest;
      * @st->pending and @st->hold stay until start_undone */
     job->unlink_after = g_ptr_array_new_with_free_func (g_free);
-    if (has_own_bridge (def)) {
+    if (vb_net_has_own_bridge (def)) {
       g_auto(VbDnsmasqPaths) paths = { 0 };
       vb_dnsmasq_paths_init (&paths, self->run_dir, def->name);
       g_ptr_array_add (job->unlink_after, g_strdup (paths.conf));
@@ -985,10 +377,10 @@ start_finish (NetState *st, GError *error)
       g_ptr_array_add (job->unlink_after, g_strdup (paths.leases));
       g_ptr_array_add (job->unlink_after, g_strdup (paths.pidfile));
     }
-    g_ptr_array_add (job->unlink_after, dnsmasq_log_path (self, def->name));
-    g_ptr_array_add (job->unlink_after, status_path (self, def->name));
+    g_ptr_array_add (job->unlink_after, vb_net_dnsmasq_log_path (self, def->name));
+    g_ptr_array_add (job->unlink_after, vb_net_status_path (self, def->name));
     job->op_error = error;
-    kernel_job_push (job, start_undone, NULL);
+    vb_net_kernel_job_push (job, start_undone, NULL);
     return;
   }
 
@@ -997,7 +389,7 @@ start_finish (NetState *st, GError *error)
   vb_network_usage_reset (st->usage);
   vb_network_set_live_def (net, g_steal_pointer (&def));
   vb_network_set_active (net, TRUE);
-  save_status_or_warn (self, st);
+  vb_net_save_status_or_warn (self, st);
   if (self->owner != NULL && register_new)
     vb_driver_add_network (self->owner, net);
   if (self->owner != NULL)
@@ -1015,7 +407,7 @@ static void
 start_kernel_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   GError *error = NULL;
-  KernelJob *job = kernel_job_finish (res, &error);
+  KernelJob *job = vb_net_kernel_job_finish (res, &error);
   NetState *st = job->st;
   VbNetworkDef *live = st->starting_def;
 
@@ -1038,12 +430,12 @@ start_kernel_done (GObject *source, GAsyncResult *res, gpointer data)
     start_finish (st, NULL);
     return;
   }
-  if (!dnsmasq_spawn (st, live, &error)) {
+  if (!vb_net_dnsmasq_spawn (st, live, &error)) {
     start_finish (st, error);
     return;
   }
   /* its pid, so that a daemon killed from here on can stop it */
-  save_status_or_warn (st->driver, st);
+  vb_net_save_status_or_warn (st->driver, st);
   st->dns_phase = DNS_STARTING;
   st->waited_ms = 0;
   st->timer_source = g_timeout_add (DNSMASQ_POLL_MS, on_dnsmasq_poll, st);
@@ -1056,7 +448,7 @@ static void
 start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask *task,
                gboolean return_object, gboolean register_new)
 {
-  NetState *st = get_state (self, net);
+  NetState *st = vb_net_state_get (self, net);
   KernelJob *job;
 
   g_assert (st->pending == NULL && st->starting_def == NULL && st->hold == NULL);
@@ -1070,10 +462,10 @@ start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask 
 
   /* the provisional status is composed here (it reads the NetState) and
    * written by the worker, before it builds anything */
-  job = kernel_job_new (JOB_START, st, live);
-  job->status_path = status_path (self, live->name);
-  job->status_data = build_status (st, &job->status_len);
-  kernel_job_push (job, start_kernel_done, NULL);
+  job = vb_net_kernel_job_new (JOB_START, st, live);
+  job->status_path = vb_net_status_path (self, live->name);
+  job->status_data = vb_net_build_status (st, &job->status_len);
+  vb_net_kernel_job_push (job, start_kernel_done, NULL);
 }
 
 /* Stop -------------------------------------------------------------------------- */
@@ -1081,15 +473,15 @@ start_network (VbNetworkDriver *self, VbNetwork *net, VbNetworkDef *live, GTask 
 static void
 stop_kernel_done (GObject *source, GAsyncResult *res, gpointer data)
 {
-  KernelJob *job = kernel_job_finish (res, NULL);
+  KernelJob *job = vb_net_kernel_job_finish (res, NULL);
   NetState *st = job->st;
   VbNetworkDriver *self = st->driver;
   g_autoptr(GTask) task = g_steal_pointer (&st->pending);
   /* released on return, after the last use of @st, which it may free */
   g_autoptr(VbNetwork) net = g_steal_pointer (&st->hold);
-  g_autofree char *status = status_path (self, vb_network_get_name (net));
+  g_autofree char *status = vb_net_status_path (self, vb_network_get_name (net));
   g_auto(VbDnsmasqPaths) paths = { 0 };
-  g_autofree char *log = dnsmasq_log_path (self, vb_network_get_name (net));
+  g_autofree char *log = vb_net_dnsmasq_log_path (self, vb_network_get_name (net));
 
   vb_dnsmasq_paths_init (&paths, self->run_dir, vb_network_get_name (net));
   vb_dnsmasq_remove_files (&paths);
@@ -1127,17 +519,17 @@ stop_finish (NetState *st)
     job->self = st->driver;
     job->st = st;
   } else {
-    job = kernel_job_new (JOB_TEARDOWN, st, live);
+    job = vb_net_kernel_job_new (JOB_TEARDOWN, st, live);
   }
   /* (the claims stay recorded in the status until the worker is done:
    * a daemon killed meanwhile still releases them) */
-  kernel_job_push (job, stop_kernel_done, NULL);
+  vb_net_kernel_job_push (job, stop_kernel_done, NULL);
 }
 
 static void
 stop_network (VbNetworkDriver *self, VbNetwork *net, GTask *task)
 {
-  NetState *st = get_state (self, net);
+  NetState *st = vb_net_state_get (self, net);
 
   st->pending = task ? g_object_ref (task) : NULL;
   st->hold = g_object_ref (net);
@@ -1158,7 +550,7 @@ bridge_of (VbNetwork *net, gboolean live)
 {
   const VbNetworkDef *def = live ? vb_network_get_live_def (net) : vb_network_get_def (net);
 
-  return def && has_own_bridge (def) ? def->bridge_name : NULL;
+  return def && vb_net_has_own_bridge (def) ? def->bridge_name : NULL;
 }
 
 static VbNetwork *
@@ -1185,7 +577,7 @@ assign_bridge (VbNetworkDriver *self, VbNetworkDef *def, GError **error)
 {
   VbNetwork *other;
 
-  if (!has_own_bridge (def))
+  if (!vb_net_has_own_bridge (def))
     return TRUE;
   if (def->bridge_name == NULL || strstr (def->bridge_name, "%d")) {
     g_autofree char *templ = g_strdup (def->bridge_name ? def->bridge_name : "virbr%d");
@@ -1308,13 +700,13 @@ static gboolean
 update_services (NetState *st, const VbNetworkDef *old_def, const VbNetworkDef *new_def,
                  GError **error)
 {
-  if (!has_own_bridge (new_def))
+  if (!vb_net_has_own_bridge (new_def))
     return TRUE;
   if (st->dns_phase != DNS_RUNNING) {
     if (!vb_dnsmasq_needed (new_def))
       return TRUE;
     st->dns_phase = DNS_RUNNING;
-    if (!dnsmasq_spawn (st, new_def, error)) {
+    if (!vb_net_dnsmasq_spawn (st, new_def, error)) {
       st->dns_phase = DNS_NONE;
       return FALSE;
     }
@@ -1338,7 +730,7 @@ update_commit (VbNetworkDriver *self, Update *u)
 
   if (u->live) {
     vb_network_set_live_def (u->net, g_steal_pointer (&u->live));
-    save_status_or_warn (self, get_state (self, u->net));
+    vb_net_save_status_or_warn (self, vb_net_state_get (self, u->net));
   }
   if (!vb_define_save_config (&self->defs, VB_OBJECT (u->net), (gpointer *) &u->config, &error)) {
     g_task_return_error (u->task, error);
@@ -1353,7 +745,7 @@ update_firewall_done (GObject *source, GAsyncResult *res, gpointer data)
   VbNetworkDriver *self = VB_NETWORK_DRIVER (source);
   g_autoptr(Update) u = data;
   GError *error = NULL;
-  KernelJob *job = kernel_job_finish (res, &error);
+  KernelJob *job = vb_net_kernel_job_finish (res, &error);
   const VbNetworkDef *old_def = vb_network_get_live_def (u->net);
 
   if (error == NULL && !update_services (job->st, old_def, u->live, &error)) {
@@ -1381,7 +773,7 @@ update_firewall_done (GObject *source, GAsyncResult *res, gpointer data)
 static void
 update_live (VbNetworkDriver *self, Update *u)
 {
-  NetState *st = get_state (self, u->net);
+  NetState *st = vb_net_state_get (self, u->net);
   const VbNetworkDef *old_def = vb_network_get_live_def (u->net);
   g_auto(VbDnsmasqPaths) paths = { 0 };
   g_autoptr(GError) local = NULL;
@@ -1389,7 +781,7 @@ update_live (VbNetworkDriver *self, Update *u)
   g_autofree char *fw_new = NULL;
   GError *error = NULL;
 
-  if (!has_own_bridge (u->live)) {
+  if (!vb_net_has_own_bridge (u->live)) {
     update_commit (self, u);
     update_free (u);
     return;
@@ -1411,7 +803,7 @@ update_live (VbNetworkDriver *self, Update *u)
     u->files_written = TRUE;
   }
   if (g_strcmp0 (fw_old, fw_new) != 0) {
-    kernel_job_push (kernel_job_new (JOB_FIREWALL, st, u->live), update_firewall_done, u);
+    vb_net_kernel_job_push (vb_net_kernel_job_new (JOB_FIREWALL, st, u->live), update_firewall_done, u);
     return;
   }
   if (!update_services (st, old_def, u->live, &error))
@@ -1467,7 +859,7 @@ network_update (VbNetworkDriver *self, VbNetwork *net, GVariant *args, GTask *ta
     }
   }
   /* (a pool member in use cannot go away under its guests: the core's
-   * update refuses it from the live connection counts, which sync_counts
+   * update refuses it from the live connection counts, which vb_net_sync_counts
    * keeps current)
    *
    * The running network first: it can fail for more reasons (rules,
@@ -1623,423 +1015,6 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
   return_result (task, ok, out, error);
 }
 
-/* Guest addresses ------------------------------------------------------------------- */
-
-GVariant *
-vb_network_driver_get_leases (VbNetworkDriver *self, const char *network_name, const char *mac,
-                              GError **error)
-{
-  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, network_name);
-  g_auto(VbDnsmasqPaths) paths = { 0 };
-
-  if (net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", network_name);
-    return NULL;
-  }
-  vb_dnsmasq_paths_init (&paths, self->run_dir, network_name);
-  return vb_dnsmasq_read_leases (paths.leases, vb_network_get_current_def (net), mac);
-}
-
-GArray *
-vb_network_driver_get_neighbours (VbNetworkDriver *self, GError **error)
-{
-  return vb_net_platform_neighbours_ipv4 (self->platform, error);
-}
-
-/* Ports ------------------------------------------------------------------------------ */
-
-static VbNetwork *
-lookup_running (VbNetworkDriver *self, const char *name, GError **error)
-{
-  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, name);
-
-  if (net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", name);
-    return NULL;
-  }
-  if (!vb_network_is_active (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active", name);
-    return NULL;
-  }
-  return net;
-}
-
-/* The host side of a tap on no bridge: what the guest reaches through it
- * is up to these addresses and routes (and to the admin's firewall). */
-static gboolean
-configure_ethernet (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname,
-                    GError **error)
-{
-  if (port->mtu > 0 && !vb_net_platform_link_set_mtu (self->platform, ifname, port->mtu, error))
-    return FALSE;
-  if (!apply_bandwidth (self->platform, port->bandwidth, ifname, error))
-    return FALSE;
-  for (guint i = 0; port->host_ips && i < port->host_ips->len; i++) {
-    const VbNetdevIp *ip = g_ptr_array_index (port->host_ips, i);
-
-    if (!vb_net_platform_addr_add (self->platform, ifname, ip->address, ip->prefix, ip->peer, error))
-      return FALSE;
-  }
-  /* a route's gateway must be reachable, which needs the link up */
-  if (!vb_net_platform_link_set_up (self->platform, ifname, TRUE, error))
-    return FALSE;
-  for (guint i = 0; port->host_routes && i < port->host_routes->len; i++) {
-    const VbNetdevRoute *r = g_ptr_array_index (port->host_routes, i);
-
-    if (!r->prefix_set) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "<route address='%s'> needs a prefix or netmask",
-                   r->address);
-      return FALSE;
-    }
-    if (!vb_net_platform_route_add (self->platform, ifname, r->address, r->prefix, r->gateway, r->metric,
-                                    error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-plug_ethernet (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname_hint,
-               char **out_ifname, int *out_fd, GError **error)
-{
-  VbMac tap_mac = port->mac;
-
-  if (port->tap_existing) {
-    /* the admin made it and set it up: libvirt's managed='no' promise is
-     * that nothing about it changes, so only its fd is taken */
-    if (ifname_hint == NULL) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_CONFIG,
-                           "an existing tap (target managed='no') must be named by <target dev>");
-      return FALSE;
-    }
-    if (!vb_net_platform_tap_open (self->platform, ifname_hint, out_fd, error))
-      return FALSE;
-    *out_ifname = g_strdup (ifname_hint);
-    return TRUE;
-  }
-  /* as on a bridge, the host side differs from the guest's MAC by its
-   * first byte */
-  tap_mac.bytes[0] = 0xfe;
-  if (!vb_net_platform_tap_create (self->platform, ifname_hint ? ifname_hint : "vnet%d", &tap_mac, out_ifname,
-                                   out_fd, error))
-    return FALSE;
-  if (!configure_ethernet (self, port, *out_ifname, error)) {
-    vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
-    close (*out_fd);
-    *out_fd = -1;
-    g_clear_pointer (out_ifname, g_free);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-plug_device (VbNetworkDriver *self, const VbNetworkPort *port, guint mtu, const char *ifname_hint,
-             char **out_ifname, int *out_fd, GError **error)
-{
-  switch (port->type) {
-  case VB_PORT_TYPE_ETHERNET:
-    return plug_ethernet (self, port, ifname_hint, out_ifname, out_fd, error);
-  case VB_PORT_TYPE_NETWORK:
-  case VB_PORT_TYPE_BRIDGE: {
-    VbMac tap_mac = port->mac;
-
-    /* libvirt's rule: the host side of the tap gets the guest's MAC with
-     * 0xfe first, so the bridge never adopts the guest's address */
-    tap_mac.bytes[0] = 0xfe;
-    if (!vb_net_platform_tap_create (self->platform, ifname_hint ? ifname_hint : "vnet%d", &tap_mac,
-                                     out_ifname, out_fd, error))
-      return FALSE;
-    /* a tap smaller than its bridge's MTU would cap the whole bridge */
-    if ((mtu > 0 && !vb_net_platform_link_set_mtu (self->platform, *out_ifname, mtu, error)) ||
-        !apply_bandwidth (self->platform, port->bandwidth, *out_ifname, error) ||
-        !vb_net_platform_link_set_master (self->platform, *out_ifname, port->bridge_name, error) ||
-        !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
-      vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
-      close (*out_fd);
-      g_clear_pointer (out_ifname, g_free);
-      return FALSE;
-    }
-    return TRUE;
-  }
-  case VB_PORT_TYPE_DIRECT:
-    if (!vb_net_platform_macvtap_create (self->platform, ifname_hint ? ifname_hint : "macvtap%d",
-                                         port->dev, port->macvtap_mode, &port->mac, out_ifname,
-                                         out_fd, error))
-      return FALSE;
-    if (!apply_bandwidth (self->platform, port->bandwidth, *out_ifname, error) ||
-        !vb_net_platform_link_set_up (self->platform, *out_ifname, TRUE, error)) {
-      vb_net_platform_link_delete (self->platform, *out_ifname, NULL);
-      close (*out_fd);
-      g_clear_pointer (out_ifname, g_free);
-      return FALSE;
-    }
-    return TRUE;
-  case VB_PORT_TYPE_HOSTDEV:
-  default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                 "network '%s': hostdev (SR-IOV VF) ports are not supported by this driver yet",
-                 port->network);
-    return FALSE;
-  }
-}
-
-gboolean
-vb_network_driver_port_allocate (VbNetworkDriver *self, const char *network_name,
-                                 const VbPortRequest *req, const char *ifname_hint,
-                                 VbNetworkPort **out_port, char **out_ifname, int *out_fd,
-                                 GError **error)
-{
-  VbNetwork *net = lookup_running (self, network_name, error);
-  g_autoptr(VbNetworkPort) port = NULL;
-  NetState *st;
-
-  *out_port = NULL;
-  *out_ifname = NULL;
-  *out_fd = -1;
-  if (net == NULL)
-    return FALSE;
-  st = get_state (self, net);
-  /* its bridge is being deleted in the kernel worker */
-  if (st->stopping) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is stopping", network_name);
-    return FALSE;
-  }
-  if (!vb_network_port_allocate (vb_network_get_live_def (net), st->usage, req, &port, error))
-    return FALSE;
-  if (!check_bandwidth (port->bandwidth, network_name, error) ||
-      !plug_device (self, port, vb_network_get_live_def (net)->mtu, ifname_hint, out_ifname, out_fd,
-                    error)) {
-    vb_network_port_release (vb_network_get_live_def (net), st->usage, port);
-    return FALSE;
-  }
-  save_status_or_warn (self, st);
-  *out_port = g_steal_pointer (&port);
-  return TRUE;
-}
-
-void
-vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
-                                const char *ifname)
-{
-  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, port->network);
-  g_autoptr(GError) error = NULL;
-  NetState *st;
-
-  if (ifname && port->type != VB_PORT_TYPE_HOSTDEV &&
-      vb_net_platform_link_exists (self->platform, ifname) &&
-      !vb_net_platform_link_delete (self->platform, ifname, &error))
-    g_warning ("network '%s': %s", port->network, error->message);
-  if (net == NULL || !vb_network_is_active (net) ||
-      !vb_uuid_equal (vb_network_get_uuid (net), &port->network_uuid))
-    return;
-  st = get_state (self, net);
-  vb_network_port_release (vb_network_get_live_def (net), st->usage, port);
-  save_status_or_warn (self, st);
-}
-
-gboolean
-vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port, const char *ifname_hint,
-                        char **out_ifname, int *out_fd, GError **error)
-{
-  *out_ifname = NULL;
-  *out_fd = -1;
-  if (port->type != VB_PORT_TYPE_BRIDGE && port->type != VB_PORT_TYPE_DIRECT &&
-      port->type != VB_PORT_TYPE_ETHERNET) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                         "only bridge, direct and ethernet devices can be plugged outside a network");
-    return FALSE;
-  }
-  if (port->type == VB_PORT_TYPE_BRIDGE && !vb_net_platform_link_exists (self->platform, port->bridge_name)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "bridge '%s' does not exist", port->bridge_name);
-    return FALSE;
-  }
-  if (port->type == VB_PORT_TYPE_DIRECT && !vb_net_platform_link_exists (self->platform, port->dev)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "network device '%s' does not exist", port->dev);
-    return FALSE;
-  }
-  return check_bandwidth (port->bandwidth,
-                          port->bridge_name ? port->bridge_name : port->dev ? port->dev : "ethernet", error) &&
-         plug_device (self, port, 0, ifname_hint, out_ifname, out_fd, error);
-}
-
-void
-vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (ifname && vb_net_platform_link_exists (self->platform, ifname) &&
-      !vb_net_platform_link_delete (self->platform, ifname, &error))
-    g_warning ("%s", error->message);
-}
-
-void
-vb_network_driver_usage_reset (VbNetworkDriver *self)
-{
-  g_autoptr(GPtrArray) nets = vb_driver_list_networks (self->owner, 0);
-
-  for (guint i = 0; i < nets->len; i++) {
-    VbNetwork *net = g_ptr_array_index (nets, i);
-    NetState *st;
-
-    if (!vb_network_is_active (net))
-      continue;
-    st = get_state (self, net);
-    vb_network_usage_reset (st->usage);
-    save_status_or_warn (self, st);
-  }
-}
-
-gboolean
-vb_network_driver_port_reclaim (VbNetworkDriver *self, const VbNetworkPort *port, GError **error)
-{
-  VbNetwork *net = lookup_running (self, port->network, error);
-  NetState *st;
-
-  if (net == NULL)
-    return FALSE;
-  st = get_state (self, net);
-  vb_network_usage_add_port (st->usage, port);
-  save_status_or_warn (self, st);
-  return TRUE;
-}
-
-const VbNetworkUsage *
-vb_network_driver_get_usage (VbNetworkDriver *self, const char *network_name)
-{
-  VbNetwork *net = vb_driver_lookup_network_by_name (self->owner, network_name);
-
-  if (net == NULL || !vb_network_is_active (net))
-    return NULL;
-  return get_state (self, net)->usage;
-}
-
-/* Open: load, re-attach, autostart ------------------------------------------------ */
-
-/* Picks up one network that kept running while no daemon watched it. */
-static void
-reattach (VbNetworkDriver *self, const char *status_file)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *xml = NULL;
-  g_autoptr(VbNetworkDef) live = NULL;
-  VbNetwork *net;
-  NetState *st;
-  int pid;
-  gboolean alive;
-
-  if (!g_key_file_load_from_file (kf, status_file, G_KEY_FILE_NONE, &error) ||
-      (xml = g_key_file_get_string (kf, "network", "def", &error)) == NULL ||
-      (live = vb_network_def_parse (xml, VB_NETWORK_PARSE_STATUS, &error)) == NULL) {
-    g_warning ("ignoring network status %s: %s", status_file, error->message);
-    g_unlink (status_file);
-    return;
-  }
-  pid = g_key_file_get_integer (kf, "network", "dnsmasq-pid", NULL);
-  net = vb_driver_lookup_network_by_uuid (self->owner, &live->uuid);
-  if (net == NULL && vb_driver_lookup_network_by_name (self->owner, live->name) != NULL) {
-    /* its name now belongs to another definition: it cannot be listed,
-     * so it must not keep running unseen */
-    g_autoptr(VbNetwork) orphan = vb_network_new (vb_network_def_copy (live), FALSE);
-    NetState *ost = get_state (self, orphan);
-
-    g_warning ("network '%s' (%s) still runs but its name is taken by another definition; stopping it",
-               live->name, vb_network_get_uuid_string (orphan));
-    if (pid_is_our_dnsmasq (self, pid, live->name))
-      kill (pid, SIGTERM);
-    ost->fwd_claim[0] = g_key_file_get_boolean (kf, "network", "ipv4-forward", NULL);
-    ost->fwd_claim[1] = g_key_file_get_boolean (kf, "network", "ipv6-forward", NULL);
-    for (int k = 0; k < 2; k++)
-      self->fwd_users[k] += ost->fwd_claim[k] ? 1 : 0;
-    kernel_teardown (self, ost->fwd_claim, live);
-    g_unlink (status_file);
-    return;
-  }
-  if (net == NULL) {
-    g_autoptr(VbNetwork) transient = vb_network_new (vb_network_def_copy (live), FALSE);
-    vb_driver_add_network (self->owner, transient);
-    net = transient;
-  }
-  st = get_state (self, net);
-  st->fwd_claim[0] = g_key_file_get_boolean (kf, "network", "ipv4-forward", NULL);
-  st->fwd_claim[1] = g_key_file_get_boolean (kf, "network", "ipv6-forward", NULL);
-  for (int k = 0; k < 2; k++)
-    self->fwd_users[k] += st->fwd_claim[k] ? 1 : 0;
-  alive = pid_is_our_dnsmasq (self, pid, live->name);
-
-  if (g_key_file_get_boolean (kf, "network", "starting", NULL)) {
-    g_auto(VbDnsmasqPaths) paths = { 0 };
-
-    /* the previous daemon died while starting it: undo the half-built
-     * network rather than adopt it */
-    g_message ("network '%s' was being started when the daemon stopped; undoing it", live->name);
-    if (alive)
-      kill (pid, SIGKILL);
-    kernel_teardown (self, st->fwd_claim, live);
-    vb_dnsmasq_paths_init (&paths, self->run_dir, live->name);
-    vb_dnsmasq_remove_files (&paths);
-    g_unlink (status_file);
-    if (!vb_network_is_persistent (net))
-      vb_driver_remove_network (self->owner, net);
-    return;
-  }
-
-  if (has_own_bridge (live) && !vb_net_platform_link_exists (self->platform, live->bridge_name)) {
-    /* the bridge went away (deleted by hand, host network restart): the
-     * network is dead; clear what is left of it */
-    g_message ("network '%s': bridge '%s' is gone; marking the network inactive", live->name,
-               live->bridge_name);
-    if (alive)
-      kill (pid, SIGTERM);
-    kernel_teardown (self, st->fwd_claim, live);
-    g_unlink (status_file);
-    if (!vb_network_is_persistent (net))
-      vb_driver_remove_network (self->owner, net);
-    return;
-  }
-
-  /* counts as the status recorded them; the hypervisor driver recounts
-   * from its guests (usage_reset + port_reclaim) */
-  vb_network_usage_reset (st->usage);
-  st->usage->connections = live->connections;
-  for (guint i = 0; i < live->forward_ifaces->len; i++) {
-    VbNetworkForwardIface *f = g_ptr_array_index (live->forward_ifaces, i);
-    g_autofree char *key = vb_network_forward_iface_key (f);
-
-    if (f->connections == 0)
-      continue;
-    g_hash_table_insert (st->usage->devices, g_strdup (key), GUINT_TO_POINTER (f->connections));
-    if (live->forward_mode == VB_NETWORK_FORWARD_PASSTHROUGH || live->forward_mode == VB_NETWORK_FORWARD_HOSTDEV)
-      g_hash_table_add (st->usage->exclusive, g_strdup (key));
-  }
-
-  vb_network_set_live_def (net, g_steal_pointer (&live));
-  vb_network_set_active (net, TRUE);
-  live = vb_network_def_copy (vb_network_get_live_def (net));
-
-  if (has_own_bridge (live) && live->forward_mode != VB_NETWORK_FORWARD_OPEN &&
-      !vb_net_firewall_exists (live->name) && !vb_net_firewall_apply (live, &error)) {
-    g_warning ("network '%s': %s", live->name, error->message);
-    g_clear_error (&error);
-  }
-  if (alive) {
-    st->dnsmasq_pid = pid;
-    st->dns_phase = DNS_RUNNING;
-    if (!dnsmasq_watch (st, &error)) {
-      g_warning ("network '%s': %s", live->name, error->message);
-      g_clear_error (&error);
-    }
-  } else if (vb_dnsmasq_needed (live)) {
-    st->dns_phase = DNS_RUNNING;
-    if (!dnsmasq_spawn (st, live, &error)) {
-      g_warning ("%s", error->message);
-      st->dns_phase = DNS_NONE;
-    }
-  }
-  save_status_or_warn (self, st);
-}
-
 gboolean
 vb_network_driver_open (VbNetworkDriver *self, GError **error)
 {
@@ -2066,25 +1041,25 @@ vb_network_driver_open (VbNetworkDriver *self, GError **error)
       return FALSE;
   }
   if (self->kernel_pool == NULL) {
-    self->kernel_pool = g_thread_pool_new (kernel_job_run, NULL, 1, FALSE, error);
+    self->kernel_pool = g_thread_pool_new (vb_net_kernel_job_run, NULL, 1, FALSE, error);
     if (self->kernel_pool == NULL)
       return FALSE;
   }
   self->opened = TRUE;
-  load_sysctl_state (self);
+  vb_net_load_sysctl_state (self);
   vb_define_load_all (self->owner, &self->defs, NULL);
 
   keys = vb_config_store_list_status (self->store, &local_error);
   if (keys == NULL)
     g_warning ("%s", local_error->message);
   for (guint i = 0; keys && keys[i]; i++) {
-    g_autofree char *path = status_path (self, keys[i]);
+    g_autofree char *path = vb_net_status_path (self, keys[i]);
 
-    reattach (self, path);
+    vb_net_reattach (self, path);
   }
   /* a sysctl we set for networks that are all gone now */
-  sysctl_restore_unused (self, VB_SYSCTL_IPV4_FORWARD);
-  sysctl_restore_unused (self, VB_SYSCTL_IPV6_FORWARD);
+  vb_net_sysctl_restore_unused (self, VB_SYSCTL_IPV4_FORWARD);
+  vb_net_sysctl_restore_unused (self, VB_SYSCTL_IPV6_FORWARD);
 
   nets = vb_driver_list_networks (self->owner, 0);
   for (guint i = 0; i < nets->len; i++) {

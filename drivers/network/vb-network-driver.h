@@ -34,9 +34,10 @@ VbNetworkDriver *vb_network_driver_new (VbDriver *owner, const char *config_dir,
                                         const char *run_dir);
 
 /* Takes ownership of @platform (for tests that replace the kernel).  The
- * driver then calls it from two threads, the main one (ports) and its
- * kernel worker (start, stop, update), so it must be thread-safe; the
- * netlink platform instead gets a second instance for the worker. */
+ * driver then calls it from two threads, the main one (bridge names,
+ * neighbours) and its kernel worker (start, stop, update, guest
+ * devices), so it must be thread-safe; the netlink platform instead
+ * gets a second instance for the worker. */
 void vb_network_driver_set_platform (VbNetworkDriver *self, VbNetPlatform *platform);
 
 /* Where dnsmasq is found; defaults to "dnsmasq" on PATH, then /usr/sbin. */
@@ -66,17 +67,21 @@ void vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVa
  * joined to the network's (or the host's) bridge, or a macvtap in the
  * pool's mode on the device picked (least used; exclusive for
  * passthrough).  @ifname_hint names the device ("vnet%d" / "macvtap%d"
- * when NULL).  Returns the actual connection, the device's name and its fd
- * (the tap queue or the opened /dev/tapN; -1 for hostdev), all owned by the
- * caller.  Nothing stays charged or created on failure. */
-gboolean vb_network_driver_port_allocate (VbNetworkDriver *self, const char *network_name,
-                                          const VbPortRequest *req, const char *ifname_hint,
-                                          VbNetworkPort **out_port, char **out_ifname,
-                                          int *out_fd, GError **error);
+ * when NULL).  The port is charged at once, on the calling (main)
+ * thread, so that the next NIC counts it; the device is made in the
+ * kernel worker, after every kernel change asked for before (a network
+ * starting or stopping, a device being deleted), and @callback runs on
+ * the calling thread's main context.  Finish with
+ * vb_network_driver_plug_finish().  Nothing stays charged or created
+ * on failure. */
+void vb_network_driver_port_allocate_async (VbNetworkDriver *self, const char *network_name,
+                                            const VbPortRequest *req, const char *ifname_hint,
+                                            GAsyncReadyCallback callback, gpointer user_data);
 
-/* Unplugs: deletes the device @ifname if it still exists (the caller
- * closes its fd) and gives the port's share back to the network.  A port
- * of a network that is gone or no longer running is ignored. */
+/* Unplugs: gives the port's share back to the network at once (a port
+ * of a network that is gone or no longer running is ignored) and has the
+ * kernel worker delete the device @ifname if it still exists (the caller
+ * closes its fd). */
 void vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort *port,
                                      const char *ifname);
 
@@ -87,12 +92,21 @@ void vb_network_driver_port_release (VbNetworkDriver *self, const VbNetworkPort 
  * with its mtu, host_ips and host_routes; mac and bandwidth as for any
  * port), and charges nothing.  An ethernet port with tap_existing opens
  * the persistent tap @ifname_hint instead and changes nothing on it; the
- * caller must then never _unplug it.  Same outputs as _port_allocate. */
-gboolean vb_network_driver_plug (VbNetworkDriver *self, const VbNetworkPort *port,
-                                 const char *ifname_hint, char **out_ifname, int *out_fd,
-                                 GError **error);
+ * caller must then never _unplug it.  Made in the kernel worker, as by
+ * _port_allocate_async; finish with vb_network_driver_plug_finish(). */
+void vb_network_driver_plug_async (VbNetworkDriver *self, const VbNetworkPort *port,
+                                   const char *ifname_hint, GAsyncReadyCallback callback,
+                                   gpointer user_data);
 
-/* Deletes the device @ifname made by _plug, if it still exists. */
+/* Finishes either plug: the actual connection (NULL when nothing was
+ * charged; @out_port may be NULL then), the device's name and its fd
+ * (the tap queue or the opened /dev/tapN), all owned by the caller. */
+gboolean vb_network_driver_plug_finish (VbNetworkDriver *self, GAsyncResult *result,
+                                        VbNetworkPort **out_port, char **out_ifname, int *out_fd,
+                                        GError **error);
+
+/* Has the kernel worker delete the device @ifname made by a plug, if it
+ * still exists. */
 void vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname);
 
 /* After a daemon restart the hypervisor driver recounts: _usage_reset on

@@ -43,6 +43,10 @@ typedef struct {
   GError *error;
   QemuNic *nic;         /* the device plugged for a network/bridge/direct NIC */
   char *fdname;         /* its fd's name in qemu (getfd) */
+  VbDomainInterfaceDef *iface; /* in @live: the NIC whose device is being made */
+  VbDomainDiskDef *disk;       /* in @live: the disk attached, or NULL */
+  const char *device;          /* qemu's device type */
+  GVariant *device_props;
 } Attach;
 
 static void
@@ -57,6 +61,7 @@ attach_free (Attach *a)
   g_free (a->alias);
   g_free (a->backend);
   g_clear_error (&a->error);
+  g_clear_pointer (&a->device_props, g_variant_unref);
   g_free (a);
 }
 
@@ -152,6 +157,53 @@ last_device_info (VbDomainDef *live, VbDomainDeviceKind kind, gpointer *out_dev)
                                        : &((VbDomainInterfaceDef *) *out_dev)->info;
 }
 
+/* Hands the device to qemu: its backend (with the NIC's fd, @tap_fd,
+ * passed first) and the device itself. */
+static void
+attach_send (Attach *a, int tap_fd)
+{
+  a->pending = 2;
+  if (a->nic) {
+    a->pending++;
+    vb_qemu_monitor_getfd_async (a->vm->mon, a->fdname, tap_fd, NULL, attach_device_reply, a);
+  }
+  if (a->disk)
+    vb_qemu_monitor_blockdev_add_file_async (a->vm->mon, a->backend,
+                                             a->disk->driver_type ? a->disk->driver_type : "raw",
+                                             a->disk->source, a->disk->readonly, NULL, attach_backend_reply, a);
+  else
+    vb_qemu_monitor_netdev_add_async (a->vm->mon, a->nic ? "tap" : "user", a->backend, a->fdname, NULL,
+                                      attach_backend_reply, a);
+  vb_qemu_monitor_device_add_async (a->vm->mon, a->device, a->alias, a->device_props, NULL, attach_device_reply, a);
+}
+
+static void
+attach_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Attach *a = user_data;
+  GError *error = NULL;
+  int tap_fd;
+
+  a->nic = plug_interface_finish (VB_QEMU_DRIVER (source), result, &tap_fd, &error);
+  if (a->nic == NULL) {
+    g_task_return_error (a->task, error);
+    attach_free (a);
+    return;
+  }
+  if (a->vm->exited) {
+    /* the guest went while its device was being made */
+    close (tap_fd);
+    nic_release (a->vm->driver, a->nic);
+    g_task_return_new_error (a->task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                             vb_domain_get_name (a->vm->dom));
+    attach_free (a);
+    return;
+  }
+  vb_network_port_show_in_interface (a->iface, a->nic->port, a->nic->ifname);
+  a->fdname = g_strdup_printf ("fd-%s", a->alias);
+  attach_send (a, tap_fd);
+}
+
 gboolean
 domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gboolean *handed, GError **error)
 {
@@ -167,7 +219,6 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   gpointer dev = NULL;
   Attach *a;
   char mac[18];
-  int tap_fd = -1;
 
   g_variant_get (args, "(&su)", &xml, &flags);
   if (!resolve_affect (dom, &flags, error) || (parsed = vb_domain_device_parse (xml, error)) == NULL)
@@ -233,13 +284,7 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
     if (tap) {
       /* the device first, as at start; its fd goes to qemu by name */
       vb_qemu_set_alias (&iface->info, a->alias);
-      a->nic = plug_interface (self, dom, iface, &tap_fd, error);
-      if (a->nic == NULL) {
-        attach_free (a);
-        return FALSE;
-      }
-      vb_network_port_show_in_interface (iface, a->nic->port, a->nic->ifname);
-      a->fdname = g_strdup_printf ("fd-%s", a->alias);
+      a->iface = iface;
     }
     if (vb_qemu_interface_guest_mtu (iface) > 0)
       device_props = g_variant_ref_sink (g_variant_new_parsed ("{'netdev': <%s>, 'mac': <%s>, 'host_mtu': <%u>}",
@@ -252,19 +297,15 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   a->vm = vm_ref (domain_vm (dom));
   a->live = g_steal_pointer (&live);
   a->config = g_steal_pointer (&config);
-  a->pending = 2;
+  a->disk = disk;
+  a->device = device;
+  a->device_props = g_steal_pointer (&device_props);
   *handed = TRUE;
-  if (a->nic) {
-    a->pending++;
-    vb_qemu_monitor_getfd_async (a->vm->mon, a->fdname, tap_fd, NULL, attach_device_reply, a);
+  if (a->iface) {
+    plug_interface_async (self, dom, a->iface, attach_plugged, a);
+    return TRUE;
   }
-  if (disk)
-    vb_qemu_monitor_blockdev_add_file_async (a->vm->mon, a->backend, disk->driver_type ? disk->driver_type : "raw",
-                                             disk->source, disk->readonly, NULL, attach_backend_reply, a);
-  else
-    vb_qemu_monitor_netdev_add_async (a->vm->mon, a->nic ? "tap" : "user", a->backend, a->fdname, NULL,
-                                      attach_backend_reply, a);
-  vb_qemu_monitor_device_add_async (a->vm->mon, device, a->alias, device_props, NULL, attach_device_reply, a);
+  attach_send (a, -1);
   return TRUE;
 }
 

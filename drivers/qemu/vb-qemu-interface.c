@@ -55,60 +55,155 @@ vm_release_nic (QemuVm *vm, const char *alias)
   }
 }
 
-/* Creates the device of one network/bridge/direct/ethernet interface. */
-QemuNic *
-plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
-                GError **error)
+/* The network driver's result is the caller's task's, for the finish. */
+static void
+nic_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr(GTask) task = user_data;
+
+  g_task_return_pointer (task, g_object_ref (result), g_object_unref);
+}
+
+/* Creates the device of one network/bridge/direct/ethernet interface, in
+ * the network driver's kernel worker; @callback runs on this thread. */
+void
+plug_interface_async (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   g_autofree char *alias = vb_qemu_device_alias (&iface->info);
   g_autofree char *label = g_strdup_printf ("interface %s of '%s'", alias, vb_domain_get_name (dom));
+
+  g_task_set_source_tag (task, plug_interface_async);
+  g_task_set_task_data (task, g_steal_pointer (&alias), g_free);
+  if (self->net == NULL) {
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
+                             "%s: host networking is not available to this daemon", label);
+    return;
+  }
+  vb_network_driver_plug_interface_async (self->net, iface, label, nic_plugged, g_steal_pointer (&task));
+}
+
+/* The NIC plugged and its device's fd, the caller's; NULL on failure,
+ * with nothing left plugged. */
+QemuNic *
+plug_interface_finish (VbQemuDriver *self, GAsyncResult *result, int *out_fd, GError **error)
+{
+  g_autoptr(GAsyncResult) plugged = g_task_propagate_pointer (G_TASK (result), error);
   QemuNic *nic;
 
-  if (self->net == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "%s: host networking is not available to this daemon",
-                 label);
+  *out_fd = -1;
+  if (plugged == NULL)
     return NULL;
-  }
   nic = g_new0 (QemuNic, 1);
-  if (!vb_network_driver_plug_interface (self->net, iface, label, &nic->port, &nic->ifname, out_fd, &nic->borrowed,
-                                         error)) {
+  if (!vb_network_driver_plug_interface_finish (self->net, plugged, &nic->port, &nic->ifname, out_fd, &nic->borrowed,
+                                                error)) {
     nic_free (nic);
     return NULL;
   }
-  nic->alias = g_steal_pointer (&alias);
+  nic->alias = g_strdup (g_task_get_task_data (G_TASK (result)));
   return nic;
 }
 
-/* Plugs every interface of @live that needs a device; fills @fds (one
- * per interface, -1 where none) and @nics.  All or nothing. */
-gboolean
-plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics,
-                 GError **error)
-{
-  for (guint i = 0; live->interfaces && i < live->interfaces->len; i++) {
-    VbDomainInterfaceDef *iface = g_ptr_array_index (live->interfaces, i);
-    int fd = -1;
-    QemuNic *nic;
+/* Plugging every interface of a starting guest, one after the other. */
+typedef struct {
+  VbDomain *dom;
+  VbDomainDef *live;  /* borrowed: the caller keeps it until the end */
+  guint next;         /* the interface to look at next */
+  GArray *fds;
+  GPtrArray *nics;
+} PlugAll;
 
-    if (!vb_qemu_interface_uses_tap (iface)) {
-      g_array_append_val (fds, fd);
-      continue;
-    }
-    nic = plug_interface (self, dom, iface, &fd, error);
-    if (nic == NULL) {
-      for (guint j = 0; j < fds->len; j++)
-        if (g_array_index (fds, int, j) >= 0)
-          close (g_array_index (fds, int, j));
-      g_array_set_size (fds, 0);
-      for (guint j = 0; j < nics->len; j++)
-        nic_release (self, g_ptr_array_index (nics, j));
-      g_ptr_array_set_size (nics, 0);
-      return FALSE;
-    }
-    vb_network_port_show_in_interface (iface, nic->port, nic->ifname);
-    g_array_append_val (fds, fd);
-    g_ptr_array_add (nics, nic);
+static void
+plug_all_free (PlugAll *all)
+{
+  g_object_unref (all->dom);
+  for (guint i = 0; all->fds && i < all->fds->len; i++)
+    if (g_array_index (all->fds, int, i) >= 0)
+      close (g_array_index (all->fds, int, i));
+  g_clear_pointer (&all->fds, g_array_unref);
+  g_clear_pointer (&all->nics, g_ptr_array_unref);
+  g_free (all);
+}
+
+static void plug_all_next (GTask *task);
+
+static void
+plug_all_one_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (source);
+  g_autoptr(GTask) task = user_data;
+  PlugAll *all = g_task_get_task_data (task);
+  VbDomainInterfaceDef *iface = g_ptr_array_index (all->live->interfaces, all->next);
+  GError *error = NULL;
+  int fd;
+  QemuNic *nic = plug_interface_finish (self, result, &fd, &error);
+
+  if (nic == NULL) {
+    /* all or nothing */
+    for (guint j = 0; j < all->nics->len; j++)
+      nic_release (self, g_ptr_array_index (all->nics, j));
+    g_ptr_array_set_size (all->nics, 0);
+    g_task_return_error (task, error);
+    return;
   }
+  vb_network_port_show_in_interface (iface, nic->port, nic->ifname);
+  g_array_append_val (all->fds, fd);
+  g_ptr_array_add (all->nics, nic);
+  all->next++;
+  plug_all_next (g_steal_pointer (&task));
+}
+
+/* Takes @task's reference. */
+static void
+plug_all_next (GTask *task)
+{
+  PlugAll *all = g_task_get_task_data (task);
+  GPtrArray *ifaces = all->live->interfaces;
+
+  for (; ifaces && all->next < ifaces->len; all->next++) {
+    VbDomainInterfaceDef *iface = g_ptr_array_index (ifaces, all->next);
+    int fd = -1;
+
+    if (vb_qemu_interface_uses_tap (iface)) {
+      plug_interface_async (g_task_get_source_object (task), all->dom, iface, plug_all_one_done, task);
+      return;
+    }
+    g_array_append_val (all->fds, fd);
+  }
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Plugs every interface of @live that needs a device, in order, and
+ * shows each in @live; @live must stay until @callback runs. */
+void
+plug_interfaces_async (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  PlugAll *all = g_new0 (PlugAll, 1);
+
+  all->dom = g_object_ref (dom);
+  all->live = live;
+  all->fds = g_array_new (FALSE, FALSE, sizeof (int));
+  all->nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
+  g_task_set_source_tag (task, plug_interfaces_async);
+  g_task_set_task_data (task, all, (GDestroyNotify) plug_all_free);
+  plug_all_next (task);
+}
+
+/* @fds (one per interface, -1 where none) and @nics, the caller's.  All
+ * or nothing. */
+gboolean
+plug_interfaces_finish (VbQemuDriver *self, GAsyncResult *result, GArray **fds, GPtrArray **nics, GError **error)
+{
+  PlugAll *all = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  *fds = g_steal_pointer (&all->fds);
+  *nics = g_steal_pointer (&all->nics);
   return TRUE;
 }
 

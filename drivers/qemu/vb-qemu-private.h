@@ -64,6 +64,10 @@ struct _VbQemuDriver {
   /* QemuVm* (borrowed) of transient domains being created: not in the
    * registry until they run, yet their display ports are taken */
   GPtrArray *unregistered_starts;
+  /* VbDomainDef* (borrowed): the live definitions of guests whose NICs
+   * are being plugged, before any process runs; their display ports
+   * are taken too.  Zero-filled is empty. */
+  GQueue plugging_starts;
 };
 
 /* A guest NIC the driver plugged in: the device made for it and, for
@@ -207,10 +211,13 @@ void nic_free (QemuNic *nic);
 void nic_release (VbQemuDriver *self, QemuNic *nic);
 GPtrArray *nics_load (GKeyFile *kf);
 void nics_save (GKeyFile *kf, GPtrArray *nics);
-QemuNic *plug_interface (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface, int *out_fd,
-                         GError **error);
-gboolean plug_interfaces (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics,
-                          GError **error);
+void plug_interface_async (VbQemuDriver *self, VbDomain *dom, VbDomainInterfaceDef *iface,
+                           GAsyncReadyCallback callback, gpointer user_data);
+QemuNic *plug_interface_finish (VbQemuDriver *self, GAsyncResult *result, int *out_fd, GError **error);
+void plug_interfaces_async (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GAsyncReadyCallback callback,
+                            gpointer user_data);
+gboolean plug_interfaces_finish (VbQemuDriver *self, GAsyncResult *result, GArray **fds, GPtrArray **nics,
+                                 GError **error);
 void vm_release_nic (QemuVm *vm, const char *alias);
 void vm_release_nics (QemuVm *vm);
 

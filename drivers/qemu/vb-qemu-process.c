@@ -668,6 +668,8 @@ graphics_ports_in_use (VbQemuDriver *self, VbDomain *except)
 
     vb_qemu_graphics_add_ports (vm->start_live, ports);
   }
+  for (GList *l = self->plugging_starts.head; l != NULL; l = l->next)
+    vb_qemu_graphics_add_ports (l->data, ports);
   return ports;
 }
 
@@ -678,7 +680,7 @@ child_setup (gpointer user_data)
   setsid ();
 }
 
-/* A start waiting for its NVRAM store to be made. */
+/* A start waiting for its NVRAM store to be made, or for its NICs. */
 typedef struct {
   VbDomain *dom;
   VbDomainDef *live;
@@ -701,6 +703,26 @@ start_prep_free (StartPrep *prep)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StartPrep, start_prep_free)
+
+static StartPrep *
+start_prep_new (VbDomain *dom, VbDomainDef *live, gboolean paused, gboolean registers, const QemuRestore *restore,
+                GTask *task)
+{
+  StartPrep *prep = g_new0 (StartPrep, 1);
+
+  prep->dom = g_object_ref (dom);
+  prep->live = live;
+  prep->paused = paused;
+  prep->registers = registers;
+  prep->task = g_object_ref (task);
+  if (restore) {
+    prep->restoring = TRUE;
+    prep->restore = *restore;
+    prep->restore_path = g_strdup (restore->path);
+    prep->restore.path = prep->restore_path;
+  }
+  return prep;
+}
 
 static void domain_spawn (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
                           gboolean registers, const QemuRestore *restore, GTask *task);
@@ -747,19 +769,29 @@ domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
     domain_spawn (self, dom, g_steal_pointer (&owned), paused, registers, restore, task);
     return;
   }
-  prep = g_new0 (StartPrep, 1);
-  prep->dom = g_object_ref (dom);
-  prep->live = g_steal_pointer (&owned);
-  prep->paused = paused;
-  prep->registers = registers;
-  prep->task = g_object_ref (task);
-  if (restore) {
-    prep->restoring = TRUE;
-    prep->restore = *restore;
-    prep->restore_path = g_strdup (restore->path);
-    prep->restore.path = prep->restore_path;
-  }
+  prep = start_prep_new (dom, g_steal_pointer (&owned), paused, registers, restore, task);
   prepare_nvram_async (self, prep->live, nvram_prepared, prep);
+}
+
+static void domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *fds, GPtrArray *nics,
+                         gboolean paused, gboolean registers, const QemuRestore *restore, GTask *task);
+
+static void
+interfaces_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (source);
+  g_autoptr(StartPrep) prep = user_data;
+  g_autoptr(GError) error = NULL;
+  GArray *fds;
+  GPtrArray *nics;
+
+  g_queue_remove (&self->plugging_starts, prep->live);
+  if (!plug_interfaces_finish (self, result, &fds, &nics, &error)) {
+    g_task_return_error (prep->task, g_steal_pointer (&error));
+    return;
+  }
+  domain_exec (self, prep->dom, g_steal_pointer (&prep->live), fds, nics, prep->paused, prep->registers,
+               prep->restoring ? &prep->restore : NULL, prep->task);
 }
 
 static void
@@ -768,30 +800,39 @@ domain_spawn (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean pau
 {
   g_autoptr(VbDomainDef) owned = live;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) ports = graphics_ports_in_use (self, dom);
+  StartPrep *prep;
+
+  if (!vb_qemu_graphics_prepare (owned, ports, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  /* devices before the command line: it names their fds.  They are made
+   * off the main loop; meanwhile the display ports just picked stay
+   * taken, as they are for guests whose qemu is starting. */
+  prep = start_prep_new (dom, g_steal_pointer (&owned), paused, registers, restore, task);
+  g_queue_push_tail (&self->plugging_starts, prep->live);
+  plug_interfaces_async (self, dom, prep->live, interfaces_plugged, prep);
+}
+
+/* Runs qemu for @dom with @live, @fds and @nics (all owned). */
+static void
+domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugged_fds, GPtrArray *plugged_nics,
+             gboolean paused, gboolean registers, const QemuRestore *restore, GTask *task)
+{
+  g_autoptr(VbDomainDef) owned = live;
+  g_autoptr(GArray) fds = plugged_fds;
+  g_autoptr(GPtrArray) nics = plugged_nics;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_auto(GStrv) argv = NULL;
   g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
   g_autofree char *pid_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".pid");
-  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(GPtrArray) nics = g_ptr_array_new_with_free_func ((GDestroyNotify) nic_free);
   QemuVm *vm;
   int qmp_fd;
 
-  {
-    g_autoptr(GHashTable) ports = graphics_ports_in_use (self, dom);
-
-    if (!vb_qemu_graphics_prepare (owned, ports, &error)) {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  }
-  /* devices before the command line: it names their fds */
-  if (!plug_interfaces (self, dom, owned, fds, nics, &error)) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
   /* a socket left by a qemu that died with us would make bind fail */
   g_unlink (qmp_path);
   /* qemu gets its monitor socket listening already, so that we connect

@@ -16,6 +16,7 @@
 #include <linux/if_tun.h>
 
 #include "vb-error.h"
+#include "vb-net-platform.h"
 #include "vb-network-driver.h"
 
 /* The network driver against the real kernel, inside a network namespace
@@ -203,6 +204,41 @@ call (Fixture *f, VbOp op, gpointer object, GVariant *args, gpointer *out_object
   return result;
 }
 
+/* The plugs are asynchronous (the device is made in the driver's kernel
+ * worker): these wait for one. */
+static gboolean
+plug_wait (Fixture *f, const char *network, const VbPortRequest *req, const VbNetworkPort *port,
+           const char *hint, VbNetworkPort **out_port, char **out_ifname, int *out_fd, GError **error)
+{
+  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  gboolean ok;
+
+  if (network != NULL)
+    vb_network_driver_port_allocate_async (f->owner->net, network, req, hint, call_done, &wait);
+  else
+    vb_network_driver_plug_async (f->owner->net, port, hint, call_done, &wait);
+  if (wait.result == NULL)
+    g_main_loop_run (wait.loop);
+  ok = vb_network_driver_plug_finish (f->owner->net, wait.result, out_port, out_ifname, out_fd, error);
+  g_object_unref (wait.result);
+  g_main_loop_unref (wait.loop);
+  return ok;
+}
+
+static gboolean
+port_allocate (Fixture *f, const char *network, const VbPortRequest *req, const char *hint,
+               VbNetworkPort **out_port, char **out_ifname, int *out_fd, GError **error)
+{
+  return plug_wait (f, network, req, NULL, hint, out_port, out_ifname, out_fd, error);
+}
+
+static gboolean
+plug_outside (Fixture *f, const VbNetworkPort *port, const char *hint, char **out_ifname, int *out_fd,
+              GError **error)
+{
+  return plug_wait (f, NULL, NULL, port, hint, NULL, out_ifname, out_fd, error);
+}
+
 static GVariant *
 call_ok (Fixture *f, VbOp op, gpointer object, GVariant *args)
 {
@@ -269,6 +305,17 @@ link_exists (const char *name)
   g_spawn_command_line_sync (cmd, &out, &err, &status, NULL);
   return g_spawn_check_wait_status (status, NULL);
 }
+
+/* A device is deleted in the driver's kernel worker, soon after the
+ * call that lets it go. */
+static void
+assert_link_goes (const char *name)
+{
+  for (int i = 0; i < 200 && link_exists (name); i++)
+    g_usleep (10000);
+  g_assert_false (link_exists (name));
+}
+
 
 static char *
 nft_table (const char *name)
@@ -611,8 +658,7 @@ plug (Fixture *f, const char *network, guint8 last, GError **error)
   Plugged *p = g_new0 (Plugged, 1);
 
   req.mac = (VbMac) { { 0x52, 0x54, 0x00, 0x00, 0x01, last } };
-  if (!vb_network_driver_port_allocate (f->owner->net, network, &req, NULL, &p->port, &p->ifname,
-                                        &p->fd, error)) {
+  if (!port_allocate (f, network, &req, NULL, &p->port, &p->ifname, &p->fd, error)) {
     g_free (p);
     return NULL;
   }
@@ -625,7 +671,7 @@ unplug (Fixture *f, Plugged *p)
 {
   vb_network_driver_port_release (f->owner->net, p->port, p->ifname);
   close (p->fd);
-  g_assert_false (link_exists (p->ifname));
+  assert_link_goes (p->ifname);
   vb_network_port_free (p->port);
   g_free (p->ifname);
   g_free (p);
@@ -1080,7 +1126,7 @@ plug_fails (Fixture *f, const VbNetworkPort *port, const char *name, int code)
   g_autofree char *ifname = NULL;
   int fd = -1;
 
-  g_assert_false (vb_network_driver_plug (f->owner->net, port, name, &ifname, &fd, &error));
+  g_assert_false (plug_outside (f, port, name, &ifname, &fd, &error));
   g_assert_error (error, VB_ERROR, code);
   g_assert_null (ifname);
   g_assert_cmpint (fd, ==, -1);
@@ -1118,7 +1164,7 @@ test_ethernet_port (Fixture *f, gconstpointer data)
   port.host_routes = routes;
   g_assert_true (vb_mac_parse ("52:54:00:01:02:03", &port.mac, NULL));
 
-  g_assert_true (vb_network_driver_plug (f->owner->net, &port, "vbeth0", &ifname, &fd, &error));
+  g_assert_true (plug_outside (f, &port, "vbeth0", &ifname, &fd, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (ifname, ==, "vbeth0");
   details = link_details ("vbeth0");
@@ -1135,13 +1181,13 @@ test_ethernet_port (Fixture *f, gconstpointer data)
   plug_fails (f, &port, "vbeth0", VB_ERROR_EXISTS);
   close (fd);
   vb_network_driver_unplug (f->owner->net, ifname);
-  g_assert_false (link_exists ("vbeth0"));
+  assert_link_goes ("vbeth0");
   assert_clean (f);
 
   persistent_tap ("vbadm0");
   g_free (f->before);
   f->before = snapshot ();
-  g_assert_true (vb_network_driver_plug (f->owner->net, &admin, "vbadm0", &admin_name, &admin_fd, &error));
+  g_assert_true (plug_outside (f, &admin, "vbadm0", &admin_name, &admin_fd, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (admin_name, ==, "vbadm0");
   plug_fails (f, &admin, "vbadm0", VB_ERROR_BUSY);
@@ -1421,8 +1467,7 @@ test_bandwidth (Fixture *f, gconstpointer data)
     g_autofree char *ifname = NULL;
     int fd;
 
-    g_assert_false (vb_network_driver_port_allocate (f->owner->net, "bwnet", &req, NULL, &port,
-                                                     &ifname, &fd, &error));
+    g_assert_false (port_allocate (f, "bwnet", &req, NULL, &port, &ifname, &fd, &error));
     g_assert_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED);
     g_test_message ("expected error: %s", error->message);
     g_assert_cmpint (fd, ==, -1);
@@ -1651,6 +1696,258 @@ test_legacy_layout (Fixture *f, gconstpointer data)
   assert_clean (f);
 }
 
+/* A platform that notes which thread changes links ------------------------------ */
+
+/* The netlink platform behind a lock (one instance serves both of the
+ * driver's threads here), counting the calls that make, change or
+ * delete a link on the main thread and elsewhere: guest devices must
+ * never be made on the main loop. */
+typedef struct {
+  VbNetPlatform parent;
+  VbNetPlatform *real;
+  GMutex lock;
+  GThread *main_thread;
+  guint on_main;
+  guint off_main;
+} Watched;
+
+static void
+watched_note (VbNetPlatform *platform, gboolean changes)
+{
+  Watched *w = (Watched *) platform;
+
+  g_mutex_lock (&w->lock);
+  if (changes && g_thread_self () == w->main_thread)
+    w->on_main++;
+  else if (changes)
+    w->off_main++;
+}
+
+#define WATCHED_CALL(platform, changes, call) \
+  ({ \
+    Watched *w_ = (Watched *) (platform); \
+    __typeof__ (call) r_; \
+    watched_note (platform, changes); \
+    r_ = (call); \
+    g_mutex_unlock (&w_->lock); \
+    r_; \
+  })
+#define REAL(platform) (((Watched *) (platform))->real)
+
+static gboolean
+w_bridge_add (VbNetPlatform *p, const char *name, const VbBridgeConfig *config, GError **error)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_bridge_add (REAL (p), name, config, error));
+}
+
+static gboolean
+w_link_delete (VbNetPlatform *p, const char *name, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_link_delete (REAL (p), name, error));
+}
+
+static gboolean
+w_link_set_up (VbNetPlatform *p, const char *name, gboolean up, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_link_set_up (REAL (p), name, up, error));
+}
+
+static gboolean
+w_link_set_mtu (VbNetPlatform *p, const char *name, guint mtu, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_link_set_mtu (REAL (p), name, mtu, error));
+}
+
+static gboolean
+w_link_set_master (VbNetPlatform *p, const char *name, const char *master, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_link_set_master (REAL (p), name, master, error));
+}
+
+static gboolean
+w_link_query (VbNetPlatform *p, const char *name, VbLinkInfo *info, GError **error)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_link_query (REAL (p), name, info, error));
+}
+
+static char *
+w_link_name_by_index (VbNetPlatform *p, int ifindex)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_link_name_by_index (REAL (p), ifindex));
+}
+
+static gboolean
+w_addr_add (VbNetPlatform *p, const char *name, const char *address, guint prefix, const char *peer,
+            GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_addr_add (REAL (p), name, address, prefix, peer, error));
+}
+
+static gboolean
+w_addr_del (VbNetPlatform *p, const char *name, const char *address, guint prefix, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_addr_del (REAL (p), name, address, prefix, error));
+}
+
+static gboolean
+w_route_add (VbNetPlatform *p, const char *name, const char *dest, guint prefix, const char *gateway,
+             guint metric, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_route_add (REAL (p), name, dest, prefix, gateway, metric, error));
+}
+
+static gboolean
+w_shape_egress (VbNetPlatform *p, const char *name, guint64 average, guint64 peak, guint64 burst,
+                GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_shape_egress (REAL (p), name, average, peak, burst, error));
+}
+
+static gboolean
+w_tap_create (VbNetPlatform *p, const char *name_template, const VbMac *mac, char **out_name, int *out_fd,
+              GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_tap_create (REAL (p), name_template, mac, out_name, out_fd, error));
+}
+
+static gboolean
+w_tap_open (VbNetPlatform *p, const char *name, int *out_fd, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_tap_open (REAL (p), name, out_fd, error));
+}
+
+static gboolean
+w_macvtap_create (VbNetPlatform *p, const char *name_template, const char *parent, VbMacvtapMode mode,
+                  const VbMac *mac, char **out_name, int *out_fd, GError **error)
+{
+  return WATCHED_CALL (p, TRUE, vb_net_platform_macvtap_create (REAL (p), name_template, parent, mode, mac,
+                                                                out_name, out_fd, error));
+}
+
+static gboolean
+w_sysctl_get (VbNetPlatform *p, VbSysctl key, int *value, GError **error)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_sysctl_get (REAL (p), key, value, error));
+}
+
+static gboolean
+w_sysctl_set (VbNetPlatform *p, VbSysctl key, int value, GError **error)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_sysctl_set (REAL (p), key, value, error));
+}
+
+static GArray *
+w_neighbours_ipv4 (VbNetPlatform *p, GError **error)
+{
+  return WATCHED_CALL (p, FALSE, vb_net_platform_neighbours_ipv4 (REAL (p), error));
+}
+
+static void
+w_free (VbNetPlatform *p)
+{
+  Watched *w = (Watched *) p;
+
+  vb_net_platform_free (w->real);
+  g_mutex_clear (&w->lock);
+  g_free (w);
+}
+
+static const VbNetPlatformOps watched_ops = {
+  .bridge_add = w_bridge_add,
+  .link_delete = w_link_delete,
+  .link_set_up = w_link_set_up,
+  .link_set_mtu = w_link_set_mtu,
+  .link_set_master = w_link_set_master,
+  .link_query = w_link_query,
+  .link_name_by_index = w_link_name_by_index,
+  .addr_add = w_addr_add,
+  .addr_del = w_addr_del,
+  .route_add = w_route_add,
+  .shape_egress = w_shape_egress,
+  .tap_create = w_tap_create,
+  .tap_open = w_tap_open,
+  .macvtap_create = w_macvtap_create,
+  .sysctl_get = w_sysctl_get,
+  .sysctl_set = w_sysctl_set,
+  .neighbours_ipv4 = w_neighbours_ipv4,
+  .free = w_free,
+};
+
+static Watched *
+watched_new (void)
+{
+  Watched *w = g_new0 (Watched, 1);
+  g_autoptr(GError) error = NULL;
+
+  w->parent.ops = &watched_ops;
+  w->real = vb_net_platform_new_netlink (&error);
+  g_assert_no_error (error);
+  g_mutex_init (&w->lock);
+  w->main_thread = g_thread_self ();
+  return w;
+}
+
+/* Guest devices of every kind, made and deleted: never on the main
+ * thread, where a netlink round trip would hold up every other call. */
+static void
+test_ports_off_main_thread (Fixture *f, gconstpointer data)
+{
+  Watched *w = watched_new ();
+  VbNetworkPort bridge = { .type = VB_PORT_TYPE_BRIDGE, .bridge_name = "vbthbr0",
+                           .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x01 } } };
+  VbNetworkPort direct = { .type = VB_PORT_TYPE_DIRECT, .dev = "vbthv0", .macvtap_mode = VB_MACVTAP_BRIDGE,
+                           .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x02 } } };
+  VbNetworkPort ethernet = { .type = VB_PORT_TYPE_ETHERNET, .mtu = 1400,
+                             .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x03 } } };
+  const VbNetworkPort *ports[] = { &bridge, &direct, &ethernet };
+  g_autoptr(GError) error = NULL;
+  VbNetwork *net;
+  Plugged *p;
+
+  run_ok ("ip link add vbthbr0 address 02:00:00:00:00:02 type bridge");
+  veth ("vbthv0", "vbthv1");
+  g_free (f->before);
+  f->before = snapshot ();
+  g_clear_object (&f->owner);
+  f->owner = g_object_new (TEST_TYPE_OWNER, NULL);
+  f->driver = VB_DRIVER (f->owner);
+  f->owner->net = vb_network_driver_new (f->driver, f->config_dir, f->run_dir);
+  vb_network_driver_set_platform (f->owner->net, &w->parent);
+  g_signal_connect (f->driver, "event", G_CALLBACK (on_event), f);
+  g_assert_true (vb_driver_open (f->driver, &error));
+  g_assert_no_error (error);
+
+  /* a port of a network */
+  net = define (f, "<network><name>thbr</name><forward mode='bridge'/><bridge name='vbthbr0'/></network>");
+  start (f, net);
+  p = plug (f, "thbr", 7, &error);
+  g_assert_no_error (error);
+  unplug (f, p);
+  destroy (f, net);
+  /* and outside any */
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++) {
+    g_autofree char *ifname = NULL;
+    int fd = -1;
+
+    g_assert_true (plug_outside (f, ports[i], NULL, &ifname, &fd, &error));
+    g_assert_no_error (error);
+    g_assert_true (link_exists (ifname));
+    close (fd);
+    vb_network_driver_unplug (f->owner->net, ifname);
+    assert_link_goes (ifname);
+  }
+  g_mutex_lock (&w->lock);
+  g_test_message ("link changes: %u on the main thread, %u off it", w->on_main, w->off_main);
+  g_assert_cmpuint (w->on_main, ==, 0);
+  /* a tap, its master and up; a macvtap and up; a tap, its MTU and up
+   * (and the deletions of those a closed fd has not taken already) */
+  g_assert_cmpuint (w->off_main, >=, 8);
+  g_mutex_unlock (&w->lock);
+  assert_clean (f);
+  run_ok ("ip link del vbthbr0");
+  run_ok ("ip link del vbthv0");
+}
+
 static int
 run_tests (int argc, char **argv)
 {
@@ -1673,6 +1970,7 @@ run_tests (int argc, char **argv)
   ADD ("/network/host-bridge", test_host_bridge);
   ADD ("/network/port/ethernet", test_ethernet_port);
   ADD ("/network/port/bandwidth", test_bandwidth);
+  ADD ("/network/port/off-main-thread", test_ports_off_main_thread);
   ADD ("/network/perf/nat-start-stop", test_perf_start_stop);
   ADD ("/network/update", test_update);
   ADD ("/network/dnsmasq-respawn", test_dnsmasq_respawn);
