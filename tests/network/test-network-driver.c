@@ -1893,9 +1893,11 @@ static void
 test_ports_off_main_thread (Fixture *f, gconstpointer data)
 {
   Watched *w = watched_new ();
-  VbNetworkPort bridge = { .type = VB_PORT_TYPE_BRIDGE, .bridge_name = "vbthbr0",
+  char bridge_name[] = "vbthbr0";
+  char direct_dev[] = "vbthv0";
+  VbNetworkPort bridge = { .type = VB_PORT_TYPE_BRIDGE, .bridge_name = bridge_name,
                            .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x01 } } };
-  VbNetworkPort direct = { .type = VB_PORT_TYPE_DIRECT, .dev = "vbthv0", .macvtap_mode = VB_MACVTAP_BRIDGE,
+  VbNetworkPort direct = { .type = VB_PORT_TYPE_DIRECT, .dev = direct_dev, .macvtap_mode = VB_MACVTAP_BRIDGE,
                            .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x02 } } };
   VbNetworkPort ethernet = { .type = VB_PORT_TYPE_ETHERNET, .mtu = 1400,
                              .mac = { { 0x52, 0x54, 0x00, 0x00, 0x02, 0x03 } } };
