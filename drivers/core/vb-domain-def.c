@@ -722,3 +722,56 @@ vb_domain_def_detach_device (VbDomainDef *def, const char *device_xml, GError **
     g_ptr_array_remove_index (vb_domain_def_get_devices (def, dev->kind), (guint) idx);
   return TRUE;
 }
+
+guint64
+vb_domain_def_get_current_memory (const VbDomainDef *def)
+{
+  return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
+}
+
+guint
+vb_domain_def_get_current_vcpus (const VbDomainDef *def)
+{
+  return def->current_vcpus ? def->current_vcpus : def->vcpus;
+}
+
+gboolean
+vb_domain_def_set_memory (VbDomainDef *def, guint64 kib, guint flags, GError **error)
+{
+  if (!(flags & VB_DOMAIN_MEM_MAXIMUM)) {
+    if (kib > def->memory_kib) {
+      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot set memory higher than max memory");
+      return FALSE;
+    }
+    def->current_memory_kib = kib;
+    return TRUE;
+  }
+  /* <maxMemory> bounds the hot-plug total, so the boot memory stays below it */
+  if (def->max_memory_kib && def->max_memory_kib < kib) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                         "cannot set initial memory size greater than the maximum memory size");
+    return FALSE;
+  }
+  def->memory_kib = kib;
+  if (vb_domain_def_get_current_memory (def) > kib)
+    def->current_memory_kib = kib;
+  return TRUE;
+}
+
+gboolean
+vb_domain_def_set_vcpus (VbDomainDef *def, guint count, guint flags, GError **error)
+{
+  if (!(flags & VB_DOMAIN_VCPU_MAXIMUM)) {
+    if (count > def->vcpus) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "requested cpu amount exceeds maximum (%u > %u)",
+                   count, def->vcpus);
+      return FALSE;
+    }
+    def->current_vcpus = count;
+    return TRUE;
+  }
+  def->vcpus = count;
+  if (vb_domain_def_get_current_vcpus (def) > count)
+    def->current_vcpus = count;
+  return TRUE;
+}

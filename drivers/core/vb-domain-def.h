@@ -353,6 +353,17 @@ VbDomainDef *vb_domain_def_copy (const VbDomainDef *def);
 void vb_domain_def_free (VbDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbDomainDef, vb_domain_def_free)
 
+/* The memory and vCPUs the guest has now: <currentMemory> and
+ * <vcpu current=''>, else the maximum when the document names none. */
+guint64 vb_domain_def_get_current_memory (const VbDomainDef *def);
+guint vb_domain_def_get_current_vcpus (const VbDomainDef *def);
+/* SetMemory and SetVcpus on one definition, with libvirt's checks:
+ * VB_DOMAIN_MEM_MAXIMUM (VB_DOMAIN_VCPU_MAXIMUM) in @flags sets the
+ * maximum and lowers the current value to it; otherwise the current value
+ * is set, refused above the maximum.  @def is unchanged on error. */
+gboolean vb_domain_def_set_memory (VbDomainDef *def, guint64 kib, guint flags, GError **error);
+gboolean vb_domain_def_set_vcpus (VbDomainDef *def, guint count, guint flags, GError **error);
+
 /* The devices of @kind: VbDomainDiskDef* for disks and so on, xmlNode* for
  * the kinds not typed.  NULL when there are none, and for memballoon (a
  * single device: def->memballoon). */

@@ -109,15 +109,29 @@ vb_domain_is_updated (VbDomain *self)
 }
 
 gboolean
-vb_domain_resolve_affect (VbDomain *self, guint *flags, GError **error)
+vb_domain_check_running (VbDomain *self, gboolean running, GError **error)
 {
-  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
-    *flags |= vb_domain_is_active (self) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
-  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !vb_domain_is_active (self)) {
+  if (!running) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
                  vb_domain_get_name (self));
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+vb_domain_check_active (VbDomain *self, GError **error)
+{
+  return vb_domain_check_running (self, vb_domain_is_active (self), error);
+}
+
+gboolean
+vb_domain_resolve_affect (VbDomain *self, guint *flags, GError **error)
+{
+  if ((*flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG)) == 0)
+    *flags |= vb_domain_is_active (self) ? VB_DOMAIN_AFFECT_LIVE : VB_DOMAIN_AFFECT_CONFIG;
+  if ((*flags & VB_DOMAIN_AFFECT_LIVE) && !vb_domain_check_active (self, error))
+    return FALSE;
   if ((*flags & VB_DOMAIN_AFFECT_CONFIG) && !vb_domain_is_persistent (self)) {
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
                  "transient domain '%s' has no persistent config", vb_domain_get_name (self));
@@ -137,6 +151,60 @@ vb_domain_resolve_one_def (VbDomain *self, guint *flags, GError **error)
   if (!vb_domain_resolve_affect (self, flags, error))
     return NULL;
   return (*flags & VB_DOMAIN_AFFECT_LIVE) ? vb_domain_get_live_def (self) : vb_domain_get_def (self);
+}
+
+gboolean
+vb_domain_resolve_set_memory (VbDomain *self, guint64 kib, guint *flags, gboolean one_def, GError **error)
+{
+  if (kib == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
+    return FALSE;
+  }
+  if (one_def ? vb_domain_resolve_one_def (self, flags, error) == NULL
+              : !vb_domain_resolve_affect (self, flags, error))
+    return FALSE;
+  if ((*flags & VB_DOMAIN_MEM_MAXIMUM) && (*flags & VB_DOMAIN_AFFECT_LIVE)) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE,
+                         "cannot resize the maximum memory on an active domain");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_domain_resolve_set_vcpus (VbDomain *self, guint count, guint max_vcpus, guint *flags, GError **error)
+{
+  if (count == 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
+    return FALSE;
+  }
+  if (max_vcpus && count > max_vcpus) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
+                 "requested cpu amount exceeds maximum supported amount (%u > %u)", count, max_vcpus);
+    return FALSE;
+  }
+  return vb_domain_resolve_affect (self, flags, error);
+}
+
+void
+vb_domain_add_stats (VbDomain *self, guint stats, GVariantBuilder *b)
+{
+  const VbDomainDef *def = vb_domain_get_current_def (self);
+
+  if (stats & VB_DOMAIN_STATS_STATE) {
+    g_variant_builder_add (b, "{sv}", "state.state", g_variant_new_int32 (self->state));
+    g_variant_builder_add (b, "{sv}", "state.reason", g_variant_new_int32 (self->reason));
+  }
+  if (stats & VB_DOMAIN_STATS_BALLOON) {
+    g_variant_builder_add (b, "{sv}", "balloon.current",
+                           g_variant_new_uint64 (vb_domain_def_get_current_memory (def)));
+    g_variant_builder_add (b, "{sv}", "balloon.maximum", g_variant_new_uint64 (def->memory_kib));
+  }
+  if (stats & VB_DOMAIN_STATS_VCPU) {
+    g_variant_builder_add (b, "{sv}", "vcpu.current",
+                           g_variant_new_uint32 (vb_domain_def_get_current_vcpus (def)));
+    g_variant_builder_add (b, "{sv}", "vcpu.maximum", g_variant_new_uint32 (def->vcpus));
+  }
 }
 
 void

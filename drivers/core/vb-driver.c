@@ -356,6 +356,14 @@ vb_check_flags (guint flags, guint allowed, GError **error)
   return TRUE;
 }
 
+gboolean
+vb_op_unsupported (VbOp op, GError **error)
+{
+  g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
+               vb_op_get_info (op)->name);
+  return FALSE;
+}
+
 /* Returns TRUE when @op is one the core answers itself, with *@out or
  * @error set. */
 static gboolean
@@ -661,8 +669,28 @@ vb_driver_call_finish (VbDriver *self, GAsyncResult *result, gpointer *out_objec
 void
 vb_driver_task_return_unsupported (GTask *task, VbOp op)
 {
-  g_task_return_new_error (task, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
-                           "not supported by this driver: %s", vb_op_get_info (op)->name);
+  GError *error = NULL;
+
+  vb_op_unsupported (op, &error);
+  g_task_return_error (task, error);
+}
+
+void
+vb_driver_task_return_variant (GTask *task, GVariant *value)
+{
+  if (value)
+    g_task_return_pointer (task, g_variant_ref_sink (value), (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+void
+vb_driver_task_return_result (GTask *task, gboolean ok, GVariant *value, GError *error)
+{
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    vb_driver_task_return_variant (task, value);
 }
 
 void

@@ -212,6 +212,9 @@ void vb_driver_set_parse_flags (VbDriver *self, GType kind, guint parse_flags);
 
 /* Refuses flags outside @allowed with VB_ERROR_INVALID_ARG. */
 gboolean vb_check_flags (guint flags, guint allowed, GError **error);
+/* FALSE with "not supported by this driver: OP" (VB_ERROR_NOT_SUPPORTED):
+ * what a driver answers for an op it does not implement. */
+gboolean vb_op_unsupported (VbOp op, GError **error);
 
 /* Queries every driver answers the same way from the registry and the
  * definitions (a domain's GetXMLDesc, GetState, GetMetadata and HasManagedSaveImage) are
@@ -219,6 +222,10 @@ gboolean vb_check_flags (guint flags, guint allowed, GError **error);
 
 /* Helpers for drivers completing a task. */
 void vb_driver_task_return_unsupported (GTask *task, VbOp op);
+/* Completes @task with @value (may be floating; NULL: no value). */
+void vb_driver_task_return_variant (GTask *task, GVariant *value);
+/* Completes @task with @error (taken) unless @ok, else with @value. */
+void vb_driver_task_return_result (GTask *task, gboolean ok, GVariant *value, GError *error);
 void vb_driver_task_return_object (GTask *task, gpointer object);
 /* Completes @task with @value (may be floating) whose handles index
  * @fd_list; the list travels with the result to the caller. */

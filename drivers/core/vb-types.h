@@ -161,6 +161,16 @@ enum {
   VB_DOMAIN_MEM_MAXIMUM = 1 << 2,
 };
 
+/* virDomainStatsTypes: the groups of GetStats every driver knows */
+enum {
+  VB_DOMAIN_STATS_STATE = 1 << 0,
+  VB_DOMAIN_STATS_CPU_TOTAL = 1 << 1,
+  VB_DOMAIN_STATS_BALLOON = 1 << 2,
+  VB_DOMAIN_STATS_VCPU = 1 << 3,
+  VB_DOMAIN_STATS_INTERFACE = 1 << 4,
+  VB_DOMAIN_STATS_BLOCK = 1 << 5,
+};
+
 /* virDomainMetadataType */
 enum {
   VB_DOMAIN_METADATA_DESCRIPTION = 0,

@@ -267,7 +267,7 @@ job_query_return (OpCall *q, gboolean ok, const GError *error, JobProgress *coun
   JobProgress none = { QEMU_JOB_NONE };
 
   if (!vm_job_running (q->vm)) {
-    return_variant (q->task, job_progress_variant (q->op, &none));
+    vb_driver_task_return_variant (q->task, job_progress_variant (q->op, &none));
     return;
   }
   if (!ok) {
@@ -278,7 +278,7 @@ job_query_return (OpCall *q, gboolean ok, const GError *error, JobProgress *coun
   counts->type = QEMU_JOB_UNBOUNDED;
   counts->operation = q->vm->saving ? QEMU_JOB_OPERATION_SAVE : QEMU_JOB_OPERATION_DUMP;
   counts->elapsed_ms = (guint64) (g_get_monotonic_time () - q->vm->job_started) / 1000;
-  return_variant (q->task, job_progress_variant (q->op, counts));
+  vb_driver_task_return_variant (q->task, job_progress_variant (q->op, counts));
 }
 
 static void
@@ -343,7 +343,7 @@ domain_get_job_info (VbDomain *dom, VbOp op, GVariant *args, GTask *task)
   }
   vm = domain_vm (dom);
   if (!vm_job_running (vm)) {
-    return_variant (task, job_progress_variant (op, &none));
+    vb_driver_task_return_variant (task, job_progress_variant (op, &none));
     return;
   }
   q = g_new0 (OpCall, 1);

@@ -383,8 +383,8 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     if (vm)
       read_proc_stat (vm->pid, NULL, NULL, &ticks);
     *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL), (guint64) def->memory_kib,
-                          (guint32) MIN (def_current_memory (def), G_MAXUINT32),
-                          (guint64) def_current_vcpus (def), (guint32) (ticks / (guint64) sysconf (_SC_CLK_TCK)));
+                          (guint32) MIN (vb_domain_def_get_current_memory (def), G_MAXUINT32),
+                          (guint64) vb_domain_def_get_current_vcpus (def), (guint32) (ticks / (guint64) sysconf (_SC_CLK_TCK)));
     return TRUE;
   }
 
@@ -410,7 +410,7 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     def = vb_domain_resolve_one_def (dom, &flags, error);
     if (def == NULL)
       return FALSE;
-    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : def_current_vcpus (def));
+    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_get_current_vcpus (def));
     return TRUE;
   }
 
@@ -422,9 +422,7 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return domain_interface_addresses (self, dom, args, out, error);
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -641,9 +639,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     return TRUE;
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -727,14 +723,14 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     char *xml = save_image_get_xml (args, &error);
 
     if (xml)
-      return_variant (task, g_variant_new_take_string (xml));
+      vb_driver_task_return_variant (task, g_variant_new_take_string (xml));
     else
       g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   case VB_OP_DOMAIN_SAVE_IMAGE_DEFINE_XML:
     if (save_image_define_xml (args, &error))
-      return_variant (task, NULL);
+      vb_driver_task_return_variant (task, NULL);
     else
       g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -781,7 +777,7 @@ vb_qemu_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
     return;
   }
   if (ok)
-    return_variant (task, out);
+    vb_driver_task_return_variant (task, out);
   else
     g_task_return_error (task, g_steal_pointer (&error));
 }

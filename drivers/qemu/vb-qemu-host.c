@@ -535,8 +535,6 @@ vb_qemu_host_run (VbOp op, GVariant *args, const VbQemuCaps *caps, GVariant **ou
     return TRUE;
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }

@@ -488,33 +488,13 @@ domain_set_memory (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *tas
   const VbDomainDef *live;
 
   g_variant_get (args, "(tu)", &kib, &flags);
-  if (kib == 0) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error) ||
+      !vb_domain_resolve_set_memory (dom, kib, &flags, FALSE, error))
     return FALSE;
-  }
-  {
-    guint affect = flags & ~(guint) VB_DOMAIN_MEM_MAXIMUM;
-
-    if (!resolve_affect (dom, &affect, error))
-      return FALSE;
-    flags = affect | (flags & VB_DOMAIN_MEM_MAXIMUM);
-  }
-  if ((flags & VB_DOMAIN_MEM_MAXIMUM) && (flags & VB_DOMAIN_AFFECT_LIVE)) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot resize the maximum memory on an active domain");
-    return FALSE;
-  }
   if (flags & VB_DOMAIN_AFFECT_CONFIG) {
     config = vb_domain_def_copy (vb_domain_get_def (dom));
-    if (flags & VB_DOMAIN_MEM_MAXIMUM) {
-      config->memory_kib = kib;
-      if (def_current_memory (config) > kib)
-        config->current_memory_kib = kib;
-    } else if (kib > config->memory_kib) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot set memory higher than max memory");
+    if (!vb_domain_def_set_memory (config, kib, flags, error))
       return FALSE;
-    } else {
-      config->current_memory_kib = kib;
-    }
   }
   if (flags & VB_DOMAIN_AFFECT_LIVE) {
     live = vb_domain_get_live_def (dom);

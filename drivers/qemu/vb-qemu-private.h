@@ -35,10 +35,6 @@ enum {
   QEMU_REBOOT_ACPI = 1 << 0,
   QEMU_DOMAIN_SHUTDOWN_USER = 1,  /* VIR_DOMAIN_SHUTDOWN_USER */
   QEMU_DOMAIN_CRASHED_PANICKED = 1,
-  QEMU_STATS_STATE = 1 << 0,
-  QEMU_STATS_CPU_TOTAL = 1 << 1,
-  QEMU_STATS_BALLOON = 1 << 2,
-  QEMU_STATS_VCPU = 1 << 3,
   QEMU_MEM_ACTUAL_BALLOON = 6,
   QEMU_MEM_RSS = 7,
 };
@@ -173,8 +169,6 @@ gboolean qemu_fill_firmware (VbQemuDriver *self, VbDomainDef *def, GError **erro
 /* vb-qemu-process.c */
 void op_call_free (OpCall *call);
 gboolean check_active (VbDomain *dom, GError **error);
-guint64 def_current_memory (const VbDomainDef *def);
-guint def_current_vcpus (const VbDomainDef *def);
 void domain_destroy (VbQemuDriver *self, VbDomain *dom, guint flags, GTask *task);
 void domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused, gboolean registers,
                    const QemuRestore *restore, GTask *task);
@@ -183,7 +177,6 @@ QemuVm *domain_vm (VbDomain *dom);
 gboolean read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cpu_ticks);
 gboolean read_stat_file (const char *path, char *state, guint64 *start_time, guint64 *cpu_ticks);
 void reattach_all (VbQemuDriver *self);
-void return_variant (GTask *task, GVariant *out);
 void vm_command (QemuVm *vm, VbOp op, VbQemuMonitorCommandFunc command, GTask *task);
 OpCall *op_call_new (QemuVm *vm, VbOp op, GTask *task);
 void op_reply (GObject *source, GAsyncResult *result, gpointer user_data);

@@ -81,33 +81,8 @@ domain_vm (VbDomain *dom)
 gboolean
 check_active (VbDomain *dom, GError **error)
 {
-  if (!vb_domain_is_active (dom) || domain_vm (dom) == NULL) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
-                 vb_domain_get_name (dom));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-void
-return_variant (GTask *task, GVariant *out)
-{
-  if (out)
-    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
-  else
-    g_task_return_pointer (task, NULL, NULL);
-}
-
-guint64
-def_current_memory (const VbDomainDef *def)
-{
-  return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
-}
-
-guint
-def_current_vcpus (const VbDomainDef *def)
-{
-  return def->current_vcpus ? def->current_vcpus : def->vcpus;
+  /* active with no qemu: the run is ending, nothing can reach the guest */
+  return vb_domain_check_running (dom, vb_domain_is_active (dom) && domain_vm (dom) != NULL, error);
 }
 
 /* A /proc stat file (a process's or one of its threads'): the state
@@ -1114,7 +1089,7 @@ memory_stats_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     if (rss)
       g_variant_builder_add (&b, "{it}", QEMU_MEM_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
   }
-  return_variant (call->task, g_variant_builder_end (&b));
+  vb_driver_task_return_variant (call->task, g_variant_builder_end (&b));
 }
 
 /* MemoryStats: the balloon's size from qemu, the RSS from /proc. */
@@ -1145,31 +1120,18 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   const VbDomainDef *def = vb_domain_get_current_def (dom);
   QemuVm *vm = domain_vm (dom);
   GVariantBuilder b;
-  int reason;
-  VbDomainState state = vb_domain_get_state (dom, &reason);
   guint64 ticks = 0;
 
   if (stats == 0)
-    stats = QEMU_STATS_STATE | QEMU_STATS_CPU_TOTAL | QEMU_STATS_BALLOON | QEMU_STATS_VCPU;
+    stats = VB_DOMAIN_STATS_STATE | VB_DOMAIN_STATS_CPU_TOTAL | VB_DOMAIN_STATS_BALLOON | VB_DOMAIN_STATS_VCPU;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
-  if (stats & QEMU_STATS_STATE) {
-    g_variant_builder_add (&b, "{sv}", "state.state", g_variant_new_int32 (state));
-    g_variant_builder_add (&b, "{sv}", "state.reason", g_variant_new_int32 (reason));
-  }
-  if ((stats & QEMU_STATS_CPU_TOTAL) && vm && read_proc_stat (vm->pid, NULL, NULL, &ticks)) {
+  vb_domain_add_stats (dom, stats, &b);
+  if ((stats & VB_DOMAIN_STATS_CPU_TOTAL) && vm && read_proc_stat (vm->pid, NULL, NULL, &ticks)) {
     guint64 ns = ticks * (G_USEC_PER_SEC * 1000 / (guint64) sysconf (_SC_CLK_TCK));
     g_variant_builder_add (&b, "{sv}", "cpu.time", g_variant_new_uint64 (ns));
   }
-  if (stats & QEMU_STATS_BALLOON) {
-    g_variant_builder_add (&b, "{sv}", "balloon.current", g_variant_new_uint64 (def_current_memory (def)));
-    g_variant_builder_add (&b, "{sv}", "balloon.maximum", g_variant_new_uint64 (def->memory_kib));
-  }
-  if (stats & QEMU_STATS_VCPU) {
-    g_variant_builder_add (&b, "{sv}", "vcpu.current", g_variant_new_uint32 (def_current_vcpus (def)));
-    g_variant_builder_add (&b, "{sv}", "vcpu.maximum", g_variant_new_uint32 (def->vcpus));
-    if (vm)
-      add_vcpu_thread_stats (vm, def->vcpus, &b);
-  }
+  if ((stats & VB_DOMAIN_STATS_VCPU) && vm)
+    add_vcpu_thread_stats (vm, def->vcpus, &b);
   return g_variant_builder_end (&b);
 }
 

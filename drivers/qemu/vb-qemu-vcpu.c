@@ -151,7 +151,7 @@ vm_set_live_vcpus (QemuVm *vm, guint count)
 {
   VbDomainDef *live;
 
-  if (vm->exited || def_current_vcpus (vb_domain_get_live_def (vm->dom)) == count)
+  if (vm->exited || vb_domain_def_get_current_vcpus (vb_domain_get_live_def (vm->dom)) == count)
     return;
   live = vb_domain_def_copy (vb_domain_get_live_def (vm->dom));
   live->current_vcpus = count;
@@ -448,12 +448,8 @@ domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   }
   if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
     return FALSE;
-  if (count == 0) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
-    return FALSE;
-  }
   affect = flags & (VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG);
-  if (!resolve_affect (dom, &affect, error))
+  if (!vb_domain_resolve_set_vcpus (dom, count, 0, &affect, error))
     return FALSE;
   if ((affect & VB_DOMAIN_AFFECT_LIVE) && (flags & VB_DOMAIN_VCPU_MAXIMUM)) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "maximum vcpu count of a live domain can't be modified");
@@ -470,17 +466,8 @@ domain_set_vcpus (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   }
   if (affect & VB_DOMAIN_AFFECT_CONFIG) {
     config = vb_domain_def_copy (vb_domain_get_def (dom));
-    if (flags & VB_DOMAIN_VCPU_MAXIMUM) {
-      config->vcpus = count;
-      if (def_current_vcpus (config) > count)
-        config->current_vcpus = count;
-    } else if (count > config->vcpus) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "requested cpu amount exceeds maximum (%u > %u)",
-                   count, config->vcpus);
+    if (!vb_domain_def_set_vcpus (config, count, flags, error))
       return FALSE;
-    } else {
-      config->current_vcpus = count;
-    }
     if (config->cpu && config->cpu->topology_set &&
         config->cpu->sockets * MAX (config->cpu->dies, 1) * MAX (config->cpu->clusters, 1) *
           config->cpu->cores * config->cpu->threads != config->vcpus) {

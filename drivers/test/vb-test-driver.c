@@ -53,15 +53,10 @@ enum {
   TEST_SEND_KEY_MAX_KEYS = 16,
 };
 
-/* virDomainStatsTypes and the GetAllDomainStats flags */
+/* the stats groups it answers, and the GetAllDomainStats flags */
 enum {
-  TEST_STATS_STATE = 1 << 0,
-  TEST_STATS_BALLOON = 1 << 2,
-  TEST_STATS_VCPU = 1 << 3,
-  TEST_STATS_INTERFACE = 1 << 4,
-  TEST_STATS_BLOCK = 1 << 5,
-  TEST_STATS_SUPPORTED = TEST_STATS_STATE | TEST_STATS_BALLOON | TEST_STATS_VCPU |
-                         TEST_STATS_INTERFACE | TEST_STATS_BLOCK,
+  TEST_STATS_SUPPORTED = VB_DOMAIN_STATS_STATE | VB_DOMAIN_STATS_BALLOON | VB_DOMAIN_STATS_VCPU |
+                         VB_DOMAIN_STATS_INTERFACE | VB_DOMAIN_STATS_BLOCK,
   TEST_STATS_FILTERS = 0xff,
   TEST_STATS_NOWAIT = 1 << 29,
   TEST_STATS_BACKING = 1 << 30,
@@ -116,29 +111,6 @@ domain_data (VbDomain *dom)
 }
 
 /* Helpers ---------------------------------------------------------------- */
-
-static gboolean
-check_active (VbDomain *dom, GError **error)
-{
-  if (!vb_domain_is_active (dom)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
-                 vb_domain_get_name (dom));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static guint64
-def_current_memory (const VbDomainDef *def)
-{
-  return def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
-}
-
-static guint
-def_current_vcpus (const VbDomainDef *def)
-{
-  return def->current_vcpus ? def->current_vcpus : def->vcpus;
-}
 
 static gboolean
 def_has_balloon (const VbDomainDef *def)
@@ -520,9 +492,7 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
   }
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -534,8 +504,6 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
   const VbDomainDef *def = vb_domain_get_current_def (dom);
   gboolean active = vb_domain_is_active (dom);
   GVariantBuilder b;
-  int reason;
-  VbDomainState state = vb_domain_get_state (dom, &reason);
 
   if (!vb_check_flags (flags, TEST_STATS_FILTERS | TEST_STATS_NOWAIT | TEST_STATS_BACKING |
                     TEST_STATS_ENFORCE, error))
@@ -550,19 +518,8 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
     stats = TEST_STATS_SUPPORTED;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
-  if (stats & TEST_STATS_STATE) {
-    g_variant_builder_add (&b, "{sv}", "state.state", g_variant_new_int32 (state));
-    g_variant_builder_add (&b, "{sv}", "state.reason", g_variant_new_int32 (reason));
-  }
-  if (stats & TEST_STATS_BALLOON) {
-    g_variant_builder_add (&b, "{sv}", "balloon.current", g_variant_new_uint64 (def_current_memory (def)));
-    g_variant_builder_add (&b, "{sv}", "balloon.maximum", g_variant_new_uint64 (def->memory_kib));
-  }
-  if (stats & TEST_STATS_VCPU) {
-    g_variant_builder_add (&b, "{sv}", "vcpu.current", g_variant_new_uint32 (def_current_vcpus (def)));
-    g_variant_builder_add (&b, "{sv}", "vcpu.maximum", g_variant_new_uint32 (def->vcpus));
-  }
-  if ((stats & TEST_STATS_INTERFACE) && active) {
+  vb_domain_add_stats (dom, stats, &b);
+  if ((stats & VB_DOMAIN_STATS_INTERFACE) && active) {
     guint n = def->interfaces ? def->interfaces->len : 0;
 
     g_variant_builder_add (&b, "{sv}", "net.count", g_variant_new_uint32 (n));
@@ -573,7 +530,7 @@ domain_stats (VbDomain *dom, guint stats, guint flags, GError **error)
       g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (iface->target ? iface->target : ""));
     }
   }
-  if ((stats & TEST_STATS_BLOCK) && active) {
+  if ((stats & VB_DOMAIN_STATS_BLOCK) && active) {
     guint n = def->disks ? def->disks->len : 0;
 
     g_variant_builder_add (&b, "{sv}", "block.count", g_variant_new_uint32 (n));
@@ -607,9 +564,9 @@ domain_memory_stats (VbDomain *dom, GError **error)
     { TEST_MEM_RSS, 2, 0 },
   };
 
-  if (!check_active (dom, error))
+  if (!vb_domain_check_active (dom, error))
     return NULL;
-  cur = def_current_memory (def);
+  cur = vb_domain_def_get_current_memory (def);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
   if (def_has_balloon (def))
     for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -690,7 +647,7 @@ domain_interface_addresses (VbTestDriver *self, VbDomain *dom, guint source, gui
     g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Unknown IP address data source %u", source);
     return NULL;
   }
-  if (!check_active (dom, error))
+  if (!vb_domain_check_active (dom, error))
     return NULL;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(isu))"));
@@ -757,8 +714,8 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     guint32 cputime = vb_domain_is_active (dom) ? (guint32) (g_get_real_time () / G_USEC_PER_SEC) : 0;
 
     *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL),
-                          (guint64) def->memory_kib, (guint32) MIN (def_current_memory (def), G_MAXUINT32),
-                          (guint64) def_current_vcpus (def), cputime);
+                          (guint64) def->memory_kib, (guint32) MIN (vb_domain_def_get_current_memory (def), G_MAXUINT32),
+                          (guint64) vb_domain_def_get_current_vcpus (def), cputime);
     return TRUE;
   }
 
@@ -790,7 +747,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     def = vb_domain_resolve_one_def (dom, &flags, error);
     if (def == NULL)
       return FALSE;
-    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : def_current_vcpus (def));
+    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_get_current_vcpus (def));
     return TRUE;
   }
 
@@ -809,10 +766,8 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, 0, error))
       return FALSE;
-    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_RUNNING) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running", name);
+    if (!vb_domain_check_running (dom, vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING, error))
       return FALSE;
-    }
     data = domain_data (dom);
     *out = g_variant_new ("(tu)", (guint64) data->seconds, data->nseconds);
     return TRUE;
@@ -822,7 +777,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     guint flags;
 
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     *out = g_variant_new_take_string (g_strdup_printf ("%shost", name));
     return TRUE;
@@ -833,9 +788,7 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return TRUE;
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -847,19 +800,8 @@ domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(VbDomainDef) config = NULL;
 
-  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
-    return FALSE;
-  if (count == 0) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "vCPU count must be at least 1");
-    return FALSE;
-  }
-  if (count > TEST_MAX_VCPUS) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                 "requested cpu amount exceeds maximum supported amount (%u > %d)", count,
-                 TEST_MAX_VCPUS);
-    return FALSE;
-  }
-  if (!vb_domain_resolve_affect (dom, &flags, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error) ||
+      !vb_domain_resolve_set_vcpus (dom, count, TEST_MAX_VCPUS, &flags, error))
     return FALSE;
   if ((flags & VB_DOMAIN_VCPU_MAXIMUM) && (flags & VB_DOMAIN_AFFECT_LIVE)) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
@@ -870,26 +812,13 @@ domain_set_vcpus (VbDomain *dom, guint count, guint flags, GError **error)
   /* Check everything before changing anything. */
   if (flags & VB_DOMAIN_AFFECT_LIVE) {
     live = vb_domain_def_copy (vb_domain_get_live_def (dom));
-    if (count > live->vcpus) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                   "requested cpu amount exceeds maximum (%u > %u)", count, live->vcpus);
+    if (!vb_domain_def_set_vcpus (live, count, flags, error))
       return FALSE;
-    }
-    live->current_vcpus = count;
   }
   if (flags & VB_DOMAIN_AFFECT_CONFIG) {
     config = vb_domain_def_copy (vb_domain_get_def (dom));
-    if (flags & VB_DOMAIN_VCPU_MAXIMUM) {
-      config->vcpus = count;
-      if (def_current_vcpus (config) > count)
-        config->current_vcpus = count;
-    } else if (count > config->vcpus) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                   "requested cpu amount exceeds maximum (%u > %u)", count, config->vcpus);
+    if (!vb_domain_def_set_vcpus (config, count, flags, error))
       return FALSE;
-    } else {
-      config->current_vcpus = count;
-    }
   }
   if (live)
     vb_domain_set_live_def (dom, g_steal_pointer (&live));
@@ -902,42 +831,14 @@ static gboolean
 domain_set_memory (VbDomain *dom, guint64 kib, guint flags, GError **error)
 {
   g_autoptr(VbDomainDef) def = NULL;
-  const VbDomainDef *target;
 
-  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_MEM_MAXIMUM, error) ||
+      !vb_domain_resolve_set_memory (dom, kib, &flags, TRUE, error))
     return FALSE;
-  if (kib == 0) {
-    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "memory size must be greater than zero");
+  def = vb_domain_def_copy ((flags & VB_DOMAIN_AFFECT_LIVE) ? vb_domain_get_live_def (dom)
+                                                            : vb_domain_get_def (dom));
+  if (!vb_domain_def_set_memory (def, kib, flags, error))
     return FALSE;
-  }
-  target = vb_domain_resolve_one_def (dom, &flags, error);
-  if (target == NULL)
-    return FALSE;
-  def = vb_domain_def_copy (target);
-
-  if (flags & VB_DOMAIN_MEM_MAXIMUM) {
-    if (flags & VB_DOMAIN_AFFECT_LIVE) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                           "cannot resize the maximum memory on an active domain");
-      return FALSE;
-    }
-    if (def->max_memory_kib && def->max_memory_kib < kib) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                           "cannot set initial memory size greater than the maximum memory size");
-      return FALSE;
-    }
-    def->memory_kib = kib;
-    if (def_current_memory (def) > kib)
-      def->current_memory_kib = kib;
-  } else {
-    if (kib > def->memory_kib) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
-                           "cannot set memory higher than max memory");
-      return FALSE;
-    }
-    def->current_memory_kib = kib;
-  }
-
   if (flags & VB_DOMAIN_AFFECT_LIVE)
     vb_domain_set_live_def (dom, g_steal_pointer (&def));
   else
@@ -1001,7 +902,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, op == VB_OP_DOMAIN_REBOOT ? TEST_DOMAIN_REBOOT_ALL : 0, error) ||
-        !check_active (dom, error))
+        !vb_domain_check_active (dom, error))
       return FALSE;
     live = vb_domain_get_live_def (dom);
     restarts = op == VB_OP_DOMAIN_SHUTDOWN ? action_restarts (live->on_poweroff, FALSE)
@@ -1020,11 +921,11 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
   case VB_OP_DOMAIN_RESET:
   case VB_OP_DOMAIN_INJECT_NMI:
     g_variant_get (args, "(u)", &flags);
-    return vb_check_flags (flags, 0, error) && check_active (dom, error);
+    return vb_check_flags (flags, 0, error) && vb_domain_check_active (dom, error);
 
   case VB_OP_DOMAIN_DESTROY:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_DESTROYED, VB_DOMAIN_EVENT_STOPPED_DESTROYED);
     return TRUE;
@@ -1032,7 +933,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
   case VB_OP_DOMAIN_SUSPEND: {
     VbDomainState state = vb_domain_get_state (dom, NULL);
 
-    if (!check_active (dom, error))
+    if (!vb_domain_check_active (dom, error))
       return FALSE;
     if (state == VB_DOMAIN_PAUSED) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
@@ -1056,7 +957,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     if (!vb_domain_is_persistent (dom)) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
@@ -1111,7 +1012,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     g_autoptr(GVariant) keys = NULL;
 
     g_variant_get (args, "(uu@auu)", &codeset, &holdtime, &keys, &flags);
-    if (!vb_check_flags (flags, 0, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     if (codeset >= TEST_KEYCODE_SET_LAST) {
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "invalid keycode set %u", codeset);
@@ -1131,7 +1032,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     TestDomainData *data;
 
     g_variant_get (args, "(tuu)", &seconds, &nseconds, &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_TIME_SYNC, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_TIME_SYNC, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     if (nseconds >= G_USEC_PER_SEC * 1000 || seconds > G_MAXINT64) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "time out of range");
@@ -1147,9 +1048,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
   }
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -1224,7 +1123,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     gsize len;
 
     g_variant_get (args, "(&s&su)", &path, &dxml, &flags);
-    if (!vb_check_flags (flags, 0, &error) || !check_active (dom, &error)) {
+    if (!vb_check_flags (flags, 0, &error) || !vb_domain_check_active (dom, &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1240,7 +1139,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     guint format;
 
     g_variant_get (args, "(&suu)", &path, &format, &flags);
-    if (!vb_check_flags (flags, TEST_DUMP_CRASH, &error) || !check_active (dom, &error)) {
+    if (!vb_check_flags (flags, TEST_DUMP_CRASH, &error) || !vb_domain_check_active (dom, &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1374,9 +1273,7 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
   }
 
   default:
-    g_set_error (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "not supported by this driver: %s",
-                 vb_op_get_info (op)->name);
-    return FALSE;
+    return vb_op_unsupported (op, error);
   }
 }
 
@@ -1436,17 +1333,6 @@ vb_test_driver_open (VbDriver *driver, GError **error)
 
   self->opened = TRUE;
   return TRUE;
-}
-
-static void
-return_result (GTask *task, gboolean ok, GVariant *out, GError *error)
-{
-  if (!ok)
-    g_task_return_error (task, error);
-  else if (out)
-    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
-  else
-    g_task_return_pointer (task, NULL, NULL);
 }
 
 /* The core keeps @object referenced until @task completes, so an object
@@ -1526,7 +1412,7 @@ vb_test_driver_run (VbDriver *driver, VbOp op, gpointer object, GVariant *args, 
   default:
     g_assert_not_reached ();
   }
-  return_result (task, ok, out, error);
+  vb_driver_task_return_result (task, ok, out, error);
 }
 
 /* Its "running" domains are entries in memory: nothing real would be left

@@ -4,22 +4,12 @@
 
 #include "vb-domain-def.h"
 #include "vb-error.h"
+#include "vb-test-common.h"
 
 #define DOMAIN_HEAD \
   "<domain type='qemu'><name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>" \
   "<memory unit='MiB'>1</memory><vcpu>2</vcpu><os><type arch='x86_64'>hvm</type></os>"
 #define DOMAIN(devices) DOMAIN_HEAD "<devices>" devices "</devices></domain>"
-
-static VbDomainDef *
-parse_ok (const char *xml)
-{
-  g_autoptr(GError) error = NULL;
-  VbDomainDef *def = vb_domain_def_parse (xml, 0, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (def);
-  return def;
-}
 
 static void
 assert_invalid (const char *xml, const char *fragment)
@@ -28,9 +18,7 @@ assert_invalid (const char *xml, const char *fragment)
   g_autoptr(VbDomainDef) def = vb_domain_def_parse (xml, 0, &error);
 
   g_assert_null (def);
-  g_assert_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG);
-  if (strstr (error->message, fragment) == NULL)
-    g_error ("error '%s' does not mention '%s'", error->message, fragment);
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, fragment);
 }
 
 static void
@@ -81,7 +69,7 @@ test_default_arch (void)
 static void
 test_memory_units (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok (
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (
       "<domain type='qemu'><name>m</name><memory unit='GiB'>1</memory>"
       "<currentMemory unit='b'>1025</currentMemory><os><type>hvm</type></os></domain>");
   g_autofree char *xml = NULL;
@@ -95,7 +83,7 @@ test_memory_units (void)
 
   /* currentMemory defaults to memory */
   {
-    g_autoptr(VbDomainDef) d2 = parse_ok (DOMAIN (""));
+    g_autoptr(VbDomainDef) d2 = vb_test_parse_domain (DOMAIN (""));
     g_assert_cmpuint (d2->current_memory_kib, ==, 1024);
   }
 }
@@ -103,7 +91,7 @@ test_memory_units (void)
 static void
 test_live_inactive (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN ("<graphics type='vnc' passwd='secret'/>"));
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (DOMAIN ("<graphics type='vnc' passwd='secret'/>"));
   g_autofree char *live = NULL;
   g_autofree char *inactive = NULL;
   g_autofree char *secure = NULL;
@@ -122,7 +110,7 @@ test_live_inactive (void)
 static void
 test_metadata (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN (""));
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (DOMAIN (""));
   g_autoptr(GError) error = NULL;
   g_autofree char *got = NULL;
   g_autofree char *xml = NULL;
@@ -175,7 +163,7 @@ test_metadata (void)
 static void
 test_attach_detach (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok (DOMAIN (""));
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (DOMAIN (""));
   g_autoptr(GError) error = NULL;
   const char *disk = "<disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk>";
   const char *nic = "<interface type='network'><mac address='52:54:00:aa:bb:cc'/><source network='default'/></interface>";
@@ -214,7 +202,7 @@ test_attach_detach (void)
 static void
 test_minimal_is_lazy (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok ("<domain type='test'><name>m</name><memory>131072</memory>"
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain ("<domain type='test'><name>m</name><memory>131072</memory>"
                                          "<vcpu>1</vcpu><os><type>hvm</type></os></domain>");
   g_autoptr(VbDomainDef) built = vb_domain_def_new ();
   g_autoptr(GError) error = NULL;
@@ -268,7 +256,7 @@ test_copy_and_mac (void)
   VbDomainInterfaceDef *nic;
 
   vb_util_set_deterministic (TRUE);
-  def = parse_ok (DOMAIN ("<interface type='bridge'><mac address='00:00:00:00:00:00'/><source bridge='br0'/></interface>"
+  def = vb_test_parse_domain (DOMAIN ("<interface type='bridge'><mac address='00:00:00:00:00:00'/><source bridge='br0'/></interface>"
                           "<disk type='block' device='cdrom'><target dev='hdc'/></disk>"));
   nic = g_ptr_array_index (def->interfaces, 0);
   g_assert_cmpuint (nic->mac.bytes[0], ==, 0x52);
@@ -289,7 +277,7 @@ test_copy_and_mac (void)
 static void
 test_copy_is_deep (void)
 {
-  g_autoptr(VbDomainDef) def = parse_ok (
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (
       "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
       "<name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
       "<metadata><a:x xmlns:a='urn:a'>1</a:x></metadata>"
@@ -344,8 +332,8 @@ test_copy_is_deep (void)
 static void
 test_default_devices_built (void)
 {
-  g_autoptr(VbDomainDef) built = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
-  g_autoptr(VbDomainDef) parsed = parse_ok (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDef) built = vb_test_parse_domain (DOMAIN ("<graphics type='vnc'/>"));
+  g_autoptr(VbDomainDef) parsed = vb_test_parse_domain (DOMAIN ("<graphics type='vnc'/>"));
   g_autoptr(VbDomainDevice) disk = NULL;
   g_autoptr(VbDomainDevice) again = NULL;
   g_autoptr(GError) error = NULL;
@@ -395,7 +383,7 @@ test_ethernet_interface (void)
                             "<route family='ipv4' address='192.168.2.0' netmask='255.255.255.0' gateway='192.168.1.2' metric='5'/>"
                             "<route address='192.168.3.0' gateway='192.168.1.2'/>\n      </source>"
                             "<target dev='tap0' managed='no'/><model type='virtio'/><mtu size='1400'/></interface>");
-  g_autoptr(VbDomainDef) def = parse_ok (xml);
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (xml);
   g_autoptr(VbDomainDef) copy = vb_domain_def_copy (def);
   VbDomainInterfaceDef *nic = g_ptr_array_index (def->interfaces, 0);
   const VbNetdevIp *ip;
@@ -434,7 +422,7 @@ test_ethernet_interface (void)
 
   /* only ethernet's <source> carries them */
   {
-    g_autoptr(VbDomainDef) other = parse_ok (DOMAIN ("<interface type='bridge'><source bridge='br0'/></interface>"));
+    g_autoptr(VbDomainDef) other = vb_test_parse_domain (DOMAIN ("<interface type='bridge'><source bridge='br0'/></interface>"));
 
     g_assert_null (((VbDomainInterfaceDef *) g_ptr_array_index (other->interfaces, 0))->host_ips);
   }
@@ -459,7 +447,7 @@ test_graphics_live_ports (void)
 {
   const char *xml = DOMAIN ("<graphics type='spice' port='5901' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>"
                             "<graphics type='vnc' port='5902' autoport='yes'/>");
-  g_autoptr(VbDomainDef) config = parse_ok (xml);
+  g_autoptr(VbDomainDef) config = vb_test_parse_domain (xml);
   g_autoptr(GError) error = NULL;
   g_autoptr(VbDomainDef) live = vb_domain_def_parse (xml, VB_DOMAIN_PARSE_LIVE, &error);
   g_autoptr(VbDomainDef) copy = NULL;
@@ -498,7 +486,7 @@ test_opaque_and_unknown_elements (void)
     "<backend model='random'>/dev/urandom</backend>", "<hyperv mode='custom'>",
     "<relaxed state='on'/>", NULL,
   };
-  g_autoptr(VbDomainDef) def = parse_ok (
+  g_autoptr(VbDomainDef) def = vb_test_parse_domain (
     "<domain type='kvm'><name>d</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
     "<memory unit='MiB'>1</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
     "<frobnicator level='11'/>"
@@ -513,7 +501,7 @@ test_opaque_and_unknown_elements (void)
     "<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>"
     "</devices></domain>");
   g_autofree char *xml = vb_domain_def_format (def, VB_DOMAIN_FORMAT_INACTIVE);
-  g_autoptr(VbDomainDef) again = parse_ok (xml);
+  g_autoptr(VbDomainDef) again = vb_test_parse_domain (xml);
   g_autofree char *xml2 = vb_domain_def_format (again, VB_DOMAIN_FORMAT_INACTIVE);
 
   for (guint i = 0; kept[i]; i++)

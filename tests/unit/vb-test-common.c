@@ -150,3 +150,22 @@ vb_test_assert_strings (GPtrArray *seen, const char *const *expected)
     g_assert_cmpstr (g_ptr_array_index (seen, i), ==, expected[i]);
   g_ptr_array_set_size (seen, 0);
 }
+
+VbDomainDef *
+vb_test_parse_domain (const char *xml)
+{
+  g_autoptr(GError) error = NULL;
+  VbDomainDef *def = vb_domain_def_parse (xml, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (def);
+  return def;
+}
+
+void
+vb_test_assert_error (const GError *error, GQuark domain, int code, const char *fragment)
+{
+  g_assert_error (error, domain, code);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("error '%s' does not mention '%s'", error->message, fragment);
+}

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "vb-domain-def.h"
+
 G_BEGIN_DECLS
 
 /* $VB_CONFORMANCE_DIR/<parts…>; the test is skipped (returns NULL) when the
@@ -31,5 +33,11 @@ gboolean vb_test_compare (const char *name, const char *expected, const char *ac
 /* Asserts @seen holds exactly the strings of NULL-terminated @expected, in
  * order, then empties it. */
 void vb_test_assert_strings (GPtrArray *seen, const char *const *expected);
+
+/* @xml parsed (no parse flags), asserting it parses. */
+VbDomainDef *vb_test_parse_domain (const char *xml);
+
+/* Asserts @error is @domain/@code and its message holds @fragment. */
+void vb_test_assert_error (const GError *error, GQuark domain, int code, const char *fragment);
 
 G_END_DECLS
