@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include "vb-define.h"
+#include "vb-driver-ops.h"
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
 /* the define path's configuration, with its hooks by domain_rename */
@@ -376,15 +377,12 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
 
   switch (op) {
   case VB_OP_DOMAIN_GET_INFO: {
-    const VbDomainDef *def = vb_domain_get_current_def (dom);
     QemuVm *vm = domain_vm (dom);
     guint64 ticks = 0;
 
     if (vm)
       read_proc_stat (vm->pid, NULL, NULL, &ticks);
-    *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL), (guint64) def->memory_kib,
-                          (guint32) MIN (vb_domain_def_get_current_memory (def), G_MAXUINT32),
-                          (guint64) vb_domain_def_get_current_vcpus (def), (guint32) (ticks / (guint64) sysconf (_SC_CLK_TCK)));
+    *out = vb_op_domain_get_info (dom, (guint32) (ticks / (guint64) sysconf (_SC_CLK_TCK)));
     return TRUE;
   }
 
@@ -396,23 +394,14 @@ run_domain_query (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return *out != NULL;
   }
 
-  case VB_OP_DOMAIN_GET_VCPUS: {
-    const VbDomainDef *def;
-
+  case VB_OP_DOMAIN_GET_VCPUS:
     g_variant_get (args, "(u)", &flags);
     if (flags & VB_DOMAIN_VCPU_GUEST) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED,
                            "the vCPUs the guest uses are known through the guest agent, which is not supported");
       return FALSE;
     }
-    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
-      return FALSE;
-    def = vb_domain_resolve_one_def (dom, &flags, error);
-    if (def == NULL)
-      return FALSE;
-    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_get_current_vcpus (def));
-    return TRUE;
-  }
+    return vb_op_domain_get_vcpus (dom, args, out, error);
 
   case VB_OP_DOMAIN_GET_SCHEDULER_TYPE:
     *out = g_variant_new ("(si)", "posix", 5);

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "vb-driver-ops.h"
 #include "vb-error.h"
 #include "vb-qemu-firmware.h"
 
@@ -428,19 +429,8 @@ vb_qemu_host_run (VbOp op, GVariant *args, const VbQemuCaps *caps, GVariant **ou
     *out = g_variant_new_take_string (format_sysinfo ());
     return TRUE;
 
-  case VB_OP_GET_CPU_MODEL_NAMES: {
-    const char *arch;
-
-    g_variant_get (args, "(&su)", &arch, &flags);
-    if (!check_flags (flags, error))
-      return FALSE;
-    if (!g_str_equal (arch, "x86_64") && !g_str_equal (arch, "i686")) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture %s", arch);
-      return FALSE;
-    }
-    *out = g_variant_new_strv ((const char *const *) caps->cpu_models, -1);
-    return TRUE;
-  }
+  case VB_OP_GET_CPU_MODEL_NAMES:
+    return vb_op_get_cpu_model_names (args, (const char *const *) caps->cpu_models, out, error);
 
   case VB_OP_GET_HOSTNAME:
     *out = g_variant_new_string (g_get_host_name ());

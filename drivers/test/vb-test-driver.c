@@ -7,6 +7,7 @@
  * latter #defines the metadata type names that vb-types.h declares as
  * enumerators. */
 #include "vb-define.h"
+#include "vb-driver-ops.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-network-def.h"
@@ -374,20 +375,8 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     return TRUE;
   }
 
-  case VB_OP_GET_CPU_MODEL_NAMES: {
-    const char *arch;
-    guint flags;
-
-    g_variant_get (args, "(&su)", &arch, &flags);
-    if (!vb_check_flags (flags, 0, error))
-      return FALSE;
-    if (!g_str_equal (arch, "i686") && !g_str_equal (arch, "x86_64")) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture %s", arch);
-      return FALSE;
-    }
-    *out = g_variant_new_strv (x86_cpu_models, -1);
-    return TRUE;
-  }
+  case VB_OP_GET_CPU_MODEL_NAMES:
+    return vb_op_get_cpu_model_names (args, x86_cpu_models, out, error);
 
   case VB_OP_GET_HOSTNAME:
     *out = g_variant_new_string (g_get_host_name ());
@@ -707,17 +696,9 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
   const char *name = vb_domain_get_name (dom);
 
   switch (op) {
-  case VB_OP_DOMAIN_GET_INFO: {
-    /* Shaped as vb-driver.h documents it: (ututu) state, max memory KiB,
-     * memory KiB, vCPUs, CPU time (seconds, since the slot is 32 bits). */
-    const VbDomainDef *def = vb_domain_get_current_def (dom);
-    guint32 cputime = vb_domain_is_active (dom) ? (guint32) (g_get_real_time () / G_USEC_PER_SEC) : 0;
-
-    *out = g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL),
-                          (guint64) def->memory_kib, (guint32) MIN (vb_domain_def_get_current_memory (def), G_MAXUINT32),
-                          (guint64) vb_domain_def_get_current_vcpus (def), cputime);
+  case VB_OP_DOMAIN_GET_INFO:
+    *out = vb_op_domain_get_info (dom, vb_domain_is_active (dom) ? (guint32) (g_get_real_time () / G_USEC_PER_SEC) : 0);
     return TRUE;
-  }
 
   case VB_OP_DOMAIN_GET_STATS: {
     guint stats, flags;
@@ -737,19 +718,8 @@ run_domain_query (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GV
     return *out != NULL;
   }
 
-  case VB_OP_DOMAIN_GET_VCPUS: {
-    guint flags;
-    const VbDomainDef *def;
-
-    g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
-      return FALSE;
-    def = vb_domain_resolve_one_def (dom, &flags, error);
-    if (def == NULL)
-      return FALSE;
-    *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus : vb_domain_def_get_current_vcpus (def));
-    return TRUE;
-  }
+  case VB_OP_DOMAIN_GET_VCPUS:
+    return vb_op_domain_get_vcpus (dom, args, out, error);
 
   case VB_OP_DOMAIN_INTERFACE_ADDRESSES: {
     guint source, flags;

@@ -7,6 +7,7 @@
 
 #include "vb-domain.h"
 #include "vb-driver.h"
+#include "vb-driver-ops.h"
 #include "vb-domain-def.h"
 #include "vb-error.h"
 #include "vb-test-common.h"
@@ -218,6 +219,57 @@ test_op_unsupported (void)
   g_assert_nonnull (strstr (error->message, vb_op_get_info (VB_OP_DOMAIN_SET_MEMORY)->name));
 }
 
+static void
+test_op_get_info_and_vcpus (void)
+{
+  g_autoptr(VbDomain) dom = domain_new (TRUE, TRUE);
+  g_autoptr(GVariant) info = g_variant_ref_sink (vb_op_domain_get_info (dom, 7));
+  g_autoptr(GVariant) args = NULL;
+  g_autoptr(GVariant) out = NULL;
+  g_autoptr(GError) error = NULL;
+  /* (ututu): the memory slot is 32 bits, the vCPU one 64 */
+  guint32 state, cur, cpu;
+  guint64 max, vcpus;
+
+  g_variant_get (info, "(ututu)", &state, &max, &cur, &vcpus, &cpu);
+  g_assert_cmpuint (state, ==, VB_DOMAIN_RUNNING);
+  g_assert_cmpuint (max, ==, 4096);
+  g_assert_cmpuint (cur, ==, 2048);
+  g_assert_cmpuint (vcpus, ==, 2);
+  g_assert_cmpuint (cpu, ==, 7);
+
+  args = g_variant_ref_sink (g_variant_new ("(u)", VB_DOMAIN_VCPU_MAXIMUM | VB_DOMAIN_AFFECT_CONFIG));
+  g_assert_true (vb_op_domain_get_vcpus (dom, args, &out, NULL));
+  g_assert_cmpuint (g_variant_get_uint32 (out), ==, 4);
+  g_clear_pointer (&out, g_variant_unref);
+  g_clear_pointer (&args, g_variant_unref);
+  args = g_variant_ref_sink (g_variant_new ("(u)", 0));
+  g_assert_true (vb_op_domain_get_vcpus (dom, args, &out, NULL));
+  g_assert_cmpuint (g_variant_get_uint32 (out), ==, 2);
+  g_clear_pointer (&args, g_variant_unref);
+  args = g_variant_ref_sink (g_variant_new ("(u)", VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG));
+  g_assert_false (vb_op_domain_get_vcpus (dom, args, &out, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "mutually exclusive");
+}
+
+static void
+test_op_cpu_model_names (void)
+{
+  static const char *const models[] = { "qemu64", "Haswell", NULL };
+  g_autoptr(GVariant) args = g_variant_ref_sink (g_variant_new ("(su)", "x86_64", 0));
+  g_autoptr(GVariant) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **names = NULL;
+
+  g_assert_true (vb_op_get_cpu_model_names (args, models, &out, NULL));
+  names = g_variant_get_strv (out, NULL);
+  g_assert_cmpstrv (names, models);
+  g_clear_pointer (&args, g_variant_unref);
+  args = g_variant_ref_sink (g_variant_new ("(su)", "aarch64", 0));
+  g_assert_false (vb_op_get_cpu_model_names (args, models, &out, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture aarch64");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +282,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/resolve-set-vcpus", test_resolve_set_vcpus);
   g_test_add_func ("/domain/stats", test_stats);
   g_test_add_func ("/domain/op-unsupported", test_op_unsupported);
+  g_test_add_func ("/domain/op-get-info-and-vcpus", test_op_get_info_and_vcpus);
+  g_test_add_func ("/domain/op-cpu-model-names", test_op_cpu_model_names);
   return g_test_run ();
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-driver-ops.h"
+
+#include "vb-domain-def.h"
+#include "vb-error.h"
+
+GVariant *
+vb_op_domain_get_info (VbDomain *dom, guint32 cpu_seconds)
+{
+  const VbDomainDef *def = vb_domain_get_current_def (dom);
+
+  /* the slot for the current memory is 32 bits wide */
+  return g_variant_new ("(ututu)", (guint32) vb_domain_get_state (dom, NULL), (guint64) def->memory_kib,
+                        (guint32) MIN (vb_domain_def_get_current_memory (def), G_MAXUINT32),
+                        (guint64) vb_domain_def_get_current_vcpus (def), cpu_seconds);
+}
+
+gboolean
+vb_op_domain_get_vcpus (VbDomain *dom, GVariant *args, GVariant **out, GError **error)
+{
+  const VbDomainDef *def;
+  guint flags;
+
+  g_variant_get (args, "(u)", &flags);
+  if (!vb_check_flags (flags, VB_DOMAIN_AFFECT_LIVE | VB_DOMAIN_AFFECT_CONFIG | VB_DOMAIN_VCPU_MAXIMUM, error))
+    return FALSE;
+  def = vb_domain_resolve_one_def (dom, &flags, error);
+  if (def == NULL)
+    return FALSE;
+  *out = g_variant_new_uint32 ((flags & VB_DOMAIN_VCPU_MAXIMUM) ? def->vcpus
+                                                                : vb_domain_def_get_current_vcpus (def));
+  return TRUE;
+}
+
+gboolean
+vb_op_get_cpu_model_names (GVariant *args, const char *const *models, GVariant **out, GError **error)
+{
+  const char *arch;
+  guint flags;
+
+  g_variant_get (args, "(&su)", &arch, &flags);
+  if (!vb_check_flags (flags, 0, error))
+    return FALSE;
+  if (!g_str_equal (arch, "i686") && !g_str_equal (arch, "x86_64")) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture %s", arch);
+    return FALSE;
+  }
+  *out = g_variant_new_strv (models, -1);
+  return TRUE;
+}
