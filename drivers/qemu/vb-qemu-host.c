@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "vb-capabilities.h"
 #include "vb-driver-ops.h"
 #include "vb-error.h"
 #include "vb-qemu-firmware.h"
@@ -133,10 +134,11 @@ read_sys (const char *path)
 static char *
 format_capabilities (const VbQemuCaps *caps)
 {
+  static const guint page_sizes[] = { 4, 2048 };
   g_auto(CpuInfo) cpu;
-  GString *s = g_string_new ("<capabilities>\n\n  <host>\n");
+  GString *s = vb_caps_new ();
   g_autofree char *uuid = read_sys ("/sys/class/dmi/id/product_uuid");
-  guint64 mem = meminfo ("MemTotal");
+  g_autofree VbCapsCpu *cpus = NULL;
 
   read_cpu_info (&cpu);
   if (uuid)
@@ -144,24 +146,18 @@ format_capabilities (const VbQemuCaps *caps)
   g_string_append_printf (s, "    <cpu>\n      <arch>%s</arch>\n", host_arch ());
   g_string_append_printf (s, "      <topology sockets='%u' dies='1' cores='%u' threads='%u'/>\n",
                           cpu.sockets, cpu.cores, cpu.threads);
-  g_string_append (s, "      <pages unit='KiB' size='4'/>\n      <pages unit='KiB' size='2048'/>\n"
-                      "    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n");
-  g_string_append (s, "    <topology>\n      <cells num='1'>\n        <cell id='0'>\n");
-  g_string_append_printf (s, "          <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n", mem);
-  g_string_append_printf (s, "          <cpus num='%u'>\n", cpu.cpus);
+  vb_caps_append_cpu_pages (s, page_sizes, G_N_ELEMENTS (page_sizes));
+  vb_caps_append_topology_start (s, 1);
+  cpus = g_new (VbCapsCpu, cpu.cpus);
   for (guint i = 0; i < cpu.cpus; i++)
-    g_string_append_printf (s, "            <cpu id='%u' socket_id='%u' die_id='0' core_id='%u' siblings='%u'/>\n",
-                            i, i / MAX (1, cpu.cores * cpu.threads), (i / MAX (1, cpu.threads)) % MAX (1, cpu.cores), i);
-  g_string_append (s, "          </cpus>\n        </cell>\n      </cells>\n    </topology>\n"
-                      "    <secmodel>\n      <model>none</model>\n      <doi>0</doi>\n    </secmodel>\n"
-                      "  </host>\n\n");
+    cpus[i] = (VbCapsCpu) { i, i / MAX (1, cpu.cores * cpu.threads), (i / MAX (1, cpu.threads)) % MAX (1, cpu.cores) };
+  vb_caps_append_cell (s, 0, meminfo ("MemTotal"), NULL, 0, cpus, cpu.cpus);
+  vb_caps_append_host_end (s, "none", "0");
   if (caps) {
     static const char *const arches[] = { "i686", "x86_64" };
 
     for (guint a = 0; a < G_N_ELEMENTS (arches); a++) {
-      g_string_append_printf (s, "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='%s'>\n"
-                                 "      <wordsize>%d</wordsize>\n      <emulator>%s</emulator>\n",
-                              arches[a], a == 0 ? 32 : 64, caps->emulator);
+      vb_caps_append_guest_start (s, "hvm", arches[a], a == 0 ? 32 : 64, caps->emulator);
       for (guint i = 0; i < caps->machines->len; i++) {
         const VbQemuMachine *m = g_ptr_array_index (caps->machines, i);
 
@@ -174,14 +170,12 @@ format_capabilities (const VbQemuCaps *caps)
       g_string_append (s, "      <domain type='qemu'/>\n");
       if (caps->kvm_usable)
         g_string_append (s, "      <domain type='kvm'/>\n");
-      g_string_append (s, "    </arch>\n    <features>\n      <acpi default='on' toggle='yes'/>\n"
-                          "      <apic default='on' toggle='no'/>\n      <cpuselection/>\n"
-                          "      <deviceboot/>\n      <disksnapshot default='on' toggle='no'/>\n"
-                          "    </features>\n  </guest>\n\n");
+      vb_caps_append_guest_end (s, "      <acpi default='on' toggle='yes'/>\n"
+                                   "      <apic default='on' toggle='no'/>\n      <cpuselection/>\n"
+                                   "      <deviceboot/>\n      <disksnapshot default='on' toggle='no'/>\n");
     }
   }
-  g_string_append (s, "</capabilities>\n");
-  return g_string_free (s, FALSE);
+  return vb_caps_free_to_string (s);
 }
 
 static void

@@ -6,6 +6,7 @@
 /* vb-driver.h (through vb-types.h) must come before vb-domain-def.h: the
  * latter #defines the metadata type names that vb-types.h declares as
  * enumerators. */
+#include "vb-capabilities.h"
 #include "vb-define.h"
 #include "vb-driver-ops.h"
 #include "vb-domain-def.h"
@@ -297,46 +298,30 @@ format_capabilities (void)
 {
   static const guint page_sizes[] = { 4, 8, 2048, 1024 * 1024 };
   static const char *const guest_os[] = { "hvm", "xen" };
-  GString *s = g_string_new ("<capabilities>\n\n  <host>\n    <cpu>\n");
+  GString *s = vb_caps_new ();
 
-  g_string_append (s, "      <arch>" TEST_MODEL "</arch>\n"
+  g_string_append (s, "    <cpu>\n      <arch>" TEST_MODEL "</arch>\n"
                       "      <features>\n        <pae/>\n        <nonpae/>\n      </features>\n");
-  for (guint i = 0; i < G_N_ELEMENTS (page_sizes); i++)
-    g_string_append_printf (s, "      <pages unit='KiB' size='%u'/>\n", page_sizes[i]);
-  g_string_append (s, "    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n"
-                      "    <topology>\n");
-  g_string_append_printf (s, "      <cells num='%d'>\n", TEST_N_CELLS);
-  for (int cell = 0; cell < TEST_N_CELLS; cell++) {
+  vb_caps_append_cpu_pages (s, page_sizes, G_N_ELEMENTS (page_sizes));
+  vb_caps_append_topology_start (s, TEST_N_CELLS);
+  for (guint cell = 0; cell < TEST_N_CELLS; cell++) {
     guint64 mem = (guint64) (cell + 1) * 2048 * 1024;
     /* libvirt gives the second cell 8 KiB base pages */
     guint base = cell == 1 ? page_sizes[1] : page_sizes[0];
+    const VbCapsPages pages[] = { { base, mem / base }, { page_sizes[2], 0 }, { page_sizes[3], 0 } };
+    VbCapsCpu cpus[TEST_CELL_CPUS];
 
-    g_string_append_printf (s, "        <cell id='%d'>\n", cell);
-    g_string_append_printf (s, "          <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n", mem);
-    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>%" G_GUINT64_FORMAT "</pages>\n",
-                            base, mem / base);
-    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>0</pages>\n", page_sizes[2]);
-    g_string_append_printf (s, "          <pages unit='KiB' size='%u'>0</pages>\n", page_sizes[3]);
-    g_string_append_printf (s, "          <cpus num='%d'>\n", TEST_CELL_CPUS);
-    for (int i = 0; i < TEST_CELL_CPUS; i++) {
-      int id = cell * TEST_CELL_CPUS + i;
-      g_string_append_printf (s, "            <cpu id='%d' socket_id='%d' die_id='0' core_id='%d' "
-                                 "siblings='%d'/>\n", id, id / TEST_CELL_CPUS, id % TEST_CELL_CPUS, id);
-    }
-    g_string_append (s, "          </cpus>\n        </cell>\n");
+    for (guint i = 0; i < TEST_CELL_CPUS; i++)
+      cpus[i] = (VbCapsCpu) { cell * TEST_CELL_CPUS + i, cell, i };
+    vb_caps_append_cell (s, cell, mem, pages, G_N_ELEMENTS (pages), cpus, TEST_CELL_CPUS);
   }
-  g_string_append (s, "      </cells>\n    </topology>\n"
-                      "    <secmodel>\n      <model>testSecurity</model>\n      <doi></doi>\n"
-                      "    </secmodel>\n  </host>\n\n");
-  for (guint i = 0; i < G_N_ELEMENTS (guest_os); i++)
-    g_string_append_printf (s, "  <guest>\n    <os_type>%s</os_type>\n"
-                               "    <arch name='" TEST_MODEL "'>\n      <wordsize>32</wordsize>\n"
-                               "      <emulator>" TEST_EMULATOR "</emulator>\n"
-                               "      <domain type='test'/>\n    </arch>\n"
-                               "    <features>\n      <pae/>\n      <nonpae/>\n    </features>\n"
-                               "  </guest>\n\n", guest_os[i]);
-  g_string_append (s, "</capabilities>\n");
-  return g_string_free (s, FALSE);
+  vb_caps_append_host_end (s, "testSecurity", "");
+  for (guint i = 0; i < G_N_ELEMENTS (guest_os); i++) {
+    vb_caps_append_guest_start (s, guest_os[i], TEST_MODEL, 32, TEST_EMULATOR);
+    g_string_append (s, "      <domain type='test'/>\n");
+    vb_caps_append_guest_end (s, "      <pae/>\n      <nonpae/>\n");
+  }
+  return vb_caps_free_to_string (s);
 }
 
 static const char test_sysinfo[] =
