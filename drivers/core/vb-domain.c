@@ -108,21 +108,60 @@ vb_domain_is_updated (VbDomain *self)
   return self->updated;
 }
 
+
 gboolean
-vb_domain_check_running (VbDomain *self, gboolean running, GError **error)
+vb_domain_check_active (VbDomain *self, GError **error)
 {
-  if (!running) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
-                 vb_domain_get_name (self));
+  return vb_domain_check_running (self, vb_domain_is_active (self), error);
+}
+
+/* FALSE with @message (one %s: the name) as VB_ERROR_INVALID_STATE when @refused */
+static gboolean
+check_state (VbDomain *self, gboolean refused, const char *message, GError **error)
+{
+  if (refused) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, message, vb_domain_get_name (self));
     return FALSE;
   }
   return TRUE;
 }
 
 gboolean
-vb_domain_check_active (VbDomain *self, GError **error)
+vb_domain_check_running (VbDomain *self, gboolean running, GError **error)
 {
-  return vb_domain_check_running (self, vb_domain_is_active (self), error);
+  return check_state (self, !running, "domain '%s' is not running", error);
+}
+
+gboolean
+vb_domain_check_not_running (VbDomain *self, gboolean running, GError **error)
+{
+  return check_state (self, running, "domain '%s' is already running", error);
+}
+
+gboolean
+vb_domain_check_can_suspend (VbDomain *self, GError **error)
+{
+  return check_state (self, self->state == VB_DOMAIN_PAUSED, "domain '%s' is already paused", error);
+}
+
+gboolean
+vb_domain_check_can_resume (VbDomain *self, GError **error)
+{
+  return check_state (self, self->state != VB_DOMAIN_PAUSED, "domain '%s' is not paused", error);
+}
+
+gboolean
+vb_domain_check_can_managed_save (VbDomain *self, GError **error)
+{
+  return check_state (self, !vb_domain_is_persistent (self), "cannot do managed save for transient domain '%s'",
+                      error);
+}
+
+gboolean
+vb_domain_check_can_undefine (VbDomain *self, guint flags, GError **error)
+{
+  return check_state (self, self->managed_save && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE),
+                      "refusing to undefine domain '%s' while a managed save image exists", error);
 }
 
 gboolean

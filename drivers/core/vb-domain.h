@@ -29,6 +29,17 @@ gboolean vb_domain_is_updated (VbDomain *self);
 gboolean vb_domain_check_running (VbDomain *self, gboolean running, GError **error);
 gboolean vb_domain_check_active (VbDomain *self, GError **error);
 
+/* The other refusals by state a call makes, in libvirt's words: a start
+ * of a domain that is @running; Suspend of a paused domain, Resume of one
+ * that is not paused; ManagedSave of a transient domain; Undefine, with
+ * @flags lacking VB_DOMAIN_UNDEFINE_MANAGED_SAVE, of one with a managed
+ * save image. */
+gboolean vb_domain_check_not_running (VbDomain *self, gboolean running, GError **error);
+gboolean vb_domain_check_can_suspend (VbDomain *self, GError **error);
+gboolean vb_domain_check_can_resume (VbDomain *self, GError **error);
+gboolean vb_domain_check_can_managed_save (VbDomain *self, GError **error);
+gboolean vb_domain_check_can_undefine (VbDomain *self, guint flags, GError **error);
+
 /* libvirt's virDomainModificationImpact: with neither VB_DOMAIN_AFFECT_LIVE
  * nor _CONFIG in *@flags, picks live for a running domain and config for
  * an inactive one; then checks the domain can take it (live needs it

@@ -48,3 +48,23 @@ vb_op_get_cpu_model_names (GVariant *args, const char *const *models, GVariant *
   *out = g_variant_new_strv (models, -1);
   return TRUE;
 }
+
+gboolean
+vb_op_check_cell (int cell, int n_cells, GError **error)
+{
+  if (cell < -1 || cell >= n_cells) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number %d out of range", cell);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_op_check_cell_range (int start, int max, int n_cells, GError **error)
+{
+  if (start < 0 || start >= n_cells || max < 0) {
+    g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
+    return FALSE;
+  }
+  return TRUE;
+}

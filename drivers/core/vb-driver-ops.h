@@ -21,4 +21,9 @@ gboolean vb_op_domain_get_vcpus (VbDomain *dom, GVariant *args, GVariant **out, 
 gboolean vb_op_get_cpu_model_names (GVariant *args, const char *const *models, GVariant **out,
                                     GError **error);
 
+/* The NUMA cell arguments of NodeGetMemoryStats (one cell, -1: all) and
+ * NodeGetCellsFreeMemory (@start, at most @max) on a host of @n_cells. */
+gboolean vb_op_check_cell (int cell, int n_cells, GError **error);
+gboolean vb_op_check_cell_range (int start, int max, int n_cells, GError **error);
+
 G_END_DECLS

@@ -335,3 +335,13 @@ vb_file_write_runtime (const char *path, const char *contents, gsize len, GError
   }
   return TRUE;
 }
+
+gboolean
+vb_path_check_absolute (const char *path, GError **error)
+{
+  if (!g_path_is_absolute (path)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -41,6 +41,10 @@ gboolean vb_mac_is_multicast (const VbMac *mac);
  * after the prefix and generated UUIDs count up from 0. */
 void vb_util_set_deterministic (gboolean deterministic);
 
+/* Refuses a relative @path (VB_ERROR_INVALID_ARG): files the daemon
+ * writes or hands to a hypervisor are named from the root. */
+gboolean vb_path_check_absolute (const char *path, GError **error);
+
 /* Object names (domains, networks, portgroups): non-empty, valid UTF-8, no
  * '/' (libvirt refuses it because names become file names), no control
  * characters.  @what names the thing in the error ("domain name"). */

@@ -178,10 +178,8 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   }
   if (!check_active (dom, error))
     return FALSE;
-  if (!g_path_is_absolute (path)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+  if (!vb_path_check_absolute (path, error))
     return FALSE;
-  }
   vm = domain_vm (dom);
   vm->dumping = TRUE;
   vm->dump_crashed = FALSE;

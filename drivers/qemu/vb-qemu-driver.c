@@ -464,10 +464,9 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
       return FALSE;
-    if (vb_domain_is_active (dom) || domain_vm (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
+    /* a qemu still winding down counts as running */
+    if (!vb_domain_check_not_running (dom, vb_domain_is_active (dom) || domain_vm (dom), error))
       return FALSE;
-    }
     if (vb_domain_has_managed_save (dom) && (flags & VB_DOMAIN_START_FORCE_BOOT))
       remove_save_image (self, dom);
     if (vb_domain_has_managed_save (dom))
@@ -486,12 +485,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot undefine transient domain '%s'", name);
       return FALSE;
     }
-    if (vb_domain_has_managed_save (dom) && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "refusing to undefine domain '%s' while a managed save image exists", name);
-      return FALSE;
-    }
-    if (!check_undefine_nvram (vb_domain_get_def (dom), flags, error) ||
+    if (!vb_domain_check_can_undefine (dom, flags, error) ||
+        !check_undefine_nvram (vb_domain_get_def (dom), flags, error) ||
         !vb_define_undefine (VB_DRIVER (self), define_config (self, &config), VB_OBJECT (dom), error))
       return FALSE;
     if (flags & VB_DOMAIN_UNDEFINE_NVRAM)
@@ -521,12 +516,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     return TRUE;
 
   case VB_OP_DOMAIN_SUSPEND:
-    if (!check_active (dom, error))
+    if (!check_active (dom, error) || !vb_domain_check_can_suspend (dom, error))
       return FALSE;
-    if (vb_domain_get_state (dom, NULL) == VB_DOMAIN_PAUSED) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
-      return FALSE;
-    }
     if (vb_domain_get_state (dom, NULL) == VB_DOMAIN_PMSUSPENDED) {
       g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain is pmsuspended");
       return FALSE;
@@ -543,10 +534,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
       g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain is pmsuspended");
       return FALSE;
     }
-    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PAUSED) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not paused", name);
+    if (!vb_domain_check_can_resume (dom, error))
       return FALSE;
-    }
     *handed = TRUE;
     vm_command (domain_vm (dom), op, vb_qemu_monitor_cont_async, task);
     return TRUE;
@@ -616,13 +605,9 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
     g_variant_get (args, "(u)", &flags);
     /* bypass-cache, running, paused: accepted; the restore always runs
      * unless the start asks for paused */
-    if (!vb_check_flags (flags, 0x7, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, 0x7, error) || !check_active (dom, error) ||
+        !vb_domain_check_can_managed_save (dom, error))
       return FALSE;
-    if (!vb_domain_is_persistent (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "cannot do managed save for transient domain '%s'", name);
-      return FALSE;
-    }
     *handed = TRUE;
     domain_managed_save (self, dom, task);
     return TRUE;

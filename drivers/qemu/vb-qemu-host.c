@@ -481,10 +481,9 @@ vb_qemu_host_run (VbOp op, GVariant *args, const VbQemuCaps *caps, GVariant **ou
     g_variant_get (args, "(iu)", &cell, &flags);
     if (!check_flags (flags, error))
       return FALSE;
-    if (cell != -1 && cell != 0) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number %d out of range", cell);
+    /* one cell: the host's NUMA layout is not read */
+    if (!vb_op_check_cell (cell, 1, error))
       return FALSE;
-    }
     g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
     g_variant_builder_add (&b, "{st}", "total", meminfo ("MemTotal"));
     g_variant_builder_add (&b, "{st}", "free", meminfo ("MemFree"));
@@ -503,10 +502,8 @@ vb_qemu_host_run (VbOp op, GVariant *args, const VbQemuCaps *caps, GVariant **ou
     g_variant_get (args, "(iiu)", &start, &max, &flags);
     if (!check_flags (flags, error))
       return FALSE;
-    if (start != 0 || max < 0) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
+    if (!vb_op_check_cell_range (start, max, 1, error))
       return FALSE;
-    }
     g_variant_builder_init (&b, G_VARIANT_TYPE ("at"));
     if (max > 0)
       g_variant_builder_add (&b, "t", meminfo ("MemFree") * 1024);

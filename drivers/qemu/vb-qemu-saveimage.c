@@ -212,10 +212,8 @@ save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *o
   g_autofree char *xml = NULL;
 
   /* qemu reads the stream with the path as given, from its own directory */
-  if (!g_path_is_absolute (path)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+  if (!vb_path_check_absolute (path, error))
     return NULL;
-  }
   if (in == NULL) {
     g_set_error (error, VB_ERROR,
                  g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? VB_ERROR_NOT_FOUND : VB_ERROR_IO,
@@ -274,10 +272,8 @@ domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gbo
     g_set_error_literal (error, VB_ERROR, VB_ERROR_NOT_SUPPORTED, "a replacement XML for the save file is not supported");
     return FALSE;
   }
-  if (!g_path_is_absolute (path)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+  if (!vb_path_check_absolute (path, error))
     return FALSE;
-  }
   running = (flags & QEMU_SAVE_RUNNING) ||
             (!(flags & QEMU_SAVE_PAUSED) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING);
   live_xml = vb_domain_def_format (vb_domain_get_live_def (dom), VB_DOMAIN_FORMAT_SECURE);

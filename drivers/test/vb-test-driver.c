@@ -423,10 +423,8 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     g_variant_get (args, "(iu)", &cell, &flags);
     if (!vb_check_flags (flags, 0, error))
       return FALSE;
-    if (cell < -1 || cell >= TEST_N_CELLS) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number %d out of range", cell);
+    if (!vb_op_check_cell (cell, TEST_N_CELLS, error))
       return FALSE;
-    }
     g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
     if (cell == -1) {
       g_variant_builder_add (&b, "{st}", "total", (guint64) TEST_MEMORY_KIB);
@@ -453,10 +451,8 @@ run_host (VbTestDriver *self, VbOp op, GVariant *args, GVariant **out, GError **
     g_variant_get (args, "(iiu)", &start, &max, &flags);
     if (!vb_check_flags (flags, 0, error))
       return FALSE;
-    if (start < 0 || start >= TEST_N_CELLS || max < 0) {
-      g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
+    if (!vb_op_check_cell_range (start, max, TEST_N_CELLS, error))
       return FALSE;
-    }
     g_variant_builder_init (&b, G_VARIANT_TYPE ("at"));
     /* libvirt answers with each cell's size, not its free memory */
     for (int cell = start; cell < TEST_N_CELLS && cell - start < max; cell++)
@@ -813,7 +809,6 @@ action_restarts (const char *action, gboolean default_restarts)
 static gboolean
 run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GError **error)
 {
-  const char *name = vb_domain_get_name (dom);
   guint flags = 0;
 
   switch (op) {
@@ -823,10 +818,8 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_START_PAUSED | VB_DOMAIN_START_FORCE_BOOT, error))
       return FALSE;
-    if (vb_domain_is_active (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already running", name);
+    if (!vb_domain_check_not_running (dom, vb_domain_is_active (dom), error))
       return FALSE;
-    }
     /* Starting from a managed save drops the image; libvirt's test driver
      * reports that as an ordinary boot. */
     paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
@@ -839,12 +832,8 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     g_variant_get (args, "(u)", &flags);
     if (!vb_check_flags (flags, VB_DOMAIN_UNDEFINE_MANAGED_SAVE | VB_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, error))
       return FALSE;
-    if (vb_domain_has_managed_save (dom) && !(flags & VB_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "refusing to undefine domain '%s' while a managed save image exists", name);
-      return FALSE;
-    }
-    if (!vb_define_undefine (VB_DRIVER (self), &self->domains, VB_OBJECT (dom), error))
+    if (!vb_domain_check_can_undefine (dom, flags, error) ||
+        !vb_define_undefine (VB_DRIVER (self), &self->domains, VB_OBJECT (dom), error))
       return FALSE;
     vb_domain_set_managed_save (dom, FALSE);
     return TRUE;
@@ -885,26 +874,17 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_DESTROYED, VB_DOMAIN_EVENT_STOPPED_DESTROYED);
     return TRUE;
 
-  case VB_OP_DOMAIN_SUSPEND: {
-    VbDomainState state = vb_domain_get_state (dom, NULL);
-
-    if (!vb_domain_check_active (dom, error))
+  case VB_OP_DOMAIN_SUSPEND:
+    if (!vb_domain_check_active (dom, error) || !vb_domain_check_can_suspend (dom, error))
       return FALSE;
-    if (state == VB_DOMAIN_PAUSED) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already paused", name);
-      return FALSE;
-    }
     vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
     vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
                                  VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return TRUE;
-  }
 
   case VB_OP_DOMAIN_RESUME:
-    if (vb_domain_get_state (dom, NULL) != VB_DOMAIN_PAUSED) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not paused", name);
+    if (!vb_domain_check_can_resume (dom, error))
       return FALSE;
-    }
     vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_UNPAUSED);
     vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_RESUMED,
                                  VB_DOMAIN_EVENT_RESUMED_UNPAUSED);
@@ -912,13 +892,9 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !vb_domain_check_active (dom, error))
+    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !vb_domain_check_active (dom, error) ||
+        !vb_domain_check_can_managed_save (dom, error))
       return FALSE;
-    if (!vb_domain_is_persistent (dom)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE,
-                   "cannot do managed save for transient domain '%s'", name);
-      return FALSE;
-    }
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_SAVED, VB_DOMAIN_EVENT_STOPPED_SAVED);
     vb_domain_set_managed_save (dom, TRUE);
     return TRUE;
@@ -1107,8 +1083,8 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     job->contents = g_bytes_new_static (TEST_DUMP_MAGIC "\n", strlen (TEST_DUMP_MAGIC "\n"));
   }
 
-  if (!g_path_is_absolute (path)) {
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_ARG, "path '%s' is not absolute", path);
+  if (!vb_path_check_absolute (path, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   file = g_file_new_for_path (path);

@@ -62,6 +62,40 @@ test_check_running (void)
 }
 
 static void
+test_state_refusals (void)
+{
+  g_autoptr(VbDomain) on = domain_new (TRUE, TRUE);
+  g_autoptr(VbDomain) transient = domain_new (TRUE, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vb_domain_check_not_running (on, FALSE, NULL));
+  g_assert_false (vb_domain_check_not_running (on, TRUE, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain 'd' is already running");
+  g_clear_error (&error);
+
+  g_assert_false (vb_domain_check_can_resume (on, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain 'd' is not paused");
+  g_clear_error (&error);
+  g_assert_true (vb_domain_check_can_suspend (on, NULL));
+  vb_domain_set_state (on, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
+  g_assert_false (vb_domain_check_can_suspend (on, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "domain 'd' is already paused");
+  g_clear_error (&error);
+  g_assert_true (vb_domain_check_can_resume (on, NULL));
+
+  g_assert_true (vb_domain_check_can_managed_save (on, NULL));
+  g_assert_false (vb_domain_check_can_managed_save (transient, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "cannot do managed save for transient domain 'd'");
+  g_clear_error (&error);
+
+  g_assert_true (vb_domain_check_can_undefine (on, 0, NULL));
+  vb_domain_set_managed_save (on, TRUE);
+  g_assert_true (vb_domain_check_can_undefine (on, VB_DOMAIN_UNDEFINE_MANAGED_SAVE, NULL));
+  g_assert_false (vb_domain_check_can_undefine (on, 0, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "while a managed save image exists");
+}
+
+static void
 test_def_set_memory (void)
 {
   g_autoptr(VbDomainDef) def = vb_test_parse_domain (DOMAIN_XML);
@@ -270,12 +304,38 @@ test_op_cpu_model_names (void)
   vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cannot find architecture aarch64");
 }
 
+static void
+test_op_checks (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vb_op_check_cell (-1, 1, NULL));
+  g_assert_true (vb_op_check_cell (1, 2, NULL));
+  g_assert_false (vb_op_check_cell (1, 1, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "cell number 1 out of range");
+  g_clear_error (&error);
+  g_assert_false (vb_op_check_cell (-2, 2, &error));
+  g_clear_error (&error);
+
+  g_assert_true (vb_op_check_cell_range (0, 0, 1, NULL));
+  g_assert_true (vb_op_check_cell_range (1, 5, 2, NULL));
+  g_assert_false (vb_op_check_cell_range (0, -1, 2, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "Range exceeds available cells");
+  g_clear_error (&error);
+  g_assert_false (vb_op_check_cell_range (2, 1, 2, NULL));
+
+  g_assert_true (vb_path_check_absolute ("/tmp/x", NULL));
+  g_assert_false (vb_path_check_absolute ("x", &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path 'x' is not absolute");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/domain/current-values", test_current_values);
   g_test_add_func ("/domain/check-running", test_check_running);
+  g_test_add_func ("/domain/state-refusals", test_state_refusals);
   g_test_add_func ("/domain/def-set-memory", test_def_set_memory);
   g_test_add_func ("/domain/def-set-vcpus", test_def_set_vcpus);
   g_test_add_func ("/domain/resolve-set-memory", test_resolve_set_memory);
@@ -284,5 +344,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/op-unsupported", test_op_unsupported);
   g_test_add_func ("/domain/op-get-info-and-vcpus", test_op_get_info_and_vcpus);
   g_test_add_func ("/domain/op-cpu-model-names", test_op_cpu_model_names);
+  g_test_add_func ("/domain/op-checks", test_op_checks);
   return g_test_run ();
 }
