@@ -4,6 +4,41 @@
 #include "vb-domain-def.h"
 #include "vb-error.h"
 
+void
+vb_driver_domain_started (VbDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused, int running_reason,
+                          gboolean drop_managed_save)
+{
+  int id = vb_driver_next_domain_id (self);
+
+  live->id = id;
+  vb_domain_set_live_def (dom, live);
+  vb_domain_set_id (dom, id);
+  if (drop_managed_save)
+    vb_domain_set_managed_save (dom, FALSE);
+  if (paused)
+    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
+  else
+    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, running_reason);
+}
+
+void
+vb_driver_domain_stopped (VbDriver *self, VbDomain *dom, int reason)
+{
+  vb_domain_set_live_def (dom, NULL);
+  vb_domain_set_id (dom, -1);
+  vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
+  if (!vb_domain_is_persistent (dom))
+    vb_driver_remove_domain (self, dom);
+}
+
+void
+vb_driver_emit_domain_started (VbDriver *self, VbDomain *dom, int detail, gboolean paused)
+{
+  vb_driver_emit_domain_event (self, dom, VB_DOMAIN_EVENT_STARTED, detail);
+  if (paused)
+    vb_driver_emit_domain_event (self, dom, VB_DOMAIN_EVENT_SUSPENDED, VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
 GVariant *
 vb_op_domain_get_info (VbDomain *dom, guint32 cpu_seconds)
 {

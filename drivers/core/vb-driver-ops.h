@@ -11,6 +11,18 @@ G_BEGIN_DECLS
  * of them is its own (a value it measures, a check before).  Each takes
  * the op's arguments and sets *@out as the op table types them. */
 
+/* A domain's run beginning and ending as the registry sees them, the
+ * same whatever runs it.  Started: @live (taken) and the domain get the
+ * next domain id, the state becomes running (@running_reason) or paused
+ * by the user, a managed save image is forgotten when @drop_managed_save.
+ * Stopped: no live definition nor id, shut off (@reason), and a transient
+ * domain leaves the registry (the caller holds a reference). */
+void vb_driver_domain_started (VbDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
+                               int running_reason, gboolean drop_managed_save);
+void vb_driver_domain_stopped (VbDriver *self, VbDomain *dom, int reason);
+/* The events of a start: started (@detail), then suspended if @paused. */
+void vb_driver_emit_domain_started (VbDriver *self, VbDomain *dom, int detail, gboolean paused);
+
 /* GetInfo (ututu) from the current definition; @cpu_seconds is what the
  * driver measured. */
 GVariant *vb_op_domain_get_info (VbDomain *dom, guint32 cpu_seconds);

@@ -8,7 +8,6 @@
 
 #include <glib/gstdio.h>
 #include "vb-define.h"
-#include "vb-driver-ops.h"
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
 /* the define path's configuration, with its hooks by domain_rename */

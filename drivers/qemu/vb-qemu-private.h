@@ -7,6 +7,7 @@
 
 #include "vb-config-store.h"
 #include "vb-domain-def.h"
+#include "vb-driver-ops.h"
 #include "vb-error.h"
 #include "vb-net-iface.h"
 #include "vb-network-driver.h"

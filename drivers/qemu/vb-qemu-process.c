@@ -384,22 +384,14 @@ vm_start_done (QemuVm *vm)
   VbQemuDriver *self = vm->driver;
   VbDomain *dom = vm->dom;
   g_autoptr(GTask) task = g_steal_pointer (&vm->start_task);
-  VbDomainDef *live = g_steal_pointer (&vm->start_live);
-  int id = vb_driver_next_domain_id (VB_DRIVER (self));
   gboolean paused = vm->start_paused;
   gboolean restored = vm->restore_path != NULL;
 
   vm->starting = FALSE;
-  live->id = id;
-  vb_domain_set_live_def (dom, live);
-  vb_domain_set_id (dom, id);
   /* a restore from a Save file leaves a managed image where it is */
-  if (!restored || vm->restore_managed)
-    vb_domain_set_managed_save (dom, FALSE);
-  if (paused)
-    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
-  else
-    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, restored ? VB_DOMAIN_RUNNING_RESTORED : VB_DOMAIN_RUNNING_BOOTED);
+  vb_driver_domain_started (VB_DRIVER (self), dom, g_steal_pointer (&vm->start_live), paused,
+                            restored ? VB_DOMAIN_RUNNING_RESTORED : VB_DOMAIN_RUNNING_BOOTED,
+                            !restored || vm->restore_managed);
   /* restored once: a managed image is spent; a file of the caller's stays */
   if (restored && vm->restore_managed)
     remove_save_image (self, dom);
@@ -408,11 +400,8 @@ vm_start_done (QemuVm *vm)
     vb_driver_add_domain (VB_DRIVER (self), dom);
   }
   vm_save_status (vm);
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED,
-                               restored ? VB_DOMAIN_EVENT_STARTED_RESTORED : VB_DOMAIN_EVENT_STARTED_BOOTED);
-  if (paused)
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
-                                 VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+  vb_driver_emit_domain_started (VB_DRIVER (self), dom,
+                                 restored ? VB_DOMAIN_EVENT_STARTED_RESTORED : VB_DOMAIN_EVENT_STARTED_BOOTED, paused);
   if (vb_driver_task_get_op (task) == VB_OP_DOMAIN_CREATE_XML)
     vb_driver_task_return_object (task, dom);
   else

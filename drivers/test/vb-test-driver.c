@@ -183,28 +183,9 @@ domain_post_parse (gpointer data, const char *xml, gpointer user_data, GError **
 static void
 domain_start (VbTestDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused)
 {
-  int id = vb_driver_next_domain_id (VB_DRIVER (self));
-
   if (live == NULL)
     live = vb_domain_def_copy (vb_domain_get_def (dom));
-  live->id = id;
-  vb_domain_set_live_def (dom, live);
-  vb_domain_set_id (dom, id);
-  vb_domain_set_managed_save (dom, FALSE);
-  if (paused)
-    vb_domain_set_state (dom, VB_DOMAIN_PAUSED, VB_DOMAIN_PAUSED_USER);
-  else
-    vb_domain_set_state (dom, VB_DOMAIN_RUNNING, VB_DOMAIN_RUNNING_BOOTED);
-}
-
-static void
-emit_started (VbTestDriver *self, VbDomain *dom, gboolean paused)
-{
-  vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED,
-                               VB_DOMAIN_EVENT_STARTED_BOOTED);
-  if (paused)
-    vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_SUSPENDED,
-                                 VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+  vb_driver_domain_started (VB_DRIVER (self), dom, live, paused, VB_DOMAIN_RUNNING_BOOTED, TRUE);
 }
 
 /* Shuts the domain off, drops it when transient, then tells. */
@@ -212,11 +193,7 @@ emit_started (VbTestDriver *self, VbDomain *dom, gboolean paused)
 static void
 domain_stop (VbTestDriver *self, VbDomain *dom, int reason, int detail)
 {
-  vb_domain_set_live_def (dom, NULL);
-  vb_domain_set_id (dom, -1);
-  vb_domain_set_state (dom, VB_DOMAIN_SHUTOFF, reason);
-  if (!vb_domain_is_persistent (dom))
-    vb_driver_remove_domain (VB_DRIVER (self), dom);
+  vb_driver_domain_stopped (VB_DRIVER (self), dom, reason);
   vb_driver_emit_domain_event (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STOPPED, detail);
 }
 
@@ -244,7 +221,7 @@ domain_create_xml (VbTestDriver *self, GVariant *args, GTask *task, GError **err
   domain_start (self, dom, g_steal_pointer (&def), paused);
   if (is_new)
     vb_driver_add_domain (VB_DRIVER (self), dom);
-  emit_started (self, dom, paused);
+  vb_driver_emit_domain_started (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED_BOOTED, paused);
   return g_steal_pointer (&dom);
 }
 
@@ -824,7 +801,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
      * reports that as an ordinary boot. */
     paused = (flags & VB_DOMAIN_START_PAUSED) != 0;
     domain_start (self, dom, NULL, paused);
-    emit_started (self, dom, paused);
+    vb_driver_emit_domain_started (VB_DRIVER (self), dom, VB_DOMAIN_EVENT_STARTED_BOOTED, paused);
     return TRUE;
   }
 

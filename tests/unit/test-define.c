@@ -12,26 +12,6 @@
  * registry, defining domains and networks into a config store in a
  * temporary directory, with the events it reports recorded. */
 
-#define TEST_TYPE_DRIVER (test_driver_get_type ())
-G_DECLARE_FINAL_TYPE (TestDriver, test_driver, TEST, DRIVER, VbDriver)
-
-struct _TestDriver {
-  VbDriver parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (TestDriver, test_driver, VB_TYPE_DRIVER)
-
-static void
-test_driver_class_init (TestDriverClass *klass)
-{
-  VB_DRIVER_CLASS (klass)->name = "Test";
-}
-
-static void
-test_driver_init (TestDriver *self)
-{
-}
-
 #define FOO_UUID "a5c1fd6b-6a6a-4e0c-9c4e-3a7b2f0d5e11"
 #define BAR_UUID "3c0e3f8a-7d52-4b8e-9d1c-6e2f4a5b7c90"
 #define NET_UUID "0b1c7a52-2b7e-4bd0-8a7e-5a3c33f0c0aa"
@@ -108,7 +88,7 @@ new_driver (Fixture *f)
   g_assert_no_error (error);
   f->net_store = vb_config_store_new (net_config, net_run, &error);
   g_assert_no_error (error);
-  f->driver = g_object_new (TEST_TYPE_DRIVER, NULL);
+  f->driver = vb_test_bare_driver_new ();
   g_signal_connect (f->driver, "event", G_CALLBACK (on_event), f);
   f->domains = (VbDefineConfig) {
     .kind = VB_TYPE_DOMAIN,

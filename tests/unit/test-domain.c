@@ -329,6 +329,52 @@ test_op_checks (void)
   vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_ARG, "path 'x' is not absolute");
 }
 
+static void
+record_lifecycle (VbDriver *driver, GObject *object, const VbEvent *event, GString *seen)
+{
+  if (event->kind == VB_EVENT_DOMAIN_LIFECYCLE)
+    g_string_append_printf (seen, "%d/%d ", event->lifecycle.event, event->lifecycle.detail);
+}
+
+static void
+test_started_stopped (void)
+{
+  g_autoptr(VbDriver) driver = vb_test_bare_driver_new ();
+  g_autoptr(VbDomain) dom = domain_new (FALSE, FALSE);
+  g_autoptr(GString) seen = g_string_new ("");
+  g_autofree char *expected = NULL;
+  int reason;
+
+  g_signal_connect (driver, "event", G_CALLBACK (record_lifecycle), seen);
+  vb_domain_set_managed_save (dom, TRUE);
+  vb_driver_add_domain (driver, dom);
+  vb_driver_domain_started (driver, dom, vb_domain_def_copy (vb_domain_get_def (dom)), TRUE,
+                            VB_DOMAIN_RUNNING_BOOTED, FALSE);
+  g_assert_cmpint (vb_domain_get_id (dom), >, 0);
+  g_assert_cmpint (vb_domain_get_live_def (dom)->id, ==, vb_domain_get_id (dom));
+  g_assert_cmpint (vb_domain_get_state (dom, &reason), ==, VB_DOMAIN_PAUSED);
+  g_assert_cmpint (reason, ==, VB_DOMAIN_PAUSED_USER);
+  g_assert_true (vb_domain_has_managed_save (dom));
+  vb_driver_emit_domain_started (driver, dom, VB_DOMAIN_EVENT_STARTED_BOOTED, TRUE);
+  expected = g_strdup_printf ("%d/%d %d/%d ", VB_DOMAIN_EVENT_STARTED, VB_DOMAIN_EVENT_STARTED_BOOTED,
+                              VB_DOMAIN_EVENT_SUSPENDED, VB_DOMAIN_EVENT_SUSPENDED_PAUSED);
+  g_assert_cmpstr (seen->str, ==, expected);
+
+  /* a transient domain leaves the registry when it stops */
+  vb_driver_domain_stopped (driver, dom, VB_DOMAIN_SHUTOFF_DESTROYED);
+  g_assert_cmpint (vb_domain_get_id (dom), ==, -1);
+  g_assert_null (vb_domain_get_live_def (dom));
+  g_assert_cmpint (vb_domain_get_state (dom, &reason), ==, VB_DOMAIN_SHUTOFF);
+  g_assert_cmpint (reason, ==, VB_DOMAIN_SHUTOFF_DESTROYED);
+  g_assert_null (vb_driver_lookup_domain_by_name (driver, "d"));
+
+  vb_driver_domain_started (driver, dom, vb_domain_def_copy (vb_domain_get_def (dom)), FALSE,
+                            VB_DOMAIN_RUNNING_RESTORED, TRUE);
+  g_assert_cmpint (vb_domain_get_state (dom, &reason), ==, VB_DOMAIN_RUNNING);
+  g_assert_cmpint (reason, ==, VB_DOMAIN_RUNNING_RESTORED);
+  g_assert_false (vb_domain_has_managed_save (dom));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -345,5 +391,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/op-get-info-and-vcpus", test_op_get_info_and_vcpus);
   g_test_add_func ("/domain/op-cpu-model-names", test_op_cpu_model_names);
   g_test_add_func ("/domain/op-checks", test_op_checks);
+  g_test_add_func ("/domain/started-stopped", test_started_stopped);
   return g_test_run ();
 }

@@ -169,3 +169,29 @@ vb_test_assert_error (const GError *error, GQuark domain, int code, const char *
   if (strstr (error->message, fragment) == NULL)
     g_error ("error '%s' does not mention '%s'", error->message, fragment);
 }
+
+#define VB_TEST_TYPE_BARE_DRIVER (vb_test_bare_driver_get_type ())
+G_DECLARE_FINAL_TYPE (VbTestBareDriver, vb_test_bare_driver, VB_TEST, BARE_DRIVER, VbDriver)
+
+struct _VbTestBareDriver {
+  VbDriver parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (VbTestBareDriver, vb_test_bare_driver, VB_TYPE_DRIVER)
+
+static void
+vb_test_bare_driver_class_init (VbTestBareDriverClass *klass)
+{
+  VB_DRIVER_CLASS (klass)->name = "Test";
+}
+
+static void
+vb_test_bare_driver_init (VbTestBareDriver *self)
+{
+}
+
+VbDriver *
+vb_test_bare_driver_new (void)
+{
+  return g_object_new (VB_TEST_TYPE_BARE_DRIVER, NULL);
+}

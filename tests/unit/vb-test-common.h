@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "vb-domain-def.h"
+#include "vb-driver.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +40,9 @@ VbDomainDef *vb_test_parse_domain (const char *xml);
 
 /* Asserts @error is @domain/@code and its message holds @fragment. */
 void vb_test_assert_error (const GError *error, GQuark domain, int code, const char *fragment);
+
+/* A driver that is nothing but the core's registry and events: for the
+ * core's paths on their own.  Its name is "Test". */
+VbDriver *vb_test_bare_driver_new (void);
 
 G_END_DECLS
