@@ -161,6 +161,46 @@ enum {
   VB_DOMAIN_MEM_MAXIMUM = 1 << 2,
 };
 
+/* virDomainDestroyFlagsValues */
+enum {
+  VB_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
+};
+
+/* virDomainSaveRestoreFlags */
+enum {
+  VB_DOMAIN_SAVE_BYPASS_CACHE = 1 << 0,
+  VB_DOMAIN_SAVE_RUNNING = 1 << 1,
+  VB_DOMAIN_SAVE_PAUSED = 1 << 2,
+  /* all of them: what Save, ManagedSave and Restore accept */
+  VB_DOMAIN_SAVE_ALL = VB_DOMAIN_SAVE_BYPASS_CACHE | VB_DOMAIN_SAVE_RUNNING | VB_DOMAIN_SAVE_PAUSED,
+};
+
+/* virDomainCoreDumpFlags */
+enum {
+  VB_DUMP_CRASH = 1 << 0,
+  VB_DUMP_LIVE = 1 << 1,
+  VB_DUMP_BYPASS_CACHE = 1 << 2,
+  VB_DUMP_RESET = 1 << 3,
+  VB_DUMP_MEMORY_ONLY = 1 << 4,
+};
+
+/* virDomainMemoryStatTags */
+enum {
+  VB_DOMAIN_MEMORY_STAT_SWAP_IN = 0,
+  VB_DOMAIN_MEMORY_STAT_SWAP_OUT = 1,
+  VB_DOMAIN_MEMORY_STAT_MAJOR_FAULT = 2,
+  VB_DOMAIN_MEMORY_STAT_MINOR_FAULT = 3,
+  VB_DOMAIN_MEMORY_STAT_UNUSED = 4,
+  VB_DOMAIN_MEMORY_STAT_AVAILABLE = 5,
+  VB_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6,
+  VB_DOMAIN_MEMORY_STAT_RSS = 7,
+  VB_DOMAIN_MEMORY_STAT_USABLE = 8,
+  VB_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9,
+  VB_DOMAIN_MEMORY_STAT_DISK_CACHES = 10,
+  VB_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11,
+  VB_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12,
+};
+
 /* virDomainStatsTypes: the groups of GetStats every driver knows */
 enum {
   VB_DOMAIN_STATS_STATE = 1 << 0,

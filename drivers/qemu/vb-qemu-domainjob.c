@@ -54,15 +54,6 @@ migrate_wait (QemuVm *vm, void (*done) (gpointer vm, const char *error))
 
 /* Core dumps -------------------------------------------------------------------- */
 
-/* libvirt's VIR_DUMP_* */
-enum {
-  QEMU_DUMP_CRASH = 1 << 0,
-  QEMU_DUMP_LIVE = 1 << 1,
-  QEMU_DUMP_BYPASS_CACHE = 1 << 2,
-  QEMU_DUMP_RESET = 1 << 3,
-  QEMU_DUMP_MEMORY_ONLY = 1 << 4,
-};
-
 #define DUMP_POLL_INTERVAL_MS 50
 
 /* by libvirt's VIR_DOMAIN_CORE_DUMP_FORMAT_* */
@@ -78,7 +69,7 @@ dump_finish (QemuVm *vm, const char *message)
     return;
   /* a crash dump stays the job until qemu is gone: its STOP, on the way
    * out, is no pause */
-  vm->dumping = message == NULL && (flags & QEMU_DUMP_CRASH);
+  vm->dumping = message == NULL && (flags & VB_DUMP_CRASH);
   if (message) {
     g_unlink (vm->dump_path);
     if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
@@ -87,7 +78,7 @@ dump_finish (QemuVm *vm, const char *message)
                              vb_domain_get_name (vm->dom), message);
     return;
   }
-  if (flags & QEMU_DUMP_CRASH) {
+  if (flags & VB_DUMP_CRASH) {
     /* answered once qemu is gone and the domain shows as crashed */
     vm->dump_crashed = TRUE;
     g_ptr_array_add (vm->stop_waiters, g_steal_pointer (&task));
@@ -95,7 +86,7 @@ dump_finish (QemuVm *vm, const char *message)
     vm_watch_foreign (vm);
     return;
   }
-  if (flags & QEMU_DUMP_RESET)
+  if (flags & VB_DUMP_RESET)
     vb_qemu_monitor_system_reset_async (vm->mon, NULL, NULL, NULL);
   if (vm->dump_paused && vb_domain_get_state (vm->dom, NULL) == VB_DOMAIN_RUNNING)
     vb_qemu_monitor_cont_async (vm->mon, NULL, NULL, NULL);
@@ -164,10 +155,10 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   g_autofree char *protocol = NULL;
 
   g_variant_get (args, "(&suu)", &path, &format, &flags);
-  if (!vb_check_flags (flags, QEMU_DUMP_CRASH | QEMU_DUMP_LIVE | QEMU_DUMP_BYPASS_CACHE | QEMU_DUMP_RESET |
-                                QEMU_DUMP_MEMORY_ONLY, error))
+  if (!vb_check_flags (flags, VB_DUMP_CRASH | VB_DUMP_LIVE | VB_DUMP_BYPASS_CACHE | VB_DUMP_RESET |
+                                VB_DUMP_MEMORY_ONLY, error))
     return FALSE;
-  if ((flags & QEMU_DUMP_CRASH) && (flags & (QEMU_DUMP_LIVE | QEMU_DUMP_RESET))) {
+  if ((flags & VB_DUMP_CRASH) && (flags & (VB_DUMP_LIVE | VB_DUMP_RESET))) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG,
                          "crash and live or reset flags are mutually exclusive");
     return FALSE;
@@ -189,7 +180,7 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   vm->dump_path = g_strdup (path);
   g_clear_object (&vm->dump_task);
   vm->dump_task = g_object_ref (task);
-  vm->dump_paused = !(flags & QEMU_DUMP_LIVE) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING;
+  vm->dump_paused = !(flags & VB_DUMP_LIVE) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING;
   if (vm->dump_paused)
     vb_qemu_monitor_stop_async (vm->mon, NULL, NULL, NULL);
   protocol = g_strconcat ("file:", path, NULL);

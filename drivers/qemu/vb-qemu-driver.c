@@ -238,7 +238,7 @@ domain_restore (VbQemuDriver *self, GVariant *args, GTask *task)
     return;
   }
   restore.path = path;
-  paused = (flags & QEMU_SAVE_PAUSED) || (!(flags & QEMU_SAVE_RUNNING) && !running);
+  paused = (flags & VB_DOMAIN_SAVE_PAUSED) || (!(flags & VB_DOMAIN_SAVE_RUNNING) && !running);
   if (existing != NULL) {
     if (vb_domain_is_active (existing) || domain_vm (existing)) {
       g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is already active",
@@ -508,7 +508,7 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_DESTROY:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, QEMU_DESTROY_GRACEFUL, error) || !check_active (dom, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_DESTROY_GRACEFUL, error) || !check_active (dom, error))
       return FALSE;
     *handed = TRUE;
     domain_destroy (self, dom, flags, task);
@@ -602,9 +602,8 @@ run_domain_job (VbQemuDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTas
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    /* bypass-cache, running, paused: accepted; the restore always runs
-     * unless the start asks for paused */
-    if (!vb_check_flags (flags, 0x7, error) || !check_active (dom, error) ||
+    /* all accepted; the restore always runs unless the start asks for paused */
+    if (!vb_check_flags (flags, VB_DOMAIN_SAVE_ALL, error) || !check_active (dom, error) ||
         !vb_domain_check_can_managed_save (dom, error))
       return FALSE;
     *handed = TRUE;

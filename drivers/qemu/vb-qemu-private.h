@@ -31,13 +31,10 @@ G_BEGIN_DECLS
 
 /* libvirt's numbers used only here */
 enum {
-  QEMU_DESTROY_GRACEFUL = 1 << 0,
   QEMU_SHUTDOWN_ACPI = 1 << 0,
   QEMU_REBOOT_ACPI = 1 << 0,
   QEMU_DOMAIN_SHUTDOWN_USER = 1,  /* VIR_DOMAIN_SHUTDOWN_USER */
   QEMU_DOMAIN_CRASHED_PANICKED = 1,
-  QEMU_MEM_ACTUAL_BALLOON = 6,
-  QEMU_MEM_RSS = 7,
 };
 
 struct _VbQemuDriver {
@@ -135,13 +132,6 @@ typedef struct {
   guint timeout_id;
 } Detach;
 
-
-/* libvirt's VIR_DOMAIN_SAVE_* */
-enum {
-  QEMU_SAVE_BYPASS_CACHE = 1 << 0,
-  QEMU_SAVE_RUNNING = 1 << 1,
-  QEMU_SAVE_PAUSED = 1 << 2,
-};
 
 /* What a start restores instead of booting: a managed save image, or a
  * save file whose stream starts at @offset. */

@@ -1072,11 +1072,11 @@ memory_stats_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{it}"));
-  g_variant_builder_add (&b, "{it}", QEMU_MEM_ACTUAL_BALLOON, actual / 1024);
+  g_variant_builder_add (&b, "{it}", VB_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, actual / 1024);
   if (g_file_get_contents (status_path, &status, NULL, NULL)) {
     const char *rss = strstr (status, "VmRSS:");
     if (rss)
-      g_variant_builder_add (&b, "{it}", QEMU_MEM_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
+      g_variant_builder_add (&b, "{it}", VB_DOMAIN_MEMORY_STAT_RSS, g_ascii_strtoull (rss + 6, NULL, 10));
   }
   vb_driver_task_return_variant (call->task, g_variant_builder_end (&b));
 }
@@ -1098,7 +1098,7 @@ domain_destroy (VbQemuDriver *self, VbDomain *dom, guint flags, GTask *task)
   g_ptr_array_add (vm->stop_waiters, g_object_ref (task));
   vm->destroying = TRUE;
   vm_kill (vm, SIGTERM);
-  if (!(flags & QEMU_DESTROY_GRACEFUL) && vm->kill_timer == 0 && !vm->exited)
+  if (!(flags & VB_DOMAIN_DESTROY_GRACEFUL) && vm->kill_timer == 0 && !vm->exited)
     vm->kill_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, DESTROY_KILL_TIMEOUT_MS, vm_kill_timeout,
                                          vm_ref (vm), (GDestroyNotify) vm_unref);
 }

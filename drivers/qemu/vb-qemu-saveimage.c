@@ -247,9 +247,9 @@ save_file_read_header (const char *path, guint64 *out_stream_offset, gboolean *o
 gboolean
 check_save_flags (guint flags, GError **error)
 {
-  if (!vb_check_flags (flags, QEMU_SAVE_BYPASS_CACHE | QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error))
+  if (!vb_check_flags (flags, VB_DOMAIN_SAVE_ALL, error))
     return FALSE;
-  if ((flags & QEMU_SAVE_RUNNING) && (flags & QEMU_SAVE_PAUSED)) {
+  if ((flags & VB_DOMAIN_SAVE_RUNNING) && (flags & VB_DOMAIN_SAVE_PAUSED)) {
     g_set_error_literal (error, VB_ERROR, VB_ERROR_INVALID_ARG, "running and paused flags are mutually exclusive");
     return FALSE;
   }
@@ -274,8 +274,8 @@ domain_save (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, gbo
   }
   if (!vb_path_check_absolute (path, error))
     return FALSE;
-  running = (flags & QEMU_SAVE_RUNNING) ||
-            (!(flags & QEMU_SAVE_PAUSED) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING);
+  running = (flags & VB_DOMAIN_SAVE_RUNNING) ||
+            (!(flags & VB_DOMAIN_SAVE_PAUSED) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING);
   live_xml = vb_domain_def_format (vb_domain_get_live_def (dom), VB_DOMAIN_FORMAT_SECURE);
   part = g_strconcat (path, ".part", NULL);
   if (!save_file_write_header (part, live_xml, running, error))
@@ -324,7 +324,7 @@ save_image_define_xml (GVariant *args, GError **error)
   gboolean ok;
 
   g_variant_get (args, "(&s&su)", &path, &xml, &flags);
-  if (!vb_check_flags (flags, QEMU_SAVE_RUNNING | QEMU_SAVE_PAUSED, error) || !check_save_flags (flags, error) ||
+  if (!vb_check_flags (flags, VB_DOMAIN_SAVE_RUNNING | VB_DOMAIN_SAVE_PAUSED, error) || !check_save_flags (flags, error) ||
       (old_xml = save_file_read_header (path, &offset, &running, error)) == NULL ||
       (old_def = qemu_parse_domain (old_xml, error)) == NULL || (def = qemu_parse_domain (xml, error)) == NULL)
     return FALSE;
@@ -341,9 +341,9 @@ save_image_define_xml (GVariant *args, GError **error)
                  "the new definition does not fit in the %" G_GSIZE_FORMAT " bytes the save file has for it", area);
     return FALSE;
   }
-  if (flags & QEMU_SAVE_RUNNING)
+  if (flags & VB_DOMAIN_SAVE_RUNNING)
     running = TRUE;
-  else if (flags & QEMU_SAVE_PAUSED)
+  else if (flags & VB_DOMAIN_SAVE_PAUSED)
     running = FALSE;
   header = save_file_header_new (formatted, area, running);
   fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);

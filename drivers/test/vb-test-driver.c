@@ -43,11 +43,8 @@ GResource *vb_test_driver_get_resource (void);
 
 /* Values of libvirt's public enums used only here. */
 enum {
-  TEST_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
   TEST_DOMAIN_REBOOT_ALL = 0x1f, /* acpi, agent, initctl, signal, paravirt */
-  TEST_DOMAIN_SAVE_ALL = 0x7,    /* bypass-cache, running, paused */
   TEST_DOMAIN_TIME_SYNC = 1 << 0,
-  TEST_DUMP_CRASH = 1 << 0,
   TEST_NETWORK_UPDATE_AFFECT_LIVE = 1 << 0,
   TEST_NETWORK_UPDATE_AFFECT_CONFIG = 1 << 1,
   TEST_INTERFACE_ADDRESSES_SRC_LAST = 3, /* lease, agent, arp */
@@ -63,23 +60,6 @@ enum {
   TEST_STATS_NOWAIT = 1 << 29,
   TEST_STATS_BACKING = 1 << 30,
   TEST_STATS_ENFORCE = 1u << 31,
-};
-
-/* virDomainMemoryStatTags */
-enum {
-  TEST_MEM_SWAP_IN = 0,
-  TEST_MEM_SWAP_OUT = 1,
-  TEST_MEM_MAJOR_FAULT = 2,
-  TEST_MEM_MINOR_FAULT = 3,
-  TEST_MEM_UNUSED = 4,
-  TEST_MEM_AVAILABLE = 5,
-  TEST_MEM_ACTUAL_BALLOON = 6,
-  TEST_MEM_RSS = 7,
-  TEST_MEM_USABLE = 8,
-  TEST_MEM_LAST_UPDATE = 9,
-  TEST_MEM_DISK_CACHES = 10,
-  TEST_MEM_HUGETLB_PGALLOC = 11,
-  TEST_MEM_HUGETLB_PGFAIL = 12,
 };
 
 struct _VbTestDriver {
@@ -502,13 +482,13 @@ domain_memory_stats (VbDomain *dom, GError **error)
   GVariantBuilder b;
   guint64 cur;
   const struct { int tag; guint64 div; guint64 fixed; } rows[] = {
-    { TEST_MEM_ACTUAL_BALLOON, 1, 0 }, { TEST_MEM_SWAP_IN, 0, 0 },
-    { TEST_MEM_SWAP_OUT, 0, 0 }, { TEST_MEM_MAJOR_FAULT, 0, 0 },
-    { TEST_MEM_MINOR_FAULT, 0, 0 }, { TEST_MEM_UNUSED, 2, 0 },
-    { TEST_MEM_AVAILABLE, 1, 0 }, { TEST_MEM_USABLE, 2, 0 },
-    { TEST_MEM_LAST_UPDATE, 0, TEST_GUEST_SECONDS }, { TEST_MEM_DISK_CACHES, 8, 0 },
-    { TEST_MEM_HUGETLB_PGALLOC, 0, 0 }, { TEST_MEM_HUGETLB_PGFAIL, 0, 0 },
-    { TEST_MEM_RSS, 2, 0 },
+    { VB_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON, 1, 0 }, { VB_DOMAIN_MEMORY_STAT_SWAP_IN, 0, 0 },
+    { VB_DOMAIN_MEMORY_STAT_SWAP_OUT, 0, 0 }, { VB_DOMAIN_MEMORY_STAT_MAJOR_FAULT, 0, 0 },
+    { VB_DOMAIN_MEMORY_STAT_MINOR_FAULT, 0, 0 }, { VB_DOMAIN_MEMORY_STAT_UNUSED, 2, 0 },
+    { VB_DOMAIN_MEMORY_STAT_AVAILABLE, 1, 0 }, { VB_DOMAIN_MEMORY_STAT_USABLE, 2, 0 },
+    { VB_DOMAIN_MEMORY_STAT_LAST_UPDATE, 0, TEST_GUEST_SECONDS }, { VB_DOMAIN_MEMORY_STAT_DISK_CACHES, 8, 0 },
+    { VB_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC, 0, 0 }, { VB_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL, 0, 0 },
+    { VB_DOMAIN_MEMORY_STAT_RSS, 2, 0 },
   };
 
   if (!vb_domain_check_active (dom, error))
@@ -846,7 +826,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_DESTROY:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_DESTROY_GRACEFUL, error) || !vb_domain_check_active (dom, error))
+    if (!vb_check_flags (flags, VB_DOMAIN_DESTROY_GRACEFUL, error) || !vb_domain_check_active (dom, error))
       return FALSE;
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_DESTROYED, VB_DOMAIN_EVENT_STOPPED_DESTROYED);
     return TRUE;
@@ -869,7 +849,7 @@ run_domain_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GErr
 
   case VB_OP_DOMAIN_MANAGED_SAVE:
     g_variant_get (args, "(u)", &flags);
-    if (!vb_check_flags (flags, TEST_DOMAIN_SAVE_ALL, error) || !vb_domain_check_active (dom, error) ||
+    if (!vb_check_flags (flags, VB_DOMAIN_SAVE_ALL, error) || !vb_domain_check_active (dom, error) ||
         !vb_domain_check_can_managed_save (dom, error))
       return FALSE;
     domain_stop (self, dom, VB_DOMAIN_SHUTOFF_SAVED, VB_DOMAIN_EVENT_STOPPED_SAVED);
@@ -1047,7 +1027,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
     guint format;
 
     g_variant_get (args, "(&suu)", &path, &format, &flags);
-    if (!vb_check_flags (flags, TEST_DUMP_CRASH, &error) || !vb_domain_check_active (dom, &error)) {
+    if (!vb_check_flags (flags, VB_DUMP_CRASH, &error) || !vb_domain_check_active (dom, &error)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1056,7 +1036,7 @@ run_file_job (VbTestDriver *self, VbOp op, VbDomain *dom, GVariant *args, GTask 
                                "kdump-compressed format is not supported here");
       return;
     }
-    job->crash = (flags & TEST_DUMP_CRASH) != 0;
+    job->crash = (flags & VB_DUMP_CRASH) != 0;
     job->contents = g_bytes_new_static (TEST_DUMP_MAGIC "\n", strlen (TEST_DUMP_MAGIC "\n"));
   }
 
