@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vb-network.h"
 
+#include "vb-error.h"
 #include "vb-network-def.h"
 
 struct _VbNetwork {
@@ -28,4 +29,26 @@ vb_network_class_init (VbNetworkClass *klass)
 static void
 vb_network_init (VbNetwork *self)
 {
+}
+
+gboolean
+vb_network_check_active (VbNetwork *self, GError **error)
+{
+  if (!vb_network_is_active (self)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active",
+                 vb_network_get_name (self));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vb_network_check_not_active (VbNetwork *self, GError **error)
+{
+  if (vb_network_is_active (self)) {
+    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already running",
+                 vb_network_get_name (self));
+    return FALSE;
+  }
+  return TRUE;
 }

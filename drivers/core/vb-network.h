@@ -23,4 +23,9 @@ vb_network_set_active (VbNetwork *self, gboolean active)
   vb_object_set_active ((VbObject *) self, active);
 }
 
+/* Create of a network that is already running and Destroy (or a port)
+ * of one that is not are refused in libvirt's words. */
+gboolean vb_network_check_active (VbNetwork *self, GError **error);
+gboolean vb_network_check_not_active (VbNetwork *self, GError **error);
+
 G_END_DECLS

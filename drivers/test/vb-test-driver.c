@@ -1090,19 +1090,15 @@ run_network (VbTestDriver *self, VbOp op, VbNetwork *net, GVariant *args, GVaria
   }
 
   case VB_OP_NETWORK_CREATE:
-    if (vb_network_is_active (net)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is already running", name);
+    if (!vb_network_check_not_active (net, error))
       return FALSE;
-    }
     network_start (net, NULL);
     vb_driver_emit_network_event (VB_DRIVER (self), net, VB_NETWORK_EVENT_STARTED);
     return TRUE;
 
   case VB_OP_NETWORK_DESTROY: {
-    if (!vb_network_is_active (net)) {
-      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active", name);
+    if (!vb_network_check_active (net, error))
       return FALSE;
-    }
     vb_network_set_live_def (net, NULL);
     vb_network_set_active (net, FALSE);
     if (!vb_network_is_persistent (net))

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vb-error.h"
 #include "vb-network-def.h"
 #include "vb-network.h"
 #include "vb-object-list.h"
@@ -100,10 +101,28 @@ test_object_list (void)
   g_ptr_array_unref (log.seen);
 }
 
+/* The state refusals drivers share for networks. */
+static void
+test_network_checks (void)
+{
+  g_autoptr(VbNetwork) net = new_network ("n", "0b1c7a52-2b7e-4bd0-8a7e-5a3c33f0c0aa");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vb_network_check_not_active (net, NULL));
+  g_assert_false (vb_network_check_active (net, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network 'n' is not active");
+  g_clear_error (&error);
+  vb_network_set_active (net, TRUE);
+  g_assert_true (vb_network_check_active (net, NULL));
+  g_assert_false (vb_network_check_not_active (net, &error));
+  vb_test_assert_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network 'n' is already running");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/object-list/indexes-and-signals", test_object_list);
+  g_test_add_func ("/object-list/network-checks", test_network_checks);
   return g_test_run ();
 }
