@@ -68,8 +68,9 @@ gpointer vb_define_parse (const VbDefineConfig *config, const char *xml, GError 
 gpointer vb_define_parse_for_task (const VbDefineConfig *config, GTask *task, const char *xml, GError **error);
 
 /* Defines @def (taken; parsed by vb_define_parse): refuses a name or UUID
- * held by another object, stores it (a failed write changes nothing),
- * then adds a new persistent object or makes it the persistent definition
+ * held by another object, hands it to the store (a write refused there
+ * changes nothing; one that fails later on disk fails the call when the
+ * job runner flushes the store before it answers), then adds a new persistent object or makes it the persistent definition
  * of the existing one (a running object keeps its live definition), and
  * emits the "defined" event.  Returns a reference to the object. */
 VbObject *vb_define (VbDriver *driver, const VbDefineConfig *config, gpointer def, GError **error);
@@ -115,7 +116,7 @@ void vb_define_load_all (VbDriver *driver, const VbDefineConfig *config, VbDefin
 void vb_define_autostart_all (VbDriver *driver, GType kind, VbOp start_op, GVariant *args);
 
 /* Domain.SetMetadata's (imsmsmsu) arguments applied to the live and/or
- * persistent definition, then the MetadataChange signal. */
+ * persistent definition, then VB_EVENT_DOMAIN_METADATA_CHANGE. */
 gboolean vb_define_domain_set_metadata (VbDriver *driver, const VbDefineConfig *config, VbDomain *domain,
                                         GVariant *args, GError **error);
 
