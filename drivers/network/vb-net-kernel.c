@@ -402,6 +402,8 @@ vb_net_kernel_job_run (gpointer data, gpointer user_data)
   case JOB_UNPLUG:
     vb_net_unplug_run (job->self->kplatform, job);
     break;
+  case JOB_BARRIER:
+    break;
   default:
     g_assert_not_reached ();
   }

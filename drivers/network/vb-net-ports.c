@@ -404,6 +404,35 @@ vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname)
     unplug_push (self, ifname);
 }
 
+static void
+released (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+void
+vb_network_driver_released_async (VbNetworkDriver *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  KernelJob *job = g_new0 (KernelJob, 1);
+
+  g_task_set_source_tag (task, vb_network_driver_released_async);
+  job->kind = JOB_BARRIER;
+  job->self = self;
+  job->fd = -1;
+  vb_net_kernel_job_push (job, released, task);
+}
+
+void
+vb_network_driver_released_finish (VbNetworkDriver *self, GAsyncResult *result)
+{
+  g_return_if_fail (g_task_is_valid (result, self));
+  g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
 void
 vb_network_driver_usage_reset (VbNetworkDriver *self)
 {

@@ -109,6 +109,13 @@ gboolean vb_network_driver_plug_finish (VbNetworkDriver *self, GAsyncResult *res
  * still exists. */
 void vb_network_driver_unplug (VbNetworkDriver *self, const char *ifname);
 
+/* Completes once every device deletion (and every other kernel job)
+ * queued so far is done: a guest is reported stopped only when its taps
+ * and macvtaps are gone, as libvirt does. */
+void vb_network_driver_released_async (VbNetworkDriver *self, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+void vb_network_driver_released_finish (VbNetworkDriver *self, GAsyncResult *result);
+
 /* After a daemon restart the hypervisor driver recounts: _usage_reset on
  * every network, then _port_reclaim for every port of every guest that
  * kept running.  Nothing is created or deleted. */

@@ -107,6 +107,7 @@ typedef enum {
   JOB_FIREWALL, /* vb_net_firewall_apply */
   JOB_PLUG,     /* a guest's device (vb-net-ports.c) */
   JOB_UNPLUG,   /* deletes a guest's device */
+  JOB_BARRIER,  /* nothing: done once every job queued before it is */
 } JobKind;
 
 /* One piece of kernel work, the data of an internal GTask whose callback

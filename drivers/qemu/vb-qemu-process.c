@@ -209,30 +209,57 @@ vm_stop_watching (QemuVm *vm)
     vb_qemu_monitor_close (vm->mon);
 }
 
+static void vm_gone_report (QemuVm *vm);
+
+static void
+vm_devices_released (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(QemuVm) vm = user_data;
+
+  vb_network_driver_released_finish (VB_NETWORK_DRIVER (source), result);
+  vm_gone_report (vm);
+}
+
 /* The process is gone: the one place a run ends, whatever ended it. */
 static void
 vm_gone (QemuVm *vm)
 {
   g_autoptr(QemuVm) keep G_GNUC_UNUSED = vm_ref (vm);
-  g_autoptr(VbDomain) dom = g_object_ref (vm->dom);
-  VbDriver *driver = VB_DRIVER (vm->driver);
+  const char *key = vb_domain_get_uuid_string (vm->dom);
   g_autoptr(GError) error = NULL;
+  gboolean had_nics;
 
   if (vm->exited)
     return;
   vm_stop_watching (vm);
   /* pending unplugs fail: the device went with the guest */
   g_hash_table_remove_all (vm->detaches);
+  had_nics = vm->nics->len > 0;
   vm_release_nics (vm);
   g_unlink (vm->qmp_path);
   {
-    g_autofree char *pid_path = vb_config_store_run_path (vm->driver->store, vb_domain_get_uuid_string (dom), ".pid");
+    g_autofree char *pid_path = vb_config_store_run_path (vm->driver->store, key, ".pid");
 
     /* qemu removes its pidfile when it exits in order, not when killed */
     g_unlink (pid_path);
   }
-  if (!vb_config_store_delete_status (vm->driver->store, vb_domain_get_uuid_string (dom), &error))
+  if (!vb_config_store_delete_status (vm->driver->store, key, &error))
     g_warning ("%s", error->message);
+  /* the kernel worker deletes the guest's taps and macvtaps; as libvirt,
+   * the stop is reported (and a Destroy answered) once they are gone */
+  if (had_nics && vm->driver->net) {
+    vb_network_driver_released_async (vm->driver->net, vm_devices_released, vm_ref (vm));
+    return;
+  }
+  vm_gone_report (vm);
+}
+
+/* The run's end as readers and waiters see it. */
+static void
+vm_gone_report (QemuVm *vm)
+{
+  g_autoptr(VbDomain) dom = g_object_ref (vm->dom);
+  VbDriver *driver = VB_DRIVER (vm->driver);
 
   if (vm->starting) {
     g_autoptr(GTask) task = g_steal_pointer (&vm->start_task);
