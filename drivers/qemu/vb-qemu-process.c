@@ -671,7 +671,8 @@ child_setup (gpointer user_data)
   setsid ();
 }
 
-/* A start waiting for its NVRAM store to be made, or for its NICs. */
+/* A start waiting for its NVRAM store to be made, for its NICs, or for
+ * qemu's fork and exec. */
 typedef struct {
   VbDomain *dom;
   VbDomainDef *live;
@@ -681,6 +682,12 @@ typedef struct {
   QemuRestore restore;
   char *restore_path;
   GTask *task;
+  /* the spawn: what the worker runs, and what the run keeps after */
+  GSubprocessLauncher *launcher;
+  char **argv;
+  char *qmp_path;
+  char *log_path;
+  GPtrArray *nics;
 } StartPrep;
 
 static void
@@ -690,6 +697,11 @@ start_prep_free (StartPrep *prep)
   g_clear_pointer (&prep->live, vb_domain_def_free);
   g_free (prep->restore_path);
   g_object_unref (prep->task);
+  g_clear_object (&prep->launcher);
+  g_strfreev (prep->argv);
+  g_free (prep->qmp_path);
+  g_free (prep->log_path);
+  g_clear_pointer (&prep->nics, g_ptr_array_unref);
   g_free (prep);
 }
 
@@ -785,6 +797,9 @@ interfaces_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
                prep->restoring ? &prep->restore : NULL, prep->task);
 }
 
+static void spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
+static void qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 domain_spawn (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolean paused,
               gboolean registers, const QemuRestore *restore, GTask *task)
@@ -816,12 +831,12 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   g_autoptr(GPtrArray) nics = plugged_nics;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GTask) spawn_task = NULL;
   g_auto(GStrv) argv = NULL;
   g_autofree char *qmp_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".qmp");
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
   g_autofree char *pid_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".pid");
-  QemuVm *vm;
+  StartPrep *prep;
   int qmp_fd;
 
   /* a socket left by a qemu that died with us would make bind fail */
@@ -865,13 +880,62 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
     if (g_array_index (fds, int, i) >= 0)
       g_subprocess_launcher_take_fd (launcher, g_array_index (fds, int, i), g_array_index (fds, int, i));
   g_subprocess_launcher_take_fd (launcher, qmp_fd, qmp_fd);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
-  g_clear_object (&launcher);
+
+  /* fork and exec of a large process take milliseconds: a worker waits
+   * for them, while the display ports stay taken as for the NICs */
+  prep = start_prep_new (dom, g_steal_pointer (&owned), paused, registers, restore, task);
+  prep->launcher = g_steal_pointer (&launcher);
+  prep->argv = g_steal_pointer (&argv);
+  prep->qmp_path = g_steal_pointer (&qmp_path);
+  prep->log_path = g_steal_pointer (&log_path);
+  prep->nics = g_steal_pointer (&nics);
+  g_queue_push_tail (&self->plugging_starts, prep->live);
+  spawn_task = g_task_new (self, NULL, qemu_spawned, prep);
+  g_task_set_source_tag (spawn_task, domain_exec);
+  /* the main thread leaves the launcher and argv alone until the answer */
+  g_task_set_task_data (spawn_task, prep, NULL);
+  g_task_run_in_thread (spawn_task, spawn_in_worker);
+}
+
+static void
+spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  StartPrep *prep = data;
+  GError *error = NULL;
+  GSubprocess *proc = g_subprocess_launcher_spawnv (prep->launcher, (const char *const *) prep->argv, &error);
+
+  if (proc == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, proc, g_object_unref);
+}
+
+static void
+qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  VbQemuDriver *self = VB_QEMU_DRIVER (source);
+  g_autoptr(StartPrep) prep = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_task_propagate_pointer (G_TASK (result), &error);
+  VbDomain *dom = prep->dom;
+  GTask *task = prep->task;
+  const QemuRestore *restore = prep->restoring ? &prep->restore : NULL;
+  gboolean paused = prep->paused;
+  gboolean registers = prep->registers;
+  g_autoptr(VbDomainDef) owned = g_steal_pointer (&prep->live);
+  g_autoptr(GPtrArray) nics = g_steal_pointer (&prep->nics);
+  g_autofree char *qmp_path = g_steal_pointer (&prep->qmp_path);
+  g_autofree char *log_path = g_steal_pointer (&prep->log_path);
+  QemuVm *vm;
+
+  g_queue_remove (&self->plugging_starts, owned);
+  /* our copies of the device and monitor fds go with it */
+  g_clear_object (&prep->launcher);
   if (proc == NULL) {
     g_unlink (qmp_path);
     for (guint i = 0; i < nics->len; i++)
       nic_release (self, g_ptr_array_index (nics, i));
-    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", argv[0], error->message);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", prep->argv[0], error->message);
     return;
   }
 
