@@ -309,6 +309,42 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
   return TRUE;
 }
 
+/* The detach of @alias is complete: its signal, then the caller's answer. */
+static void
+device_removed (QemuVm *vm, const char *alias, GTask *task)
+{
+  vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
+    .kind = VB_EVENT_DOMAIN_DEVICE_REMOVED, .device = { alias } });
+  if (task)
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+typedef struct {
+  QemuVm *vm;
+  char *alias;
+  GTask *task;
+} NicRemoval;
+
+static void
+nic_removal_free (NicRemoval *r)
+{
+  vm_unref (r->vm);
+  g_free (r->alias);
+  g_clear_object (&r->task);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NicRemoval, nic_removal_free)
+
+static void
+nic_device_released (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(NicRemoval) r = user_data;
+
+  vb_network_driver_released_finish (VB_NETWORK_DRIVER (source), result);
+  device_removed (r->vm, r->alias, g_steal_pointer (&r->task));
+}
+
 /* DEVICE_DELETED: the guest let go; now the device leaves the live XML. */
 void
 vm_device_deleted (QemuVm *vm, const char *alias)
@@ -327,14 +363,25 @@ vm_device_deleted (QemuVm *vm, const char *alias)
     g_warning ("domain '%s': %s", vb_domain_get_name (vm->dom), error->message);
   }
   backend_del (vm, d->is_disk, d->backend);
+  if (!d->is_disk && vm->driver->net) {
+    NicRemoval *r = g_new0 (NicRemoval, 1);
+
+    r->vm = vm_ref (vm);
+    r->alias = g_strdup (alias);
+    r->task = g_steal_pointer (&d->task);
+    vm_release_nic (vm, alias);
+    vm_save_status (vm);
+    g_hash_table_remove (vm->detaches, r->alias);
+    /* as a stop, the detach is complete once the kernel worker deleted
+     * the NIC's tap or macvtap */
+    vb_network_driver_released_async (vm->driver->net, nic_device_released, r);
+    return;
+  }
   if (!d->is_disk) {
     vm_release_nic (vm, alias);
     vm_save_status (vm);
   }
-  vb_driver_emit_event (VB_DRIVER (vm->driver), vm->dom, &(VbEvent) {
-    .kind = VB_EVENT_DOMAIN_DEVICE_REMOVED, .device = { alias } });
-  if (d->task)
-    g_task_return_pointer (g_steal_pointer (&d->task), NULL, NULL);
+  device_removed (vm, alias, g_steal_pointer (&d->task));
   g_hash_table_remove (vm->detaches, alias);
 }
 
