@@ -42,11 +42,7 @@ lookup_running (VbNetworkDriver *self, const char *name, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_NOT_FOUND, "no network with matching name '%s'", name);
     return NULL;
   }
-  if (!vb_network_is_active (net)) {
-    g_set_error (error, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active", name);
-    return NULL;
-  }
-  return net;
+  return vb_network_check_active (net, error) ? net : NULL;
 }
 
 /* The host side of a tap on no bridge: what the guest reaches through it

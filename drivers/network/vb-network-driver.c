@@ -897,17 +897,6 @@ vb_network_driver_handles (VbOp op)
   }
 }
 
-static void
-return_result (GTask *task, gboolean ok, GVariant *out, GError *error)
-{
-  if (!ok)
-    g_task_return_error (task, error);
-  else if (out)
-    g_task_return_pointer (task, g_variant_ref_sink (out), (GDestroyNotify) g_variant_unref);
-  else
-    g_task_return_pointer (task, NULL, NULL);
-}
-
 void
 vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant *args,
                        GTask *task)
@@ -939,18 +928,16 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     return;
 
   case VB_OP_NETWORK_CREATE:
-    if (vb_network_is_active (net)) {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE,
-                               "network '%s' is already running", name);
+    if (!vb_network_check_not_active (net, &error)) {
+      g_task_return_error (task, error);
       return;
     }
     start_network (self, net, vb_network_def_copy (vb_network_get_def (net)), task, FALSE, FALSE);
     return;
 
   case VB_OP_NETWORK_DESTROY:
-    if (!vb_network_is_active (net)) {
-      g_task_return_new_error (task, VB_ERROR, VB_ERROR_INVALID_STATE, "network '%s' is not active",
-                               name);
+    if (!vb_network_check_active (net, &error)) {
+      g_task_return_error (task, error);
       return;
     }
     stop_network (self, net, task);
@@ -1012,7 +999,7 @@ vb_network_driver_run (VbNetworkDriver *self, VbOp op, gpointer object, GVariant
     vb_driver_task_return_unsupported (task, op);
     return;
   }
-  return_result (task, ok, out, error);
+  vb_driver_task_return_result (task, ok, out, error);
 }
 
 gboolean
