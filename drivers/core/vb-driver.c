@@ -296,11 +296,19 @@ typedef struct {
   GError *error;
 } VbCall;
 
+/* A creation op's value is its new object, any other op's a GVariant. */
 static void
-vb_call_free (VbCall *call)
+vb_call_clear_value (VbCall *call)
 {
   if (call->value)
     op_creates_object (call->op) ? g_object_unref (call->value) : g_variant_unref (call->value);
+  call->value = NULL;
+}
+
+static void
+vb_call_free (VbCall *call)
+{
+  vb_call_clear_value (call);
   g_clear_error (&call->error);
   g_clear_pointer (&call->definition, vb_definition_free);
   g_clear_object (&call->object);
@@ -513,9 +521,7 @@ call_written (GObject *source, GAsyncResult *result, gpointer user_data)
   /* the change is made, but a client told "done" must find it after a
    * crash: a write that failed fails the call */
   if (!vb_config_store_flush_finish (result, &error) && call->error == NULL) {
-    if (call->value)
-      op_creates_object (call->op) ? g_object_unref (call->value) : g_variant_unref (call->value);
-    call->value = NULL;
+    vb_call_clear_value (call);
     call->error = g_steal_pointer (&error);
   }
   call_finish (call);
