@@ -92,6 +92,18 @@ slot_alias (const CpuSlot *slot)
   return g_str_has_prefix (alias, VCPU_ALIAS_PREFIX) ? alias : NULL;
 }
 
+static gboolean
+slots_hold (GPtrArray *slots, const char *alias)
+{
+  for (guint i = 0; i < slots->len; i++)
+    if (g_strcmp0 (slot_alias (g_ptr_array_index (slots, i)), alias) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+#define LATE_UNPLUG_REQUERIES 100
+#define LATE_UNPLUG_REQUERY_MS 50
+
 /* A live change of the vCPU count: what qemu has, the device_add or
  * device_del commands, the guest's DEVICE_DELETED for each unplug, and at
  * the end a look at what qemu really has, which the live XML then says
@@ -108,6 +120,8 @@ typedef struct _VcpuJob {
   guint timeout_id;
   gboolean timed_out;
   gboolean checking;    /* the final query-hotpluggable-cpus is sent */
+  char *gone;           /* no task: the vCPU the guest let go of late */
+  guint requeries;
 } VcpuJob;
 
 static void
@@ -119,6 +133,7 @@ vcpu_job_free (VcpuJob *job)
   g_clear_object (&job->task);
   vm_unref (job->vm);
   g_clear_pointer (&job->config, vb_domain_def_free);
+  g_free (job->gone);
   g_ptr_array_unref (job->unplugging);
   g_clear_error (&job->error);
   g_free (job);
@@ -159,6 +174,8 @@ vm_set_live_vcpus (QemuVm *vm, guint count)
   vm_save_status (vm);
 }
 
+static void vcpu_requery (gpointer user_data);
+
 static void
 vcpu_check_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -172,6 +189,13 @@ vcpu_check_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   if (slots)
     vm_set_live_vcpus (vm, count);
   if (job->task == NULL) {
+    /* qemu 7.2 reports the ejected vCPU's lapic before the vCPU itself
+     * leaves its slot: ask again until it has, for a bounded while */
+    if (slots && job->gone && slots_hold (slots, job->gone) && !vm->exited &&
+        job->requeries++ < LATE_UNPLUG_REQUERIES) {
+      g_timeout_add_once (LATE_UNPLUG_REQUERY_MS, vcpu_requery, job);
+      return;
+    }
     vcpu_job_free (job);
     return;
   }
@@ -389,13 +413,34 @@ vcpu_plan_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* The live XML takes the vCPU count qemu has, once it answers. */
-void
-vm_refresh_vcpus (QemuVm *vm)
+static void
+vcpu_requery (gpointer user_data)
+{
+  VcpuJob *job = user_data;
+
+  if (job->vm->exited) {
+    vcpu_job_free (job);
+    return;
+  }
+  vb_qemu_monitor_query_hotpluggable_cpus_async (job->vm->mon, NULL, vcpu_check_reply, job);
+}
+
+/* What qemu has now, into the live XML; @gone, when given, is a vCPU the
+ * guest just let go of, which the answer must no longer hold. */
+static void
+vm_refresh_vcpus_after (QemuVm *vm, const char *gone)
 {
   VcpuJob *job = vcpu_job_new (vm, NULL, 0);
 
   job->checking = TRUE;
-  vb_qemu_monitor_query_hotpluggable_cpus_async (vm->mon, NULL, vcpu_check_reply, job);
+  job->gone = g_strdup (gone);
+  vcpu_requery (job);
+}
+
+void
+vm_refresh_vcpus (QemuVm *vm)
+{
+  vm_refresh_vcpus_after (vm, NULL);
 }
 
 /* DEVICE_DELETED of a vCPU.  QEMU 7.2 reports only the CPU's lapic for a
@@ -426,7 +471,7 @@ vm_vcpu_deleted (QemuVm *vm, const char *device, const char *path)
     return;
   }
   /* an unplug the call stopped waiting for, done now: the live XML follows */
-  vm_refresh_vcpus (vm);
+  vm_refresh_vcpus_after (vm, alias);
 }
 
 /* libvirt's virDomainSetVcpusFlags.  Live: device_add/device_del of
