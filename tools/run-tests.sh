@@ -14,6 +14,10 @@ passed=0
 failed=0
 skipped=0
 status=0
+# the names of failed tests, repeated just above the last line so that the
+# tail of a CI log alone says what failed
+failed_list=$(mktemp)
+trap 'rm -f "$failed_list"' EXIT
 
 note() { printf '\n==== %s\n' "$*"; }
 
@@ -38,6 +42,7 @@ import xml.etree.ElementTree as ET
 
 build = sys.argv[1]
 counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+failures = []
 
 
 def junit(path):
@@ -46,6 +51,7 @@ def junit(path):
         tags = {child.tag for child in case}
         if tags & {'failure', 'error'}:
             c['failed'] += 1
+            failures.append(case.get('classname', '') + '::' + case.get('name', ''))
         elif 'skipped' in tags:
             c['skipped'] += 1
         else:
@@ -64,6 +70,7 @@ def tap(stdout):
             c['skipped'] += 1
         elif m.group(1) and not directive:
             c['failed'] += 1
+            failures.append(line.strip())
         else:
             c['passed'] += 1
     return c
@@ -83,8 +90,14 @@ for line in open(os.path.join(build, 'meson-logs', 'testlog.json')):
         c[key.get(r['result'], 'failed')] = 1
     if r['result'] not in ('OK', 'EXPECTEDFAIL', 'SKIP') and c['failed'] == 0:
         c['failed'] = 1
+        failures.append(r['name'] + ': ' + r['result'])
     for k in counts:
         counts[k] += c[k]
+    if failures:
+        with open(os.path.join(build, 'meson-logs', 'failed-tests.txt'), 'a') as f:
+            for name in failures:
+                f.write(f'{os.path.basename(build)}: {name}\n')
+        failures.clear()
 print(counts['passed'], counts['failed'], counts['skipped'])
 PY
 }
@@ -96,12 +109,13 @@ run_suite() { # label, build dir
   note "$label: tests"
   # a report left from an earlier run must not stand in for a suite that
   # died before writing one
-  rm -f "$dir"/tests/pytest-*.xml
+  rm -f "$dir"/tests/pytest-*.xml "$dir"/meson-logs/failed-tests.txt
   meson test -C "$dir" --print-errorlogs --num-processes 2
   rc=$?
   read -r p f s < <(count_meson "$dir")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   [ $rc -eq 0 ] || status=1
+  [ ! -s "$dir"/meson-logs/failed-tests.txt ] || cat "$dir"/meson-logs/failed-tests.txt >>"$failed_list"
 }
 
 note "build (werror)"
@@ -131,9 +145,14 @@ if [ -x tools/run-fuzzers.sh ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1)); status=1
+    echo "fuzzing: a fuzzer failed" >>"$failed_list"
   fi
 fi
 
 echo
+if [ -s "$failed_list" ]; then
+  echo "failed:"
+  sed 's/^/  /' "$failed_list"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
