@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vb-error.h"
 #include "vb-util.h"
@@ -262,6 +263,66 @@ make_dir (const char *path, int mode, GError **error)
   return TRUE;
 }
 
+/* g_mkstemp's six characters, which GLib's atomic writes and
+ * vb_file_write_runtime() append to the target's name after a dot. */
+static gboolean
+is_temp_tail (const char *tail)
+{
+  if (tail[0] != '.' || strlen (tail) != 7)
+    return FALSE;
+  for (guint i = 1; i < 7; i++)
+    if (!g_ascii_isalnum (tail[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether @name in @dir is what an atomic write of this store leaves when
+ * the daemon dies between the temp file's creation and its rename:
+ * "<key><suffix>.XXXXXX".  A real file of ours ends in @suffix, never in
+ * a temp tail; with no suffix (autostart marks) the name is a temp only
+ * when no definition of that key exists. */
+static gboolean
+is_stale_temp (const char *name, const char *suffix, const char *config_dir)
+{
+  gsize len = strlen (name);
+  g_autofree char *target = NULL;
+  g_autofree char *def = NULL;
+  g_autofree char *def_path = NULL;
+
+  if (*name == '.' || len <= strlen (suffix) + 7 || !is_temp_tail (name + len - 7))
+    return FALSE;
+  target = g_strndup (name, len - 7);
+  if (*suffix)
+    return g_str_has_suffix (target, suffix);
+  def = g_strconcat (name, DEF_SUFFIX, NULL);
+  def_path = g_build_filename (config_dir, def, NULL);
+  return !g_file_test (def_path, G_FILE_TEST_EXISTS);
+}
+
+/* Temp files of atomic writes cut short by a SIGKILL: nothing renames
+ * them later, and nothing else would ever remove them.  Only regular
+ * files of our exact naming go; anything else in the directory stays. */
+static void
+remove_stale_temps (const char *dir, const char *suffix, const char *config_dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = NULL;
+    GStatBuf st;
+
+    if (!is_stale_temp (name, suffix, config_dir))
+      continue;
+    path = g_build_filename (dir, name, NULL);
+    if (g_lstat (path, &st) < 0 || !S_ISREG (st.st_mode))
+      continue;
+    g_message ("removing %s, left by an interrupted write", path);
+    if (g_unlink (path) < 0 && errno != ENOENT)
+      g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+  }
+}
+
 VbConfigStore *
 vb_config_store_new (const char *config_dir, const char *run_dir, GError **error)
 {
@@ -278,6 +339,9 @@ vb_config_store_new (const char *config_dir, const char *run_dir, GError **error
   if (!make_dir (self->run_dir, 0711, error) || !make_dir (self->config_dir, 0700, error) ||
       !make_dir (self->autostart_dir, 0700, error))
     return NULL;
+  remove_stale_temps (self->config_dir, DEF_SUFFIX, self->config_dir);
+  remove_stale_temps (self->autostart_dir, "", self->config_dir);
+  remove_stale_temps (self->run_dir, STATUS_SUFFIX, self->config_dir);
   return g_steal_pointer (&self);
 }
 

@@ -24,7 +24,9 @@ G_DECLARE_FINAL_TYPE (VbConfigStore, vb_config_store, VB, CONFIG_STORE, GObject)
 void vb_config_store_default_dirs (const char *driver, gboolean system, const char *state_dir,
                                    char **out_config_dir, char **out_run_dir);
 
-/* Creates both directories (mode 0700) when missing. */
+/* Creates both directories (mode 0700) when missing, and removes the temp
+ * files ("<key>.xml.XXXXXX", "<key>.status.XXXXXX", autostart marks') that
+ * a daemon killed in the middle of a write left in them. */
 VbConfigStore *vb_config_store_new (const char *config_dir, const char *run_dir, GError **error);
 
 const char *vb_config_store_get_config_dir (VbConfigStore *self);

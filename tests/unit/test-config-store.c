@@ -159,6 +159,69 @@ test_failure_reaches_flush (Fixture *f, gconstpointer data)
   g_assert_true (flush (f, mark));
 }
 
+static void
+put_file (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+}
+
+static gboolean
+has_file (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Opening a store removes the temp files that writes cut short by a
+ * SIGKILL left, and nothing that merely looks like one. */
+static void
+test_stale_temps_removed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbConfigStore) reopened = NULL;
+  const char *config = vb_config_store_get_config_dir (f->store);
+  const char *run = vb_config_store_get_run_dir (f->store);
+  g_autofree char *autostart = g_build_filename (config, "autostart", NULL);
+  g_autofree char *subdir = g_build_filename (config, "d.xml.ABCDEF", NULL);
+  const char *config_kept[] = { "k.xml", "k.xml.AbC12", "k.xml.ABC-12", "notes.txt.ABCDEF", "x.ABCDEF.xml",
+                                "k.xml.ABCDEF.bak", NULL };
+  const char *autostart_kept[] = { "k", "x.ABCDEF", NULL };
+  const char *run_kept[] = { "k.status", "k.pid", "k.qmp.ABCDEF", "k.log.a1b2c3", NULL };
+
+  for (guint i = 0; config_kept[i]; i++)
+    put_file (config, config_kept[i]);
+  put_file (config, "k.xml.AbC123");
+  g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
+  for (guint i = 0; autostart_kept[i]; i++)
+    put_file (autostart, autostart_kept[i]);
+  put_file (autostart, "k.Zz9Yy8");
+  for (guint i = 0; run_kept[i]; i++)
+    put_file (run, run_kept[i]);
+  put_file (run, "k.status.x1y2z3");
+
+  g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.xml.AbC123*");
+  g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.Zz9Yy8*");
+  g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.status.x1y2z3*");
+  reopened = vb_config_store_new (config, run, &error);
+  g_assert_no_error (error);
+  g_test_assert_expected_messages ();
+
+  g_assert_false (has_file (config, "k.xml.AbC123"));
+  g_assert_false (has_file (autostart, "k.Zz9Yy8"));
+  g_assert_false (has_file (run, "k.status.x1y2z3"));
+  for (guint i = 0; config_kept[i]; i++)
+    g_assert_true (has_file (config, config_kept[i]));
+  /* a mark whose key has a definition is a mark, whatever its name */
+  for (guint i = 0; autostart_kept[i]; i++)
+    g_assert_true (has_file (autostart, autostart_kept[i]));
+  for (guint i = 0; run_kept[i]; i++)
+    g_assert_true (has_file (run, run_kept[i]));
+  g_assert_true (g_file_test (subdir, G_FILE_TEST_IS_DIR));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,5 +232,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/config-store/failure-reaches-flush", Fixture, NULL, fixture_set_up,
               test_failure_reaches_flush, fixture_tear_down);
+  g_test_add ("/config-store/stale-temps-removed", Fixture, NULL, fixture_set_up, test_stale_temps_removed,
+              fixture_tear_down);
   return g_test_run ();
 }
