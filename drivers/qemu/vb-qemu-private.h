@@ -29,6 +29,9 @@ G_BEGIN_DECLS
 #define DESTROY_KILL_TIMEOUT_MS 5000
 #define FOREIGN_POLL_INTERVAL_MS 10
 
+/* the main group of a status file, and of the record of a start */
+#define STATUS_GROUP "domain"
+
 /* libvirt's numbers used only here */
 enum {
   QEMU_SHUTDOWN_ACPI = 1 << 0,
@@ -165,9 +168,11 @@ void domain_start (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, gboolea
                    const QemuRestore *restore, GTask *task);
 GVariant *domain_stats (VbDomain *dom, guint stats, guint flags, GError **error);
 QemuVm *domain_vm (VbDomain *dom);
+gboolean process_gone (GPid pid, guint64 start_time);
 gboolean read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cpu_ticks);
 gboolean read_stat_file (const char *path, char *state, guint64 *start_time, guint64 *cpu_ticks);
 void reattach_all (VbQemuDriver *self);
+void run_leftovers_remove (VbQemuDriver *self, const char *key, const char *qmp_path, GPtrArray *nics);
 void vm_command (QemuVm *vm, VbOp op, VbQemuMonitorCommandFunc command, GTask *task);
 OpCall *op_call_new (QemuVm *vm, VbOp op, GTask *task);
 void op_reply (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -178,6 +183,13 @@ QemuVm *vm_ref (QemuVm *vm);
 void vm_save_status (QemuVm *vm);
 void vm_unref (QemuVm *vm);
 void vm_watch_foreign (QemuVm *vm);
+
+/* vb-qemu-starting.c */
+gboolean start_record_is_starting (GKeyFile *kf);
+void start_orphans_reap (VbQemuDriver *self);
+void start_record_reap (VbQemuDriver *self, const char *key, GKeyFile *kf);
+gboolean start_record_save (VbQemuDriver *self, const char *key, const char *qmp_path, const char *log_path,
+                            GPtrArray *nics, GError **error);
 
 /* vb-qemu-events.c */
 void on_monitor_closed (VbQemuMonitor *mon, GError *reason, gpointer user_data);

@@ -122,7 +122,7 @@ read_proc_stat (GPid pid, char *state, guint64 *start_time, guint64 *cpu_ticks)
 }
 
 /* Gone: no such process, a zombie, or another process that reused the pid. */
-static gboolean
+gboolean
 process_gone (GPid pid, guint64 start_time)
 {
   char state = 0;
@@ -159,8 +159,6 @@ log_tail (const char *path)
 }
 
 /* Status files -------------------------------------------------------------- */
-
-#define STATUS_GROUP "domain"
 
 void
 vm_save_status (QemuVm *vm)
@@ -847,6 +845,11 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   argv = qmp_fd < 0 ? NULL
                     : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path,
                                              (const int *) (void *) fds->data, &error);
+  /* before qemu can outlive us: a daemon killed from the fork on finds
+   * this start's record, and kills its qemu */
+  if (argv != NULL &&
+      !start_record_save (self, vb_domain_get_uuid_string (dom), qmp_path, log_path, nics, &error))
+    g_clear_pointer (&argv, g_strfreev);
   if (argv == NULL) {
     if (qmp_fd >= 0) {
       close (qmp_fd);
@@ -933,6 +936,7 @@ qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&prep->launcher);
   if (proc == NULL) {
     g_unlink (qmp_path);
+    vb_config_store_delete_status (self->store, vb_domain_get_uuid_string (dom), NULL);
     for (guint i = 0; i < nics->len; i++)
       nic_release (self, g_ptr_array_index (nics, i));
     g_task_return_new_error (task, VB_ERROR, VB_ERROR_FAILED, "cannot run %s: %s", prep->argv[0], error->message);
@@ -1012,6 +1016,26 @@ reattach_status (GObject *source, GAsyncResult *result, gpointer user_data)
     vm_set_pmsuspended (vm, FALSE);
 }
 
+/* What a run that no daemon watched to its end left: its status, monitor
+ * socket and pidfile, and the macvtaps and taps of its NICs; the recount
+ * after re-attach leaves its ports uncharged. */
+void
+run_leftovers_remove (VbQemuDriver *self, const char *key, const char *qmp_path, GPtrArray *nics)
+{
+  g_autofree char *pid_path = vb_config_store_run_path (self->store, key, ".pid");
+
+  for (guint i = 0; self->net && i < nics->len; i++) {
+    QemuNic *nic = g_ptr_array_index (nics, i);
+
+    if (!nic->borrowed)
+      vb_network_driver_unplug (self->net, nic->ifname);
+  }
+  vb_config_store_delete_status (self->store, key, NULL);
+  if (qmp_path)
+    g_unlink (qmp_path);
+  g_unlink (pid_path);
+}
+
 static void
 reattach_one (VbQemuDriver *self, const char *key)
 {
@@ -1034,6 +1058,10 @@ reattach_one (VbQemuDriver *self, const char *key)
     vb_config_store_delete_status (self->store, key, NULL);
     return;
   }
+  if (start_record_is_starting (kf)) {
+    start_record_reap (self, key, kf);
+    return;
+  }
   pid = (GPid) g_key_file_get_int64 (kf, STATUS_GROUP, "pid", NULL);
   start_time = g_key_file_get_uint64 (kf, STATUS_GROUP, "start-time", NULL);
   qmp = g_key_file_get_string (kf, STATUS_GROUP, "qmp", NULL);
@@ -1049,20 +1077,7 @@ reattach_one (VbQemuDriver *self, const char *key)
      * macvtaps outlive it; the recount after re-attach leaves its
      * ports uncharged. */
     g_message ("QEMU driver: domain %s (pid %d) is no longer running", key, pid);
-    for (guint i = 0; self->net && i < nics->len; i++) {
-      QemuNic *nic = g_ptr_array_index (nics, i);
-
-      if (!nic->borrowed)
-        vb_network_driver_unplug (self->net, nic->ifname);
-    }
-    vb_config_store_delete_status (self->store, key, NULL);
-    if (qmp)
-      g_unlink (qmp);
-    {
-      g_autofree char *pid_path = vb_config_store_run_path (self->store, key, ".pid");
-
-      g_unlink (pid_path);
-    }
+    run_leftovers_remove (self, key, qmp, nics);
     return;
   }
 
@@ -1271,5 +1286,6 @@ reattach_all (VbQemuDriver *self)
   }
   for (guint i = 0; keys[i]; i++)
     reattach_one (self, keys[i]);
+  start_orphans_reap (self);
   recount_ports (self);
 }
