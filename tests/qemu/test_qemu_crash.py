@@ -72,6 +72,12 @@ def test_sigkill_during_create(env):
         send_create(env.daemon)
         time.sleep(delay)
         env.kill9()
+        # what a kill in the middle of a definition's or a status file's
+        # write leaves, whatever this round's instant was
+        for name in (os.path.join('config', 'qemu', UUID + '.xml.Ab3dE9'),
+                     os.path.join('run', 'qemu', UUID + '.status.zY7xW1')):
+            with open(os.path.join(env.state_dir, name), 'w') as f:
+                f.write('<half')
         env.start()
         dom = env.daemon.domain(PATH)
         state = int(dom.GetState(0)[0])
