@@ -116,9 +116,10 @@ kill_and_wait (GPid pid)
     g_warning ("QEMU driver: qemu (pid %d) is still there %d ms after SIGKILL", pid, START_KILL_WAIT_MS);
 }
 
-/* Kills every qemu of @key's start and returns how many there were. */
+/* Kills every qemu of @key's start, saying @why, and returns how many
+ * there were. */
 static guint
-kill_our_qemus (VbQemuDriver *self, const char *key)
+kill_our_qemus (VbQemuDriver *self, const char *key, const char *why)
 {
   g_autofree char *pid_path = vb_config_store_run_path (self->store, key, ".pid");
   g_autoptr(GArray) pids = find_our_qemus (key, pid_path);
@@ -126,7 +127,7 @@ kill_our_qemus (VbQemuDriver *self, const char *key)
   for (guint i = 0; i < pids->len; i++) {
     GPid pid = g_array_index (pids, GPid, i);
 
-    g_message ("QEMU driver: domain %s: killing qemu (pid %d), whose start did not complete", key, pid);
+    g_message ("QEMU driver: domain %s: killing qemu (pid %d), %s", key, pid, why);
     kill_and_wait (pid);
   }
   return pids->len;
@@ -142,7 +143,7 @@ start_record_reap (VbQemuDriver *self, const char *key, GKeyFile *kf)
   VbDomain *dom;
   VbUuid uuid;
 
-  if (kill_our_qemus (self, key) == 0)
+  if (kill_our_qemus (self, key, "whose start did not complete") == 0)
     g_message ("QEMU driver: domain %s: its start did not complete, and no qemu of it runs", key);
   run_leftovers_remove (self, key, qmp, nics);
   if (!vb_uuid_parse (key, &uuid, NULL))
@@ -175,7 +176,7 @@ start_orphans_reap (VbQemuDriver *self)
     status_path = vb_config_store_run_path (self->store, key, ".status");
     if (!vb_uuid_parse (key, &uuid, NULL) || g_file_test (status_path, G_FILE_TEST_EXISTS))
       continue;
-    kill_our_qemus (self, key);
+    kill_our_qemus (self, key, "which no status file names");
     pid_path = vb_config_store_run_path (self->store, key, ".pid");
     g_unlink (pid_path);
   }

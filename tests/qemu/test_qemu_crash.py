@@ -103,3 +103,24 @@ def test_sigkill_during_create(env):
         dom.Destroy(0)
         assert qemu_pids(UUID) == [], where
     print(f'typical Create {typical * 1000:.0f} ms; outcomes: {outcomes}')
+
+
+def test_pidfile_without_status(env):
+    """A qemu that only its pidfile names (a status file gone missing, or
+    a daemon older than the start records) is killed at start-up: nothing
+    could re-attach to it, and its lock on the pidfile would fail every
+    later start."""
+    c = env.connect()
+    c.DomainDefineXML(bare_domain('crashy', UUID))
+    dom = env.daemon.domain(PATH)
+    dom.Create(0)
+    [pid] = qemu_pids(UUID)
+    env.kill9()
+    os.unlink(os.path.join(env.state_dir, 'run', 'qemu', UUID + '.status'))
+    env.start()
+    dom = env.daemon.domain(PATH)
+    assert int(dom.GetState(0)[0]) == SHUTOFF
+    assert qemu_pids(UUID) == []
+    assert 'killing qemu (pid %d)' % pid in env.daemon.output()
+    dom.Create(0)
+    dom.Destroy(0)
