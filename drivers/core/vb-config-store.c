@@ -323,6 +323,13 @@ remove_stale_temps (const char *dir, const char *suffix, const char *config_dir)
   }
 }
 
+void
+vb_config_store_remove_temps (const char *dir, const char *suffix)
+{
+  g_return_if_fail (suffix != NULL && *suffix != '\0');
+  remove_stale_temps (dir, suffix, NULL);
+}
+
 VbConfigStore *
 vb_config_store_new (const char *config_dir, const char *run_dir, GError **error)
 {

@@ -29,6 +29,10 @@ void vb_config_store_default_dirs (const char *driver, gboolean system, const ch
  * a daemon killed in the middle of a write left in them. */
 VbConfigStore *vb_config_store_new (const char *config_dir, const char *run_dir, GError **error);
 
+/* The same removal for a directory a driver writes outside its store
+ * with vb_file_write_atomic(): temp files of "<name>@suffix". */
+void vb_config_store_remove_temps (const char *dir, const char *suffix);
+
 const char *vb_config_store_get_config_dir (VbConfigStore *self);
 const char *vb_config_store_get_run_dir (VbConfigStore *self);
 /* <run_dir>/<key><suffix>, for sockets and logs that belong to @key. */

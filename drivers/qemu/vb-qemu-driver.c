@@ -817,6 +817,8 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", self->save_dir, g_strerror (saved));
     return FALSE;
   }
+  /* a managed save's definition (<uuid>.save.xml) is written atomically */
+  vb_config_store_remove_temps (self->save_dir, ".xml");
   self->nvram_dir = state_path (self, "lib", "/var/lib/virtbus", g_get_user_data_dir (), "qemu/nvram");
   self->emulator = vb_qemu_caps_default_emulator ();
   self->caps_cache = state_path (self, "cache", "/var/cache/virtbus", g_get_user_cache_dir (), "qemu-capabilities");

@@ -220,6 +220,15 @@ test_stale_temps_removed (Fixture *f, gconstpointer data)
   for (guint i = 0; run_kept[i]; i++)
     g_assert_true (has_file (run, run_kept[i]));
   g_assert_true (g_file_test (subdir, G_FILE_TEST_IS_DIR));
+
+  /* a directory outside the store, written with the same helpers */
+  put_file (f->dir, "u.save.xml.q1W2e3");
+  put_file (f->dir, "u.save.q1W2e3");
+  g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*u.save.xml.q1W2e3*");
+  vb_config_store_remove_temps (f->dir, ".xml");
+  g_test_assert_expected_messages ();
+  g_assert_false (has_file (f->dir, "u.save.xml.q1W2e3"));
+  g_assert_true (has_file (f->dir, "u.save.q1W2e3"));
 }
 
 int
