@@ -2,9 +2,12 @@
 #include "vb-config-store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vb-error.h"
 #include "vb-util.h"
@@ -17,7 +20,13 @@ struct _VbConfigStore {
   char *config_dir;
   char *autostart_dir;
   char *run_dir;
+  int lock_fd;
 };
+
+/* How long a new store waits for the lock of a daemon that is still
+ * shutting down: a restart by systemd or by activation overlaps the old
+ * process's exit by a moment. */
+static guint lock_wait_ms = 10000;
 
 G_DEFINE_FINAL_TYPE (VbConfigStore, vb_config_store, G_TYPE_OBJECT)
 
@@ -215,6 +224,8 @@ vb_config_store_finalize (GObject *object)
   /* what this store queued must land before its directories are forgotten */
   vb_config_store_wait_written ();
 
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
   g_free (self->config_dir);
   g_free (self->autostart_dir);
   g_free (self->run_dir);
@@ -230,6 +241,7 @@ vb_config_store_class_init (VbConfigStoreClass *klass)
 static void
 vb_config_store_init (VbConfigStore *self)
 {
+  self->lock_fd = -1;
 }
 
 void
@@ -330,6 +342,45 @@ vb_config_store_remove_temps (const char *dir, const char *suffix)
   remove_stale_temps (dir, suffix, NULL);
 }
 
+void
+vb_config_store_set_lock_wait_for_testing (guint wait_ms)
+{
+  lock_wait_ms = wait_ms;
+}
+
+/* One daemon per directory: a second one (started by hand beside the
+ * activated one) would take the first one's temp files for leftovers of
+ * a crash, and its starts for ones that never finished.  The lock lives
+ * as long as the store and goes with the process, however it ends. */
+static gboolean
+lock_run_dir (VbConfigStore *self, GError **error)
+{
+  g_autofree char *path = g_build_filename (self->run_dir, ".lock", NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) lock_wait_ms * 1000;
+
+  self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (self->lock_fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot open %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  while (flock (self->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+    int saved = errno;
+
+    if (saved == EINTR)
+      continue;
+    if (saved != EWOULDBLOCK || g_get_monotonic_time () >= deadline) {
+      g_set_error (error, VB_ERROR, VB_ERROR_BUSY,
+                   saved == EWOULDBLOCK ? "another virtbusd is using %s" : "cannot lock %s: %s",
+                   self->run_dir, g_strerror (saved));
+      return FALSE;
+    }
+    g_usleep (50 * 1000);
+  }
+  return TRUE;
+}
+
 VbConfigStore *
 vb_config_store_new (const char *config_dir, const char *run_dir, GError **error)
 {
@@ -344,7 +395,7 @@ vb_config_store_new (const char *config_dir, const char *run_dir, GError **error
    * first, so that a parent it shares with the config directory is
    * traversable too. */
   if (!make_dir (self->run_dir, 0711, error) || !make_dir (self->config_dir, 0700, error) ||
-      !make_dir (self->autostart_dir, 0700, error))
+      !make_dir (self->autostart_dir, 0700, error) || !lock_run_dir (self, error))
     return NULL;
   remove_stale_temps (self->config_dir, DEF_SUFFIX, self->config_dir);
   remove_stale_temps (self->autostart_dir, "", self->config_dir);

@@ -24,10 +24,13 @@ G_DECLARE_FINAL_TYPE (VbConfigStore, vb_config_store, VB, CONFIG_STORE, GObject)
 void vb_config_store_default_dirs (const char *driver, gboolean system, const char *state_dir,
                                    char **out_config_dir, char **out_run_dir);
 
-/* Creates both directories (mode 0700) when missing, and removes the temp
- * files ("<key>.xml.XXXXXX", "<key>.status.XXXXXX", autostart marks') that
- * a daemon killed in the middle of a write left in them. */
+/* Creates both directories (mode 0700) when missing, takes the run
+ * directory's lock (waiting a few seconds for a daemon that is exiting;
+ * fails when another daemon holds it), and removes the temp files
+ * ("<key>.xml.XXXXXX", "<key>.status.XXXXXX", autostart marks') that a
+ * daemon killed in the middle of a write left in them. */
 VbConfigStore *vb_config_store_new (const char *config_dir, const char *run_dir, GError **error);
+void vb_config_store_set_lock_wait_for_testing (guint wait_ms);
 
 /* The same removal for a directory a driver writes outside its store
  * with vb_file_write_atomic(): temp files of "<name>@suffix". */

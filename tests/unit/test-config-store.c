@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "vb-config-store.h"
 #include "vb-error.h"
@@ -181,9 +182,8 @@ static void
 test_stale_temps_removed (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VbConfigStore) reopened = NULL;
-  const char *config = vb_config_store_get_config_dir (f->store);
-  const char *run = vb_config_store_get_run_dir (f->store);
+  g_autofree char *config = g_strdup (vb_config_store_get_config_dir (f->store));
+  g_autofree char *run = g_strdup (vb_config_store_get_run_dir (f->store));
   g_autofree char *autostart = g_build_filename (config, "autostart", NULL);
   g_autofree char *subdir = g_build_filename (config, "d.xml.ABCDEF", NULL);
   const char *config_kept[] = { "k.xml", "k.xml.AbC12", "k.xml.ABC-12", "notes.txt.ABCDEF", "x.ABCDEF.xml",
@@ -205,7 +205,9 @@ test_stale_temps_removed (Fixture *f, gconstpointer data)
   g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.xml.AbC123*");
   g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.Zz9Yy8*");
   g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*k.status.x1y2z3*");
-  reopened = vb_config_store_new (config, run, &error);
+  /* the daemon that made them is gone: so must its lock be */
+  g_clear_object (&f->store);
+  f->store = vb_config_store_new (config, run, &error);
   g_assert_no_error (error);
   g_test_assert_expected_messages ();
 
@@ -231,6 +233,28 @@ test_stale_temps_removed (Fixture *f, gconstpointer data)
   g_assert_true (has_file (f->dir, "u.save.q1W2e3"));
 }
 
+/* A second daemon on the same directories is refused while the first
+ * one lives, and let in once it is gone. */
+static void
+test_one_daemon_per_dir (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbConfigStore) second = NULL;
+  g_autofree char *config = g_strdup (vb_config_store_get_config_dir (f->store));
+  g_autofree char *run = g_strdup (vb_config_store_get_run_dir (f->store));
+
+  vb_config_store_set_lock_wait_for_testing (100);
+  second = vb_config_store_new (config, run, &error);
+  g_assert_null (second);
+  g_assert_error (error, VB_ERROR, VB_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "another virtbusd"));
+  g_clear_error (&error);
+
+  g_clear_object (&f->store);
+  f->store = vb_config_store_new (config, run, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,6 +266,8 @@ main (int argc, char **argv)
   g_test_add ("/config-store/failure-reaches-flush", Fixture, NULL, fixture_set_up,
               test_failure_reaches_flush, fixture_tear_down);
   g_test_add ("/config-store/stale-temps-removed", Fixture, NULL, fixture_set_up, test_stale_temps_removed,
+              fixture_tear_down);
+  g_test_add ("/config-store/one-daemon-per-dir", Fixture, NULL, fixture_set_up, test_one_daemon_per_dir,
               fixture_tear_down);
   return g_test_run ();
 }
