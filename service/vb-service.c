@@ -145,12 +145,27 @@ vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp *out_op)
 
 /* Authorization ---------------------------------------------------------- */
 
+void
+vb_service_return_unknown_object (GDBusMethodInvocation *invocation)
+{
+  /* GLib 2.74's words, in GLib's own translation, as GDBus answers where
+   * no object is registered; tests/polkit/test_hidden_objects.py compares
+   * the two, so a GLib that words it differently shows up there. */
+  g_autofree char *message =
+    g_strdup_printf (g_dgettext ("glib20", "Object does not exist at path “%s”"),
+                     g_dbus_method_invocation_get_object_path (invocation));
+
+  g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.DBus.Error.UnknownMethod",
+                                              message);
+}
+
 typedef struct {
   VbServiceDriver *sd;
   GDBusMethodInvocation *invocation;
   VbAuthorizedFunc func;
   gpointer user_data;
   GDestroyNotify destroy;
+  GError *not_found; /* the answer for a hidden object, or NULL: no object at the path */
 } AuthData;
 
 static void
@@ -161,10 +176,15 @@ on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (vb_auth_check_finish (data->sd->service->auth, result, &error))
     data->func (data->sd, data->invocation, data->user_data);
-  else
+  else if (!g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
     vb_service_return_error (data->invocation, error);
+  else if (data->not_found)
+    vb_service_return_error (data->invocation, data->not_found);
+  else
+    vb_service_return_unknown_object (data->invocation);
   if (data->destroy)
     data->destroy (data->user_data);
+  g_clear_error (&data->not_found);
   g_object_unref (data->invocation);
   g_free (data);
 }
@@ -173,6 +193,14 @@ void
 vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
                       const VbAuthRequest *request, VbAuthorizedFunc func,
                       gpointer user_data, GDestroyNotify destroy)
+{
+  vb_service_authorize_lookup (sd, invocation, request, NULL, func, user_data, destroy);
+}
+
+void
+vb_service_authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                             const VbAuthRequest *request, const GError *not_found,
+                             VbAuthorizedFunc func, gpointer user_data, GDestroyNotify destroy)
 {
   VbAuth *auth = sd->service->auth;
   AuthData *data;
@@ -190,6 +218,7 @@ vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
   data->func = func;
   data->user_data = user_data;
   data->destroy = destroy;
+  data->not_found = not_found ? g_error_copy (not_found) : NULL;
   vb_auth_check_async (auth, g_dbus_method_invocation_get_sender (invocation), request,
                        vb_auth_invocation_is_interactive (invocation), NULL, on_authorized, data);
 }
@@ -259,19 +288,32 @@ vb_service_filter_visible (VbServiceDriver *sd, const char *sender, GPtrArray *o
   for (guint i = 0; i < objects->len; i++) {
     gpointer object = g_ptr_array_index (objects, i);
     FilterItem *item = g_new0 (FilterItem, 1);
-    VbAuthRequest request = { 0 };
+    VbAuthRequest request;
 
-    request.kind = VB_IS_DOMAIN (object) ? VB_AUTH_KIND_DOMAIN : VB_AUTH_KIND_NETWORK;
-    request.permissions = "getattr";
-    request.driver = vb_driver_get_name (sd->driver);
-    request.object_name = VB_IS_DOMAIN (object) ? vb_domain_get_name (object)
-                                                : vb_network_get_name (object);
-    request.object_uuid = VB_IS_DOMAIN (object) ? vb_domain_get_uuid_string (object)
-                                                : vb_network_get_uuid_string (object);
+    vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
     item->filter = data;
     item->index = i;
     vb_auth_check_async (auth, sender, &request, FALSE, NULL, on_filter_checked, item);
   }
+}
+
+static void
+reply_unsupported (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  vb_service_return_error_printf (invocation, VB_ERROR_NOT_SUPPORTED,
+                                  "not supported by this driver: %s",
+                                  g_dbus_method_invocation_get_method_name (invocation));
+}
+
+void
+vb_service_return_unsupported (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                               gpointer object)
+{
+  VbAuthRequest request;
+
+  /* what a driver lacks is no secret, but the object's existence may be */
+  vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
+  vb_service_authorize (sd, invocation, &request, reply_unsupported, NULL, NULL);
 }
 
 /* Dispatch ---------------------------------------------------------------- */
@@ -468,18 +510,11 @@ vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skele
       return;
     }
     vb_auth_request_for_op (&request, set_autostart_op, object, vb_driver_get_name (sd->driver));
+  } else if (object) {
+    vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
   } else if (g_str_equal (method, "Get") || g_str_equal (method, "GetAll")) {
     request.driver = vb_driver_get_name (sd->driver);
     request.permissions = "getattr";
-    if (VB_IS_DOMAIN (object)) {
-      request.kind = VB_AUTH_KIND_DOMAIN;
-      request.object_name = vb_domain_get_name (object);
-      request.object_uuid = vb_domain_get_uuid_string (object);
-    } else if (VB_IS_NETWORK (object)) {
-      request.kind = VB_AUTH_KIND_NETWORK;
-      request.object_name = vb_network_get_name (object);
-      request.object_uuid = vb_network_get_uuid_string (object);
-    }
   } else {
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                            "unknown method %s", method);
@@ -817,7 +852,6 @@ handle_managed_objects (gpointer user_data)
     managed_objects_call_free (call);
     return G_SOURCE_REMOVE;
   }
-  request.kind = VB_AUTH_KIND_CONNECT;
   request.permissions = "search_domains,search_networks";
   request.driver = vb_driver_get_name (call->sd->driver);
   vb_auth_check_async (service->auth, g_dbus_message_get_sender (call->message), &request,
