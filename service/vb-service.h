@@ -37,7 +37,8 @@ struct _VbService {
   GDBusConnection *bus;
   gboolean system_bus;
   VbAuth *auth;
-  GPtrArray *drivers; /* VbServiceDriver* */
+  GPtrArray *drivers; /* VbServiceDriver*; added under drivers_lock */
+  GMutex drivers_lock;
   GMainContext *context;
   guint filter_id;
   guint activity_filter_id;
@@ -96,6 +97,18 @@ void vb_service_authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *in
 /* GDBus's reply to a call on a path where no object is: what a caller gets
  * on an object it may not see. */
 void vb_service_return_unknown_object (GDBusMethodInvocation *invocation);
+GDBusMessage *vb_service_unknown_object_error (GDBusMessage *call);
+
+void vb_service_send_message (GDBusConnection *bus, GDBusMessage *reply);
+
+/* Calls GDBus answers itself (vb-service-hidden.c) ------------------------ */
+
+/* Notes that @skeleton is exported for @object (a VbObject). */
+void vb_service_set_exported_object (GDBusObjectSkeleton *skeleton, gpointer object);
+/* From the system bus's message filter: takes @message (the filter's
+ * reference) when GDBus would answer it itself under a driver root, and
+ * answers it per caller. */
+gboolean vb_service_take_gdbus_answered (VbService *service, GDBusMessage *message);
 
 /* Replies that @object's driver lacks the member called, to a caller who
  * may see @object. */

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """An object a caller may not getattr does not exist for that caller: every
 member of every interface it exports answers as on a path where no object
-is, Connect's lookups answer "not found", and nothing changes.  The members
-come from the interface XML, so a member added there is covered here."""
+is, so do Introspect and the calls GDBus refuses itself, its folder's
+Introspect leaves it out, Connect's lookups answer "not found", and nothing
+changes.  The members come from the interface XML, so a member added there
+is covered here."""
 import os
 import uuid
 import xml.etree.ElementTree as ET
 
 from conftest import TOP
-from test_polkit import CONNECT, DOMAIN, PROPS, ROOT, ok, xml
+from test_polkit import CONNECT, DOMAIN, PROPS, ROOT, TEST_DOMAIN, ok, xml
 
 NETWORK = 'org.libvirt.Network'
 UNKNOWN_OBJECT = 'org.freedesktop.DBus.Error.UnknownMethod'
@@ -76,6 +78,43 @@ def test_every_member_of_a_hidden_object_answers_as_for_none(env):
     assert after == before
     domain = next(p for p, i in objects.items() if i == DOMAIN)
     assert ok(env.call_as(None, domain, DOMAIN, 'GetState', 0))[0] == SHUTOFF
+
+
+INTROSPECT = ['org.freedesktop.DBus.Introspectable', 'Introspect', '', []]
+
+
+def ill_fitting_calls(interface, path):
+    """Calls GDBus answers itself on an object, without our code."""
+    return [[path, *INTROSPECT],
+            [path, interface, 'NoSuchMember', '', []],
+            [path, interface, 'GetXMLDesc', 's', ['']],
+            [path, 'org.libvirt.NoSuchInterface', 'GetXMLDesc', 'u', [0]],
+            [path, PROPS, 'Get', 'ss', [interface, 'NoSuchProperty']],
+            [path, PROPS, 'Get', 'ss', ['org.libvirt.NoSuchInterface', 'Name']],
+            [path, PROPS, 'GetAll', 's', ['org.libvirt.NoSuchInterface']],
+            [path, PROPS, 'Set', 'ssv', [interface, 'Name', 'x']],
+            [path, PROPS, 'Set', 'ssv', [interface, 'Autostart', 'yes']],
+            [path, PROPS, 'Get', 's', [interface]]]
+
+
+def test_what_gdbus_answers_itself_hides_them_too(env):
+    objects = define(env)
+    for path, interface in objects.items():
+        absent = absent_path(path)
+        calls = ill_fitting_calls(interface, path)
+        answers = env.calls_as('vbfoo', calls + [[absent, *c[1:]] for c in calls])
+        for call, got, want in zip(calls, answers, answers[len(calls):]):
+            assert as_absent(got, path, absent) == want, (call[1:], got)
+        # who may see the object gets GDBus's own answers, as root does
+        root = env.calls_as(None, calls)
+        assert env.calls_as('vbnobody', calls) == root
+        assert interface in root[0]['ok']
+        assert all('error' in a for a in root[1:]), root
+        folder = path.rsplit('/', 1)[0]
+        listing = env.calls_as('vbfoo', [[folder, *INTROSPECT]])[0]['ok']
+        assert path.rsplit('/', 1)[1] not in listing
+        assert path.rsplit('/', 1)[1] in env.calls_as('vbnobody', [[folder, *INTROSPECT]])[0]['ok']
+    assert TEST_DOMAIN.rsplit('/', 1)[1] in env.calls_as('vbfoo', [[ROOT + '/domain', *INTROSPECT]])[0]['ok']
 
 
 def test_hidden_objects_work_for_who_may_see_them(env):
