@@ -147,3 +147,12 @@ def test_lookups_of_hidden_objects_find_nothing(env):
     # the same calls find them for who may see them
     for answer in env.calls_as('vbadmin', calls[:len(lookups)]):
         assert ok(answer) in objects
+    # a running domain has an id too
+    domain = next(p for p, i in objects.items() if i == DOMAIN)
+    ok(env.call_as(None, domain, DOMAIN, 'Create', 0))
+    dom_id = ok(env.call_as(None, domain, PROPS, 'Get', DOMAIN, 'Id'))
+    got, want = env.calls_as('vbfoo', [[ROOT, CONNECT, 'DomainLookupByID', 'i', [n]]
+                                       for n in (dom_id, dom_id + 1000)])
+    assert 'not found' in want.get('message', ''), want
+    assert got == {k: v.replace(str(dom_id + 1000), str(dom_id)) for k, v in want.items()}
+    assert ok(env.call_as('vbadmin', ROOT, CONNECT, 'DomainLookupByID', dom_id)) == domain
