@@ -126,7 +126,6 @@ typedef struct {
   VbServiceDriver *sd;
   GDBusMessage *message;
   gpointer object;  /* the VbObject at the path, or NULL for a folder */
-  char *replay_path;
 } HiddenCall;
 
 static void
@@ -134,7 +133,6 @@ hidden_call_free (HiddenCall *call)
 {
   g_object_unref (call->message);
   g_clear_object (&call->object);
-  g_free (call->replay_path);
   g_free (call);
 }
 
@@ -146,6 +144,18 @@ send_reply (HiddenCall *call, GDBusMessage *reply)
   vb_service_send_message (call->service->bus, reply);
 }
 
+/* The child named on a line of GDBus's introspection, or NULL. */
+static char *
+child_node_name (const char *line)
+{
+  const char *start = strstr (line, "<node name=\"");
+
+  if (start == NULL)
+    return NULL;
+  start += strlen ("<node name=\"");
+  return g_strndup (start, strcspn (start, "\""));
+}
+
 /* Leaves out of a folder's introspection the children in @hidden. */
 static char *
 without_children (const char *xml, GHashTable *hidden)
@@ -155,13 +165,8 @@ without_children (const char *xml, GHashTable *hidden)
 
   for (guint i = 0; lines[i]; i++) {
     const char *line = lines[i];
-    g_autofree char *name = NULL;
-    const char *start = strstr (line, "<node name=\"");
+    g_autofree char *name = child_node_name (line);
 
-    if (start) {
-      start += strlen ("<node name=\"");
-      name = g_strndup (start, strcspn (start, "\""));
-    }
     if (name && g_hash_table_contains (hidden, name))
       continue;
     g_string_append (out, line);
@@ -183,17 +188,18 @@ reply_folder (VbServiceDriver *sd, GPtrArray *visible, gpointer user_data)
 {
   FolderData *data = user_data;
   HiddenCall *call = data->call;
-  g_autoptr(GHashTable) hidden = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) hidden = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GDBusMessage) reply = g_dbus_message_new_method_reply (call->message);
+  GHashTableIter iter;
+  gpointer name;
   const char *xml = NULL;
   g_autofree char *filtered = NULL;
 
-  for (guint i = 0; i < data->children->len; i++) {
-    gpointer object = g_ptr_array_index (data->children, i);
-
-    if (!g_ptr_array_find (visible, object, NULL))
-      g_hash_table_add (hidden, g_strdup (g_hash_table_lookup (data->names, object)));
-  }
+  g_hash_table_iter_init (&iter, data->names);
+  while (g_hash_table_iter_next (&iter, NULL, &name))
+    g_hash_table_add (hidden, name);
+  for (guint i = 0; i < visible->len; i++)
+    g_hash_table_remove (hidden, g_hash_table_lookup (data->names, g_ptr_array_index (visible, i)));
   g_variant_get (g_dbus_message_get_body (data->reply), "(&s)", &xml);
   filtered = without_children (xml, hidden);
   g_dbus_message_set_body (reply, g_variant_new ("(s)", filtered));
@@ -220,16 +226,13 @@ filter_folder (HiddenCall *call, GDBusMessage *reply)
   g_variant_get (g_dbus_message_get_body (reply), "(&s)", &xml);
   lines = g_strsplit (xml, "\n", -1);
   for (guint i = 0; lines[i]; i++) {
-    const char *start = strstr (lines[i], "<node name=\"");
-    g_autofree char *name = NULL;
+    g_autofree char *name = child_node_name (lines[i]);
     g_autofree char *child = NULL;
     g_autoptr(GDBusObject) object = NULL;
     gpointer vb_object;
 
-    if (start == NULL)
+    if (name == NULL)
       continue;
-    start += strlen ("<node name=\"");
-    name = g_strndup (start, strcspn (start, "\""));
     child = g_strdup_printf ("%s/%s", path, name);
     object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (call->sd->manager), child);
     vb_object = object ? g_object_get_data (G_OBJECT (object), OBJECT_KEY) : NULL;
@@ -281,6 +284,15 @@ replay (HiddenCall *call, const char *path)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusMessage) copy = g_dbus_message_copy (call->message, &error);
 
+  if (copy == NULL) {
+    g_autoptr(GDBusMessage) reply =
+      g_dbus_message_new_method_error_literal (call->message, "org.freedesktop.DBus.Error.Failed",
+                                               error->message);
+
+    send_reply (call, reply);
+    hidden_call_free (call);
+    return;
+  }
   g_dbus_message_set_path (copy, path);
   g_dbus_message_set_sender (copy, NULL);
   g_dbus_message_set_destination (copy, g_dbus_connection_get_unique_name (bus));
