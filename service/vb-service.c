@@ -886,11 +886,11 @@ system_bus_filter (GDBusConnection *bus, GDBusMessage *message, gboolean incomin
 
   if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
     return message;
-  if (vb_service_take_gdbus_answered (service, message))
-    return NULL;
+  /* GetManagedObjects first: off a driver root it gets one answer on
+   * every path, objects or none, which hides nothing */
   if (g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
       g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)
-    return message;
+    return vb_service_take_gdbus_answered (service, message) ? NULL : message;
   call = g_new0 (ManagedObjectsCall, 1);
   call->service = service;
   call->message = message; /* the filter's reference */

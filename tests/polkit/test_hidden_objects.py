@@ -94,7 +94,8 @@ def ill_fitting_calls(interface, path):
             [path, PROPS, 'GetAll', 's', ['org.libvirt.NoSuchInterface']],
             [path, PROPS, 'Set', 'ssv', [interface, 'Name', 'x']],
             [path, PROPS, 'Set', 'ssv', [interface, 'Autostart', 'yes']],
-            [path, PROPS, 'Get', 's', [interface]]]
+            [path, PROPS, 'Get', 's', [interface]],
+            [path, 'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', '', []]]
 
 
 def test_what_gdbus_answers_itself_hides_them_too(env):
