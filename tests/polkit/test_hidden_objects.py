@@ -68,12 +68,15 @@ def test_every_member_of_a_hidden_object_answers_as_for_none(env):
     for path, interface in objects.items():
         absent = absent_path(path)
         calls = interface_calls(interface, path)
-        # one batch: each member on the hidden object, then on no object
-        answers = env.calls_as('vbfoo', calls + [[absent, *c[1:]] for c in calls])
-        hidden, none = answers[:len(calls)], answers[len(calls):]
-        for call, got, want in zip(calls, hidden, none):
-            assert want.get('error') == UNKNOWN_OBJECT, (call, want)
-            assert as_absent(got, path, absent) == want, (call[2], call[3], got)
+        # one batch: each member on the hidden object, then on no object;
+        # asking for specific error names changes nothing
+        for error_names in (False, True):
+            answers = env.calls_as('vbfoo', calls + [[absent, *c[1:]] for c in calls],
+                                   error_names=error_names)
+            hidden, none = answers[:len(calls)], answers[len(calls):]
+            for call, got, want in zip(calls, hidden, none):
+                assert want.get('error') == UNKNOWN_OBJECT, (call, want)
+                assert as_absent(got, path, absent) == want, (call[2], call[3], got)
     after = {path: snapshot(env, path, iface) for path, iface in objects.items()}
     assert after == before
     domain = next(p for p, i in objects.items() if i == DOMAIN)
