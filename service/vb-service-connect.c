@@ -93,7 +93,6 @@ list_objects (VbServiceConnect *self, GDBusMethodInvocation *invocation, GVarian
   g_variant_get (params, "(u)", &flags);
   if (!check_flags (invocation, flags, domains ? valid_list_domains_flags : valid_list_networks_flags))
     return;
-  request.kind = VB_AUTH_KIND_CONNECT;
   request.permissions = domains ? "search_domains" : "search_networks";
   request.driver = vb_driver_get_name (self->sd->driver);
   vb_service_authorize (self->sd, invocation, &request, run_list, GUINT_TO_POINTER (flags), NULL);
@@ -113,24 +112,16 @@ reply_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer o
                                                  : vb_service_network_path (sd, object));
 }
 
+/* An object the caller may not see is not found, in the lookup's words. */
 static void
-authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer object)
+authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer object,
+                  const GError *not_found)
 {
-  VbAuthRequest request = { 0 };
+  VbAuthRequest request;
 
-  request.permissions = "getattr";
-  request.driver = vb_driver_get_name (sd->driver);
-  if (VB_IS_DOMAIN (object)) {
-    request.kind = VB_AUTH_KIND_DOMAIN;
-    request.object_name = vb_domain_get_name (object);
-    request.object_uuid = vb_domain_get_uuid_string (object);
-  } else {
-    request.kind = VB_AUTH_KIND_NETWORK;
-    request.object_name = vb_network_get_name (object);
-    request.object_uuid = vb_network_get_uuid_string (object);
-  }
-  vb_service_authorize (sd, invocation, &request, reply_lookup, g_object_ref (object),
-                        g_object_unref);
+  vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
+  vb_service_authorize_lookup (sd, invocation, &request, not_found, reply_lookup,
+                               g_object_ref (object), g_object_unref);
 }
 
 static void
@@ -140,6 +131,7 @@ lookup_domain (VbServiceConnect *self, GDBusMethodInvocation *invocation, const 
   VbDriver *driver = self->sd->driver;
   VbDomain *domain = NULL;
   g_autofree char *what = NULL;
+  g_autoptr(GError) not_found = NULL;
 
   if (g_str_equal (method, "DomainLookupByID")) {
     int id;
@@ -166,11 +158,11 @@ lookup_domain (VbServiceConnect *self, GDBusMethodInvocation *invocation, const 
     domain = vb_driver_lookup_domain_by_uuid (driver, &uuid);
     what = g_strdup_printf ("no domain with matching uuid '%s'", uuid_str);
   }
-  if (domain == NULL) {
-    vb_service_return_error_printf (invocation, VB_ERROR_NOT_FOUND, "Domain not found: %s", what);
-    return;
-  }
-  authorize_lookup (self->sd, invocation, domain);
+  not_found = g_error_new (VB_ERROR, VB_ERROR_NOT_FOUND, "Domain not found: %s", what);
+  if (domain == NULL)
+    vb_service_return_error (invocation, not_found);
+  else
+    authorize_lookup (self->sd, invocation, domain, not_found);
 }
 
 static void
@@ -180,6 +172,7 @@ lookup_network (VbServiceConnect *self, GDBusMethodInvocation *invocation, const
   VbNetwork *network = NULL;
   const char *key;
   g_autofree char *what = NULL;
+  g_autoptr(GError) not_found = NULL;
 
   g_variant_get (params, "(&s)", &key);
   if (g_str_equal (method, "NetworkLookupByName")) {
@@ -196,12 +189,11 @@ lookup_network (VbServiceConnect *self, GDBusMethodInvocation *invocation, const
     network = vb_driver_lookup_network_by_uuid (self->sd->driver, &uuid);
     what = g_strdup_printf ("no network with matching uuid '%s'", key);
   }
-  if (network == NULL) {
-    vb_service_return_error_printf (invocation, VB_ERROR_NOT_FOUND, "Network not found: %s",
-                                    what);
-    return;
-  }
-  authorize_lookup (self->sd, invocation, network);
+  not_found = g_error_new (VB_ERROR, VB_ERROR_NOT_FOUND, "Network not found: %s", what);
+  if (network == NULL)
+    vb_service_return_error (invocation, not_found);
+  else
+    authorize_lookup (self->sd, invocation, network, not_found);
 }
 
 typedef struct {
@@ -383,7 +375,6 @@ get_all_domain_stats (VbServiceConnect *self, GDBusMethodInvocation *invocation)
 {
   VbAuthRequest request = { 0 };
 
-  request.kind = VB_AUTH_KIND_CONNECT;
   request.permissions = "search_domains";
   request.driver = vb_driver_get_name (self->sd->driver);
   vb_service_authorize (self->sd, invocation, &request, run_all_domain_stats, NULL, NULL);

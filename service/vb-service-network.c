@@ -37,8 +37,7 @@ network_method_call (GDBusConnection *connection, const char *sender, const char
     return;
   }
   if (!vb_member_op_lookup (network_ops, method_name, &op)) {
-    vb_service_return_error_printf (invocation, VB_ERROR_NOT_SUPPORTED,
-                                    "not supported by this driver: %s", method_name);
+    vb_service_return_unsupported (self->sd, invocation, self->network);
     return;
   }
   vb_service_dispatch_op (self->sd, invocation, op, self->network, parameters);

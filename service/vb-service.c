@@ -145,12 +145,40 @@ vb_member_op_lookup (const VbMemberOp *table, const char *member, VbOp *out_op)
 
 /* Authorization ---------------------------------------------------------- */
 
+/* GLib 2.74's words, in GLib's own translation, as GDBus answers where no
+ * object is registered; tests/polkit/test_hidden_objects.py compares the
+ * two, so a GLib that words it differently shows up there. */
+#define UNKNOWN_OBJECT_ERROR "org.freedesktop.DBus.Error.UnknownMethod"
+
+static char *
+unknown_object_text (const char *path)
+{
+  return g_strdup_printf (g_dgettext ("glib20", "Object does not exist at path “%s”"), path);
+}
+
+void
+vb_service_return_unknown_object (GDBusMethodInvocation *invocation)
+{
+  g_autofree char *text = unknown_object_text (g_dbus_method_invocation_get_object_path (invocation));
+
+  g_dbus_method_invocation_return_dbus_error (invocation, UNKNOWN_OBJECT_ERROR, text);
+}
+
+GDBusMessage *
+vb_service_unknown_object_error (GDBusMessage *call)
+{
+  g_autofree char *text = unknown_object_text (g_dbus_message_get_path (call));
+
+  return g_dbus_message_new_method_error_literal (call, UNKNOWN_OBJECT_ERROR, text);
+}
+
 typedef struct {
   VbServiceDriver *sd;
   GDBusMethodInvocation *invocation;
   VbAuthorizedFunc func;
   gpointer user_data;
   GDestroyNotify destroy;
+  GError *not_found; /* the answer for a hidden object, or NULL: no object at the path */
 } AuthData;
 
 static void
@@ -161,10 +189,15 @@ on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (vb_auth_check_finish (data->sd->service->auth, result, &error))
     data->func (data->sd, data->invocation, data->user_data);
-  else
+  else if (!g_error_matches (error, VB_ERROR, VB_ERROR_NOT_FOUND))
     vb_service_return_error (data->invocation, error);
+  else if (data->not_found)
+    vb_service_return_error (data->invocation, data->not_found);
+  else
+    vb_service_return_unknown_object (data->invocation);
   if (data->destroy)
     data->destroy (data->user_data);
+  g_clear_error (&data->not_found);
   g_object_unref (data->invocation);
   g_free (data);
 }
@@ -173,6 +206,14 @@ void
 vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
                       const VbAuthRequest *request, VbAuthorizedFunc func,
                       gpointer user_data, GDestroyNotify destroy)
+{
+  vb_service_authorize_lookup (sd, invocation, request, NULL, func, user_data, destroy);
+}
+
+void
+vb_service_authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                             const VbAuthRequest *request, const GError *not_found,
+                             VbAuthorizedFunc func, gpointer user_data, GDestroyNotify destroy)
 {
   VbAuth *auth = sd->service->auth;
   AuthData *data;
@@ -190,6 +231,7 @@ vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
   data->func = func;
   data->user_data = user_data;
   data->destroy = destroy;
+  data->not_found = not_found ? g_error_copy (not_found) : NULL;
   vb_auth_check_async (auth, g_dbus_method_invocation_get_sender (invocation), request,
                        vb_auth_invocation_is_interactive (invocation), NULL, on_authorized, data);
 }
@@ -259,19 +301,32 @@ vb_service_filter_visible (VbServiceDriver *sd, const char *sender, GPtrArray *o
   for (guint i = 0; i < objects->len; i++) {
     gpointer object = g_ptr_array_index (objects, i);
     FilterItem *item = g_new0 (FilterItem, 1);
-    VbAuthRequest request = { 0 };
+    VbAuthRequest request;
 
-    request.kind = VB_IS_DOMAIN (object) ? VB_AUTH_KIND_DOMAIN : VB_AUTH_KIND_NETWORK;
-    request.permissions = "getattr";
-    request.driver = vb_driver_get_name (sd->driver);
-    request.object_name = VB_IS_DOMAIN (object) ? vb_domain_get_name (object)
-                                                : vb_network_get_name (object);
-    request.object_uuid = VB_IS_DOMAIN (object) ? vb_domain_get_uuid_string (object)
-                                                : vb_network_get_uuid_string (object);
+    vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
     item->filter = data;
     item->index = i;
     vb_auth_check_async (auth, sender, &request, FALSE, NULL, on_filter_checked, item);
   }
+}
+
+static void
+reply_unsupported (VbServiceDriver *sd, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  vb_service_return_error_printf (invocation, VB_ERROR_NOT_SUPPORTED,
+                                  "not supported by this driver: %s",
+                                  g_dbus_method_invocation_get_method_name (invocation));
+}
+
+void
+vb_service_return_unsupported (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                               gpointer object)
+{
+  VbAuthRequest request;
+
+  /* what a driver lacks is no secret, but the object's existence may be */
+  vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
+  vb_service_authorize (sd, invocation, &request, reply_unsupported, NULL, NULL);
 }
 
 /* Dispatch ---------------------------------------------------------------- */
@@ -468,18 +523,11 @@ vb_service_handle_properties (VbServiceDriver *sd, GDBusInterfaceSkeleton *skele
       return;
     }
     vb_auth_request_for_op (&request, set_autostart_op, object, vb_driver_get_name (sd->driver));
+  } else if (object) {
+    vb_auth_request_for_object (&request, object, vb_driver_get_name (sd->driver));
   } else if (g_str_equal (method, "Get") || g_str_equal (method, "GetAll")) {
     request.driver = vb_driver_get_name (sd->driver);
     request.permissions = "getattr";
-    if (VB_IS_DOMAIN (object)) {
-      request.kind = VB_AUTH_KIND_DOMAIN;
-      request.object_name = vb_domain_get_name (object);
-      request.object_uuid = vb_domain_get_uuid_string (object);
-    } else if (VB_IS_NETWORK (object)) {
-      request.kind = VB_AUTH_KIND_NETWORK;
-      request.object_name = vb_network_get_name (object);
-      request.object_uuid = vb_network_get_uuid_string (object);
-    }
   } else {
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                            "unknown method %s", method);
@@ -503,6 +551,7 @@ export_domain (VbServiceDriver *sd, VbDomain *domain)
   g_autoptr(GDBusInterfaceSkeleton) iface = vb_service_domain_new (sd, domain);
 
   g_dbus_object_skeleton_add_interface (object, iface);
+  vb_service_set_exported_object (object, domain);
   g_dbus_object_manager_server_export (sd->manager, object);
   g_hash_table_insert (sd->domain_objects, domain, g_steal_pointer (&object));
 }
@@ -515,6 +564,7 @@ export_network (VbServiceDriver *sd, VbNetwork *network)
   g_autoptr(GDBusInterfaceSkeleton) iface = vb_service_network_new (sd, network);
 
   g_dbus_object_skeleton_add_interface (object, iface);
+  vb_service_set_exported_object (object, network);
   g_dbus_object_manager_server_export (sd->manager, object);
   g_hash_table_insert (sd->network_objects, network, g_steal_pointer (&object));
 }
@@ -720,8 +770,8 @@ managed_objects_call_free (ManagedObjectsCall *call)
   g_free (call);
 }
 
-static void
-send_message (GDBusConnection *bus, GDBusMessage *reply)
+void
+vb_service_send_message (GDBusConnection *bus, GDBusMessage *reply)
 {
   g_autoptr(GError) error = NULL;
 
@@ -765,7 +815,7 @@ reply_managed_objects (VbServiceDriver *sd, GPtrArray *visible, gpointer user_da
       add_managed_object (&builder, skeleton);
   }
   g_dbus_message_set_body (reply, g_variant_new ("(a{oa{sa{sv}}})", &builder));
-  send_message (sd->service->bus, reply);
+  vb_service_send_message (sd->service->bus, reply);
   managed_objects_call_free (call);
 }
 
@@ -785,7 +835,7 @@ on_managed_objects_authorized (GObject *source, GAsyncResult *result, gpointer u
         error_name_for (sd->service->bus, g_dbus_message_get_sender (call->message), error),
         error->message);
 
-    send_message (sd->service->bus, reply);
+    vb_service_send_message (sd->service->bus, reply);
     managed_objects_call_free (call);
     return;
   }
@@ -813,11 +863,10 @@ handle_managed_objects (gpointer user_data)
     g_autoptr(GDBusMessage) reply =
       g_dbus_message_new_method_error (call->message, "org.freedesktop.DBus.Error.UnknownObject",
                                        "no object manager at %s", path);
-    send_message (service->bus, reply);
+    vb_service_send_message (service->bus, reply);
     managed_objects_call_free (call);
     return G_SOURCE_REMOVE;
   }
-  request.kind = VB_AUTH_KIND_CONNECT;
   request.permissions = "search_domains,search_networks";
   request.driver = vb_driver_get_name (call->sd->driver);
   vb_auth_check_async (service->auth, g_dbus_message_get_sender (call->message), &request,
@@ -835,10 +884,13 @@ system_bus_filter (GDBusConnection *bus, GDBusMessage *message, gboolean incomin
   VbService *service = user_data;
   ManagedObjectsCall *call;
 
-  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
-      g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
-      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
     return message;
+  /* GetManagedObjects first: off a driver root it gets one answer on
+   * every path, objects or none, which hides nothing */
+  if (g_strcmp0 (g_dbus_message_get_member (message), "GetManagedObjects") != 0 ||
+      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.ObjectManager") != 0)
+    return vb_service_take_gdbus_answered (service, message) ? NULL : message;
   call = g_new0 (ManagedObjectsCall, 1);
   call->service = service;
   call->message = message; /* the filter's reference */
@@ -906,6 +958,7 @@ vb_service_new (GDBusConnection *bus, gboolean system_bus)
   if (vb_auth_is_enforcing (service->auth))
     service->filter_id = g_dbus_connection_add_filter (bus, system_bus_filter, service, NULL);
   service->drivers = g_ptr_array_new_with_free_func ((GDestroyNotify) service_driver_free);
+  g_mutex_init (&service->drivers_lock);
   export_virtbus (service);
   return service;
 }
@@ -919,6 +972,7 @@ vb_service_free (VbService *service)
     g_dbus_connection_remove_filter (service->bus, service->filter_id);
   g_dbus_connection_remove_filter (service->bus, service->activity_filter_id);
   g_ptr_array_unref (service->drivers);
+  g_mutex_clear (&service->drivers_lock);
   unexport_virtbus (service);
   vb_auth_free (service->auth);
   g_main_context_unref (service->context);
@@ -940,7 +994,10 @@ vb_service_add_driver (VbService *service, VbDriver *driver, GError **error)
   sd->network_objects = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
   sd->manager = g_dbus_object_manager_server_new (sd->root_path);
   sd->connect = vb_service_connect_new (sd);
+  /* the system bus filter looks drivers up from GDBus's worker thread */
+  g_mutex_lock (&service->drivers_lock);
   g_ptr_array_add (service->drivers, sd);
+  g_mutex_unlock (&service->drivers_lock);
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (sd->connect), service->bus,
                                          sd->root_path, error))

@@ -37,7 +37,8 @@ struct _VbService {
   GDBusConnection *bus;
   gboolean system_bus;
   VbAuth *auth;
-  GPtrArray *drivers; /* VbServiceDriver* */
+  GPtrArray *drivers; /* VbServiceDriver*; added under drivers_lock */
+  GMutex drivers_lock;
   GMainContext *context;
   guint filter_id;
   guint activity_filter_id;
@@ -76,10 +77,43 @@ typedef void (*VbAuthorizedFunc) (VbServiceDriver *sd, GDBusMethodInvocation *in
 
 /* Calls @func once the caller of @invocation is allowed @request (at once,
  * without a polkit round trip, where nothing is enforced); otherwise
- * replies with the denial.  @destroy frees @user_data either way. */
+ * replies with the denial, or, where @request hides its object from this
+ * caller, exactly as to a call on a path where no object is.  @destroy
+ * frees @user_data either way. */
 void vb_service_authorize (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
                            const VbAuthRequest *request, VbAuthorizedFunc func,
                            gpointer user_data, GDestroyNotify destroy);
+
+/* As vb_service_authorize, for a call that names an object of another
+ * path (a lookup): where the caller may not see the request's object
+ * (hidden_unless_getattr), replies @not_found, the answer had the object
+ * been absent; vb_service_authorize replies as GDBus does for a path
+ * where no object is. */
+void vb_service_authorize_lookup (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                                  const VbAuthRequest *request, const GError *not_found,
+                                  VbAuthorizedFunc func, gpointer user_data,
+                                  GDestroyNotify destroy);
+
+/* GDBus's reply to a call on a path where no object is: what a caller gets
+ * on an object it may not see. */
+void vb_service_return_unknown_object (GDBusMethodInvocation *invocation);
+GDBusMessage *vb_service_unknown_object_error (GDBusMessage *call);
+
+void vb_service_send_message (GDBusConnection *bus, GDBusMessage *reply);
+
+/* Calls GDBus answers itself (vb-service-hidden.c) ------------------------ */
+
+/* Notes that @skeleton is exported for @object (a VbObject). */
+void vb_service_set_exported_object (GDBusObjectSkeleton *skeleton, gpointer object);
+/* From the system bus's message filter: takes @message (the filter's
+ * reference) when GDBus would answer it itself under a driver root, and
+ * answers it per caller. */
+gboolean vb_service_take_gdbus_answered (VbService *service, GDBusMessage *message);
+
+/* Replies that @object's driver lacks the member called, to a caller who
+ * may see @object. */
+void vb_service_return_unsupported (VbServiceDriver *sd, GDBusMethodInvocation *invocation,
+                                    gpointer object);
 
 /* Keeps the objects of @objects (VbDomain* or VbNetwork*) that the caller
  * may see (getattr) and hands them, in order, to @func. */

@@ -50,8 +50,11 @@ polkit.addRule(function(action, subject) {
     if (action.id == "org.libvirt.api.domain.start" &&
         action.lookup("connect_driver") == "Test" && action.lookup("domain_name") == "foo")
         return polkit.Result.YES;
-    // and may not even see domain "secret"
+    // and may not even see domain "secret" or network "secretnet"
     if (action.id == "org.libvirt.api.domain.getattr" && action.lookup("domain_name") == "secret")
+        return polkit.Result.NO;
+    if (action.id == "org.libvirt.api.network.getattr" &&
+        action.lookup("network_name") == "secretnet")
         return polkit.Result.NO;
     return polkit.Result.NOT_HANDLED;
 });
@@ -179,20 +182,27 @@ class PolkitEnv:
         f.seek(0)
         return f.read()
 
-    def call_as(self, user, path, interface, method, *args, error_names=False):
-        """Runs client.py as @user (None: root) and returns its JSON answer;
-        error_names: the client asks for specific error names first."""
+    def _client(self, user, client_args, error_names, stdin=None):
         cmd = ['/usr/bin/python3', os.path.join(HERE, 'client.py'),
-               *(['--error-names'] if error_names else []), self.address, path, interface,
-               method, json.dumps(list(args))]
+               *(['--error-names'] if error_names else []), self.address, *client_args]
         if user is not None:
             uid, gid, extra = USERS[user]
             groups = f'{gid},{extra}' if extra else str(gid)
             cmd = ['setpriv', f'--reuid={uid}', f'--regid={gid}', f'--groups={groups}', '--'] + cmd
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        out = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120)
         if out.returncode != 0 or not out.stdout.strip():
             raise RuntimeError(f'client failed: {out.stderr}')
         return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def call_as(self, user, path, interface, method, *args, error_names=False):
+        """Runs client.py as @user (None: root) and returns its JSON answer;
+        error_names: the client asks for specific error names first."""
+        return self._client(user, [path, interface, method, json.dumps(list(args))], error_names)
+
+    def calls_as(self, user, calls, error_names=False):
+        """Runs the calls [path, interface, method, signature, args or None
+        for zero values] in one client as @user; returns its answers."""
+        return self._client(user, ['--batch'], error_names, stdin=json.dumps(calls))
 
     def stop_virtbusd(self):
         conn = self.connection()
