@@ -33,7 +33,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'qemu'))
-from qemutest import guest_domain, guest_files, qemu_pids, wait_for  # noqa: E402
+from qemutest import bare_domain, guest_domain, guest_files, qemu_pids, wait_for  # noqa: E402
 from test_qemu_network import dnsmasq_pids  # noqa: E402
 SYSTEMD = '/lib/systemd/systemd'
 ANALYZE = shutil.which('systemd-analyze')
@@ -251,6 +251,15 @@ def rmdir_when_empty(path, deadline):
             time.sleep(0.05)
 
 
+def kvm_usable():
+    try:
+        fd = os.open('/dev/kvm', os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
 def proc_status(pid):
     with open(f'/proc/{pid}/status') as f:
         return dict(line.rstrip('\n').split(':\t', 1) for line in f if ':\t' in line)
@@ -375,6 +384,13 @@ def test_guest_on_nat_network_under_the_unit(container, capsys):
             assert '/system.slice/virtbusd.service' in f.read()
 
     dbus.Interface(bus.get_object('org.libvirt', dompath), 'org.libvirt.Domain').Destroy(0)
+
+    # DeviceAllow= lets /dev/kvm through, where the host has a usable one
+    if kvm_usable():
+        xml = bare_domain('sandboxkvm').replace("<domain type='qemu'>", "<domain type='kvm'>")
+        kvm = dbus.Interface(bus.get_object('org.libvirt', connect.DomainCreateXML(xml, 0)), 'org.libvirt.Domain')
+        assert kvm.GetState(0)[0] == 1  # running
+        kvm.Destroy(0)
     network.Destroy()
     assert c.run('cat', '/proc/sys/net/ipv4/ip_forward').stdout.strip() == forward_before
     c.run('systemctl', 'stop', 'virtbusd.service')
