@@ -131,7 +131,8 @@ vb_storage_pool_device_free (gpointer p)
   if (d == NULL)
     return;
   g_free (d->path);
-  g_array_unref (d->free_extents);
+  if (d->free_extents != NULL)
+    g_array_unref (d->free_extents);
   g_free (d);
 }
 
