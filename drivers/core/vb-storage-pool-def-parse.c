@@ -21,7 +21,7 @@ vb_storage_sanitize_path (const char *path)
       continue;
     g_string_append_c (s, *p);
   }
-  if (s->len > 1 && s->str[s->len - 1] == '/')
+  if (s->len > 1 && s->str[s->len - 1] == '/' && strcmp (s->str, "//") != 0)
     g_string_truncate (s, s->len - 1);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
