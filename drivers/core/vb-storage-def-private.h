@@ -35,11 +35,9 @@ typedef struct {
   guint source_flags;
   const char *const *formats; /* source <format> names, or NULL */
   int default_format;
-  gboolean has_target;
+  gboolean has_target;             /* FALSE for the network types */
   const char *const *vol_formats; /* volume <format> names, or NULL */
-  gboolean vol_format_parsed;     /* FALSE: written (as index 0) but never read */
   int vol_default_format;
-  gboolean vol_features;          /* qcow2 <features> apply */
 } VbStoragePoolTypeInfo;
 
 const VbStoragePoolTypeInfo *vb_storage_pool_type_info (VbStoragePoolType type);
@@ -61,8 +59,9 @@ void vb_secret_lookup_free (gpointer p);
  * dropped, a leading '//' (but not '///') kept */
 char *vb_storage_sanitize_path (const char *path);
 
-/* A scaled-integer element (text and unit attribute) into bytes. */
-gboolean vb_storage_size_element (xmlNode *node, guint64 *out, GError **error);
+/* A scaled-integer element (text and unit attribute) into bytes, at
+ * most @max. */
+gboolean vb_storage_size_element (xmlNode *node, guint64 max, guint64 *out, GError **error);
 
 /* "<name unit='bytes'>N</name>" */
 void vb_storage_size_format (VbXmlWriter *w, const char *name, const char *unit, guint64 bytes);

@@ -26,20 +26,36 @@ vb_storage_sanitize_path (const char *path)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-gboolean
-vb_storage_size_parse (const char *value, const char *unit, guint64 *out, GError **error)
+static gboolean
+size_parse (const char *value, const char *unit, guint64 max, guint64 *out, GError **error)
 {
+  guint64 bytes;
+
   /* storage sizes default to bytes, where memory sizes default to KiB */
-  return vb_xml_scale_to_bytes (value, unit && *unit ? unit : "bytes", out, error);
+  if (!vb_xml_scale_to_bytes (value, unit && *unit ? unit : "bytes", &bytes, error))
+    return FALSE;
+  if (bytes > max)
+    return config_error (error, "size %s %s is too large: at most %" G_GUINT64_FORMAT " bytes",
+                         value, unit && *unit ? unit : "bytes", max);
+  *out = bytes;
+  return TRUE;
 }
 
 gboolean
-vb_storage_size_element (xmlNode *node, guint64 *out, GError **error)
+vb_storage_size_parse (const char *value, const char *unit, guint64 *out, GError **error)
+{
+  /* off_t is signed: no file or device is larger, and libvirt caps
+   * sizes there */
+  return size_parse (value, unit, G_MAXINT64, out, error);
+}
+
+gboolean
+vb_storage_size_element (xmlNode *node, guint64 max, guint64 *out, GError **error)
 {
   g_autofree char *text = vb_xml_text (node);
   g_autofree char *unit = vb_xml_prop (node, "unit");
 
-  if (!vb_storage_size_parse (text, unit, out, error)) {
+  if (!size_parse (text, unit, max, out, error)) {
     g_prefix_error (error, "<%s>: ", (const char *) node->name);
     return FALSE;
   }
@@ -92,14 +108,17 @@ gboolean
 vb_secret_lookup_parse (xmlNode *node, const char *ctx, VbSecretLookup *out, GError **error)
 {
   g_autofree char *uuid = vb_xml_prop (node, "uuid");
+  g_autofree char *usage = vb_xml_prop (node, "usage");
 
+  if (uuid != NULL && usage != NULL)
+    return config_error (error, "%s: either a secret 'uuid' or a 'usage', not both", ctx);
   if (uuid != NULL) {
     if (!vb_uuid_parse (uuid, &out->uuid, NULL))
       return config_error (error, "%s: malformed secret uuid '%s'", ctx, uuid);
     out->uuid_set = TRUE;
     return TRUE;
   }
-  out->usage = vb_xml_prop (node, "usage");
+  out->usage = g_steal_pointer (&usage);
   if (out->usage == NULL)
     return config_error (error, "%s: missing secret 'uuid' or 'usage' attribute", ctx);
   return TRUE;
@@ -237,6 +256,8 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
   g_autofree char *dir = NULL;
 
   src->name = vb_xml_child_text (node, "name");
+  if (def->type == VB_STORAGE_POOL_RBD && src->name == NULL)
+    return config_error (error, "<source>: <name> is mandatory for an rbd pool");
   if ((c = vb_xml_child (node, "format")) != NULL && info->formats != NULL) {
     int format = 0;
 
@@ -286,7 +307,8 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
     if (src->protocol_ver == NULL || *src->protocol_ver == '\0')
       return config_error (error, "<source><protocol>: missing attribute 'ver'");
     if (def->type != VB_STORAGE_POOL_NETFS ||
-        g_strcmp0 (vb_storage_pool_format_name (def->type, src->format), "nfs") != 0)
+        (g_strcmp0 (vb_storage_pool_format_name (def->type, src->format), "nfs") != 0 &&
+         g_strcmp0 (vb_storage_pool_format_name (def->type, src->format), "auto") != 0))
       return config_error (error, "<source><protocol ver='%s'>: only NFS pools have a protocol version",
                            src->protocol_ver);
     /* it becomes mount's nfsvers=…, where a ',' would start another option */
@@ -395,6 +417,11 @@ parse_root (xmlNode *root, guint flags, GError **error)
     config_error (error, "<pool>: invalid <name> '%s'", def->name);
     return NULL;
   }
+  /* the name becomes a file name in the config directory */
+  if (strchr (def->name, '/') != NULL) {
+    config_error (error, "<pool>: name '%s' cannot contain '/'", def->name);
+    return NULL;
+  }
 
   uuid = vb_xml_child_text (root, "uuid");
   if (uuid != NULL) {
@@ -412,6 +439,12 @@ parse_root (xmlNode *root, guint flags, GError **error)
       return NULL;
     if (def->cow == VB_TRISTATE_ABSENT) {
       config_error (error, "<features><cow>: missing attribute 'state'");
+      return NULL;
+    }
+    /* copy-on-write is a property of a local directory's filesystem */
+    if (def->type != VB_STORAGE_POOL_DIR && def->type != VB_STORAGE_POOL_FS) {
+      config_error (error, "<features><cow>: only 'dir' and 'fs' pools have it, not '%s'",
+                    vb_storage_pool_type_to_string (def->type));
       return NULL;
     }
   }

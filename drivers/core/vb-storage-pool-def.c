@@ -32,12 +32,11 @@ static const char *const partition_formats[] = {
 };
 
 #define RAW 1 /* index of "raw" in file_formats */
-#define FILE_VOLS .vol_formats = file_formats, .vol_format_parsed = TRUE, \
-                  .vol_default_format = RAW, .vol_features = TRUE
+#define FILE_VOLS .vol_formats = file_formats, .vol_default_format = RAW
 
 /* libvirt's poolTypeInfo: which source elements each type has, its source
- * formats, and what its volumes' <format> means.  iscsi, scsi and mpath
- * volumes write the disk pool's format 0 ('unknown') and read none. */
+ * formats, and what its volumes' <format> means (NULL: volumes of that
+ * type have none). */
 static const VbStoragePoolTypeInfo type_info[VB_STORAGE_POOL_TYPE_LAST] = {
   [VB_STORAGE_POOL_DIR] = { .has_target = TRUE, FILE_VOLS },
   [VB_STORAGE_POOL_FS] = { .source_flags = POOL_SOURCE_DEVICE, .formats = fs_formats,
@@ -48,19 +47,18 @@ static const VbStoragePoolTypeInfo type_info[VB_STORAGE_POOL_TYPE_LAST] = {
                                 .formats = logical_formats, .default_format = 1,
                                 .has_target = TRUE },
   [VB_STORAGE_POOL_DISK] = { .source_flags = POOL_SOURCE_DEVICE, .formats = disk_formats,
-                             .has_target = TRUE, .vol_formats = partition_formats,
-                             .vol_format_parsed = TRUE },
+                             .has_target = TRUE, .vol_formats = partition_formats },
   [VB_STORAGE_POOL_ISCSI] = { .source_flags = POOL_SOURCE_HOST | POOL_SOURCE_DEVICE |
                                               POOL_SOURCE_INITIATOR_IQN,
-                              .has_target = TRUE, .vol_formats = disk_formats },
+                              .has_target = TRUE },
   [VB_STORAGE_POOL_ISCSI_DIRECT] = { .source_flags = POOL_SOURCE_HOST | POOL_SOURCE_DEVICE |
                                                      POOL_SOURCE_NETWORK |
                                                      POOL_SOURCE_INITIATOR_IQN },
-  [VB_STORAGE_POOL_SCSI] = { .source_flags = POOL_SOURCE_ADAPTER, .has_target = TRUE,
-                             .vol_formats = disk_formats },
-  [VB_STORAGE_POOL_MPATH] = { .has_target = TRUE, .vol_formats = disk_formats },
+  [VB_STORAGE_POOL_SCSI] = { .source_flags = POOL_SOURCE_ADAPTER, .has_target = TRUE },
+  [VB_STORAGE_POOL_MPATH] = { .has_target = TRUE },
   [VB_STORAGE_POOL_RBD] = { .source_flags = POOL_SOURCE_HOST | POOL_SOURCE_NETWORK |
-                                            POOL_SOURCE_NAME },
+                                            POOL_SOURCE_NAME,
+                            FILE_VOLS },
   [VB_STORAGE_POOL_SHEEPDOG] = { .source_flags = POOL_SOURCE_HOST | POOL_SOURCE_NETWORK |
                                                  POOL_SOURCE_NAME },
   [VB_STORAGE_POOL_GLUSTER] = { .source_flags = POOL_SOURCE_HOST | POOL_SOURCE_NETWORK |
@@ -68,9 +66,7 @@ static const VbStoragePoolTypeInfo type_info[VB_STORAGE_POOL_TYPE_LAST] = {
                                 FILE_VOLS },
   [VB_STORAGE_POOL_ZFS] = { .source_flags = POOL_SOURCE_NAME | POOL_SOURCE_DEVICE,
                             .has_target = TRUE },
-  [VB_STORAGE_POOL_VSTORAGE] = { .source_flags = POOL_SOURCE_NAME, .has_target = TRUE,
-                                 .vol_formats = file_formats, .vol_format_parsed = TRUE,
-                                 .vol_default_format = RAW },
+  [VB_STORAGE_POOL_VSTORAGE] = { .source_flags = POOL_SOURCE_NAME, .has_target = TRUE, FILE_VOLS },
 };
 
 const VbStoragePoolTypeInfo *
@@ -240,17 +236,11 @@ vb_storage_pool_def_validate (const VbStoragePoolDef *def, GError **error)
   if (def->target_path != NULL && !g_path_is_absolute (def->target_path))
     return config_error (error, "storage pool '%s': <target><path> '%s' is not absolute",
                          def->name, def->target_path);
-  /* copy-on-write is a property of a directory on btrfs; libvirt's other
-   * backends ignore it, so refusing it says so instead */
-  if (def->cow != VB_TRISTATE_ABSENT && def->type != VB_STORAGE_POOL_DIR &&
-      def->type != VB_STORAGE_POOL_FS && def->type != VB_STORAGE_POOL_NETFS)
-    return config_error (error, "storage pool '%s': <features><cow> is not supported by pool type '%s'",
-                         def->name, vb_storage_pool_type_to_string (def->type));
+  /* cifs shares and gluster volumes are names; an NFS export is a path */
   if (def->type == VB_STORAGE_POOL_NETFS && def->source.dir != NULL &&
-      vb_storage_pool_format_name (def->type, def->source.format) != NULL &&
-      strcmp (vb_storage_pool_format_name (def->type, def->source.format), "cifs") != 0 &&
-      strcmp (vb_storage_pool_format_name (def->type, def->source.format), "glusterfs") != 0 &&
-      !g_path_is_absolute (def->source.dir))
+      !g_path_is_absolute (def->source.dir) &&
+      g_strcmp0 (vb_storage_pool_format_name (def->type, def->source.format), "cifs") != 0 &&
+      g_strcmp0 (vb_storage_pool_format_name (def->type, def->source.format), "glusterfs") != 0)
     return config_error (error, "storage pool '%s': <source><dir path='%s'> must be absolute for an NFS export",
                          def->name, def->source.dir);
   return TRUE;

@@ -113,6 +113,10 @@ parse_encryption (xmlNode *node, GError **error)
       return NULL;
   }
 
+  /* cipher and IV generator are LUKS header parameters; other formats
+   * have none, and libvirt ignores them there */
+  if (enc->format != VB_STORAGE_ENCRYPTION_LUKS)
+    return g_steal_pointer (&enc);
   if ((c = vb_xml_child (node, "cipher")) != NULL) {
     guint64 size = 0;
     gboolean present = FALSE;
@@ -133,6 +137,10 @@ parse_encryption (xmlNode *node, GError **error)
     enc->cipher_hash = vb_xml_prop (c, "hash");
   }
   if ((c = vb_xml_child (node, "ivgen")) != NULL) {
+    if (enc->cipher_name == NULL) {
+      config_error (error, "<encryption><ivgen>: needs a <cipher>");
+      return NULL;
+    }
     enc->ivgen_name = vb_xml_prop (c, "name");
     if (enc->ivgen_name == NULL) {
       config_error (error, "<encryption><ivgen>: missing attribute 'name'");
@@ -152,7 +160,7 @@ parse_format (xmlNode *parent, const VbStoragePoolTypeInfo *info, int *out, GErr
   g_autofree char *type = vb_xml_prop (node, "type");
 
   *out = info->vol_default_format;
-  if (!info->vol_format_parsed || type == NULL)
+  if (info->vol_formats == NULL || type == NULL)
     return TRUE;
   for (int i = 0; info->vol_formats[i]; i++) {
     /* "none" is the unset file format, not one a volume can be given */
@@ -195,9 +203,9 @@ parse_target (xmlNode *node, const VbStoragePoolTypeInfo *info, VbStorageVolTarg
     return FALSE;
   t->nocow = vb_xml_child (node, "nocow") != NULL;
   if ((c = vb_xml_child (node, "clusterSize")) != NULL &&
-      !vb_storage_size_element (c, &t->cluster_size, error))
+      !vb_storage_size_element (c, G_MAXUINT64, &t->cluster_size, error))
     return FALSE;
-  if ((c = vb_xml_child (node, "features")) != NULL && info->vol_features) {
+  if ((c = vb_xml_child (node, "features")) != NULL) {
     t->has_features = TRUE;
     /* features only exist from qcow2 v3 on */
     if (t->compat == NULL)
@@ -238,7 +246,7 @@ parse_size (xmlNode *root, const char *name, guint64 *out, gboolean *present, GE
   xmlNode *node = vb_xml_child (root, name);
 
   *present = node != NULL;
-  return node == NULL || vb_storage_size_element (node, out, error);
+  return node == NULL || vb_storage_size_element (node, G_MAXINT64, out, error);
 }
 
 static VbStorageVolDef *
@@ -351,19 +359,19 @@ format_encryption (const VbStorageEncryption *enc, VbXmlWriter *w)
     vb_secret_lookup_attrs (g_ptr_array_index (enc->secrets, i), w);
     vb_xml_end_empty (w);
   }
-  if (enc->cipher_name) {
+  if (enc->format == VB_STORAGE_ENCRYPTION_LUKS && enc->cipher_name) {
     vb_xml_start (w, "cipher");
     vb_xml_attr (w, "name", enc->cipher_name);
     vb_xml_attr_uint (w, "size", enc->cipher_size);
     vb_xml_attr (w, "mode", enc->cipher_mode);
     vb_xml_attr (w, "hash", enc->cipher_hash);
     vb_xml_end_empty (w);
-  }
-  if (enc->ivgen_name) {
-    vb_xml_start (w, "ivgen");
-    vb_xml_attr (w, "name", enc->ivgen_name);
-    vb_xml_attr (w, "hash", enc->ivgen_hash);
-    vb_xml_end_empty (w);
+    if (enc->ivgen_name) {
+      vb_xml_start (w, "ivgen");
+      vb_xml_attr (w, "name", enc->ivgen_name);
+      vb_xml_attr (w, "hash", enc->ivgen_hash);
+      vb_xml_end_empty (w);
+    }
   }
   vb_xml_close (w);
 }
@@ -387,9 +395,9 @@ format_target (const VbStorageVolDef *def, const VbStorageVolTarget *t, const ch
     vb_xml_start (w, "timestamps");
     vb_xml_end_open (w);
     format_time (w, "atime", &t->timestamps->atime);
-    format_time (w, "btime", &t->timestamps->btime);
-    format_time (w, "ctime", &t->timestamps->ctime);
     format_time (w, "mtime", &t->timestamps->mtime);
+    format_time (w, "ctime", &t->timestamps->ctime);
+    format_time (w, "btime", &t->timestamps->btime);
     vb_xml_close (w);
   }
   if (t->encryption)
@@ -397,7 +405,7 @@ format_target (const VbStorageVolDef *def, const VbStorageVolTarget *t, const ch
   vb_xml_text_element (w, "compat", t->compat);
   if (t->cluster_size)
     vb_storage_size_format (w, "clusterSize", "B", t->cluster_size);
-  if (t->has_features && vb_storage_pool_type_info (def->pool_type)->vol_features) {
+  if (t->has_features) {
     vb_xml_start (w, "features");
     if (t->features == 0) {
       vb_xml_end_empty (w);
@@ -459,7 +467,7 @@ vb_storage_vol_def_format (const VbStorageVolDef *def)
   format_extents (def->extents, w);
   vb_storage_size_format (w, "capacity", "bytes", def->capacity);
   vb_storage_size_format (w, "allocation", "bytes", def->allocation);
-  if (def->physical && def->physical != def->allocation)
+  if (def->physical)
     vb_storage_size_format (w, "physical", "bytes", def->physical);
   format_target (def, &def->target, "target", w);
   if (def->backing)

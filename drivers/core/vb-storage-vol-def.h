@@ -6,7 +6,8 @@
  * target takes (file formats, partition types, none) and whether the
  * qcow2 <features> apply.  Sizes are libvirt's scaled integers (a unit
  * attribute of b/bytes, K/KiB (1024), KB (1000), … up to E/EiB/EB;
- * default bytes); anything that does not fit 64 bits is refused. */
+ * default bytes); capacity and allocation above 2^63-1 bytes are refused,
+ * as libvirt does, a cluster size above 2^64-1. */
 
 #include "vb-storage-pool-def.h"
 
@@ -100,7 +101,7 @@ typedef struct _VbStorageVolDef {
   guint64 capacity;
   guint64 allocation;    /* the capacity when not given */
   gboolean has_allocation;
-  guint64 physical;      /* live; written when set and not the allocation */
+  guint64 physical;      /* live; written when not 0 */
   GPtrArray *extents;    /* VbStorageVolExtent, live */
   VbStorageVolTarget target;
   VbStorageVolTarget *backing; /* NULL: no <backingStore> */
@@ -122,9 +123,9 @@ VbStorageVolDef *vb_storage_vol_def_copy (const VbStorageVolDef *def);
 void vb_storage_vol_def_free (VbStorageVolDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbStorageVolDef, vb_storage_vol_def_free)
 
-/* A libvirt scaled integer: @value with @unit (NULL or "" = bytes) into
- * bytes; FALSE with VB_ERROR_INVALID_CONFIG for a malformed value, an
- * unknown unit, or a result beyond 64 bits. */
+/* A volume size as libvirt reads one: @value with @unit (NULL or "" =
+ * bytes) into bytes; FALSE with VB_ERROR_INVALID_CONFIG for a malformed
+ * value, an unknown unit, or a result above 2^63-1 (off_t's limit). */
 gboolean vb_storage_size_parse (const char *value, const char *unit, guint64 *out, GError **error);
 
 G_END_DECLS

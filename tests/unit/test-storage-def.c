@@ -24,9 +24,11 @@ static const Case pool_parse_errors[] = {
   { "bad-type", "<pool type='floppy'><name>x</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "no-name", "<pool type='dir'><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "empty-name", "<pool type='dir'><name></name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "name-slash", "<pool type='dir'><name>a/b</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "bad-uuid", "<pool type='dir'><name>x</name><uuid>nope</uuid><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "no-target-path", "<pool type='dir'><name>x</name></pool>", VB_ERROR_INVALID_CONFIG },
   { "bad-cow", "<pool type='dir'><name>x</name><features><cow state='on'/></features><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "cow-on-netfs", "<pool type='netfs'><name>x</name><features><cow state='no'/></features><source><host name='h'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "cow-no-state", "<pool type='dir'><name>x</name><features><cow/></features><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "bad-mode", "<pool type='dir'><name>x</name><target><path>/a</path><permissions><mode>0999</mode></permissions></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "mode-too-wide", "<pool type='dir'><name>x</name><target><path>/a</path><permissions><mode>01777</mode></permissions></target></pool>", VB_ERROR_INVALID_CONFIG },
@@ -63,8 +65,10 @@ static const Case pool_parse_errors[] = {
   { "auth-no-username", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap'><secret usage='s'/></auth></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "auth-no-secret", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap' username='u'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "auth-secret-empty", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap' username='u'><secret/></auth></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "auth-secret-uuid-and-usage", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap' username='u'><secret uuid='2ec115d7-3a88-3ceb-bc12-0ac909a6fd87' usage='s'/></auth></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "auth-secret-bad-uuid", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap' username='u'><secret uuid='x'/></auth></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "iscsi-direct-no-iqn", "<pool type='iscsi-direct'><name>x</name><source><host name='h'/><device path='iqn.2013-06.com.example:p'/></source></pool>", VB_ERROR_INVALID_CONFIG },
+  { "rbd-no-source-name", "<pool type='rbd'><name>x</name><source><host name='h'/></source></pool>", VB_ERROR_INVALID_CONFIG },
   { "refresh-bad-allocation", "<pool type='rbd'><name>x</name><source><name>r</name><host name='h'/></source><refresh><volume allocation='some'/></refresh></pool>", VB_ERROR_INVALID_CONFIG },
   { "fs-option-no-name", "<pool type='fs' xmlns:fs='http://libvirt.org/schemas/storagepool/fs/1.0'><name>x</name><source><device path='/dev/sda1'/></source><target><path>/a</path></target><fs:mount_opts><fs:option/></fs:mount_opts></pool>", VB_ERROR_INVALID_CONFIG },
   { "rbd-option-no-value", "<pool type='rbd' xmlns:rbd='http://libvirt.org/schemas/storagepool/rbd/1.0'><name>x</name><source><name>r</name><host name='h'/></source><rbd:config_opts><rbd:option name='a'/></rbd:config_opts></pool>", VB_ERROR_INVALID_CONFIG },
@@ -72,9 +76,8 @@ static const Case pool_parse_errors[] = {
 
 /* Documents the parser takes and the storage driver refuses. */
 static const Case pool_validate_errors[] = {
-  { "name-slash", "<pool type='dir'><name>a/b</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "name-control-character", "<pool type='dir'><name>a\tb</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "target-relative", "<pool type='dir'><name>x</name><target><path>images</path></target></pool>", VB_ERROR_INVALID_CONFIG },
-  { "cow-on-logical", "<pool type='logical'><name>vg</name><features><cow state='no'/></features><source><device path='/dev/sdb'/></source></pool>", VB_ERROR_INVALID_CONFIG },
   { "nfs-export-relative", "<pool type='netfs'><name>x</name><source><host name='h'/><dir path='e'/><format type='nfs'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
 };
 
@@ -90,8 +93,10 @@ static const Case vol_parse_errors[] = {
   { "capacity-bad-unit", "<volume><name>v</name><capacity unit='KZ'>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "capacity-unit-letter", "<volume><name>v</name><capacity unit='Q'>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "capacity-overflow", "<volume><name>v</name><capacity unit='EiB'>16</capacity></volume>", VB_ERROR_INVALID_CONFIG },
+  { "capacity-beyond-off-t", "<volume><name>v</name><capacity unit='EiB'>8</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "capacity-overflow-bytes", "<volume><name>v</name><capacity>18446744073709551616</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "allocation-overflow", "<volume><name>v</name><capacity>1</capacity><allocation unit='KB'>18446744073709552</allocation></volume>", VB_ERROR_INVALID_CONFIG },
+  { "allocation-beyond-off-t", "<volume><name>v</name><capacity>1</capacity><allocation>9223372036854775808</allocation></volume>", VB_ERROR_INVALID_CONFIG },
   { "bad-format", "<volume><name>v</name><capacity>1</capacity><target><format type='floppy'/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "format-none", "<volume><name>v</name><capacity>1</capacity><target><format type='none'/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "bad-mode", "<volume><name>v</name><capacity>1</capacity><target><permissions><mode>rw</mode></permissions></target></volume>", VB_ERROR_INVALID_CONFIG },
@@ -100,6 +105,7 @@ static const Case vol_parse_errors[] = {
   { "compat-letters", "<volume><name>v</name><capacity>1</capacity><target><compat>1.x</compat></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "compat-three-parts", "<volume><name>v</name><capacity>1</capacity><target><compat>1.1.1</compat></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "unknown-feature", "<volume><name>v</name><capacity>1</capacity><target><features><turbo/></features></target></volume>", VB_ERROR_INVALID_CONFIG },
+  { "cluster-size-overflow", "<volume><name>v</name><capacity>1</capacity><target><clusterSize unit='EiB'>16</clusterSize></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "cluster-size-bad-unit", "<volume><name>v</name><capacity>1</capacity><target><clusterSize unit='parsec'>1</clusterSize></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "encryption-no-format", "<volume><name>v</name><capacity>1</capacity><target><encryption/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "encryption-bad-format", "<volume><name>v</name><capacity>1</capacity><target><encryption format='rot13'/></target></volume>", VB_ERROR_INVALID_CONFIG },
@@ -110,6 +116,8 @@ static const Case vol_parse_errors[] = {
   { "cipher-no-size", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><cipher name='aes'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "cipher-bad-size", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><cipher name='aes' size='big'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "cipher-no-name", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><cipher size='256'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
+  { "secret-uuid-and-usage", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><secret type='passphrase' uuid='f52a81b2-424e-490c-823d-6bd4235bc572' usage='u'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
+  { "ivgen-without-cipher", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><ivgen name='plain64'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "ivgen-no-name", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'><ivgen hash='sha256'/></encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
 };
 
@@ -204,7 +212,7 @@ test_validate_ok (void)
 
 /* libvirt's scaled integers: single letters and "…iB" are powers of 1024,
  * "…B" powers of 1000, b/byte/bytes are bytes, letter case aside; no
- * unit means bytes for storage. */
+ * unit means bytes for storage, and a volume size stops at 2^63-1. */
 static void
 test_units (void)
 {
@@ -236,10 +244,11 @@ test_units (void)
     { "1", "P", G_GUINT64_CONSTANT (1125899906842624) },
     { "1", "PB", G_GUINT64_CONSTANT (1000000000000000) },
     { "1", "E", G_GUINT64_CONSTANT (1152921504606846976) },
-    { "15", "EiB", G_GUINT64_CONSTANT (17293822569102704640) },
-    { "18", "EB", G_GUINT64_CONSTANT (18000000000000000000) },
-    { "18446744073709551615", "bytes", G_MAXUINT64 },
-    { "18446744073709551", "KB", G_GUINT64_CONSTANT (18446744073709551000) },
+    { "7", "EiB", G_GUINT64_CONSTANT (8070450532247928832) },
+    { "9", "EB", G_GUINT64_CONSTANT (9000000000000000000) },
+    { "9223372036854775807", "bytes", G_MAXINT64 },
+    { "9007199254740991", "KiB", G_GUINT64_CONSTANT (9223372036854774784) },
+    { "9223372036854775", "KB", G_GUINT64_CONSTANT (9223372036854775000) },
     { "0", "EiB", 0 },
     { " 42 ", NULL, 42 },
   };
@@ -263,9 +272,13 @@ test_units_rejected (void)
     const char *unit;
   } cases[] = {
     { "16", "EiB" },                   /* 2^64 */
-    { "19", "EB" },
-    { "17179869184", "G" },            /* 2^34 GiB = 2^64 */
-    { "18446744073709552", "KB" },
+    { "8", "EiB" },                    /* 2^63: past off_t */
+    { "10", "EB" },
+    { "8589934592", "G" },             /* 2^33 GiB = 2^63 */
+    { "9007199254740992", "KiB" },
+    { "9223372036854776", "KB" },
+    { "9223372036854775808", NULL },   /* 2^63 bytes */
+    { "18446744073709551615", NULL },
     { "18446744073709551616", NULL },  /* 2^64 bytes */
     { "99999999999999999999999", "b" },
     { "-1", NULL },
@@ -356,7 +369,9 @@ test_vol_format_by_pool (void)
     { "<pool type='logical'><name>vg</name></pool>",
       "<volume><name>v</name><capacity>1</capacity><target><format type='whatever'/></target></volume>", NULL },
     { "<pool type='iscsi'><name>i</name><source><host name='h'/><device path='t'/></source><target><path>/dev/disk/by-path</path></target></pool>",
-      "<volume><name>v</name><capacity>1</capacity></volume>", "unknown" },
+      "<volume><name>v</name><capacity>1</capacity><target><format type='raw'/></target></volume>", NULL },
+    { "<pool type='rbd'><name>r</name><source><name>rbd</name><host name='h'/></source></pool>",
+      "<volume><name>v</name><capacity>1</capacity></volume>", "raw" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
