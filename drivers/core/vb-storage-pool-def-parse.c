@@ -127,22 +127,15 @@ vb_secret_lookup_parse (xmlNode *node, const char *ctx, VbSecretLookup *out, GEr
 /* Pool source -------------------------------------------------------------- */
 
 static gboolean
-check_wwn (xmlNode *node, const char *attr, char **out, gboolean required, GError **error)
+check_wwn (const char *attr, const char *wwn, GError **error)
 {
-  const char *p;
+  const char *p = g_str_has_prefix (wwn, "0x") ? wwn + 2 : wwn;
   guint n = 0;
 
-  *out = vb_xml_prop (node, attr);
-  if (*out == NULL) {
-    if (required)
-      return config_error (error, "<adapter type='fc_host'>: missing attribute '%s'", attr);
-    return TRUE;
-  }
-  p = g_str_has_prefix (*out, "0x") ? *out + 2 : *out;
   while (g_ascii_isxdigit (p[n]))
     n++;
   if (n != 16 || p[n] != '\0')
-    return config_error (error, "<adapter>: malformed %s '%s': expected 16 hex digits", attr, *out);
+    return config_error (error, "<adapter>: malformed %s '%s': expected 16 hex digits", attr, wwn);
   return TRUE;
 }
 
@@ -154,13 +147,9 @@ parse_parentaddr (xmlNode *node, VbStorageAdapter *a, GError **error)
   xmlNode *addr = vb_xml_child (node, "address");
   guint *fields[] = { &a->parentaddr.domain, &a->parentaddr.bus, &a->parentaddr.slot,
                       &a->parentaddr.function };
+  gboolean present = FALSE;
   guint64 v = 0;
 
-  if (!vb_xml_prop_uint (node, "unique_id", 10, G_MAXINT32, &v, &a->has_unique_id, error))
-    return FALSE;
-  if (a->has_unique_id && v == 0)
-    return config_error (error, "<parentaddr>: 'unique_id' must be positive");
-  a->unique_id = (guint) v;
   if (addr == NULL)
     return config_error (error, "<parentaddr>: missing <address>");
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
@@ -169,52 +158,84 @@ parse_parentaddr (xmlNode *node, VbStorageAdapter *a, GError **error)
       return FALSE;
     *fields[i] = (guint) v;
   }
+  /* the unique_id tells apart the SCSI hosts of one PCI function */
+  if (!vb_xml_prop_uint (node, "unique_id", 10, G_MAXINT32, &v, &present, error))
+    return FALSE;
+  if (!present)
+    return config_error (error, "<parentaddr>: missing attribute 'unique_id'");
+  a->unique_id = (guint) v;
   a->has_parentaddr = TRUE;
   return TRUE;
 }
 
+/* Reads what the adapter's type has; whether that is enough is
+ * validate_adapter's business, as only scsi pools ask. */
 static gboolean
 parse_adapter (xmlNode *node, VbStorageAdapter *a, GError **error)
 {
   static const char *const types[] = { "scsi_host", "fc_host", NULL };
-  static const char *const fc_only[] = { "parent", "wwnn", "wwpn" };
   xmlNode *parentaddr = vb_xml_child (node, "parentaddr");
   int type = 0;
 
   if (!vb_xml_prop_enum (node, "type", types, &type, error))
     return FALSE;
-  a->name = vb_xml_prop (node, "name");
-  /* before libvirt had a type, a name or a parent address meant scsi_host */
-  if (type == 0 && (a->name || parentaddr))
-    type = VB_STORAGE_ADAPTER_SCSI_HOST;
-  if (type == 0)
-    return config_error (error, "<adapter>: missing attribute 'type'");
+  if (type == 0) {
+    /* before libvirt had a type, a name meant scsi_host; anything newer
+     * must say which adapter it describes */
+    static const char *const typed_only[] = { "wwnn", "wwpn", "parent" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (typed_only); i++) {
+      g_autofree char *v = vb_xml_prop (node, typed_only[i]);
+
+      if (v != NULL)
+        return config_error (error, "<adapter>: '%s' needs a 'type'", typed_only[i]);
+    }
+    if (parentaddr != NULL)
+      return config_error (error, "<adapter>: <parentaddr> needs a 'type'");
+    a->name = vb_xml_prop (node, "name");
+    if (a->name != NULL)
+      a->type = VB_STORAGE_ADAPTER_SCSI_HOST;
+    return TRUE;
+  }
   a->type = (VbStorageAdapterType) type;
-
   if (a->type == VB_STORAGE_ADAPTER_FC_HOST) {
-    if (a->name != NULL || parentaddr != NULL)
-      return config_error (error, "<adapter type='fc_host'>: 'name' and <parentaddr> are for scsi_host adapters");
     a->parent = vb_xml_prop (node, "parent");
-    return vb_xml_prop_yesno (node, "managed", &a->managed, error) &&
-           check_wwn (node, "parent_wwnn", &a->parent_wwnn, FALSE, error) &&
-           check_wwn (node, "parent_wwpn", &a->parent_wwpn, FALSE, error) &&
-           check_wwn (node, "parent_fabric_wwn", &a->parent_fabric_wwn, FALSE, error) &&
-           check_wwn (node, "wwnn", &a->wwnn, TRUE, error) &&
-           check_wwn (node, "wwpn", &a->wwpn, TRUE, error) &&
-           ((a->parent_wwnn == NULL) == (a->parent_wwpn == NULL) ||
-            config_error (error, "<adapter type='fc_host'>: 'parent_wwnn' and 'parent_wwpn' go together"));
+    a->parent_wwnn = vb_xml_prop (node, "parent_wwnn");
+    a->parent_wwpn = vb_xml_prop (node, "parent_wwpn");
+    a->parent_fabric_wwn = vb_xml_prop (node, "parent_fabric_wwn");
+    a->wwnn = vb_xml_prop (node, "wwnn");
+    a->wwpn = vb_xml_prop (node, "wwpn");
+    return vb_xml_prop_yesno (node, "managed", &a->managed, error);
   }
-  if (a->name != NULL && parentaddr != NULL)
-    return config_error (error, "<adapter type='scsi_host'>: 'name' and <parentaddr> are mutually exclusive");
-  if (a->name == NULL && parentaddr == NULL)
-    return config_error (error, "<adapter type='scsi_host'>: needs a 'name' or a <parentaddr>");
-  for (guint i = 0; i < G_N_ELEMENTS (fc_only); i++) {
-    g_autofree char *v = vb_xml_prop (node, fc_only[i]);
-
-    if (v != NULL)
-      return config_error (error, "<adapter type='scsi_host'>: '%s' is for fc_host adapters", fc_only[i]);
-  }
+  a->name = vb_xml_prop (node, "name");
   return parentaddr == NULL || parse_parentaddr (parentaddr, a, error);
+}
+
+static gboolean
+validate_adapter (const VbStorageAdapter *a, GError **error)
+{
+  const char *const wwns[] = { "wwnn", "wwpn", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn" };
+  const char *const values[] = { a->wwnn, a->wwpn, a->parent_wwnn, a->parent_wwpn, a->parent_fabric_wwn };
+
+  switch (a->type) {
+  default:
+    return config_error (error, "<source>: missing <adapter>");
+  case VB_STORAGE_ADAPTER_SCSI_HOST:
+    if (a->name == NULL && !a->has_parentaddr)
+      return config_error (error, "<adapter type='scsi_host'>: needs a 'name' or a <parentaddr>");
+    if (a->name != NULL && a->has_parentaddr)
+      return config_error (error, "<adapter type='scsi_host'>: 'name' and <parentaddr> are mutually exclusive");
+    return TRUE;
+  case VB_STORAGE_ADAPTER_FC_HOST:
+    if (a->wwnn == NULL || a->wwpn == NULL)
+      return config_error (error, "<adapter type='fc_host'>: needs 'wwnn' and 'wwpn'");
+    if ((a->parent_wwnn == NULL) != (a->parent_wwpn == NULL))
+      return config_error (error, "<adapter type='fc_host'>: 'parent_wwnn' and 'parent_wwpn' go together");
+    for (guint i = 0; i < G_N_ELEMENTS (wwns); i++)
+      if (values[i] != NULL && !check_wwn (wwns[i], values[i], error))
+        return FALSE;
+    return TRUE;
+  }
 }
 
 static VbStorageAuth *
@@ -466,11 +487,8 @@ parse_root (xmlNode *root, guint flags, GError **error)
       return NULL;
     }
   }
-  if ((info->source_flags & POOL_SOURCE_ADAPTER) &&
-      def->source.adapter.type == VB_STORAGE_ADAPTER_NONE) {
-    config_error (error, "storage pool '%s': missing <source><adapter>", def->name);
+  if ((info->source_flags & POOL_SOURCE_ADAPTER) && !validate_adapter (&def->source.adapter, error))
     return NULL;
-  }
   /* where a device is all the source there is, it is required */
   if (info->source_flags == POOL_SOURCE_DEVICE && def->source.devices->len == 0) {
     config_error (error, "storage pool '%s': missing <source><device>", def->name);

@@ -299,25 +299,24 @@ format_adapter (const VbStorageAdapter *a, VbXmlWriter *w)
   if (a->type == VB_STORAGE_ADAPTER_FC_HOST) {
     vb_xml_attr (w, "type", "fc_host");
     vb_xml_attr (w, "parent", a->parent);
-    vb_xml_attr (w, "managed", vb_tristate_yesno (a->managed));
     vb_xml_attr (w, "parent_wwnn", a->parent_wwnn);
     vb_xml_attr (w, "parent_wwpn", a->parent_wwpn);
     vb_xml_attr (w, "parent_fabric_wwn", a->parent_fabric_wwn);
+    vb_xml_attr (w, "managed", vb_tristate_yesno (a->managed));
     vb_xml_attr (w, "wwnn", a->wwnn);
     vb_xml_attr (w, "wwpn", a->wwpn);
     vb_xml_end_empty (w);
     return;
   }
   vb_xml_attr (w, "type", "scsi_host");
-  if (!a->has_parentaddr) {
+  if (a->name != NULL || !a->has_parentaddr) {
     vb_xml_attr (w, "name", a->name);
     vb_xml_end_empty (w);
     return;
   }
   vb_xml_end_open (w);
   vb_xml_start (w, "parentaddr");
-  if (a->has_unique_id)
-    vb_xml_attr_uint (w, "unique_id", a->unique_id);
+  vb_xml_attr_uint (w, "unique_id", a->unique_id);
   vb_xml_end_open (w);
   vb_xml_start (w, "address");
   vb_xml_attr_printf (w, "domain", "0x%04x", a->parentaddr.domain);

@@ -87,7 +87,6 @@ typedef struct {
   /* scsi_host: a name, or the PCI parent and its unique_id */
   char *name;
   gboolean has_parentaddr;
-  gboolean has_unique_id;
   guint unique_id;
   VbPciAddress parentaddr;
   /* fc_host */
