@@ -49,6 +49,11 @@ void vb_storage_perms_init (VbStoragePerms *perms);
 gboolean vb_storage_perms_parse (xmlNode *parent, VbStoragePerms *perms, GError **error);
 void vb_storage_perms_format (const VbStoragePerms *perms, VbXmlWriter *w);
 
+/* The text of @parent's child @name, NULL when the child is absent or
+ * its text empty: libvirt reads element text through XPath string(),
+ * which cannot tell the two apart. */
+char *vb_storage_text (xmlNode *parent, const char *name);
+
 /* uuid= or usage= of a <secret>; @ctx names the element in errors */
 gboolean vb_secret_lookup_parse (xmlNode *node, const char *ctx, VbSecretLookup *out, GError **error);
 void vb_secret_lookup_attrs (const VbSecretLookup *lookup, VbXmlWriter *w);

@@ -41,6 +41,14 @@ size_parse (const char *value, const char *unit, guint64 max, guint64 *out, GErr
   return TRUE;
 }
 
+char *
+vb_storage_text (xmlNode *parent, const char *name)
+{
+  g_autofree char *text = vb_xml_child_text (parent, name);
+
+  return text && *text ? g_steal_pointer (&text) : NULL;
+}
+
 gboolean
 vb_storage_size_parse (const char *value, const char *unit, guint64 *out, GError **error)
 {
@@ -84,15 +92,16 @@ gboolean
 vb_storage_perms_parse (xmlNode *parent, VbStoragePerms *perms, GError **error)
 {
   xmlNode *node = vb_xml_child (parent, "permissions");
+  g_autofree char *text = NULL;
   xmlNode *mode;
 
   vb_storage_perms_init (perms);
   if (node == NULL)
     return TRUE;
-  if ((mode = vb_xml_child (node, "mode")) != NULL) {
-    g_autofree char *text = g_strstrip (vb_xml_text (mode));
+  if ((mode = vb_xml_child (node, "mode")) != NULL && (text = vb_storage_text (node, "mode")) != NULL) {
     guint64 v;
 
+    g_strstrip (text);
     if (!g_ascii_string_to_unsigned (text, 8, 0, 0777, &v, NULL))
       return config_error (error, "<permissions>: malformed octal <mode> '%s'", text);
     perms->mode = (int) v;
@@ -100,7 +109,7 @@ vb_storage_perms_parse (xmlNode *parent, VbStoragePerms *perms, GError **error)
   if (!parse_id (node, "owner", &perms->uid, error) ||
       !parse_id (node, "group", &perms->gid, error))
     return FALSE;
-  perms->label = vb_xml_child_text (node, "label");
+  perms->label = vb_storage_text (node, "label");
   return TRUE;
 }
 
@@ -276,7 +285,7 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
   xmlNode *c;
   g_autofree char *dir = NULL;
 
-  src->name = vb_xml_child_text (node, "name");
+  src->name = vb_storage_text (node, "name");
   if (def->type == VB_STORAGE_POOL_RBD && src->name == NULL)
     return config_error (error, "<source>: <name> is mandatory for an rbd pool");
   if ((c = vb_xml_child (node, "format")) != NULL && info->formats != NULL) {
@@ -398,8 +407,8 @@ parse_target (xmlNode *root, VbStoragePoolDef *def, GError **error)
   else if (def->type == VB_STORAGE_POOL_ZFS)
     path = g_strdup_printf ("/dev/zvol/%s", def->source.name);
   else
-    path = vb_xml_child_text (target, "path");
-  if (path == NULL || *path == '\0')
+    path = vb_storage_text (target, "path");
+  if (path == NULL)
     return config_error (error, "storage pool '%s': missing <target><path>", def->name);
   def->target_path = vb_storage_sanitize_path (path);
   return vb_storage_perms_parse (target, &def->target_perms, error);
@@ -427,14 +436,14 @@ parse_root (xmlNode *root, guint flags, GError **error)
   if ((c = vb_xml_child (root, "source")) != NULL && !parse_source (c, def, error))
     return NULL;
 
-  def->name = vb_xml_child_text (root, "name");
+  def->name = vb_storage_text (root, "name");
   if (def->name == NULL && (info->source_flags & POOL_SOURCE_NAME))
     def->name = g_strdup (def->source.name);
   if (def->name == NULL) {
     config_error (error, "<pool>: missing <name>");
     return NULL;
   }
-  if (*def->name == '\0' || strchr (def->name, '\n') != NULL) {
+  if (strchr (def->name, '\n') != NULL) {
     config_error (error, "<pool>: invalid <name> '%s'", def->name);
     return NULL;
   }
@@ -444,7 +453,7 @@ parse_root (xmlNode *root, guint flags, GError **error)
     return NULL;
   }
 
-  uuid = vb_xml_child_text (root, "uuid");
+  uuid = vb_storage_text (root, "uuid");
   if (uuid != NULL) {
     g_strstrip (uuid);
     if (!vb_uuid_parse (uuid, &def->uuid, NULL)) {
@@ -482,10 +491,6 @@ parse_root (xmlNode *root, guint flags, GError **error)
     /* a volume group or a ceph pool named after the pool by default */
     if (def->source.name == NULL)
       def->source.name = g_strdup (def->name);
-    if (*def->source.name == '\0') {
-      config_error (error, "storage pool '%s': empty <source><name>", def->name);
-      return NULL;
-    }
   }
   if ((info->source_flags & POOL_SOURCE_ADAPTER) && !validate_adapter (&def->source.adapter, error))
     return NULL;

@@ -189,21 +189,22 @@ static gboolean
 parse_target (xmlNode *node, const VbStoragePoolTypeInfo *info, VbStorageVolTarget *t,
               GError **error)
 {
+  g_autofree char *text = NULL;
   xmlNode *c;
 
-  t->path = vb_xml_child_text (node, "path");
+  t->path = vb_storage_text (node, "path");
   if (!parse_format (node, info, &t->format, error) ||
       !vb_storage_perms_parse (node, &t->perms, error))
     return FALSE;
   if ((c = vb_xml_child (node, "encryption")) != NULL &&
       (t->encryption = parse_encryption (c, error)) == NULL)
     return FALSE;
-  t->compat = vb_xml_child_text (node, "compat");
+  t->compat = vb_storage_text (node, "compat");
   if (t->compat != NULL && !parse_compat (t->compat, error))
     return FALSE;
   t->nocow = vb_xml_child (node, "nocow") != NULL;
-  if ((c = vb_xml_child (node, "clusterSize")) != NULL &&
-      !vb_storage_size_element (c, G_MAXUINT64, &t->cluster_size, error))
+  if ((text = vb_storage_text (node, "clusterSize")) != NULL &&
+      !vb_storage_size_element (vb_xml_child (node, "clusterSize"), G_MAXUINT64, &t->cluster_size, error))
     return FALSE;
   if ((c = vb_xml_child (node, "features")) != NULL) {
     t->has_features = TRUE;
@@ -231,7 +232,7 @@ parse_backing (xmlNode *node, const VbStoragePoolTypeInfo *info, GError **error)
 {
   VbStorageVolTarget *b = g_new0 (VbStorageVolTarget, 1);
 
-  b->path = vb_xml_child_text (node, "path");
+  b->path = vb_storage_text (node, "path");
   if (!parse_format (node, info, &b->format, error) ||
       !vb_storage_perms_parse (node, &b->perms, error)) {
     target_free (b);
@@ -243,10 +244,10 @@ parse_backing (xmlNode *node, const VbStoragePoolTypeInfo *info, GError **error)
 static gboolean
 parse_size (xmlNode *root, const char *name, guint64 *out, gboolean *present, GError **error)
 {
-  xmlNode *node = vb_xml_child (root, name);
+  g_autofree char *text = vb_storage_text (root, name);
 
-  *present = node != NULL;
-  return node == NULL || vb_storage_size_element (node, G_MAXINT64, out, error);
+  *present = text != NULL;
+  return text == NULL || vb_storage_size_element (vb_xml_child (root, name), G_MAXINT64, out, error);
 }
 
 static VbStorageVolDef *
@@ -255,25 +256,26 @@ parse_root (xmlNode *root, VbStoragePoolType pool_type, guint flags, GError **er
   g_autoptr(VbStorageVolDef) def = g_new0 (VbStorageVolDef, 1);
   const VbStoragePoolTypeInfo *info = vb_storage_pool_type_info (pool_type);
   gboolean has_capacity = FALSE;
+  g_autofree char *path = NULL;
   xmlNode *c;
   int type = 0;
 
   def->pool_type = pool_type;
   def->extents = g_ptr_array_new_with_free_func (vb_storage_vol_extent_free);
   vb_storage_perms_init (&def->target.perms);
-  def->name = vb_xml_child_text (root, "name");
+  def->name = vb_storage_text (root, "name");
   if (def->name == NULL) {
     config_error (error, "<volume>: missing <name>");
     return NULL;
   }
-  def->key = vb_xml_child_text (root, "key");
+  def->key = vb_storage_text (root, "key");
   if (!vb_xml_prop_enum (root, "type", vol_types, &type, error))
     return NULL;
   def->type = type ? (VbStorageVolType) (type - 1) : VB_STORAGE_VOL_FILE;
 
   /* <backingStore> without a path is no backing store (libvirt) */
   c = vb_xml_child (root, "backingStore");
-  if (c != NULL && vb_xml_child (c, "path") != NULL &&
+  if (c != NULL && (path = vb_storage_text (c, "path")) != NULL &&
       (def->backing = parse_backing (c, info, error)) == NULL)
     return NULL;
 

@@ -86,6 +86,7 @@ static const Case pool_validate_errors[] = {
 static const Case vol_parse_errors[] = {
   { "malformed", "<volume><name>v</name>", VB_ERROR_INVALID_XML },
   { "no-name", "<volume><capacity>1</capacity>" VOL_T "</volume>", VB_ERROR_INVALID_CONFIG },
+  { "empty-name", "<volume><name></name><capacity>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "bad-type", "<volume type='tape'><name>v</name><capacity>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "no-capacity", "<volume><name>v</name>" VOL_T "</volume>", VB_ERROR_INVALID_CONFIG },
   { "capacity-negative", "<volume><name>v</name><capacity>-1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
@@ -126,7 +127,6 @@ static const Case vol_parse_errors[] = {
 
 static const Case vol_validate_errors[] = {
   { "name-slash", "<volume><name>a/b</name><capacity>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
-  { "name-empty", "<volume><name></name><capacity>1</capacity></volume>", VB_ERROR_INVALID_CONFIG },
   { "cluster-size-not-power-of-two", "<volume><name>v</name><capacity>1</capacity><target><clusterSize>3000</clusterSize></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "luks-no-secret", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "two-secrets", "<volume><name>v</name><capacity>1</capacity><target><encryption format='luks'>" SECRET SECRET "</encryption></target></volume>", VB_ERROR_INVALID_CONFIG },
@@ -429,6 +429,37 @@ test_pool_defaults (void)
   g_assert_cmpint (dir->target_perms.gid, ==, -1);
 }
 
+/* libvirt reads element text with XPath string(): an empty element is
+ * an absent one. */
+static void
+test_empty_text_is_absent (void)
+{
+  g_autoptr(VbStoragePoolDef) pool = dir_pool ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbStorageVolDef) vol = vb_storage_vol_def_parse (pool,
+    "<volume><name>v</name><key></key><capacity>5</capacity><allocation></allocation>"
+    "<target><path></path><compat></compat><permissions><mode></mode><label></label></permissions>"
+    "<clusterSize unit='KiB'></clusterSize></target><backingStore><path></path></backingStore></volume>",
+    0, &error);
+  g_autoptr(VbStoragePoolDef) logical = NULL;
+
+  g_assert_no_error (error);
+  g_assert_null (vol->key);
+  g_assert_false (vol->has_allocation);
+  g_assert_cmpuint (vol->allocation, ==, 5);
+  g_assert_null (vol->target.path);
+  g_assert_null (vol->target.compat);
+  g_assert_cmpint (vol->target.perms.mode, ==, -1);
+  g_assert_null (vol->target.perms.label);
+  g_assert_cmpuint (vol->target.cluster_size, ==, 0);
+  g_assert_null (vol->backing);
+
+  logical = vb_storage_pool_def_parse ("<pool type='logical'><name>vg</name><source><name></name></source></pool>",
+                                       0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (logical->source.name, ==, "vg");
+}
+
 /* libvirt's virFileSanitizePath on target paths */
 static void
 test_sanitize_path (void)
@@ -529,6 +560,7 @@ main (int argc, char **argv)
   g_test_add_func ("/storage-def/vol-format-by-pool", test_vol_format_by_pool);
   g_test_add_func ("/storage-def/pool-defaults", test_pool_defaults);
   g_test_add_func ("/storage-def/sanitize-path", test_sanitize_path);
+  g_test_add_func ("/storage-def/empty-text-is-absent", test_empty_text_is_absent);
   g_test_add_func ("/storage-def/copy-is-deep", test_copy_is_deep);
   return g_test_run ();
 }
