@@ -135,6 +135,16 @@ vb_secret_lookup_parse (xmlNode *node, const char *ctx, VbSecretLookup *out, GEr
 
 /* Pool source -------------------------------------------------------------- */
 
+/* @attr of @parent's child @name; NULL when either is absent or the value
+ * is empty, as XPath string() reads it */
+static char *
+child_attr (xmlNode *parent, const char *name, const char *attr)
+{
+  g_autofree char *v = vb_xml_prop (vb_xml_child (parent, name), attr);
+
+  return v && *v ? g_steal_pointer (&v) : NULL;
+}
+
 static gboolean
 check_wwn (const char *attr, const char *wwn, GError **error)
 {
@@ -309,8 +319,7 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
     h->port = (int) port;
     g_ptr_array_add (src->hosts, g_steal_pointer (&h));
   }
-  if ((c = vb_xml_child (node, "initiator")) != NULL)
-    src->initiator_iqn = vb_xml_prop (vb_xml_child (c, "iqn"), "name");
+  src->initiator_iqn = child_attr (vb_xml_child (node, "initiator"), "iqn", "name");
   if ((c = vb_xml_child (node, "auth")) != NULL && (src->auth = parse_auth (c, error)) == NULL)
     return FALSE;
   for (c = vb_xml_child (node, "device"); c; c = vb_xml_next (c, "device")) {
@@ -323,19 +332,16 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
       return FALSE;
     g_ptr_array_add (src->devices, g_steal_pointer (&d));
   }
-  dir = vb_xml_prop (vb_xml_child (node, "dir"), "path");
+  dir = child_attr (node, "dir", "path");
   if (dir != NULL)
     src->dir = vb_storage_sanitize_path (dir);
   else if (def->type == VB_STORAGE_POOL_GLUSTER)
     src->dir = g_strdup ("/"); /* libvirt's default: the volume's root */
   if ((c = vb_xml_child (node, "adapter")) != NULL && !parse_adapter (c, &src->adapter, error))
     return FALSE;
-  src->vendor = vb_xml_prop (vb_xml_child (node, "vendor"), "name");
-  src->product = vb_xml_prop (vb_xml_child (node, "product"), "name");
-  if ((c = vb_xml_child (node, "protocol")) != NULL) {
-    src->protocol_ver = vb_xml_prop (c, "ver");
-    if (src->protocol_ver == NULL || *src->protocol_ver == '\0')
-      return config_error (error, "<source><protocol>: missing attribute 'ver'");
+  src->vendor = child_attr (node, "vendor", "name");
+  src->product = child_attr (node, "product", "name");
+  if ((src->protocol_ver = child_attr (node, "protocol", "ver")) != NULL) {
     if (def->type != VB_STORAGE_POOL_NETFS ||
         (g_strcmp0 (vb_storage_pool_format_name (def->type, src->format), "nfs") != 0 &&
          g_strcmp0 (vb_storage_pool_format_name (def->type, src->format), "auto") != 0))
@@ -376,7 +382,7 @@ parse_namespaces (xmlNode *root, VbStoragePoolDef *def, GError **error)
       if (!ns_element (o, is_fs ? FS_NS : RBD_NS, "option"))
         continue;
       name = vb_xml_prop (o, "name");
-      if (name == NULL || *name == '\0')
+      if (name == NULL)
         return config_error (error, "<%s:option>: missing attribute 'name'", is_fs ? "fs" : "rbd");
       if (is_fs) {
         g_ptr_array_add (def->mount_opts, g_steal_pointer (&name));
@@ -386,8 +392,11 @@ parse_namespaces (xmlNode *root, VbStoragePoolDef *def, GError **error)
         opt->name = g_steal_pointer (&name);
         opt->value = vb_xml_prop (o, "value");
         g_ptr_array_add (def->rbd_options, opt);
-        if (opt->value == NULL)
-          return config_error (error, "<rbd:option name='%s'>: missing attribute 'value'", opt->name);
+        /* each becomes a rados_conf_set (name, value) */
+        if (*opt->name == '\0')
+          return config_error (error, "<rbd:option>: empty attribute 'name'");
+        if (opt->value == NULL || *opt->value == '\0')
+          return config_error (error, "<rbd:option name='%s'>: missing or empty attribute 'value'", opt->name);
       }
     }
   }

@@ -70,8 +70,12 @@ static const Case pool_parse_errors[] = {
   { "auth-secret-bad-uuid", "<pool type='iscsi'><name>x</name><source><host name='h'/><device path='t'/><auth type='chap' username='u'><secret uuid='x'/></auth></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "iscsi-direct-no-iqn", "<pool type='iscsi-direct'><name>x</name><source><host name='h'/><device path='iqn.2013-06.com.example:p'/></source></pool>", VB_ERROR_INVALID_CONFIG },
   { "rbd-no-source-name", "<pool type='rbd'><name>x</name><source><host name='h'/></source></pool>", VB_ERROR_INVALID_CONFIG },
+  { "iscsi-direct-empty-iqn", "<pool type='iscsi-direct'><name>x</name><source><host name='h'/><device path='iqn.2013-06.com.example:p'/><initiator><iqn name=''/></initiator></source></pool>", VB_ERROR_INVALID_CONFIG },
+  { "netfs-empty-dir", "<pool type='netfs'><name>x</name><source><host name='h'/><dir path=''/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "refresh-bad-allocation", "<pool type='rbd'><name>x</name><source><name>r</name><host name='h'/></source><refresh><volume allocation='some'/></refresh></pool>", VB_ERROR_INVALID_CONFIG },
   { "fs-option-no-name", "<pool type='fs' xmlns:fs='http://libvirt.org/schemas/storagepool/fs/1.0'><name>x</name><source><device path='/dev/sda1'/></source><target><path>/a</path></target><fs:mount_opts><fs:option/></fs:mount_opts></pool>", VB_ERROR_INVALID_CONFIG },
+  { "rbd-option-empty-name", "<pool type='rbd' xmlns:rbd='http://libvirt.org/schemas/storagepool/rbd/1.0'><name>x</name><source><name>r</name><host name='h'/></source><rbd:config_opts><rbd:option name='' value='1'/></rbd:config_opts></pool>", VB_ERROR_INVALID_CONFIG },
+  { "rbd-option-empty-value", "<pool type='rbd' xmlns:rbd='http://libvirt.org/schemas/storagepool/rbd/1.0'><name>x</name><source><name>r</name><host name='h'/></source><rbd:config_opts><rbd:option name='a' value=''/></rbd:config_opts></pool>", VB_ERROR_INVALID_CONFIG },
   { "rbd-option-no-value", "<pool type='rbd' xmlns:rbd='http://libvirt.org/schemas/storagepool/rbd/1.0'><name>x</name><source><name>r</name><host name='h'/></source><rbd:config_opts><rbd:option name='a'/></rbd:config_opts></pool>", VB_ERROR_INVALID_CONFIG },
 };
 
