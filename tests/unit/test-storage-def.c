@@ -4,6 +4,7 @@
 
 #include "vb-error.h"
 #include "vb-storage-vol-def.h"
+#include "vb-test-common.h"
 #include "vb-util.h"
 
 #define DIR_POOL "<pool type='dir'><name>p</name><target><path>/var/lib/p</path></target></pool>"
@@ -537,6 +538,68 @@ test_copy_is_deep (void)
   g_assert_null (vb_storage_vol_def_copy (NULL));
 }
 
+/* What only a backend fills in (sizes, free extents, volume extents,
+ * timestamps, physical size) must still give schema-valid documents. */
+static void
+test_live_fields_schema_valid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VbStoragePoolDef) pool = vb_storage_pool_def_parse (
+    "<pool type='disk'><name>sda</name><source><device path='/dev/sda'/><format type='gpt'/></source>"
+    "<target><path>/dev</path></target></pool>", 0, &error);
+  g_autoptr(VbStorageVolDef) vol = NULL;
+  g_autofree char *pool_xml = NULL;
+  g_autofree char *vol_xml = NULL;
+  VbStoragePoolDevice *dev;
+  VbStorageExtent free_extent = { 1048576, 2097152 };
+  const char *devices[] = { "/dev/sda", "/dev/sda", "/dev/sdb" };
+
+  g_assert_no_error (error);
+  if (!g_getenv ("VB_CONFORMANCE_DIR")) {
+    g_test_skip ("VB_CONFORMANCE_DIR not set");
+    return;
+  }
+  pool->capacity = 1000;
+  pool->allocation = 600;
+  pool->available = 400;
+  dev = g_ptr_array_index (pool->source.devices, 0);
+  dev->free_extents = g_array_new (FALSE, FALSE, sizeof (VbStorageExtent));
+  g_array_append_val (dev->free_extents, free_extent);
+  pool_xml = vb_storage_pool_def_format (pool);
+  g_assert_nonnull (strstr (pool_xml, "<freeExtent start='1048576' end='2097152'/>"));
+  g_assert_true (vb_test_relaxng_validate (pool_xml, "storagepool.rng", &error));
+  g_assert_no_error (error);
+
+  vol = vb_storage_vol_def_parse (pool, "<volume type='block'><name>sda1</name><capacity>512</capacity>"
+                                  "<target><path>/dev/sda1</path><format type='linux'/></target></volume>",
+                                  0, &error);
+  g_assert_no_error (error);
+  vol->physical = 1024;
+  vol->target.timestamps = g_new0 (VbStorageTimestamps, 1);
+  vol->target.timestamps->atime = (VbStorageTime) { TRUE, 1341933637, 273190990 };
+  vol->target.timestamps->btime = (VbStorageTime) { TRUE, 1341930622, 0 };
+  for (guint i = 0; i < G_N_ELEMENTS (devices); i++) {
+    VbStorageVolExtent *e = g_new0 (VbStorageVolExtent, 1);
+
+    e->device = g_strdup (devices[i]);
+    e->start = i * 100;
+    e->end = i * 100 + 50;
+    g_ptr_array_add (vol->extents, e);
+  }
+  vol_xml = vb_storage_vol_def_format (vol);
+  g_assert_nonnull (strstr (vol_xml, "<atime>1341933637.273190990</atime>"));
+  g_assert_nonnull (strstr (vol_xml, "<btime>1341930622</btime>"));
+  g_assert_nonnull (strstr (vol_xml, "<physical unit='bytes'>1024</physical>"));
+  /* extents grouped under their device, in order */
+  g_assert_nonnull (strstr (vol_xml, "    <device path='/dev/sda'>\n"
+                                     "      <extent start='0' end='50'/>\n"
+                                     "      <extent start='100' end='150'/>\n"
+                                     "    </device>\n"
+                                     "    <device path='/dev/sdb'>\n"));
+  g_assert_true (vb_test_relaxng_validate (vol_xml, "storagevol.rng", &error));
+  g_assert_no_error (error);
+}
+
 static void
 add_cases (const char *prefix, const Case *cases, guint n, GTestDataFunc func)
 {
@@ -566,5 +629,6 @@ main (int argc, char **argv)
   g_test_add_func ("/storage-def/sanitize-path", test_sanitize_path);
   g_test_add_func ("/storage-def/empty-text-is-absent", test_empty_text_is_absent);
   g_test_add_func ("/storage-def/copy-is-deep", test_copy_is_deep);
+  g_test_add_func ("/storage-def/live-fields-schema-valid", test_live_fields_schema_valid);
   return g_test_run ();
 }
