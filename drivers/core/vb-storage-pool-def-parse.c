@@ -309,12 +309,13 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
   }
   for (c = vb_xml_child (node, "host"); c; c = vb_xml_next (c, "host")) {
     g_autoptr(VbStoragePoolHost) h = g_new0 (VbStoragePoolHost, 1);
-    guint64 port = 0;
+    gint64 port = 0;
 
     h->name = vb_xml_prop (c, "name");
-    if (h->name == NULL || *h->name == '\0')
+    if (h->name == NULL)
       return config_error (error, "<source><host>: missing attribute 'name'");
-    if (!vb_xml_prop_uint (c, "port", 10, 65535, &port, NULL, error))
+    /* any int, as libvirt reads it; validation wants a real port */
+    if (!vb_xml_prop_int (c, "port", G_MININT32, G_MAXINT32, &port, NULL, error))
       return FALSE;
     h->port = (int) port;
     g_ptr_array_add (src->hosts, g_steal_pointer (&h));

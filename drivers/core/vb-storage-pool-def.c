@@ -236,6 +236,15 @@ vb_storage_pool_def_validate (const VbStoragePoolDef *def, GError **error)
   if (def->target_path != NULL && !g_path_is_absolute (def->target_path))
     return config_error (error, "storage pool '%s': <target><path> '%s' is not absolute",
                          def->name, def->target_path);
+  for (guint i = 0; i < def->source.hosts->len; i++) {
+    const VbStoragePoolHost *h = g_ptr_array_index (def->source.hosts, i);
+
+    if (*h->name == '\0')
+      return config_error (error, "storage pool '%s': <source><host> has an empty name", def->name);
+    if (h->port < 0 || h->port > 65535)
+      return config_error (error, "storage pool '%s': <source><host name='%s'> port %d is out of range",
+                           def->name, h->name, h->port);
+  }
   /* cifs shares and gluster volumes are names; an NFS export is a path */
   if (def->type == VB_STORAGE_POOL_NETFS && def->source.dir != NULL &&
       !g_path_is_absolute (def->source.dir) &&

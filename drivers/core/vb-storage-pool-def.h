@@ -156,7 +156,8 @@ const char *vb_storage_pool_format_name (VbStoragePoolType type, int format);
 VbStoragePoolDef *vb_storage_pool_def_parse (const char *xml, guint parse_flags, GError **error);
 
 /* What the storage driver checks before it defines a pool: a valid name,
- * an absolute target path, an absolute NFS export. */
+ * an absolute target path, hosts with a name and a real port, an absolute
+ * NFS export. */
 gboolean vb_storage_pool_def_validate (const VbStoragePoolDef *def, GError **error);
 
 char *vb_storage_pool_def_format (const VbStoragePoolDef *def);

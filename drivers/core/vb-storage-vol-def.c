@@ -300,8 +300,10 @@ VbStorageVolDef *
 vb_storage_vol_def_parse (const VbStoragePoolDef *pool, const char *xml, guint parse_flags,
                           GError **error)
 {
-  g_autoptr(xmlDoc) doc = vb_xml_parse (xml, "volume", error);
+  g_autoptr(xmlDoc) doc = NULL;
 
+  g_return_val_if_fail (pool != NULL, NULL);
+  doc = vb_xml_parse (xml, "volume", error);
   if (doc == NULL)
     return NULL;
   return parse_root (xmlDocGetRootElement (doc), pool->type, parse_flags, error);

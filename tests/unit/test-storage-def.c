@@ -43,7 +43,8 @@ static const Case pool_parse_errors[] = {
   { "netfs-no-host", "<pool type='netfs'><name>x</name><source><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "netfs-no-dir", "<pool type='netfs'><name>x</name><source><host name='h'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "host-no-name", "<pool type='netfs'><name>x</name><source><host/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
-  { "host-bad-port", "<pool type='netfs'><name>x</name><source><host name='h' port='65536'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "host-bad-port", "<pool type='netfs'><name>x</name><source><host name='h' port='http'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "host-port-beyond-int", "<pool type='netfs'><name>x</name><source><host name='h' port='2147483648'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "protocol-not-nfs", "<pool type='netfs'><name>x</name><source><host name='h'/><dir path='s'/><format type='cifs'/><protocol ver='3'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "protocol-comma", "<pool type='netfs'><name>x</name><source><host name='h'/><dir path='/e'/><format type='nfs'/><protocol ver='3,rw'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "logical-no-name", "<pool type='logical'><source><device path='/dev/sdb'/></source></pool>", VB_ERROR_INVALID_CONFIG },
@@ -83,6 +84,9 @@ static const Case pool_parse_errors[] = {
 /* Documents the parser takes and the storage driver refuses. */
 static const Case pool_validate_errors[] = {
   { "name-control-character", "<pool type='dir'><name>a\tb</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "host-port-range", "<pool type='netfs'><name>x</name><source><host name='h' port='65536'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "host-port-negative", "<pool type='netfs'><name>x</name><source><host name='h' port='-1'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "host-empty-name", "<pool type='netfs'><name>x</name><source><host name=''/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "target-relative", "<pool type='dir'><name>x</name><target><path>images</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "nfs-export-relative", "<pool type='netfs'><name>x</name><source><host name='h'/><dir path='e'/><format type='nfs'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
 };
