@@ -7,6 +7,14 @@
 /* Shared readers ----------------------------------------------------------- */
 
 char *
+vb_storage_text (xmlNode *parent, const char *name)
+{
+  g_autofree char *text = vb_xml_child_text (parent, name);
+
+  return text && *text ? g_steal_pointer (&text) : NULL;
+}
+
+char *
 vb_storage_sanitize_path (const char *path)
 {
   g_autoptr(GString) s = g_string_sized_new (strlen (path));
@@ -39,14 +47,6 @@ size_parse (const char *value, const char *unit, guint64 max, guint64 *out, GErr
                          value, unit && *unit ? unit : "bytes", max);
   *out = bytes;
   return TRUE;
-}
-
-char *
-vb_storage_text (xmlNode *parent, const char *name)
-{
-  g_autofree char *text = vb_xml_child_text (parent, name);
-
-  return text && *text ? g_steal_pointer (&text) : NULL;
 }
 
 gboolean
@@ -93,12 +93,11 @@ vb_storage_perms_parse (xmlNode *parent, VbStoragePerms *perms, GError **error)
 {
   xmlNode *node = vb_xml_child (parent, "permissions");
   g_autofree char *text = NULL;
-  xmlNode *mode;
 
   vb_storage_perms_init (perms);
   if (node == NULL)
     return TRUE;
-  if ((mode = vb_xml_child (node, "mode")) != NULL && (text = vb_storage_text (node, "mode")) != NULL) {
+  if ((text = vb_storage_text (node, "mode")) != NULL) {
     guint64 v;
 
     g_strstrip (text);
@@ -294,17 +293,16 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
   VbStoragePoolSource *src = &def->source;
   xmlNode *c;
   g_autofree char *dir = NULL;
+  g_autofree char *type = NULL;
 
   src->name = vb_storage_text (node, "name");
   if (def->type == VB_STORAGE_POOL_RBD && src->name == NULL)
     return config_error (error, "<source>: <name> is mandatory for an rbd pool");
-  if ((c = vb_xml_child (node, "format")) != NULL && info->formats != NULL) {
+  if ((type = child_attr (node, "format", "type")) != NULL && info->formats != NULL) {
     int format = 0;
 
-    if (!vb_xml_prop_enum (c, "type", info->formats, &format, error))
+    if (!vb_xml_prop_enum (vb_xml_child (node, "format"), "type", info->formats, &format, error))
       return FALSE;
-    if (format == 0)
-      return config_error (error, "<source><format>: missing attribute 'type'");
     src->format = format - 1;
   }
   for (c = vb_xml_child (node, "host"); c; c = vb_xml_next (c, "host")) {
@@ -327,7 +325,7 @@ parse_source (xmlNode *node, VbStoragePoolDef *def, GError **error)
     g_autoptr(VbStoragePoolDevice) d = g_new0 (VbStoragePoolDevice, 1);
 
     d->path = vb_xml_prop (c, "path");
-    if (d->path == NULL || *d->path == '\0')
+    if (d->path == NULL)
       return config_error (error, "<source><device>: missing attribute 'path'");
     if (!vb_xml_prop_yesno (c, "part_separator", &d->part_separator, error))
       return FALSE;
@@ -453,10 +451,6 @@ parse_root (xmlNode *root, guint flags, GError **error)
     config_error (error, "<pool>: missing <name>");
     return NULL;
   }
-  if (strchr (def->name, '\n') != NULL) {
-    config_error (error, "<pool>: invalid <name> '%s'", def->name);
-    return NULL;
-  }
   /* the name becomes a file name in the config directory */
   if (strchr (def->name, '/') != NULL) {
     config_error (error, "<pool>: name '%s' cannot contain '/'", def->name);
@@ -519,11 +513,12 @@ parse_root (xmlNode *root, guint flags, GError **error)
 
   if ((c = vb_xml_child (vb_xml_child (root, "refresh"), "volume")) != NULL) {
     static const char *const allocs[] = { "default", "capacity", NULL };
-    int alloc = 0;
+    g_autofree char *alloc = vb_xml_prop (c, "allocation");
+    int v = 0;
 
-    if (!vb_xml_prop_enum (c, "allocation", allocs, &alloc, error))
+    if (alloc != NULL && *alloc != '\0' && !vb_xml_prop_enum (c, "allocation", allocs, &v, error))
       return NULL;
-    def->refresh_alloc_capacity = alloc == 2;
+    def->refresh_allocation = (VbStorageRefreshAllocation) v;
   }
   if (!parse_namespaces (root, def, error))
     return NULL;

@@ -475,11 +475,12 @@ vb_storage_pool_def_format (const VbStoragePoolDef *def)
     vb_storage_perms_format (&def->target_perms, w);
     vb_xml_close (w);
   }
-  if (def->refresh_alloc_capacity) {
+  if (def->refresh_allocation != VB_STORAGE_REFRESH_NONE) {
     vb_xml_start (w, "refresh");
     vb_xml_end_open (w);
     vb_xml_start (w, "volume");
-    vb_xml_attr (w, "allocation", "capacity");
+    vb_xml_attr (w, "allocation",
+                 def->refresh_allocation == VB_STORAGE_REFRESH_CAPACITY ? "capacity" : "default");
     vb_xml_end_empty (w);
     vb_xml_close (w);
   }

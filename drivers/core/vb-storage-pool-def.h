@@ -130,6 +130,13 @@ typedef struct {
   char *value;
 } VbStorageRbdOption;
 
+/* <refresh><volume allocation>: how an rbd pool reports its volumes' use */
+typedef enum {
+  VB_STORAGE_REFRESH_NONE = 0, /* no <refresh> */
+  VB_STORAGE_REFRESH_DEFAULT,
+  VB_STORAGE_REFRESH_CAPACITY,
+} VbStorageRefreshAllocation;
+
 typedef struct _VbStoragePoolDef {
   char *name;
   VbUuid uuid;
@@ -141,7 +148,7 @@ typedef struct _VbStoragePoolDef {
   VbStoragePoolSource source;
   char *target_path; /* NULL for the types without a target (rbd, sheepdog, gluster, iscsi-direct) */
   VbStoragePerms target_perms;
-  gboolean refresh_alloc_capacity; /* <refresh><volume allocation='capacity'/> */
+  VbStorageRefreshAllocation refresh_allocation;
   GPtrArray *mount_opts;  /* char*, <fs:mount_opts> of fs and netfs pools */
   GPtrArray *rbd_options; /* VbStorageRbdOption, <rbd:config_opts> */
 } VbStoragePoolDef;

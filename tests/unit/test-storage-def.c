@@ -39,6 +39,7 @@ static const Case pool_parse_errors[] = {
   { "fs-no-device", "<pool type='fs'><name>x</name><source/><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "fs-bad-format", "<pool type='fs'><name>x</name><source><device path='/dev/sda1'/><format type='ntfs'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "device-no-path", "<pool type='disk'><name>x</name><source><device/></source><target><path>/dev</path></target></pool>", VB_ERROR_INVALID_CONFIG },
+  { "disk-bad-format", "<pool type='disk'><name>x</name><source><device path='/dev/sda'/><format type='ntfs'/></source><target><path>/dev</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "bad-part-separator", "<pool type='disk'><name>x</name><source><device path='/dev/sda' part_separator='maybe'/></source><target><path>/dev</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "netfs-no-host", "<pool type='netfs'><name>x</name><source><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "netfs-no-dir", "<pool type='netfs'><name>x</name><source><host name='h'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
@@ -83,6 +84,7 @@ static const Case pool_parse_errors[] = {
 
 /* Documents the parser takes and the storage driver refuses. */
 static const Case pool_validate_errors[] = {
+  { "name-newline", "<pool type='dir'><name>a\nb</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "name-control-character", "<pool type='dir'><name>a\tb</name><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "host-port-range", "<pool type='netfs'><name>x</name><source><host name='h' port='65536'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
   { "host-port-negative", "<pool type='netfs'><name>x</name><source><host name='h' port='-1'/><dir path='/e'/></source><target><path>/a</path></target></pool>", VB_ERROR_INVALID_CONFIG },
@@ -418,6 +420,22 @@ test_pool_defaults (void)
   g_assert_cmpstr (logical->target_path, ==, "/dev/vg0");
   g_assert_cmpstr (vb_storage_pool_format_name (logical->type, logical->source.format), ==, "lvm2");
   g_assert_false (vb_uuid_is_null (&logical->uuid));
+
+  {
+    g_autoptr(VbStoragePoolDef) netfs = vb_storage_pool_def_parse (
+      "<pool type='netfs'><name>n</name><source><host name='h'/><dir path='/e'/><format/></source>"
+      "<target><path>/mnt</path></target></pool>", 0, &error);
+    g_autoptr(VbStoragePoolDef) rbd = NULL;
+    g_autofree char *xml = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (vb_storage_pool_format_name (netfs->type, netfs->source.format), ==, "auto");
+    rbd = vb_storage_pool_def_parse ("<pool type='rbd'><name>r</name><source><name>rbd</name><host name='h'/></source>"
+                                     "<refresh><volume allocation='default'/></refresh></pool>", 0, &error);
+    g_assert_no_error (error);
+    xml = vb_storage_pool_def_format (rbd);
+    g_assert_nonnull (strstr (xml, "<volume allocation='default'/>"));
+  }
 
   zfs = vb_storage_pool_def_parse ("<pool type='zfs'><name>z</name><source><name>tank</name></source></pool>", 0, &error);
   g_assert_no_error (error);
