@@ -22,10 +22,11 @@ static const char *const disk_formats[] = {
 };
 static const char *const logical_formats[] = { "unknown", "lvm2", NULL };
 
-/* volumes */
+/* volumes; libvirt's virStorageFileFormat, which has no "luks" (a LUKS
+ * volume is raw with an <encryption>) */
 static const char *const file_formats[] = {
   "none", "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd",
-  "ploop", "cow", "qcow", "qcow2", "qed", "vmdk", "luks", NULL
+  "ploop", "cow", "qcow", "qcow2", "qed", "vmdk", NULL
 };
 static const char *const partition_formats[] = {
   "none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended", NULL

@@ -160,7 +160,7 @@ parse_format (xmlNode *parent, const VbStoragePoolTypeInfo *info, int *out, GErr
   g_autofree char *type = vb_xml_prop (node, "type");
 
   *out = info->vol_default_format;
-  if (info->vol_formats == NULL || type == NULL)
+  if (info->vol_formats == NULL || type == NULL || *type == '\0')
     return TRUE;
   for (int i = 0; info->vol_formats[i]; i++) {
     /* "none" is the unset file format, not one a volume can be given */

@@ -112,6 +112,7 @@ static const Case vol_parse_errors[] = {
   { "allocation-beyond-off-t", "<volume><name>v</name><capacity>1</capacity><allocation>9223372036854775808</allocation></volume>", VB_ERROR_INVALID_CONFIG },
   { "bad-format", "<volume><name>v</name><capacity>1</capacity><target><format type='floppy'/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "format-none", "<volume><name>v</name><capacity>1</capacity><target><format type='none'/></target></volume>", VB_ERROR_INVALID_CONFIG },
+  { "format-luks", "<volume><name>v</name><capacity>1</capacity><target><format type='luks'/></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "bad-mode", "<volume><name>v</name><capacity>1</capacity><target><permissions><mode>rw</mode></permissions></target></volume>", VB_ERROR_INVALID_CONFIG },
   { "backing-bad-format", "<volume><name>v</name><capacity>1</capacity><backingStore><path>/b</path><format type='floppy'/></backingStore></volume>", VB_ERROR_INVALID_CONFIG },
   { "backing-bad-owner", "<volume><name>v</name><capacity>1</capacity><backingStore><path>/b</path><permissions><owner>x</owner></permissions></backingStore></volume>", VB_ERROR_INVALID_CONFIG },
