@@ -12,7 +12,6 @@
 
 #include <glib.h>
 
-#include "vb-network-def.h" /* VbPciAddress */
 #include "vb-util.h"
 #include "vb-xml.h"
 
