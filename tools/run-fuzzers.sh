@@ -13,11 +13,12 @@ if [ -f build-fuzz/build.ninja ]; then
 else
   CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
-meson compile -C build-fuzz fuzz/fuzz-network fuzz/fuzz-domain >/dev/null
+meson compile -C build-fuzz fuzz/fuzz-network fuzz/fuzz-domain fuzz/fuzz-storage-pool \
+  fuzz/fuzz-storage-vol >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/network" "$work/domain"
+mkdir -p "$work/network" "$work/domain" "$work/storage-pool" "$work/storage-vol"
 seed() { # target, corpus folders… (files of the same name in different folders all kept)
   local target=$1; shift
   for dir in "$@"; do
@@ -28,10 +29,12 @@ seed() { # target, corpus folders… (files of the same name in different folder
 }
 seed network network/in network/out
 seed domain domain/in domain/in-extra domain/qemu-in domain/out domain/out-extra
+seed storage-pool storagepool/in storagepool/out
+seed storage-vol storagevol/in storagevol/out
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
-for target in network domain; do
+for target in network domain storage-pool storage-vol; do
   echo "fuzz-$target: ${seconds}s"
   if ! build-fuzz/fuzz/fuzz-$target -max_total_time="$seconds" -max_len=16384 -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" \

@@ -56,13 +56,6 @@ typedef enum {
   VB_NETWORK_POOL_PCI,    /* <address type='pci' …/> */
 } VbNetworkPoolType;
 
-typedef struct {
-  guint domain;
-  guint bus;
-  guint slot;
-  guint function;
-} VbPciAddress;
-
 /* One member of the forward pool. */
 typedef struct {
   VbNetworkPoolType type;

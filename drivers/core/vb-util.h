@@ -17,6 +17,14 @@ typedef struct {
   guint8 bytes[VB_MAC_LEN];
 } VbMac;
 
+/* A PCI address as libvirt writes it: domain, bus, slot, function. */
+typedef struct {
+  guint domain;
+  guint bus;
+  guint slot;
+  guint function;
+} VbPciAddress;
+
 /* UUIDs: libvirt accepts the canonical 8-4-4-4-12 form and also 32 hex
  * digits with optional '-' or ' ' between byte pairs. */
 gboolean vb_uuid_parse (const char *str, VbUuid *uuid, GError **error);

@@ -268,10 +268,11 @@ unit_scale (const char *unit)
   p = unit[0] ? strchr (powers, g_ascii_tolower (unit[0])) : NULL;
   if (p == NULL)
     return 0;
-  /* "K", "KiB" are binary, "KB" decimal: libvirt's reading of units */
-  if (unit[1] == '\0' || strcmp (unit + 1, "iB") == 0)
+  /* "K", "KiB" are binary, "KB" decimal: libvirt's reading of units,
+   * which ignores letter case after the first letter too ("kib", "mb") */
+  if (unit[1] == '\0' || g_ascii_strcasecmp (unit + 1, "iB") == 0)
     base = 1024;
-  else if (strcmp (unit + 1, "B") == 0)
+  else if (g_ascii_strcasecmp (unit + 1, "B") == 0)
     base = 1000;
   else
     return 0;

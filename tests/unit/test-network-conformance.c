@@ -19,13 +19,8 @@ typedef enum {
 
 static guint counts[RESULT_FAIL + 1];
 
-typedef struct {
-  const char *name;
-  const char *why;
-} Note;
-
 /* Pairs the README (or the provenance) says cannot match byte for byte. */
-static const Note known_diffs[] = {
+static const VbTestNote known_diffs[] = {
   { "openvswitch-net", "stored out has a third portgroup 'native' the stored input lacks (README)" },
   { "routed-network", "out predates libvirt echoing forward@dev as <interface> (old ' />' style file)" },
   { NULL, NULL },
@@ -33,7 +28,7 @@ static const Note known_diffs[] = {
 
 /* Old outputs written while libvirt kept the bridge MAC's letter case; the
  * formatter lower-cases (README: "MAC addresses lower-cased"). */
-static const Note mac_case[] = {
+static const VbTestNote mac_case[] = {
   { "dhcp6host-routed-network", "old out keeps upper-case bridge MAC" },
   { "empty-allow-ipv6", "old out keeps upper-case bridge MAC" },
   { NULL, NULL },
@@ -41,21 +36,12 @@ static const Note mac_case[] = {
 
 /* Elements newer than the 9.0 schemas in the corpus: the document is right,
  * the schema is old. */
-static const Note schema_gaps[] = {
+static const VbTestNote schema_gaps[] = {
   { "netboot-network", "<dhcp><option> is not in the 9.0 network.rng" },
   { "netboot-proxy-network", "<dhcp><option> is not in the 9.0 network.rng" },
   { "hostdev-pf-driver-model", "<driver model> is not in the 9.0 network.rng" },
   { NULL, NULL },
 };
-
-static const char *
-lookup (const Note *notes, const char *name)
-{
-  for (guint i = 0; notes[i].name; i++)
-    if (strcmp (notes[i].name, name) == 0)
-      return notes[i].why;
-  return NULL;
-}
 
 static void
 record (Result r)
@@ -94,8 +80,8 @@ check_schema (const char *name, const char *xml)
 
   if (vb_test_relaxng_validate (xml, "network.rng", &error))
     return TRUE;
-  if (lookup (schema_gaps, name)) {
-    g_test_message ("%s: schema gap accepted: %s", name, lookup (schema_gaps, name));
+  if (vb_test_note_lookup (schema_gaps, name)) {
+    g_test_message ("%s: schema gap accepted: %s", name, vb_test_note_lookup (schema_gaps, name));
     return TRUE;
   }
   g_printerr ("%s: formatted output not valid: %s\n%s", name, error->message, xml);
@@ -244,7 +230,7 @@ test_row (gconstpointer data)
     actual = g_steal_pointer (&stripped);
   }
 
-  if (lookup (known_diffs, name)) {
+  if (vb_test_note_lookup (known_diffs, name)) {
     /* still show the diff, but it is known */
     vb_test_compare (name, expected, actual);
     /* the stored output on its own is a fixed point (for openvswitch-net
@@ -256,7 +242,7 @@ test_row (gconstpointer data)
         return;
       }
     }
-    g_test_message ("%s: expected difference: %s", name, lookup (known_diffs, name));
+    g_test_message ("%s: expected difference: %s", name, vb_test_note_lookup (known_diffs, name));
     record (RESULT_EXPECTED_DIFF);
     return;
   }
@@ -264,10 +250,10 @@ test_row (gconstpointer data)
     record (RESULT_PASS);
     return;
   }
-  if (lookup (mac_case, name)) {
+  if (vb_test_note_lookup (mac_case, name)) {
     g_autofree char *lowered = lower_bridge_mac (expected);
     if (vb_test_compare (name, lowered, actual)) {
-      g_test_message ("%s: equal after normalisation: %s", name, lookup (mac_case, name));
+      g_test_message ("%s: equal after normalisation: %s", name, vb_test_note_lookup (mac_case, name));
       record (RESULT_PASS_NORMALISED);
       return;
     }

@@ -195,3 +195,12 @@ vb_test_bare_driver_new (void)
 {
   return g_object_new (VB_TEST_TYPE_BARE_DRIVER, NULL);
 }
+
+const char *
+vb_test_note_lookup (const VbTestNote *notes, const char *name)
+{
+  for (guint i = 0; notes[i].name; i++)
+    if (strcmp (notes[i].name, name) == 0)
+      return notes[i].why;
+  return NULL;
+}

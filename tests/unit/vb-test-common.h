@@ -27,6 +27,16 @@ char *vb_test_normalize (const char *xml);
  * is a NULL-terminated strv. */
 GPtrArray *vb_test_read_tsv (const char *path);
 
+/* A corpus test name and why it is treated specially; tables end with a
+ * { NULL, NULL } row. */
+typedef struct {
+  const char *name;
+  const char *why;
+} VbTestNote;
+
+/* The reason @name has in @notes, or NULL. */
+const char *vb_test_note_lookup (const VbTestNote *notes, const char *name);
+
 /* Prints a unified diff of @expected and @actual to stderr (via diff -u)
  * when they differ; returns whether they are equal. */
 gboolean vb_test_compare (const char *name, const char *expected, const char *actual);
