@@ -4,6 +4,7 @@
  * re-attach after a daemon restart, the end of a run (vm_gone), destroy and
  * /proc statistics. */
 #include "vb-qemu-private.h"
+#include "vb-qemu-confine.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -243,6 +244,8 @@ vm_gone (QemuVm *vm)
     /* qemu removes its pidfile when it exits in order, not when killed */
     g_unlink (pid_path);
   }
+  if (vm->driver->system)
+    vb_qemu_confine_release (vb_config_store_get_run_dir (vm->driver->store), key);
   if (!vb_config_store_delete_status (vm->driver->store, key, &error))
     g_warning ("%s", error->message);
   /* the kernel worker deletes the guest's taps and macvtaps; as libvirt,
@@ -669,6 +672,8 @@ child_setup (gpointer user_data)
 {
   /* its own session: a ^C to the daemon's terminal must not reach guests */
   setsid ();
+  if (user_data)
+    vb_qemu_confine_child (user_data);
 }
 
 /* A start waiting for its NVRAM store to be made, for its NICs, or for
@@ -688,6 +693,7 @@ typedef struct {
   char *qmp_path;
   char *log_path;
   GPtrArray *nics;
+  VbQemuConfine *confine; /* system guests: how their qemu is confined */
 } StartPrep;
 
 static void
@@ -702,6 +708,7 @@ start_prep_free (StartPrep *prep)
   g_free (prep->qmp_path);
   g_free (prep->log_path);
   g_clear_pointer (&prep->nics, g_ptr_array_unref);
+  g_clear_pointer (&prep->confine, vb_qemu_confine_free);
   g_free (prep);
 }
 
@@ -837,6 +844,7 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
   g_autofree char *pid_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".pid");
   StartPrep *prep;
+  VbQemuConfine *confine = NULL;
   int qmp_fd;
 
   /* a socket left by a qemu that died with us would make bind fail */
@@ -873,7 +881,10 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (self->system)
+    confine = vb_qemu_confine_new (owned, vb_config_store_get_run_dir (self->store),
+                                   vb_domain_get_uuid_string (dom), pid_path);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, confine, NULL);
   /* each device fd keeps its number in the child, as the command line
    * says; the launcher closes our copies */
   for (guint i = 0; i < fds->len; i++)
@@ -889,6 +900,7 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   prep->qmp_path = g_steal_pointer (&qmp_path);
   prep->log_path = g_steal_pointer (&log_path);
   prep->nics = g_steal_pointer (&nics);
+  prep->confine = confine;
   g_queue_push_tail (&self->plugging_starts, prep->live);
   spawn_task = g_task_new (self, NULL, qemu_spawned, prep);
   g_task_set_source_tag (spawn_task, domain_exec);
@@ -902,8 +914,18 @@ spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *canc
 {
   StartPrep *prep = data;
   GError *error = NULL;
-  GSubprocess *proc = g_subprocess_launcher_spawnv (prep->launcher, (const char *const *) prep->argv, &error);
+  GSubprocess *proc = NULL;
 
+  /* lending files and reading the user database may block: here, not
+   * on the main loop */
+  if (prep->confine == NULL || vb_qemu_confine_prepare (prep->confine, &error))
+    proc = g_subprocess_launcher_spawnv (prep->launcher, (const char *const *) prep->argv, &error);
+  if (prep->confine) {
+    vb_qemu_confine_spawned (prep->confine);
+    if (proc == NULL)
+      vb_qemu_confine_release (vb_config_store_get_run_dir (VB_QEMU_DRIVER (source)->store),
+                               vb_domain_get_uuid_string (prep->dom));
+  }
   if (proc == NULL)
     g_task_return_error (task, error);
   else
@@ -1063,6 +1085,8 @@ reattach_one (VbQemuDriver *self, const char *key)
 
       g_unlink (pid_path);
     }
+    if (self->system)
+      vb_qemu_confine_release (vb_config_store_get_run_dir (self->store), key);
     return;
   }
 

@@ -5,14 +5,22 @@ defines and runs a real qemu guest through polkit, the definition lands in
 /etc/virtbus/qemu and the live status in /run/virtbus/qemu, a caller without
 a rule changes nothing, and a restarted service finds the guest again."""
 import os
+import pathlib
 import shutil
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 import uuid as uuidlib
 
 import pytest
 
+from conftest import QEMU_USER, TOP
 from test_polkit import DOMAIN, denied, ok
+
+sys.path.insert(0, os.path.join(TOP, 'tests', 'qemu'))
+from qemutest import guest_files  # noqa: E402
 
 QEMU_ROOT = '/org/libvirt/QEMU'
 CONNECT = 'org.libvirt.Connect'
@@ -74,8 +82,7 @@ def test_admin_runs_a_real_guest_in_system_paths(env, guest):
     assert os.path.exists(f'{RUN_DIR}/{uuid}.status')
     pids = qemu_pids_of(uuid)
     assert len(pids) == 1
-    # the guest runs as root here (no dynamic users yet): its monitor
-    # socket and pid file are in the system run directory
+    # its monitor socket and pid file are in the system run directory
     with open(f'{RUN_DIR}/{uuid}.pid') as f:
         assert int(f.read()) == pids[0]
 
@@ -100,3 +107,148 @@ def test_admin_runs_a_real_guest_in_system_paths(env, guest):
     assert not os.path.exists(f'{RUN_DIR}/{uuid}.status')
     ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
     assert not os.path.exists(f'{CONFIG_DIR}/{uuid}.xml')
+
+
+def guest_xml(name, uuid, kernel, initrd, disk, serial):
+    return f'''<domain type='qemu'>
+  <name>{name}</name><uuid>{uuid}</uuid>
+  <memory unit='MiB'>256</memory><vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{kernel}</kernel><initrd>{initrd}</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1</cmdline></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='{disk}'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>'''
+
+
+def proc_status(pid):
+    with open(f'/proc/{pid}/status') as f:
+        return dict(line.rstrip('\n').split(':\t', 1) for line in f if ':\t' in line)
+
+
+def daemon_pid(env):
+    conn = env.connection()
+    try:
+        return int(conn.call_blocking('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                                      'GetConnectionUnixProcessID', 's', ['org.libvirt']))
+    finally:
+        conn.close()
+
+
+def owner(path):
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
+
+
+def remembered(path):
+    try:
+        return os.getxattr(path, 'trusted.virtbus.owner')
+    except OSError:
+        return None
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out waiting for {what}')
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def guest_dir():
+    """The tiny guest's kernel and initrd, a disk image of vbadmin's (0600:
+    only a lent file opens) and the serial log, in a directory every user
+    may enter (root's home is not one)."""
+    files = guest_files()
+    if files is None:
+        pytest.skip('the tiny test guest cannot be built here')
+    # not pytest's tmp_path: its parent is root's alone
+    d = pathlib.Path(tempfile.mkdtemp(prefix='virtbus-guest-'))
+    os.chmod(d, 0o755)
+    for src in files:
+        shutil.copy(src, d)
+    disk = d / 'disk.img'
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'raw', str(disk), '1M'], check=True)
+    os.chmod(disk, 0o600)
+    os.chown(disk, 61001, 61001)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def start_confined(env, guest, d):
+    name, uuid = guest
+    xml = guest_xml(name, uuid, d / 'vmlinuz', d / 'initrd.gz', d / 'disk.img', d / 'serial.log')
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+    pids = qemu_pids_of(uuid)
+    assert len(pids) == 1
+    return path, pids[0]
+
+
+def test_system_guest_runs_confined(env, guest, guest_dir):
+    name, uuid = guest
+    _, quid, qgid = QEMU_USER
+    disk = str(guest_dir / 'disk.img')
+    path, pid = start_confined(env, guest, guest_dir)
+
+    # the qemu user, no capabilities and no way back to any, seccomp on
+    status = proc_status(pid)
+    assert status['Uid'].split() == [str(quid)] * 4
+    assert status['Gid'].split() == [str(qgid)] * 4
+    assert status['CapEff'] == '0000000000000000'
+    assert status['CapPrm'] == '0000000000000000'
+    assert status['CapBnd'] == '0000000000000000'
+    assert status['NoNewPrivs'] == '1'
+    assert status['Seccomp'] == '2'
+    # its own mount namespace, whose /dev holds only what this guest needs
+    dpid = daemon_pid(env)
+    assert os.readlink(f'/proc/{pid}/ns/mnt') != os.readlink(f'/proc/{dpid}/ns/mnt')
+    assert sorted(os.listdir(f'/proc/{pid}/root/dev')) == sorted([
+        'null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts', 'shm',
+        'fd', 'stdin', 'stdout', 'stderr'])
+    # and its own cgroup
+    with open(f'/proc/{pid}/cgroup') as f:
+        assert f'virtbus-qemu-{uuid}' in f.read()
+
+    # the disk is lent for the run, its owner remembered on it
+    assert owner(disk) == (quid, qgid)
+    assert remembered(disk) == f'61001:61001 {uuid}'.encode()
+    wait_until(lambda: 'VIRTBUS-GUEST: booted' in (guest_dir / 'serial.log').read_text(errors='replace'),
+               60, 'the boot marker on the serial console')
+
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+    assert owner(disk) == (61001, 61001)
+    assert remembered(disk) is None
+    assert not os.path.exists(f'{RUN_DIR}/{uuid}.owned')
+
+
+def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
+    name, uuid = guest
+    _, quid, qgid = QEMU_USER
+    disk = str(guest_dir / 'disk.img')
+
+    # killed while the guest runs: a new daemon stops the guest and gives
+    # the disk back
+    path, pid = start_confined(env, guest, guest_dir)
+    os.kill(daemon_pid(env), signal.SIGKILL)
+    assert owner(disk) == (quid, qgid)
+    assert domain_state(env, path) == 1
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+    assert owner(disk) == (61001, 61001)
+    assert remembered(disk) is None
+
+    # and when the guest died too while no daemon ran
+    path, pid = start_confined(env, guest, guest_dir)
+    os.kill(daemon_pid(env), signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not qemu_pids_of(uuid), 10, 'qemu to die')
+    assert domain_state(env, path) == 5
+    assert owner(disk) == (61001, 61001)
+    assert remembered(disk) is None
+    assert not os.path.exists(f'{RUN_DIR}/{uuid}.owned')

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "vb-domain-def.h"
+
+G_BEGIN_DECLS
+
+/* The confinement of one guest of the system instance: its qemu runs as
+ * the qemu user (VB_QEMU_USER, made by data/sysusers.d) with the files it
+ * needs lent to that user (vb-owner), in a mount namespace of its own
+ * whose /dev holds only the nodes its definition needs, with no
+ * capabilities and no way to gain any, in a cgroup of its own.  The
+ * session instance runs guests as its user and confines nothing. */
+typedef struct _VbQemuConfine VbQemuConfine;
+
+/* What @def needs, noted on the main thread: @run_dir is the driver's
+ * run directory, @key the domain's UUID, @pid_path qemu's -pidfile. */
+VbQemuConfine *vb_qemu_confine_new (const VbDomainDef *def, const char *run_dir, const char *key,
+                                    const char *pid_path);
+void vb_qemu_confine_free (VbQemuConfine *confine);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VbQemuConfine, vb_qemu_confine_free)
+
+/* In a worker, before the fork: looks the user up, lends the files,
+ * makes the cgroup and computes everything the child does (which may not
+ * allocate).  Undone by vb_qemu_confine_release() on failure. */
+gboolean vb_qemu_confine_prepare (VbQemuConfine *confine, GError **error);
+/* In the child between fork and exec (a GSpawnChildSetupFunc): a step
+ * that fails ends the child with a message on its stderr (the log);
+ * qemu never runs less confined than asked. */
+void vb_qemu_confine_child (gpointer confine);
+/* After the spawn, whatever became of it. */
+void vb_qemu_confine_spawned (VbQemuConfine *confine);
+
+/* The run of guest @key ended, or was found ended after a restart: its
+ * files go back to their owners and its cgroup goes.  Idempotent. */
+void vb_qemu_confine_release (const char *run_dir, const char *key);
+
+G_END_DECLS
