@@ -25,6 +25,7 @@
 
 #include "vb-error.h"
 #include "vb-owner.h"
+#include "vb-qemu-devcg.h"
 #include "vb-qemu-firmware.h"
 #include "vb-xml.h"
 
@@ -64,6 +65,7 @@ struct _VbQemuConfine {
   gid_t *groups;
   int n_groups;
   GArray *ops;             /* DevOp */
+  GArray *dev_rules;       /* VbQemuDevRule: the nodes of the new /dev */
   GPtrArray *cgroup_procs; /* char*: cgroup.procs files to join */
   gboolean prepared;
 };
@@ -102,6 +104,7 @@ vb_qemu_confine_new (const VbDomainDef *def, const char *run_dir, const char *ke
   c->outputs = g_ptr_array_new_with_free_func (g_free);
   c->ops = g_array_new (FALSE, TRUE, sizeof (DevOp));
   g_array_set_clear_func (c->ops, dev_op_clear);
+  c->dev_rules = g_array_new (FALSE, TRUE, sizeof (VbQemuDevRule));
   c->cgroup_procs = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; def->disks && i < def->disks->len; i++) {
@@ -162,6 +165,7 @@ vb_qemu_confine_free (VbQemuConfine *c)
   g_ptr_array_unref (c->outputs);
   g_free (c->groups);
   g_array_unref (c->ops);
+  g_array_unref (c->dev_rules);
   g_ptr_array_unref (c->cgroup_procs);
   g_free (c);
 }
@@ -169,8 +173,20 @@ vb_qemu_confine_free (VbQemuConfine *c)
 /* The new /dev -------------------------------------------------------------- */
 
 static void
+add_dev_rule (VbQemuConfine *c, char type, dev_t dev, gboolean any_minor)
+{
+  VbQemuDevRule rule = { type, major (dev), any_minor ? -1 : (gint64) minor (dev) };
+
+  g_array_append_val (c->dev_rules, rule);
+}
+
+static void
 add_op (VbQemuConfine *c, OpKind kind, const char *src, const char *dev_relative)
 {
+  struct stat st;
+
+  if (kind == OP_BIND && g_stat (src, &st) == 0 && (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)))
+    add_dev_rule (c, S_ISBLK (st.st_mode) ? 'b' : 'c', st.st_rdev, FALSE);
   DevOp op = { kind, g_strdup (src), g_build_filename (c->staging, dev_relative, NULL), 0 };
 
   g_array_append_val (c->ops, op);
@@ -216,6 +232,10 @@ plan_dev (VbQemuConfine *c, GError **error)
     DevOp op = { OP_MKNOD, NULL, g_build_filename (c->staging, "ptmx", NULL), st.st_rdev };
 
     g_array_append_val (c->ops, op);
+    add_dev_rule (c, 'c', st.st_rdev, FALSE);
+    /* the ptys it makes: UNIX98_PTY_MAJOR and the 7 after */
+    for (guint m = 136; m < 144; m++)
+      add_dev_rule (c, 'c', makedev (m, 0), TRUE);
   }
   /* the host's pty instance, not a new one: the live XML tells clients
    * /dev/pts/N of a serial console, which they open in the host's
@@ -277,7 +297,7 @@ cgroup2_mount (void)
   return NULL;
 }
 
-/* The guest's cgroup: beside nothing, under the daemon's own (with
+/* The guest's cgroup: under the daemon's own (with
  * systemd, the unit needs Delegate=yes).  No controller is enabled, so
  * the daemon may stay in its cgroup (cgroup v2 forbids processes only in
  * cgroups that hand controllers down). */
@@ -301,6 +321,7 @@ static void
 make_cgroup (VbQemuConfine *c)
 {
   g_autofree char *dir = guest_cgroup_dir (c->key);
+  g_autoptr(GError) error = NULL;
 
   if (dir == NULL) {
     g_message ("QEMU driver: no cgroup2 for guest %s; it runs in the daemon's", c->key);
@@ -315,6 +336,8 @@ make_cgroup (VbQemuConfine *c)
     return;
   }
   g_ptr_array_add (c->cgroup_procs, g_build_filename (dir, "cgroup.procs", NULL));
+  if (!vb_qemu_devcg_attach (dir, (const VbQemuDevRule *) (void *) c->dev_rules->data, c->dev_rules->len, &error))
+    g_message ("QEMU driver: guest %s: %s; only its private /dev limits its devices", c->key, error->message);
 }
 
 /* Prepare -------------------------------------------------------------------- */

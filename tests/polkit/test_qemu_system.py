@@ -20,7 +20,7 @@ from conftest import QEMU_USER, TOP
 from test_polkit import DOMAIN, denied, ok
 
 sys.path.insert(0, os.path.join(TOP, 'tests', 'qemu'))
-from qemutest import guest_files  # noqa: E402
+from qemutest import guest_files, wait_for  # noqa: E402
 
 QEMU_ROOT = '/org/libvirt/QEMU'
 CONNECT = 'org.libvirt.Connect'
@@ -152,12 +152,23 @@ def remembered(path):
         return None
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}')
-        time.sleep(0.05)
+def cgroup_dir(cgroup):
+    with open('/proc/self/mountinfo') as f:
+        mount = next(line.split()[4] for line in f if ' - cgroup2 ' in line)
+    return mount + cgroup
+
+
+def devices_open_in(cgroup):
+    """Which devices a process of @cgroup (v2) may open."""
+    script = (f'import errno, os\n'
+              f'open("{cgroup_dir(cgroup)}/cgroup.procs", "w").write("0")\n'
+              f'for d in ("/dev/null", "/dev/kmsg"):\n'
+              f'    try:\n'
+              f'        os.close(os.open(d, os.O_RDONLY)); print(d, "ok")\n'
+              f'    except OSError as e:\n'
+              f'        print(d, errno.errorcode[e.errno])\n')
+    out = subprocess.run(['/usr/bin/python3', '-c', script], capture_output=True, text=True, check=True)
+    return dict(line.split() for line in out.stdout.splitlines())
 
 
 @pytest.fixture
@@ -212,20 +223,23 @@ def test_system_guest_runs_confined(env, guest, guest_dir):
     assert sorted(os.listdir(f'/proc/{pid}/root/dev')) == sorted([
         'null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts', 'shm',
         'fd', 'stdin', 'stdout', 'stderr'])
-    # and its own cgroup
+    # and its own cgroup, in which only those devices open
     with open(f'/proc/{pid}/cgroup') as f:
-        assert f'virtbus-qemu-{uuid}' in f.read()
+        cgroup = next(line[3:].strip() for line in f if line.startswith('0::'))
+    assert cgroup.endswith(f'/virtbus-qemu-{uuid}')
+    assert devices_open_in(cgroup) == {'/dev/null': 'ok', '/dev/kmsg': 'EPERM'}
 
     # the disk is lent for the run, its owner remembered on it
     assert owner(disk) == (quid, qgid)
     assert remembered(disk) == f'61001:61001 {uuid}'.encode()
-    wait_until(lambda: 'VIRTBUS-GUEST: booted' in (guest_dir / 'serial.log').read_text(errors='replace'),
+    wait_for(lambda: 'VIRTBUS-GUEST: booted' in (guest_dir / 'serial.log').read_text(errors='replace'),
                60, 'the boot marker on the serial console')
 
     ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
     assert owner(disk) == (61001, 61001)
     assert remembered(disk) is None
     assert not os.path.exists(f'{RUN_DIR}/{uuid}.owned')
+    assert not os.path.exists(cgroup_dir(cgroup))
 
 
 def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
@@ -247,7 +261,7 @@ def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
     path, pid = start_confined(env, guest, guest_dir)
     os.kill(daemon_pid(env), signal.SIGKILL)
     os.kill(pid, signal.SIGKILL)
-    wait_until(lambda: not qemu_pids_of(uuid), 10, 'qemu to die')
+    wait_for(lambda: not qemu_pids_of(uuid), 10, 'qemu to die')
     assert domain_state(env, path) == 5
     assert owner(disk) == (61001, 61001)
     assert remembered(disk) is None
