@@ -461,6 +461,27 @@ vb_qemu_confine_release (const char *run_dir, const char *key)
     g_rmdir (cgroup);
 }
 
+void
+vb_qemu_confine_release_orphans (const char *run_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (run_dir, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *key = NULL;
+    g_autofree char *status = NULL;
+
+    if (!g_str_has_suffix (name, ".owned"))
+      continue;
+    key = g_strndup (name, strlen (name) - strlen (".owned"));
+    status = g_strdup_printf ("%s/%s.status", run_dir, key);
+    if (!g_file_test (status, G_FILE_TEST_EXISTS)) {
+      g_message ("QEMU driver: giving back the files of guest %s, whose start did not finish", key);
+      vb_qemu_confine_release (run_dir, key);
+    }
+  }
+}
+
 /* The child -------------------------------------------------------------------- */
 
 static void

@@ -35,4 +35,9 @@ void vb_qemu_confine_spawned (VbQemuConfine *confine);
  * files go back to their owners and its cgroup goes.  Idempotent. */
 void vb_qemu_confine_release (const char *run_dir, const char *key);
 
+/* After a restart, once every guest with a status file was re-attached or
+ * dropped: releases the files of runs that left a record but no status
+ * (a daemon killed between lending and writing the status). */
+void vb_qemu_confine_release_orphans (const char *run_dir);
+
 G_END_DECLS

@@ -1295,5 +1295,7 @@ reattach_all (VbQemuDriver *self)
   }
   for (guint i = 0; keys[i]; i++)
     reattach_one (self, keys[i]);
+  if (self->system)
+    vb_qemu_confine_release_orphans (vb_config_store_get_run_dir (self->store));
   recount_ports (self);
 }

@@ -266,3 +266,26 @@ def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
     assert owner(disk) == (61001, 61001)
     assert remembered(disk) is None
     assert not os.path.exists(f'{RUN_DIR}/{uuid}.owned')
+
+
+def test_owner_restored_after_crash_while_starting(env, guest, guest_dir):
+    """A daemon killed after lending a guest's files but before writing its
+    status: the next one gives them back."""
+    _, quid, qgid = QEMU_USER
+    disk = str(guest_dir / 'disk.img')
+    key = str(uuidlib.uuid4())
+    record = f'{RUN_DIR}/{key}.owned'
+    env.stop_virtbusd()
+    os.makedirs(RUN_DIR, exist_ok=True)
+    os.setxattr(disk, 'trusted.virtbus.owner', f'61001:61001 {key}'.encode())
+    os.chown(disk, quid, qgid)
+    with open(record, 'wb') as f:
+        f.write(disk.encode() + b'\0')
+    try:
+        ok(env.call_as(None, QEMU_ROOT, CONNECT, 'ListDomains', 0))
+        assert owner(disk) == (61001, 61001)
+        assert remembered(disk) is None
+        assert not os.path.exists(record)
+    finally:
+        if os.path.exists(record):
+            os.unlink(record)
