@@ -461,6 +461,34 @@ vb_qemu_confine_release (const char *run_dir, const char *key)
     g_rmdir (cgroup);
 }
 
+gboolean
+vb_qemu_confine_make_reachable (const char *dir, guint parents, GError **error)
+{
+  g_autofree char *at = g_strdup (dir);
+
+  if (g_mkdir_with_parents (dir, 0711) < 0) {
+    int saved = errno;
+
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", dir, g_strerror (saved));
+    return FALSE;
+  }
+  for (guint i = 0; i <= parents; i++) {
+    struct stat st;
+    char *up;
+
+    if (g_stat (at, &st) == 0 && !(st.st_mode & S_IXOTH) && g_chmod (at, (st.st_mode & 07777) | S_IXOTH) < 0) {
+      int saved = errno;
+
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot open %s to the guests: %s", at, g_strerror (saved));
+      return FALSE;
+    }
+    up = g_path_get_dirname (at);
+    g_free (at);
+    at = up;
+  }
+  return TRUE;
+}
+
 void
 vb_qemu_confine_release_orphans (const char *run_dir)
 {

@@ -35,6 +35,12 @@ void vb_qemu_confine_spawned (VbQemuConfine *confine);
  * files go back to their owners and its cgroup goes.  Idempotent. */
 void vb_qemu_confine_release (const char *run_dir, const char *key);
 
+/* The driver's @dir (with @parents of its ancestors, also the driver's)
+ * made, and passable to the qemu user, not readable: the NVRAM stores
+ * under /var/lib/virtbus must be reachable by the guests they are lent
+ * to. */
+gboolean vb_qemu_confine_make_reachable (const char *dir, guint parents, GError **error);
+
 /* After a restart, once every guest with a status file was re-attached or
  * dropped: releases the files of runs that left a record but no status
  * (a daemon killed between lending and writing the status). */

@@ -289,3 +289,20 @@ def test_owner_restored_after_crash_while_starting(env, guest, guest_dir):
     finally:
         if os.path.exists(record):
             os.unlink(record)
+
+
+def test_uefi_guest_opens_its_variable_store(env, guest):
+    """The NVRAM store under /var/lib/virtbus is lent, and the qemu user can
+    reach it."""
+    name, uuid = guest
+    _, quid, qgid = QEMU_USER
+    xml = bare_xml(name, uuid).replace("<os>", "<os firmware='efi'>")
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+    try:
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+        nvram = f'/var/lib/virtbus/qemu/nvram/{name}_VARS.fd'
+        assert owner(nvram) == (quid, qgid)
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+        assert owner(nvram) == (0, 0)
+    finally:
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 4))  # VIR_DOMAIN_UNDEFINE_NVRAM
