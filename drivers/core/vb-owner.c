@@ -232,6 +232,23 @@ vb_owner_take_all (const char *record, const char *const *paths, const char *hol
   return TRUE;
 }
 
+gboolean
+vb_owner_take_one_more (const char *record, const char *path, const char *holder, uid_t uid, gid_t gid,
+                        GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(GString) more = NULL;
+
+  if (!g_file_get_contents (record, &data, &len, NULL))
+    len = 0;
+  more = g_string_new_len (data, len);
+  g_string_append_len (more, path, strlen (path) + 1);
+  if (!g_file_set_contents_full (record, more->str, more->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  return vb_owner_take (path, holder, uid, gid, error);
+}
+
 void
 vb_owner_release_all (const char *record, const char *holder)
 {

@@ -30,6 +30,10 @@ gboolean vb_owner_get_original (const char *path, uid_t *uid, gid_t *gid, GError
  * released again. */
 gboolean vb_owner_take_all (const char *record, const char *const *paths, const char *holder, uid_t uid,
                             gid_t gid, GError **error);
+/* One more path for @holder (a disk plugged into a running guest): added
+ * to @record, then taken. */
+gboolean vb_owner_take_one_more (const char *record, const char *path, const char *holder, uid_t uid, gid_t gid,
+                                 GError **error);
 /* Releases every path @record lists and deletes @record; no record, no
  * work.  Failures are logged, the others still released. */
 void vb_owner_release_all (const char *record, const char *holder);

@@ -461,6 +461,81 @@ vb_qemu_confine_release (const char *run_dir, const char *key)
     g_rmdir (cgroup);
 }
 
+typedef struct {
+  char *record;
+  char *key;
+  char *path;
+} Lend;
+
+static void
+lend_free (Lend *l)
+{
+  g_free (l->record);
+  g_free (l->key);
+  g_free (l->path);
+  g_free (l);
+}
+
+static void
+lend_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Lend *l = data;
+  VbQemuConfine user = { 0 };
+  GError *error = NULL;
+  gboolean ok = lookup_user (&user, &error) &&
+                vb_owner_take_one_more (l->record, l->path, l->key, user.uid, user.gid, &error);
+
+  g_free (user.groups);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vb_qemu_confine_lend_async (const char *run_dir, const char *key, const char *path, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  Lend *l = g_new0 (Lend, 1);
+
+  l->record = g_strdup_printf ("%s/%s.owned", run_dir, key);
+  l->key = g_strdup (key);
+  l->path = g_strdup (path);
+  g_task_set_source_tag (task, vb_qemu_confine_lend_async);
+  g_task_set_task_data (task, l, (GDestroyNotify) lend_free);
+  g_task_run_in_thread (task, lend_in_worker);
+}
+
+gboolean
+vb_qemu_confine_lend_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+unlend_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Lend *l = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vb_owner_release (l->path, l->key, &error))
+    g_warning ("QEMU driver: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_qemu_confine_unlend (const char *key, const char *path)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+  Lend *l = g_new0 (Lend, 1);
+
+  l->key = g_strdup (key);
+  l->path = g_strdup (path);
+  g_task_set_task_data (task, l, (GDestroyNotify) lend_free);
+  g_task_run_in_thread (task, unlend_in_worker);
+}
+
 gboolean
 vb_qemu_confine_make_reachable (const char *dir, guint parents, GError **error)
 {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "vb-domain-def.h"
 
 G_BEGIN_DECLS
@@ -34,6 +36,16 @@ void vb_qemu_confine_spawned (VbQemuConfine *confine);
 /* The run of guest @key ended, or was found ended after a restart: its
  * files go back to their owners and its cgroup goes.  Idempotent. */
 void vb_qemu_confine_release (const char *run_dir, const char *key);
+
+/* A file plugged into running guest @key (a disk, a cdrom's new media):
+ * lent to the qemu user in a worker, and kept in the guest's record so
+ * that the run's end gives it back. */
+void vb_qemu_confine_lend_async (const char *run_dir, const char *key, const char *path,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean vb_qemu_confine_lend_finish (GAsyncResult *result, GError **error);
+/* The guest let go of @path before its run ended (unplugged, media
+ * changed); in a worker, with nobody waiting. */
+void vb_qemu_confine_unlend (const char *key, const char *path);
 
 /* The driver's @dir (with @parents of its ancestors, also the driver's)
  * made, and passable to the qemu user, not readable: the NVRAM stores

@@ -306,3 +306,38 @@ def test_uefi_guest_opens_its_variable_store(env, guest):
         assert owner(nvram) == (0, 0)
     finally:
         ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 4))  # VIR_DOMAIN_UNDEFINE_NVRAM
+
+
+def test_plugged_files_are_lent_while_plugged(env, guest, guest_dir):
+    """A disk attached to a running guest, and a cdrom's new media, are lent
+    as the guest's own disks are, and given back when the media changes
+    again or the guest stops."""
+    name, uuid = guest
+    _, quid, qgid = QEMU_USER
+    files = {}
+    for f in ('a.iso', 'b.iso', 'extra.img'):
+        files[f] = str(guest_dir / f)
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'raw', files[f], '1M'], check=True)
+        os.chmod(files[f], 0o600)
+        os.chown(files[f], 61001, 61001)
+    cdrom = '''<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>
+      <source file='{}'/><target dev='hdc' bus='ide'/><readonly/></disk>'''
+    xml = bare_xml(name, uuid).replace('<devices>', '<devices>' + cdrom.format(files['a.iso']))
+    xml = xml.replace('</os>', '</os><features><acpi/></features>')  # PCI hot-plug
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+    assert owner(files['a.iso']) == (quid, qgid)
+
+    ok(env.call_as('vbadmin', path, DOMAIN, 'UpdateDevice', cdrom.format(files['b.iso']), 1))
+    assert owner(files['b.iso']) == (quid, qgid)
+    wait_for(lambda: owner(files['a.iso']) == (61001, 61001), 5, 'the old media to be given back')
+
+    ok(env.call_as('vbadmin', path, DOMAIN, 'AttachDevice', f'''<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/><source file='{files['extra.img']}'/>
+      <target dev='vdb' bus='virtio'/></disk>''', 1))
+    assert owner(files['extra.img']) == (quid, qgid)
+
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+    for f in files.values():
+        assert owner(f) == (61001, 61001), f
+        assert remembered(f) is None, f

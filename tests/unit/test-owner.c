@@ -138,6 +138,22 @@ test_record_after_crash (Fixture *f, gconstpointer data)
 }
 
 static void
+test_one_more (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *paths[] = { f->image, NULL };
+
+  g_assert_true (vb_owner_take_all (f->record, paths, "guest-a", GUEST_UID, GUEST_GID, &error));
+  /* plugged while it runs: in the record too, so its end gives it back */
+  g_assert_true (vb_owner_take_one_more (f->record, f->shared, "guest-a", GUEST_UID, GUEST_GID, &error));
+  g_assert_no_error (error);
+  assert_owner (f->shared, GUEST_UID, GUEST_GID);
+  vb_owner_release_all (f->record, "guest-a");
+  assert_owner (f->image, FIRST_UID, FIRST_GID);
+  assert_owner (f->shared, FIRST_UID, FIRST_GID);
+}
+
+static void
 test_crash_before_chown (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -216,6 +232,7 @@ main (int argc, char **argv)
   g_test_add ("/owner/shared-holders", Fixture, NULL, fixture_set_up, test_shared_holders, fixture_tear_down);
   g_test_add ("/owner/record-after-crash", Fixture, NULL, fixture_set_up, test_record_after_crash,
               fixture_tear_down);
+  g_test_add ("/owner/one-more", Fixture, NULL, fixture_set_up, test_one_more, fixture_tear_down);
   g_test_add ("/owner/crash-before-chown", Fixture, NULL, fixture_set_up, test_crash_before_chown,
               fixture_tear_down);
   g_test_add ("/owner/failed-take-undone", Fixture, NULL, fixture_set_up, test_failed_take_undone,
