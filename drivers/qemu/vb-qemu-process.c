@@ -7,6 +7,7 @@
 #include "vb-qemu-confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/un.h>
@@ -694,6 +695,7 @@ typedef struct {
   char *log_path;
   GPtrArray *nics;
   VbQemuConfine *confine; /* system guests: how their qemu is confined */
+  int restore_fd;         /* the stream to restore, as qemu's fd */
 } StartPrep;
 
 static void
@@ -804,6 +806,25 @@ interfaces_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
                prep->restoring ? &prep->restore : NULL, prep->task);
 }
 
+/* The migration stream of @restore, at its start, for qemu to read: a
+ * confined qemu could neither open the file nor spawn a reader. */
+static int
+open_restore_stream (const QemuRestore *restore, GError **error)
+{
+  int fd = open (restore->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0 || lseek (fd, (off_t) restore->offset, SEEK_SET) < 0) {
+    int saved = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read the saved state in %s: %s", restore->path,
+                 g_strerror (saved));
+    return -1;
+  }
+  return fd;
+}
+
 static void spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
 static void qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data);
 
@@ -846,16 +867,21 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   StartPrep *prep;
   VbQemuConfine *confine = NULL;
   int qmp_fd;
+  int restore_fd = -1;
 
   /* a socket left by a qemu that died with us would make bind fail */
   g_unlink (qmp_path);
   /* qemu gets its monitor socket listening already, so that we connect
    * right after the spawn instead of polling for the socket to appear */
   qmp_fd = vb_qemu_monitor_listen (qmp_path, &error);
-  argv = qmp_fd < 0 ? NULL
-                    : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path,
-                                             (const int *) (void *) fds->data, &error);
+  if (qmp_fd >= 0 && restore)
+    restore_fd = open_restore_stream (restore, &error);
+  argv = qmp_fd < 0 || (restore && restore_fd < 0)
+           ? NULL
+           : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path, (const int *) (void *) fds->data, &error);
   if (argv == NULL) {
+    if (restore_fd >= 0)
+      close (restore_fd);
     if (qmp_fd >= 0) {
       close (qmp_fd);
       g_unlink (qmp_path);
@@ -891,6 +917,8 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
     if (g_array_index (fds, int, i) >= 0)
       g_subprocess_launcher_take_fd (launcher, g_array_index (fds, int, i), g_array_index (fds, int, i));
   g_subprocess_launcher_take_fd (launcher, qmp_fd, qmp_fd);
+  if (restore_fd >= 0)
+    g_subprocess_launcher_take_fd (launcher, restore_fd, restore_fd);
 
   /* fork and exec of a large process take milliseconds: a worker waits
    * for them, while the display ports stay taken as for the NICs */
@@ -901,6 +929,7 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   prep->log_path = g_steal_pointer (&log_path);
   prep->nics = g_steal_pointer (&nics);
   prep->confine = confine;
+  prep->restore_fd = restore_fd;
   g_queue_push_tail (&self->plugging_starts, prep->live);
   spawn_task = g_task_new (self, NULL, qemu_spawned, prep);
   g_task_set_source_tag (spawn_task, domain_exec);
@@ -987,11 +1016,7 @@ qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data)
   if (vb_qemu_graphics_has_spice (vm->start_live))
     start_command (vm, START_STEP_SPICE, NULL);
   if (restore) {
-    g_autofree char *quoted = g_shell_quote (restore->path);
-    /* tail counts bytes from 1 */
-    g_autofree char *uri = restore->offset ? g_strdup_printf ("exec:tail -c +%" G_GUINT64_FORMAT " %s",
-                                                              restore->offset + 1, quoted)
-                                           : g_strdup_printf ("exec:cat %s", quoted);
+    g_autofree char *uri = g_strdup_printf ("fd:%d", prep->restore_fd);
 
     vm->restore_path = g_strdup (restore->path);
     vm->restore_managed = restore->managed;

@@ -341,3 +341,23 @@ def test_plugged_files_are_lent_while_plugged(env, guest, guest_dir):
     for f in files.values():
         assert owner(f) == (61001, 61001), f
         assert remembered(f) is None, f
+
+
+def test_confined_guest_saves_restores_and_dumps(env, guest, tmp_path):
+    """qemu, confined, can open no file of root's and spawn nothing: the
+    daemon hands it the save file, the saved state and the dump file."""
+    name, uuid = guest
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', bare_xml(name, uuid)))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+    dump = str(tmp_path / 'guest.core')
+    ok(env.call_as('vbadmin', path, DOMAIN, 'CoreDump', dump, 0, 0))
+    with open(dump, 'rb') as f:
+        assert f.read(4) == b'\x7fELF'
+    assert os.stat(dump).st_uid == 0
+
+    ok(env.call_as('vbadmin', path, DOMAIN, 'ManagedSave', 0))
+    assert domain_state(env, path) == 5
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+    assert domain_state(env, path) == 1
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
