@@ -593,6 +593,21 @@ child_say (const char *s)
   ssize_t r G_GNUC_UNUSED = write (STDERR_FILENO, s, strlen (s));
 }
 
+/* errno as digits: strerror may allocate for a translation */
+static void
+child_say_errno (int err)
+{
+  char digits[16];
+  guint n = sizeof digits;
+
+  digits[--n] = '\0';
+  do
+    digits[--n] = (char) ('0' + err % 10);
+  while ((err /= 10) > 0 && n > 0);
+  child_say ("errno ");
+  child_say (digits + n);
+}
+
 G_NORETURN static void
 child_fail (const char *what, const char *path)
 {
@@ -605,7 +620,7 @@ child_fail (const char *what, const char *path)
     child_say (path);
   }
   child_say (": ");
-  child_say (strerror (saved));
+  child_say_errno (saved);
   child_say ("\n");
   _exit (127);
 }

@@ -92,6 +92,7 @@ def bus_config(sock, servicedir):
 
 class PolkitEnv:
     def __init__(self):
+        self.qemu_user = QEMU_USER
         self.tmp = tempfile.mkdtemp(prefix='virtbus-polkit-')
         os.chmod(self.tmp, 0o755)
         self.procs = []

@@ -16,9 +16,11 @@ import uuid as uuidlib
 
 import pytest
 
-from conftest import QEMU_USER, TOP
 from test_polkit import DOMAIN, denied, ok
 
+# not "from conftest import": with tests/qemu collected too, that names
+# the other folder's
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'qemu'))
 from qemutest import guest_files, wait_for  # noqa: E402
 
@@ -62,7 +64,8 @@ def guest():
     yield f'vbsys-{os.getpid()}', uuid
     for pid in qemu_pids_of(uuid):
         os.kill(pid, signal.SIGKILL)
-    for path in (f'{CONFIG_DIR}/{uuid}.xml', f'{RUN_DIR}/{uuid}.status', f'{RUN_DIR}/{uuid}.log'):
+    for path in (f'{CONFIG_DIR}/{uuid}.xml', f'{RUN_DIR}/{uuid}.status', f'{RUN_DIR}/{uuid}.log',
+                 f'{RUN_DIR}/{uuid}.owned'):
         if os.path.exists(path):
             os.unlink(path)
 
@@ -204,7 +207,7 @@ def start_confined(env, guest, d):
 
 def test_system_guest_runs_confined(env, guest, guest_dir):
     name, uuid = guest
-    _, quid, qgid = QEMU_USER
+    _, quid, qgid = env.qemu_user
     disk = str(guest_dir / 'disk.img')
     path, pid = start_confined(env, guest, guest_dir)
 
@@ -244,7 +247,7 @@ def test_system_guest_runs_confined(env, guest, guest_dir):
 
 def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
     name, uuid = guest
-    _, quid, qgid = QEMU_USER
+    _, quid, qgid = env.qemu_user
     disk = str(guest_dir / 'disk.img')
 
     # killed while the guest runs: a new daemon stops the guest and gives
@@ -271,7 +274,7 @@ def test_owner_restored_after_daemon_crash(env, guest, guest_dir):
 def test_owner_restored_after_crash_while_starting(env, guest, guest_dir):
     """A daemon killed after lending a guest's files but before writing its
     status: the next one gives them back."""
-    _, quid, qgid = QEMU_USER
+    _, quid, qgid = env.qemu_user
     disk = str(guest_dir / 'disk.img')
     key = str(uuidlib.uuid4())
     record = f'{RUN_DIR}/{key}.owned'
@@ -295,7 +298,7 @@ def test_uefi_guest_opens_its_variable_store(env, guest):
     """The NVRAM store under /var/lib/virtbus is lent, and the qemu user can
     reach it."""
     name, uuid = guest
-    _, quid, qgid = QEMU_USER
+    _, quid, qgid = env.qemu_user
     xml = bare_xml(name, uuid).replace("<os>", "<os firmware='efi'>")
     path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
     try:
@@ -313,7 +316,7 @@ def test_plugged_files_are_lent_while_plugged(env, guest, guest_dir):
     as the guest's own disks are, and given back when the media changes
     again or the guest stops."""
     name, uuid = guest
-    _, quid, qgid = QEMU_USER
+    _, quid, qgid = env.qemu_user
     files = {}
     for f in ('a.iso', 'b.iso', 'extra.img'):
         files[f] = str(guest_dir / f)
