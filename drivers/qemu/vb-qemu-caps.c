@@ -253,30 +253,35 @@ types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
-static void
-spice_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  Probe *probe = g_task_get_task_data (task);
+/* A command-line option qemu was asked about, and where its answer goes. */
+typedef struct {
+  GTask *task;
+  gboolean *exists;
+} OptionQuery;
 
-  /* qemu answers "invalid option name" where -spice does not exist */
-  probe->caps->spice = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
+static void
+option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OptionQuery *q = user_data;
+  Probe *probe = g_task_get_task_data (q->task);
+
+  /* qemu answers "invalid option name" where the option does not exist
+   * (no -spice without its module, no -sandbox without seccomp) */
+  *q->exists = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
   probe->outstanding--;
-  probe_finish_if_done (task);
-  g_object_unref (task);
+  probe_finish_if_done (q->task);
+  g_object_unref (q->task);
+  g_free (q);
 }
 
 static void
-sandbox_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+query_option (Probe *probe, GTask *task, const char *option, gboolean *exists)
 {
-  GTask *task = user_data;
-  Probe *probe = g_task_get_task_data (task);
+  OptionQuery *q = g_new0 (OptionQuery, 1);
 
-  /* a qemu built without seccomp has no -sandbox */
-  probe->caps->sandbox = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
-  probe->outstanding--;
-  probe_finish_if_done (task);
-  g_object_unref (task);
+  q->task = g_object_ref (task);
+  q->exists = exists;
+  vb_qemu_monitor_query_command_line_options_async (probe->mon, option, NULL, option_reply, q);
 }
 
 static gboolean
@@ -371,10 +376,8 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
    * loaded; listing the device types loads every module, so the option
    * is asked for after it (qemu answers in order). */
   vb_qemu_monitor_qom_list_types_async (probe->mon, "device", NULL, types_reply, g_object_ref (task));
-  vb_qemu_monitor_query_command_line_options_async (probe->mon, "spice", NULL, spice_option_reply,
-                                                    g_object_ref (task));
-  vb_qemu_monitor_query_command_line_options_async (probe->mon, "sandbox", NULL, sandbox_option_reply,
-                                                    g_object_ref (task));
+  query_option (probe, task, "spice", &probe->caps->spice);
+  query_option (probe, task, "sandbox", &probe->caps->sandbox);
   vb_qemu_monitor_quit_async (probe->mon, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
   probe->timeout_id = g_timeout_add (PROBE_TIMEOUT_MS, probe_timed_out, task);
