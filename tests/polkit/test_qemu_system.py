@@ -364,3 +364,33 @@ def test_confined_guest_saves_restores_and_dumps(env, guest, tmp_path):
     assert domain_state(env, path) == 1
     ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
     ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
+
+
+def test_block_disk_node_in_private_dev(env, guest, guest_dir):
+    """A disk on a block device: its node, and only it, joins the guest's
+    /dev, lent to the qemu user while the guest runs."""
+    name, uuid = guest
+    _, quid, qgid = env.qemu_user
+    backing = str(guest_dir / 'block.img')
+    subprocess.run(['truncate', '-s', '1M', backing], check=True)
+    try:
+        loop = subprocess.run(['losetup', '--find', '--show', backing], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        pytest.skip(f'no loop device: {e}')
+    try:
+        before = owner(loop)
+        disk = f'''<disk type='block' device='disk'><driver name='qemu' type='raw'/>
+          <source dev='{loop}'/><target dev='vda' bus='virtio'/></disk>'''
+        xml = bare_xml(name, uuid).replace('<devices>', '<devices>' + disk)
+        path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+        pid = qemu_pids_of(uuid)[0]
+        assert os.path.basename(loop) in os.listdir(f'/proc/{pid}/root/dev')
+        assert 'loop-control' not in os.listdir(f'/proc/{pid}/root/dev')
+        assert owner(loop) == (quid, qgid)
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+        assert owner(loop) == before
+        ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
+    finally:
+        subprocess.run(['losetup', '-d', loop])
