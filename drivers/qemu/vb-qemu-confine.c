@@ -461,8 +461,10 @@ vb_qemu_confine_release (const char *run_dir, const char *key)
     g_rmdir (cgroup);
 }
 
+/* Work on a guest's lent files for a worker. */
 typedef struct {
   char *record;
+  char *run_dir;
   char *key;
   char *path;
 } Lend;
@@ -471,9 +473,26 @@ static void
 lend_free (Lend *l)
 {
   g_free (l->record);
+  g_free (l->run_dir);
   g_free (l->key);
   g_free (l->path);
   g_free (l);
+}
+
+/* @worker on a Lend of @key's (@run_dir and @path where given). */
+static void
+lend_run (const char *run_dir, const char *key, const char *path, GTaskThreadFunc worker,
+          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+  Lend *l = g_new0 (Lend, 1);
+
+  l->run_dir = g_strdup (run_dir);
+  l->record = run_dir ? g_strdup_printf ("%s/%s.owned", run_dir, key) : NULL;
+  l->key = g_strdup (key);
+  l->path = g_strdup (path);
+  g_task_set_task_data (task, l, (GDestroyNotify) lend_free);
+  g_task_run_in_thread (task, worker);
 }
 
 static void
@@ -496,21 +515,29 @@ void
 vb_qemu_confine_lend_async (const char *run_dir, const char *key, const char *path, GAsyncReadyCallback callback,
                             gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  Lend *l = g_new0 (Lend, 1);
-
-  l->record = g_strdup_printf ("%s/%s.owned", run_dir, key);
-  l->key = g_strdup (key);
-  l->path = g_strdup (path);
-  g_task_set_source_tag (task, vb_qemu_confine_lend_async);
-  g_task_set_task_data (task, l, (GDestroyNotify) lend_free);
-  g_task_run_in_thread (task, lend_in_worker);
+  lend_run (run_dir, key, path, lend_in_worker, callback, user_data);
 }
 
 gboolean
 vb_qemu_confine_lend_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+release_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Lend *l = data;
+
+  vb_qemu_confine_release (l->run_dir, l->key);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vb_qemu_confine_release_async (const char *run_dir, const char *key, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  lend_run (run_dir, key, NULL, release_in_worker, callback, user_data);
 }
 
 static void
@@ -527,13 +554,7 @@ unlend_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *can
 void
 vb_qemu_confine_unlend (const char *key, const char *path)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-  Lend *l = g_new0 (Lend, 1);
-
-  l->key = g_strdup (key);
-  l->path = g_strdup (path);
-  g_task_set_task_data (task, l, (GDestroyNotify) lend_free);
-  g_task_run_in_thread (task, unlend_in_worker);
+  lend_run (NULL, key, path, unlend_in_worker, NULL, NULL);
 }
 
 gboolean

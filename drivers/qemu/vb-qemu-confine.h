@@ -36,6 +36,10 @@ void vb_qemu_confine_spawned (VbQemuConfine *confine);
 /* The run of guest @key ended, or was found ended after a restart: its
  * files go back to their owners and its cgroup goes.  Idempotent. */
 void vb_qemu_confine_release (const char *run_dir, const char *key);
+/* The same in a worker: @callback when done (it cannot fail; failures
+ * are logged). */
+void vb_qemu_confine_release_async (const char *run_dir, const char *key, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 
 /* A file plugged into running guest @key (a disk, a cdrom's new media):
  * lent to the qemu user in a worker, and kept in the guest's record so

@@ -222,6 +222,15 @@ vm_devices_released (GObject *source, GAsyncResult *result, gpointer user_data)
   vm_gone_report (vm);
 }
 
+/* A run's end waiting for its files to go back. */
+typedef struct {
+  QemuVm *vm;
+  gboolean had_nics;
+} GoneWait;
+
+static void vm_gone_devices (QemuVm *vm, gboolean had_nics);
+static void vm_files_released (GObject *source, GAsyncResult *result, gpointer user_data);
+
 /* The process is gone: the one place a run ends, whatever ended it. */
 static void
 vm_gone (QemuVm *vm)
@@ -245,10 +254,24 @@ vm_gone (QemuVm *vm)
     /* qemu removes its pidfile when it exits in order, not when killed */
     g_unlink (pid_path);
   }
-  if (vm->driver->system)
-    vb_qemu_confine_release (vb_config_store_get_run_dir (vm->driver->store), key);
   if (!vb_config_store_delete_status (vm->driver->store, key, &error))
     g_warning ("%s", error->message);
+  if (vm->driver->system) {
+    GoneWait *w = g_new0 (GoneWait, 1);
+
+    /* a confined guest's files go back to their owners in a worker; the
+     * stop is reported after, so a Destroy's caller finds them back */
+    w->vm = vm_ref (vm);
+    w->had_nics = had_nics;
+    vb_qemu_confine_release_async (vb_config_store_get_run_dir (vm->driver->store), key, vm_files_released, w);
+    return;
+  }
+  vm_gone_devices (vm, had_nics);
+}
+
+static void
+vm_gone_devices (QemuVm *vm, gboolean had_nics)
+{
   /* the kernel worker deletes the guest's taps and macvtaps; as libvirt,
    * the stop is reported (and a Destroy answered) once they are gone */
   if (had_nics && vm->driver->net) {
@@ -256,6 +279,16 @@ vm_gone (QemuVm *vm)
     return;
   }
   vm_gone_report (vm);
+}
+
+static void
+vm_files_released (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GoneWait *w = user_data;
+  g_autoptr(QemuVm) vm = w->vm;
+
+  vm_gone_devices (vm, w->had_nics);
+  g_free (w);
 }
 
 /* The run's end as readers and waiters see it. */
