@@ -183,13 +183,25 @@ add_dev_rule (VbQemuConfine *c, char type, dev_t dev, gboolean any_minor)
 static void
 add_op (VbQemuConfine *c, OpKind kind, const char *src, const char *dev_relative)
 {
+  DevOp op = { kind, g_strdup (src), g_build_filename (c->staging, dev_relative, NULL), 0 };
   struct stat st;
 
   if (kind == OP_BIND && g_stat (src, &st) == 0 && (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)))
     add_dev_rule (c, S_ISBLK (st.st_mode) ? 'b' : 'c', st.st_rdev, FALSE);
-  DevOp op = { kind, g_strdup (src), g_build_filename (c->staging, dev_relative, NULL), 0 };
-
   g_array_append_val (c->ops, op);
+}
+
+/* A path under /dev that stays there when put under the staging
+ * directory: no "." or ".." to climb out by, no empty component. */
+static gboolean
+dev_path_is_plain (const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path + strlen ("/dev/"), "/", -1);
+
+  for (guint i = 0; parts[i]; i++)
+    if (*parts[i] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
+      return FALSE;
+  return TRUE;
 }
 
 /* A host node at @path (under /dev) as @path in the guest's /dev, with
@@ -202,8 +214,7 @@ add_node (VbQemuConfine *c, const char *src, const char *path)
 
   for (guint i = 0; parts[i] && parts[i + 1]; i++) {
     g_string_append_printf (rel, "%s%s", rel->len ? "/" : "", parts[i]);
-    if (*parts[i] && strcmp (parts[i], "..") != 0 && strcmp (parts[i], ".") != 0)
-      add_op (c, OP_MKDIR, NULL, rel->str);
+    add_op (c, OP_MKDIR, NULL, rel->str);
   }
   add_op (c, OP_TOUCH, NULL, path + strlen ("/dev/"));
   add_op (c, OP_BIND, src, path + strlen ("/dev/"));
@@ -263,6 +274,12 @@ plan_dev (VbQemuConfine *c, GError **error)
       g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "%s is not a device node", path);
       return FALSE;
     }
+    if (g_str_has_prefix (path, "/dev/") && !dev_path_is_plain (path)) {
+      g_set_error (error, VB_ERROR, VB_ERROR_INVALID_CONFIG, "device path %s is not in canonical form", path);
+      return FALSE;
+    }
+    /* the cgroup lets it through wherever its node is */
+    add_dev_rule (c, S_ISBLK (node.st_mode) ? 'b' : 'c', node.st_rdev, FALSE);
     /* qemu opens the definition's path; a link elsewhere ends in /dev */
     if (g_str_has_prefix (real, "/dev/"))
       add_node (c, real, real);

@@ -394,3 +394,17 @@ def test_block_disk_node_in_private_dev(env, guest, guest_dir):
         ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
     finally:
         subprocess.run(['losetup', '-d', loop])
+
+
+def test_device_path_cannot_climb_out_of_dev(env, guest):
+    """The guest's /dev is built from the definition's paths: one with ".."
+    could make the daemon create a file outside it."""
+    name, uuid = guest
+    disk = '''<disk type='block' device='disk'><driver name='qemu' type='raw'/>
+      <source dev='/dev/../dev/null'/><target dev='vda' bus='virtio'/></disk>'''
+    xml = bare_xml(name, uuid).replace('<devices>', '<devices>' + disk)
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+    answer = env.call_as('vbadmin', path, DOMAIN, 'Create', 0)
+    assert 'canonical form' in answer.get('message', ''), answer
+    assert qemu_pids_of(uuid) == []
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
