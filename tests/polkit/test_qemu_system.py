@@ -408,3 +408,18 @@ def test_device_path_cannot_climb_out_of_dev(env, guest):
     assert 'canonical form' in answer.get('message', ''), answer
     assert qemu_pids_of(uuid) == []
     ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
+
+
+def test_pty_console_of_confined_guest_opens_on_the_host(env, guest):
+    """A pty serial console: qemu, in its own /dev, makes it in the host's
+    pty instance, so the path the live XML gives opens here."""
+    name, uuid = guest
+    xml = bare_xml(name, uuid).replace('<devices>', "<devices><serial type='pty'><target port='0'/></serial>")
+    path = ok(env.call_as('vbadmin', QEMU_ROOT, CONNECT, 'DomainDefineXML', xml))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Create', 0))
+    live = ok(env.call_as('vbadmin', path, DOMAIN, 'GetXMLDesc', 0))
+    pty = live.split("<source path='", 1)[1].split("'", 1)[0]
+    assert pty.startswith('/dev/pts/')
+    os.close(os.open(pty, os.O_RDWR | os.O_NOCTTY))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Destroy', 0))
+    ok(env.call_as('vbadmin', path, DOMAIN, 'Undefine', 0))
