@@ -478,6 +478,17 @@ vb_qemu_confine_release (const char *run_dir, const char *key)
     g_rmdir (cgroup);
 }
 
+/* A guest that outlived a daemon is not our child: PID 1 reaps it, a
+ * second or two later here, and until then it keeps its cgroup busy. */
+static void
+remove_cgroup_when_reaped (const char *key)
+{
+  g_autofree char *cgroup = guest_cgroup_dir (key);
+
+  for (guint i = 0; cgroup && i < 50 && g_rmdir (cgroup) < 0 && errno == EBUSY; i++)
+    g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+}
+
 /* Work on a guest's lent files for a worker. */
 typedef struct {
   char *record;
@@ -548,6 +559,7 @@ release_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *ca
 
   vb_qemu_confine_release (l->run_dir, l->key);
   g_task_return_boolean (task, TRUE);
+  remove_cgroup_when_reaped (l->key);
 }
 
 void
