@@ -253,17 +253,35 @@ types_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
-static void
-spice_option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  Probe *probe = g_task_get_task_data (task);
+/* A command-line option qemu was asked about, and where its answer goes. */
+typedef struct {
+  GTask *task;
+  gboolean *exists;
+} OptionQuery;
 
-  /* qemu answers "invalid option name" where -spice does not exist */
-  probe->caps->spice = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
+static void
+option_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OptionQuery *q = user_data;
+  Probe *probe = g_task_get_task_data (q->task);
+
+  /* qemu answers "invalid option name" where the option does not exist
+   * (no -spice without its module, no -sandbox without seccomp) */
+  *q->exists = vb_qemu_monitor_finish (VB_QEMU_MONITOR (source), result, NULL);
   probe->outstanding--;
-  probe_finish_if_done (task);
-  g_object_unref (task);
+  probe_finish_if_done (q->task);
+  g_object_unref (q->task);
+  g_free (q);
+}
+
+static void
+query_option (Probe *probe, GTask *task, const char *option, gboolean *exists)
+{
+  OptionQuery *q = g_new0 (OptionQuery, 1);
+
+  q->task = g_object_ref (task);
+  q->exists = exists;
+  vb_qemu_monitor_query_command_line_options_async (probe->mon, option, NULL, option_reply, q);
 }
 
 static gboolean
@@ -350,7 +368,7 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
   vb_qemu_monitor_attach (probe->mon, stream);
 
   /* one reference per outstanding callback */
-  probe->outstanding = 7;
+  probe->outstanding = 8;
   vb_qemu_monitor_query_version_async (probe->mon, NULL, version_reply, g_object_ref (task));
   vb_qemu_monitor_query_machines_async (probe->mon, NULL, machines_reply, g_object_ref (task));
   vb_qemu_monitor_query_cpu_definitions_async (probe->mon, NULL, cpus_reply, g_object_ref (task));
@@ -358,8 +376,8 @@ vb_qemu_caps_probe_async (const char *emulator, GCancellable *cancellable,
    * loaded; listing the device types loads every module, so the option
    * is asked for after it (qemu answers in order). */
   vb_qemu_monitor_qom_list_types_async (probe->mon, "device", NULL, types_reply, g_object_ref (task));
-  vb_qemu_monitor_query_command_line_options_async (probe->mon, "spice", NULL, spice_option_reply,
-                                                    g_object_ref (task));
+  query_option (probe, task, "spice", &probe->caps->spice);
+  query_option (probe, task, "sandbox", &probe->caps->sandbox);
   vb_qemu_monitor_quit_async (probe->mon, NULL, quit_reply, g_object_ref (task));
   g_subprocess_wait_async (probe->proc, NULL, probe_exited, g_object_ref (task));
   probe->timeout_id = g_timeout_add (PROBE_TIMEOUT_MS, probe_timed_out, task);
@@ -379,7 +397,7 @@ vb_qemu_caps_probe_finish (GAsyncResult *result, GError **error)
 /* Cache ---------------------------------------------------------------------- */
 
 #define CACHE_GROUP "qemu"
-#define CACHE_FORMAT 3
+#define CACHE_FORMAT 4
 
 static gboolean
 emulator_stamp (const char *emulator, gint64 *mtime, gint64 *size)
@@ -412,6 +430,7 @@ vb_qemu_caps_save_cache (const VbQemuCaps *caps, const char *path)
   g_key_file_set_string (kf, CACHE_GROUP, "version-string", caps->version_string ? caps->version_string : "");
   g_key_file_set_string (kf, CACHE_GROUP, "package", caps->package ? caps->package : "");
   g_key_file_set_boolean (kf, CACHE_GROUP, "spice", caps->spice);
+  g_key_file_set_boolean (kf, CACHE_GROUP, "sandbox", caps->sandbox);
   g_key_file_set_string_list (kf, CACHE_GROUP, "cpu-models", (const char *const *) caps->cpu_models,
                               caps->cpu_models ? g_strv_length (caps->cpu_models) : 0);
   g_key_file_set_string_list (kf, CACHE_GROUP, "usable-cpu-models", (const char *const *) caps->usable_cpu_models,
@@ -459,6 +478,7 @@ vb_qemu_caps_load_cache (const char *path, const char *emulator)
   caps->version_string = g_key_file_get_string (kf, CACHE_GROUP, "version-string", NULL);
   caps->package = g_key_file_get_string (kf, CACHE_GROUP, "package", NULL);
   caps->spice = g_key_file_get_boolean (kf, CACHE_GROUP, "spice", NULL);
+  caps->sandbox = g_key_file_get_boolean (kf, CACHE_GROUP, "sandbox", NULL);
   caps->cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "cpu-models", NULL, NULL);
   caps->usable_cpu_models = g_key_file_get_string_list (kf, CACHE_GROUP, "usable-cpu-models", NULL, NULL);
   caps->device_types = g_key_file_get_string_list (kf, CACHE_GROUP, "device-types", NULL, NULL);

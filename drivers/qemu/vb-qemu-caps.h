@@ -32,6 +32,7 @@ typedef struct {
   GStrv device_types;   /* what -device takes (qom-list-types implementing "device") */
   gboolean kvm_usable;  /* /dev/kvm opens read-write */
   gboolean spice;       /* -spice exists (a modular build has its module installed) */
+  gboolean sandbox;     /* -sandbox exists (built with seccomp) */
 } VbQemuCaps;
 
 VbQemuCaps *vb_qemu_caps_ref (VbQemuCaps *caps);

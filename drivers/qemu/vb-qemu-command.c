@@ -1197,6 +1197,11 @@ vb_qemu_build_command (const VbDomainDef *def, const VbQemuCaps *caps, int qmp_f
   arg (&cmd, "-pidfile");
   arg (&cmd, pid_path);
   opt (&cmd, "-msg", "timestamp=on");
+  /* seccomp, as libvirt turns it on for every guest whose qemu has it;
+   * qemu never needs to spawn: saves, restores and dumps go through fds
+   * of ours */
+  if (caps->sandbox)
+    opt (&cmd, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
   if (!add_machine (&cmd, error) || !add_cpu (&cmd, error))
     return NULL;
   add_memory_smp (&cmd);

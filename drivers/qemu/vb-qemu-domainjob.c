@@ -4,7 +4,10 @@
  * job progress and abort. */
 #include "vb-qemu-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -152,7 +155,7 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   const char *path;
   guint format, flags;
   QemuVm *vm;
-  g_autofree char *protocol = NULL;
+  int fd;
 
   g_variant_get (args, "(&suu)", &path, &format, &flags);
   if (!vb_check_flags (flags, VB_DUMP_CRASH | VB_DUMP_LIVE | VB_DUMP_BYPASS_CACHE | VB_DUMP_RESET |
@@ -171,6 +174,14 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
     return FALSE;
   if (!vb_path_check_absolute (path, error))
     return FALSE;
+  /* ours, handed over: a confined qemu may not open it */
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot write the core dump %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
   vm = domain_vm (dom);
   vm->dumping = TRUE;
   vm->dump_crashed = FALSE;
@@ -183,8 +194,9 @@ domain_core_dump (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task
   vm->dump_paused = !(flags & VB_DUMP_LIVE) && vb_domain_get_state (dom, NULL) == VB_DOMAIN_RUNNING;
   if (vm->dump_paused)
     vb_qemu_monitor_stop_async (vm->mon, NULL, NULL, NULL);
-  protocol = g_strconcat ("file:", path, NULL);
-  vb_qemu_monitor_dump_guest_memory_async (vm->mon, protocol, dump_formats[format], NULL, dump_started, vm_ref (vm));
+  /* in order: a getfd that failed fails the dump too */
+  vb_qemu_monitor_getfd_async (vm->mon, "dump", fd, NULL, NULL, NULL);
+  vb_qemu_monitor_dump_guest_memory_async (vm->mon, "fd:dump", dump_formats[format], NULL, dump_started, vm_ref (vm));
   *handed = TRUE;
   return TRUE;
 }

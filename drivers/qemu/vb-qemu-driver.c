@@ -2,6 +2,7 @@
 /* The entry points of the QEMU driver: each call checked and handed to
  * the room that acts on it; the define path and the driver's lifecycle. */
 #include "vb-qemu-private.h"
+#include "vb-qemu-confine.h"
 
 #include <errno.h>
 #include <sys/prctl.h>
@@ -820,6 +821,9 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   /* a managed save's definition (<uuid>.save.xml) is written atomically */
   vb_config_store_remove_temps (self->save_dir, ".xml");
   self->nvram_dir = state_path (self, "lib", "/var/lib/virtbus", g_get_user_data_dir (), "qemu/nvram");
+  /* confined guests open their variable stores as the qemu user */
+  if (self->system && !vb_qemu_confine_make_reachable (self->nvram_dir, 2, error))
+    return FALSE;
   self->emulator = vb_qemu_caps_default_emulator ();
   self->caps_cache = state_path (self, "cache", "/var/cache/virtbus", g_get_user_cache_dir (), "qemu-capabilities");
   self->caps = vb_qemu_caps_load_cache (self->caps_cache, self->emulator);

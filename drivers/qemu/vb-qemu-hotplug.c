@@ -2,6 +2,7 @@
 
 /* Hot-plug: attaching, detaching and updating devices of a running domain, and its balloon. */
 #include "vb-qemu-private.h"
+#include "vb-qemu-confine.h"
 
 #include <string.h>
 
@@ -39,6 +40,7 @@ typedef struct {
   char *backend;
   gboolean is_disk;
   gboolean backend_added;
+  gboolean lent;        /* the disk's file, to a confined qemu's user */
   guint pending;        /* replies outstanding: they may come in any order when the monitor closes */
   GError *error;
   QemuNic *nic;         /* the device plugged for a network/bridge/direct NIC */
@@ -48,6 +50,37 @@ typedef struct {
   const char *device;          /* qemu's device type */
   GVariant *device_props;
 } Attach;
+
+/* Confined guests open a disk's file as the qemu user: what is plugged
+ * is lent for as long as a disk of the guest names it. */
+static gboolean
+disk_source_used (const VbDomainDef *def, const char *path)
+{
+  for (guint i = 0; def && def->disks && i < def->disks->len; i++)
+    if (g_strcmp0 (((VbDomainDiskDef *) g_ptr_array_index (def->disks, i))->source, path) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+disk_source_of (const VbDomainDef *def, const char *alias)
+{
+  for (guint i = 0; def && def->disks && alias && i < def->disks->len; i++) {
+    VbDomainDiskDef *disk = g_ptr_array_index (def->disks, i);
+    g_autofree char *name = vb_qemu_device_alias (&disk->info);
+
+    if (g_strcmp0 (name, alias) == 0)
+      return g_strdup (disk->source);
+  }
+  return NULL;
+}
+
+static void
+unlend_unless_used (QemuVm *vm, const VbDomainDef *live, const char *path)
+{
+  if (vm->driver->system && path && !disk_source_used (live, path))
+    vb_qemu_confine_unlend (vb_domain_get_uuid_string (vm->dom), path);
+}
 
 static void
 attach_free (Attach *a)
@@ -112,6 +145,8 @@ attach_finish (Attach *a)
     /* no half-plugged device: drop the backend again */
     if (a->backend_added && !vm->exited)
       backend_del (vm, a->is_disk, a->backend);
+    if (a->lent)
+      unlend_unless_used (vm, vb_domain_get_live_def (vm->dom), a->disk->source);
     if (a->nic) {
       /* qemu may still hold the fd by name when netdev_add failed */
       if (!vm->exited)
@@ -175,6 +210,29 @@ attach_send (Attach *a, int tap_fd)
     vb_qemu_monitor_netdev_add_async (a->vm->mon, a->nic ? "tap" : "user", a->backend, a->fdname, NULL,
                                       attach_backend_reply, a);
   vb_qemu_monitor_device_add_async (a->vm->mon, a->device, a->alias, a->device_props, NULL, attach_device_reply, a);
+}
+
+static void
+attach_lent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Attach *a = user_data;
+  GError *error = NULL;
+
+  if (!vb_qemu_confine_lend_finish (result, &error)) {
+    g_task_return_error (a->task, error);
+    attach_free (a);
+    return;
+  }
+  a->lent = TRUE;
+  if (a->vm->exited) {
+    /* the run's end gave back what it knew of before this */
+    vb_qemu_confine_unlend (vb_domain_get_uuid_string (a->vm->dom), a->disk->source);
+    g_task_return_new_error (a->task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                             vb_domain_get_name (a->vm->dom));
+    attach_free (a);
+    return;
+  }
+  attach_send (a, -1);
 }
 
 static void
@@ -305,6 +363,11 @@ domain_attach (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *task, g
     plug_interface_async (self, dom, a->iface, attach_plugged, a);
     return TRUE;
   }
+  if (a->disk && self->system) {
+    vb_qemu_confine_lend_async (vb_config_store_get_run_dir (self->store), vb_domain_get_uuid_string (dom),
+                                a->disk->source, attach_lent, a);
+    return TRUE;
+  }
   attach_send (a, -1);
   return TRUE;
 }
@@ -352,13 +415,17 @@ vm_device_deleted (QemuVm *vm, const char *alias)
   Detach *d = alias ? g_hash_table_lookup (vm->detaches, alias) : NULL;
   g_autoptr(VbDomainDef) live = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *unplugged_source = NULL;
 
   if (d == NULL)
     return;
+  if (d->is_disk)
+    unplugged_source = disk_source_of (vb_domain_get_live_def (vm->dom), alias);
   live = vb_domain_def_copy (vb_domain_get_live_def (vm->dom));
   if (vb_domain_def_detach_device (live, d->xml, &error)) {
     vb_domain_set_live_def (vm->dom, g_steal_pointer (&live));
     vm_save_status (vm);
+    unlend_unless_used (vm, vb_domain_get_live_def (vm->dom), unplugged_source);
   } else {
     g_warning ("domain '%s': %s", vb_domain_get_name (vm->dom), error->message);
   }
@@ -783,6 +850,7 @@ typedef struct {
   UpdateStep steps[3];
   guint n_steps;
   guint next;
+  gboolean lent;  /* the new media, to a confined qemu's user */
 } UpdateCall;
 
 static void
@@ -816,6 +884,8 @@ update_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     /* the old media stays: not behind an open tray */
     if (u->steps[0] == UPDATE_OPEN_TRAY && u->next > 1 && !vm->exited)
       vb_qemu_monitor_blockdev_close_tray_async (vm->mon, u->change.alias, NULL, NULL, NULL);
+    if (u->lent)
+      unlend_unless_used (vm, vb_domain_get_live_def (vm->dom), u->change.source);
     g_task_return_new_error (u->task, VB_ERROR, VB_ERROR_FAILED, "cannot update the device of '%s': %s",
                              vb_domain_get_name (vm->dom), error->message);
     update_call_free (u);
@@ -827,9 +897,13 @@ update_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (!vm->exited) {
     g_autoptr(GError) store_error = NULL;
+    g_autofree char *old_media = u->change.media_changed ? disk_source_of (vb_domain_get_live_def (vm->dom),
+                                                                            u->change.alias)
+                                                         : NULL;
 
     vb_domain_set_live_def (vm->dom, g_steal_pointer (&u->live));
     vm_save_status (vm);
+    unlend_unless_used (vm, vb_domain_get_live_def (vm->dom), old_media);
     if (!apply_config (vm->driver, vm->dom, &u->config, &store_error))
       g_warning ("domain '%s': device updated live, but not in the config: %s", vb_domain_get_name (vm->dom),
                  store_error->message);
@@ -864,6 +938,28 @@ update_send_next (UpdateCall *u)
     vb_qemu_monitor_set_link_async (mon, alias, u->steps[u->next - 1] == UPDATE_LINK_UP, NULL, update_reply, u);
     break;
   }
+}
+
+static void
+update_lent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UpdateCall *u = user_data;
+  GError *error = NULL;
+
+  if (!vb_qemu_confine_lend_finish (result, &error)) {
+    g_task_return_error (u->task, error);
+    update_call_free (u);
+    return;
+  }
+  u->lent = TRUE;
+  if (u->vm->exited) {
+    vb_qemu_confine_unlend (vb_domain_get_uuid_string (u->vm->dom), u->change.source);
+    g_task_return_new_error (u->task, VB_ERROR, VB_ERROR_INVALID_STATE, "domain '%s' is not running",
+                             vb_domain_get_name (u->vm->dom));
+    update_call_free (u);
+    return;
+  }
+  update_send_next (u);
 }
 
 gboolean
@@ -938,6 +1034,11 @@ domain_update_device (VbQemuDriver *self, VbDomain *dom, GVariant *args, GTask *
   }
   u->task = g_object_ref (task);
   *handed = TRUE;
+  if (self->system && change.media_changed && change.source) {
+    vb_qemu_confine_lend_async (vb_config_store_get_run_dir (self->store), vb_domain_get_uuid_string (dom),
+                                change.source, update_lent, u);
+    return TRUE;
+  }
   update_send_next (u);
   return TRUE;
 }

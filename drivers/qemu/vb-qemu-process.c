@@ -4,8 +4,10 @@
  * re-attach after a daemon restart, the end of a run (vm_gone), destroy and
  * /proc statistics. */
 #include "vb-qemu-private.h"
+#include "vb-qemu-confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/un.h>
@@ -218,6 +220,15 @@ vm_devices_released (GObject *source, GAsyncResult *result, gpointer user_data)
   vm_gone_report (vm);
 }
 
+/* A run's end waiting for its files to go back. */
+typedef struct {
+  QemuVm *vm;
+  gboolean had_nics;
+} GoneWait;
+
+static void vm_gone_devices (QemuVm *vm, gboolean had_nics);
+static void vm_files_released (GObject *source, GAsyncResult *result, gpointer user_data);
+
 /* The process is gone: the one place a run ends, whatever ended it. */
 static void
 vm_gone (QemuVm *vm)
@@ -243,6 +254,22 @@ vm_gone (QemuVm *vm)
   }
   if (!vb_config_store_delete_status (vm->driver->store, key, &error))
     g_warning ("%s", error->message);
+  if (vm->driver->system) {
+    GoneWait *w = g_new0 (GoneWait, 1);
+
+    /* a confined guest's files go back to their owners in a worker; the
+     * stop is reported after, so a Destroy's caller finds them back */
+    w->vm = vm_ref (vm);
+    w->had_nics = had_nics;
+    vb_qemu_confine_release_async (vb_config_store_get_run_dir (vm->driver->store), key, vm_files_released, w);
+    return;
+  }
+  vm_gone_devices (vm, had_nics);
+}
+
+static void
+vm_gone_devices (QemuVm *vm, gboolean had_nics)
+{
   /* the kernel worker deletes the guest's taps and macvtaps; as libvirt,
    * the stop is reported (and a Destroy answered) once they are gone */
   if (had_nics && vm->driver->net) {
@@ -250,6 +277,16 @@ vm_gone (QemuVm *vm)
     return;
   }
   vm_gone_report (vm);
+}
+
+static void
+vm_files_released (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GoneWait *w = user_data;
+  g_autoptr(QemuVm) vm = w->vm;
+
+  vm_gone_devices (vm, w->had_nics);
+  g_free (w);
 }
 
 /* The run's end as readers and waiters see it. */
@@ -667,6 +704,8 @@ child_setup (gpointer user_data)
 {
   /* its own session: a ^C to the daemon's terminal must not reach guests */
   setsid ();
+  if (user_data)
+    vb_qemu_confine_child (user_data);
 }
 
 /* A start waiting for its NVRAM store to be made, for its NICs, or for
@@ -686,6 +725,8 @@ typedef struct {
   char *qmp_path;
   char *log_path;
   GPtrArray *nics;
+  VbQemuConfine *confine; /* system guests: how their qemu is confined */
+  int restore_fd;         /* the stream to restore, as qemu's fd */
 } StartPrep;
 
 static void
@@ -700,6 +741,7 @@ start_prep_free (StartPrep *prep)
   g_free (prep->qmp_path);
   g_free (prep->log_path);
   g_clear_pointer (&prep->nics, g_ptr_array_unref);
+  g_clear_pointer (&prep->confine, vb_qemu_confine_free);
   g_free (prep);
 }
 
@@ -795,6 +837,25 @@ interfaces_plugged (GObject *source, GAsyncResult *result, gpointer user_data)
                prep->restoring ? &prep->restore : NULL, prep->task);
 }
 
+/* The migration stream of @restore, at its start, for qemu to read: a
+ * confined qemu could neither open the file nor spawn a reader. */
+static int
+open_restore_stream (const QemuRestore *restore, GError **error)
+{
+  int fd = open (restore->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0 || lseek (fd, (off_t) restore->offset, SEEK_SET) < 0) {
+    int saved = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot read the saved state in %s: %s", restore->path,
+                 g_strerror (saved));
+    return -1;
+  }
+  return fd;
+}
+
 static void spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
 static void qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data);
 
@@ -835,22 +896,28 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   g_autofree char *log_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".log");
   g_autofree char *pid_path = vb_config_store_run_path (self->store, vb_domain_get_uuid_string (dom), ".pid");
   StartPrep *prep;
+  VbQemuConfine *confine = NULL;
   int qmp_fd;
+  int restore_fd = -1;
 
   /* a socket left by a qemu that died with us would make bind fail */
   g_unlink (qmp_path);
   /* qemu gets its monitor socket listening already, so that we connect
    * right after the spawn instead of polling for the socket to appear */
   qmp_fd = vb_qemu_monitor_listen (qmp_path, &error);
-  argv = qmp_fd < 0 ? NULL
-                    : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path,
-                                             (const int *) (void *) fds->data, &error);
+  if (qmp_fd >= 0 && restore)
+    restore_fd = open_restore_stream (restore, &error);
+  argv = qmp_fd < 0 || (restore && restore_fd < 0)
+           ? NULL
+           : vb_qemu_build_command (owned, self->caps, qmp_fd, pid_path, (const int *) (void *) fds->data, &error);
   /* before qemu can outlive us: a daemon killed from the fork on finds
    * this start's record, and kills its qemu */
   if (argv != NULL &&
       !start_record_save (self, vb_domain_get_uuid_string (dom), qmp_path, log_path, nics, &error))
     g_clear_pointer (&argv, g_strfreev);
   if (argv == NULL) {
+    if (restore_fd >= 0)
+      close (restore_fd);
     if (qmp_fd >= 0) {
       close (qmp_fd);
       g_unlink (qmp_path);
@@ -876,13 +943,18 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
   g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (self->system)
+    confine = vb_qemu_confine_new (owned, vb_config_store_get_run_dir (self->store),
+                                   vb_domain_get_uuid_string (dom), pid_path);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, confine, NULL);
   /* each device fd keeps its number in the child, as the command line
    * says; the launcher closes our copies */
   for (guint i = 0; i < fds->len; i++)
     if (g_array_index (fds, int, i) >= 0)
       g_subprocess_launcher_take_fd (launcher, g_array_index (fds, int, i), g_array_index (fds, int, i));
   g_subprocess_launcher_take_fd (launcher, qmp_fd, qmp_fd);
+  if (restore_fd >= 0)
+    g_subprocess_launcher_take_fd (launcher, restore_fd, restore_fd);
 
   /* fork and exec of a large process take milliseconds: a worker waits
    * for them, while the display ports stay taken as for the NICs */
@@ -892,6 +964,8 @@ domain_exec (VbQemuDriver *self, VbDomain *dom, VbDomainDef *live, GArray *plugg
   prep->qmp_path = g_steal_pointer (&qmp_path);
   prep->log_path = g_steal_pointer (&log_path);
   prep->nics = g_steal_pointer (&nics);
+  prep->confine = confine;
+  prep->restore_fd = restore_fd;
   g_queue_push_tail (&self->plugging_starts, prep->live);
   spawn_task = g_task_new (self, NULL, qemu_spawned, prep);
   g_task_set_source_tag (spawn_task, domain_exec);
@@ -905,8 +979,18 @@ spawn_in_worker (GTask *task, gpointer source, gpointer data, GCancellable *canc
 {
   StartPrep *prep = data;
   GError *error = NULL;
-  GSubprocess *proc = g_subprocess_launcher_spawnv (prep->launcher, (const char *const *) prep->argv, &error);
+  GSubprocess *proc = NULL;
 
+  /* lending files and reading the user database may block: here, not
+   * on the main loop */
+  if (prep->confine == NULL || vb_qemu_confine_prepare (prep->confine, &error))
+    proc = g_subprocess_launcher_spawnv (prep->launcher, (const char *const *) prep->argv, &error);
+  if (prep->confine) {
+    vb_qemu_confine_spawned (prep->confine);
+    if (proc == NULL)
+      vb_qemu_confine_release (vb_config_store_get_run_dir (VB_QEMU_DRIVER (source)->store),
+                               vb_domain_get_uuid_string (prep->dom));
+  }
   if (proc == NULL)
     g_task_return_error (task, error);
   else
@@ -969,11 +1053,7 @@ qemu_spawned (GObject *source, GAsyncResult *result, gpointer user_data)
   if (vb_qemu_graphics_has_spice (vm->start_live))
     start_command (vm, START_STEP_SPICE, NULL);
   if (restore) {
-    g_autofree char *quoted = g_shell_quote (restore->path);
-    /* tail counts bytes from 1 */
-    g_autofree char *uri = restore->offset ? g_strdup_printf ("exec:tail -c +%" G_GUINT64_FORMAT " %s",
-                                                              restore->offset + 1, quoted)
-                                           : g_strdup_printf ("exec:cat %s", quoted);
+    g_autofree char *uri = g_strdup_printf ("fd:%d", prep->restore_fd);
 
     vm->restore_path = g_strdup (restore->path);
     vm->restore_managed = restore->managed;
@@ -1034,6 +1114,9 @@ run_leftovers_remove (VbQemuDriver *self, const char *key, const char *qmp_path,
   if (qmp_path)
     g_unlink (qmp_path);
   g_unlink (pid_path);
+  /* files lent to the qemu user go back to their owners */
+  if (self->system)
+    vb_qemu_confine_release (vb_config_store_get_run_dir (self->store), key);
 }
 
 static void
@@ -1287,5 +1370,7 @@ reattach_all (VbQemuDriver *self)
   for (guint i = 0; keys[i]; i++)
     reattach_one (self, keys[i]);
   start_orphans_reap (self);
+  if (self->system)
+    vb_qemu_confine_release_orphans (vb_config_store_get_run_dir (self->store));
   recount_ports (self);
 }

@@ -100,14 +100,23 @@ save_migrate_started (GObject *source, GAsyncResult *result, gpointer user_data)
 /* The guest's state into @path (its "<path>.part" until complete), the
  * domain off once it is: libvirt's managed save (@managed: the next start
  * restores it) and Save.  QEMU 7.2 has no file: migration URI, so the
- * stream goes through exec:cat into a file of ours; a Save's header is
- * written there first and the stream appended. */
+ * stream goes to an fd of ours (a confined qemu may neither open the file
+ * nor spawn a writer); a Save's header is written there first and the
+ * stream appended. */
 static void
 vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
 {
   g_autofree char *part = g_strconcat (path, ".part", NULL);
-  g_autofree char *quoted = g_shell_quote (part);
-  g_autofree char *uri = g_strdup_printf ("exec:cat %s %s", managed ? ">" : ">>", quoted);
+  int fd = open (part, O_WRONLY | O_CLOEXEC | O_NOCTTY | (managed ? O_CREAT | O_TRUNC : O_APPEND), 0600);
+
+  if (fd < 0) {
+    int saved = errno;
+
+    if (!managed)
+      g_unlink (part);
+    g_task_return_new_error (task, VB_ERROR, VB_ERROR_IO, "cannot write %s: %s", part, g_strerror (saved));
+    return;
+  }
 
   vm->saving = TRUE;
   vm->job_started = g_get_monotonic_time ();
@@ -116,7 +125,9 @@ vm_save (QemuVm *vm, const char *path, gboolean managed, GTask *task)
   g_free (vm->save_path);
   vm->save_path = g_strdup (path);
   vb_qemu_monitor_stop_async (vm->mon, NULL, NULL, NULL);
-  vb_qemu_monitor_migrate_async (vm->mon, uri, NULL, save_migrate_started, vm_ref (vm));
+  /* in order: a getfd that failed fails the migrate too */
+  vb_qemu_monitor_getfd_async (vm->mon, "migrate-save", fd, NULL, NULL, NULL);
+  vb_qemu_monitor_migrate_async (vm->mon, "fd:migrate-save", NULL, save_migrate_started, vm_ref (vm));
 }
 
 /* Domain.Create of a domain with a managed save image: the guest comes

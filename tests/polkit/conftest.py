@@ -33,6 +33,8 @@ USERS = {
     'vbfoo': (61003, 61003, None),
 }
 ADMIN_GROUP = ('vbadmins', 61000)
+# the user system guests run as, as data/sysusers.d makes it
+QEMU_USER = ('virtbus-qemu', 61010, 61010)
 
 RULES = '''
 // members of vbadmins may do everything
@@ -93,6 +95,7 @@ def bus_config(sock, servicedir):
 
 class PolkitEnv:
     def __init__(self):
+        self.qemu_user = QEMU_USER
         self.tmp = tempfile.mkdtemp(prefix='virtbus-polkit-')
         os.chmod(self.tmp, 0o755)
         self.procs = []
@@ -114,6 +117,9 @@ class PolkitEnv:
         for name, (uid, gid, _) in USERS.items():
             passwd += f'{name}:x:{uid}:{gid}::/nonexistent:/usr/sbin/nologin\n'
             group += f'{name}:x:{gid}:\n'
+        name, uid, gid = QEMU_USER
+        passwd += f'{name}:x:{uid}:{gid}:virtbus QEMU guests:/nonexistent:/usr/sbin/nologin\n'
+        group += f'{name}:x:{gid}:\n'
         members = ','.join(n for n, u in USERS.items() if u[2] == ADMIN_GROUP[1])
         group += f'{ADMIN_GROUP[0]}:x:{ADMIN_GROUP[1]}:{members}\n'
         for name, text in (('passwd', passwd), ('group', group)):
