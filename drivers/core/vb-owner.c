@@ -17,6 +17,94 @@
 
 #include "vb-error.h"
 
+/* Where records go when the file cannot carry one: trusted.* attributes
+ * need CAP_SYS_ADMIN, which the shipped systemd unit does not grant, and
+ * device nodes take no user.* ones.  One file per lent path, named by a
+ * hash of the path, written durably before the chown like the attribute. */
+static char *fallback_dir;
+
+void
+vb_owner_set_fallback_dir (const char *dir)
+{
+  g_free (fallback_dir);
+  fallback_dir = g_strdup (dir);
+}
+
+static char *
+fallback_path (const char *path)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
+
+  return fallback_dir ? g_build_filename (fallback_dir, hash, NULL) : NULL;
+}
+
+static gboolean
+xattr_refused (int err)
+{
+  return err == EPERM || err == ENOTSUP;
+}
+
+/* The record's text in @buf (NUL-ended); -1 with errno as getxattr. */
+static ssize_t
+attr_get (const char *path, char *buf, size_t size)
+{
+  ssize_t len = getxattr (path, VB_OWNER_XATTR, buf, size - 1);
+  g_autofree char *side = NULL;
+  g_autofree char *data = NULL;
+  gsize data_len;
+
+  /* without CAP_SYS_ADMIN trusted.* reads as absent rather than refused */
+  if (len >= 0 || !(xattr_refused (errno) || errno == ENODATA) || (side = fallback_path (path)) == NULL) {
+    if (len >= 0)
+      buf[len] = '\0';
+    return len;
+  }
+  if (!g_file_get_contents (side, &data, &data_len, NULL)) {
+    errno = ENODATA;
+    return -1;
+  }
+  /* "PATH\nRECORD": the path, so that a hash collision is never taken for
+   * another file's record */
+  if (!g_str_has_prefix (data, path) || data[strlen (path)] != '\n' || data_len - strlen (path) - 1 >= size) {
+    errno = ENODATA;
+    return -1;
+  }
+  len = (ssize_t) (data_len - strlen (path) - 1);
+  memcpy (buf, data + strlen (path) + 1, (size_t) len);
+  buf[len] = '\0';
+  return len;
+}
+
+static int
+attr_set (const char *path, const char *value, gsize len)
+{
+  g_autofree char *side = NULL;
+  g_autofree char *data = NULL;
+
+  if (setxattr (path, VB_OWNER_XATTR, value, len, 0) == 0)
+    return 0;
+  if (!xattr_refused (errno) || (side = fallback_path (path)) == NULL)
+    return -1;
+  data = g_strdup_printf ("%s\n%.*s", path, (int) len, value);
+  if (!g_file_set_contents_full (side, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL)) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
+static int
+attr_remove (const char *path)
+{
+  g_autofree char *side = NULL;
+
+  if (removexattr (path, VB_OWNER_XATTR) < 0 && errno != ENODATA && !xattr_refused (errno))
+    return -1;
+  /* whichever of the two held it */
+  side = fallback_path (path);
+  return side == NULL || g_unlink (side) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 typedef struct {
   uid_t uid;
   gid_t gid;
@@ -36,7 +124,7 @@ static gboolean
 owner_read (const char *path, OwnerRecord *rec, GError **error)
 {
   char buf[4096];
-  ssize_t len = getxattr (path, VB_OWNER_XATTR, buf, sizeof buf - 1);
+  ssize_t len = attr_get (path, buf, sizeof buf);
   g_auto(GStrv) words = NULL;
   guint64 uid, gid;
   char *colon;
@@ -50,7 +138,6 @@ owner_read (const char *path, OwnerRecord *rec, GError **error)
                  g_strerror (saved));
     return FALSE;
   }
-  buf[len] = '\0';
   words = g_strsplit (buf, " ", -1);
   colon = strchr (words[0], ':');
   if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT32 - 1, &gid, NULL)) {
@@ -79,7 +166,7 @@ owner_write (const char *path, const OwnerRecord *rec, GError **error)
   g_string_printf (s, "%u:%u", (guint) rec->uid, (guint) rec->gid);
   for (guint i = 0; i < rec->holders->len; i++)
     g_string_append_printf (s, " %s", (const char *) g_ptr_array_index (rec->holders, i));
-  if (setxattr (path, VB_OWNER_XATTR, s->str, s->len, 0) < 0) {
+  if (attr_set (path, s->str, s->len) < 0) {
     int saved = errno;
 
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot remember the owner of %s (%s): %s", path,
@@ -165,7 +252,7 @@ vb_owner_release (const char *path, const char *holder, GError **error)
                  (guint) rec.gid, g_strerror (saved));
     return FALSE;
   }
-  if (removexattr (path, VB_OWNER_XATTR) < 0 && errno != ENODATA) {
+  if (attr_remove (path) < 0) {
     int saved = errno;
 
     g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot drop the remembered owner of %s: %s", path,

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
  * leaves enough to restore the file later. */
 #define VB_OWNER_XATTR "trusted.virtbus.owner"
 
+/* Where a record is kept when the file refuses the attribute (no
+ * CAP_SYS_ADMIN for trusted.*, as under the shipped unit): a durable file
+ * per path in @dir.  Unset, such a file cannot be lent. */
+void vb_owner_set_fallback_dir (const char *dir);
+
 /* @holder (a guest's UUID) holds @path from now on; @path belongs to
  * @uid:@gid until its last holder releases it. */
 gboolean vb_owner_take (const char *path, const char *holder, uid_t uid, gid_t gid, GError **error);

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include "vb-define.h"
+#include "vb-owner.h"
 
 G_DEFINE_FINAL_TYPE (VbQemuDriver, vb_qemu_driver, VB_TYPE_DRIVER)
 /* the define path's configuration, with its hooks by domain_rename */
@@ -824,6 +825,16 @@ vb_qemu_driver_open (VbDriver *driver, GError **error)
   /* confined guests open their variable stores as the qemu user */
   if (self->system && !vb_qemu_confine_make_reachable (self->nvram_dir, 2, error))
     return FALSE;
+  if (self->system) {
+    g_autofree char *owners = state_path (self, "lib", "/var/lib/virtbus", g_get_user_data_dir (), "qemu/owners");
+
+    if (g_mkdir_with_parents (owners, 0700) < 0) {
+      int saved = errno;
+      g_set_error (error, VB_ERROR, VB_ERROR_IO, "cannot create %s: %s", owners, g_strerror (saved));
+      return FALSE;
+    }
+    vb_owner_set_fallback_dir (owners);
+  }
   self->emulator = vb_qemu_caps_default_emulator ();
   self->caps_cache = state_path (self, "cache", "/var/cache/virtbus", g_get_user_cache_dir (), "qemu-capabilities");
   self->caps = vb_qemu_caps_load_cache (self->caps_cache, self->emulator);

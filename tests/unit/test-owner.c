@@ -5,7 +5,10 @@
  * (chown to other users, trusted.* attributes) and a filesystem with
  * trusted attributes for the temporary directory; skipped otherwise. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -67,6 +70,57 @@ static gboolean
 has_record (const char *path)
 {
   return getxattr (path, VB_OWNER_XATTR, NULL, 0) >= 0;
+}
+
+/* Under the shipped unit there is no CAP_SYS_ADMIN, so trusted.* is
+ * refused: the record goes to a file of the fallback directory instead,
+ * and the owner still comes back.  Run in a child that dropped the
+ * capability, as the unit would have it. */
+static void
+test_fallback_without_sys_admin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *side = g_build_filename (f->dir, "owners", NULL);
+  pid_t pid;
+  int status;
+
+  g_assert_cmpint (g_mkdir (side, 0700), ==, 0);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0) {
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct caps[2] = { { 0 } };
+    g_autoptr(GDir) d = NULL;
+    struct stat st;
+    int files = 0;
+
+    if (syscall (SYS_capget, &hdr, caps) < 0)
+      _exit (10);
+    caps[0].effective &= ~(1u << CAP_SYS_ADMIN);
+    if (syscall (SYS_capset, &hdr, caps) < 0)
+      _exit (11);
+    if (setxattr (f->image, VB_OWNER_XATTR, "x", 1, 0) == 0 || errno != EPERM)
+      _exit (12); /* the premise: the attribute is refused */
+    vb_owner_set_fallback_dir (side);
+    if (!vb_owner_take (f->image, "guest-a", GUEST_UID, GUEST_GID, NULL))
+      _exit (13);
+    d = g_dir_open (side, 0, NULL);
+    while (d && g_dir_read_name (d))
+      files++;
+    if (files != 1 || stat (f->image, &st) < 0 || st.st_uid != GUEST_UID)
+      _exit (14);
+    if (!vb_owner_release (f->image, "guest-a", NULL))
+      _exit (15);
+    if (stat (f->image, &st) < 0 || st.st_uid != FIRST_UID || st.st_gid != FIRST_GID)
+      _exit (16);
+    g_dir_rewind (d);
+    if (g_dir_read_name (d) != NULL)
+      _exit (17);
+    _exit (0);
+  }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_rmdir (side);
 }
 
 static void
@@ -229,6 +283,8 @@ main (int argc, char **argv)
     return g_test_run ();
   }
   g_test_add ("/owner/take-release", Fixture, NULL, fixture_set_up, test_take_release, fixture_tear_down);
+  g_test_add ("/owner/fallback-without-sys-admin", Fixture, NULL, fixture_set_up, test_fallback_without_sys_admin,
+              fixture_tear_down);
   g_test_add ("/owner/shared-holders", Fixture, NULL, fixture_set_up, test_shared_holders, fixture_tear_down);
   g_test_add ("/owner/record-after-crash", Fixture, NULL, fixture_set_up, test_record_after_crash,
               fixture_tear_down);
